@@ -1,0 +1,12 @@
+"""Utilities shared by every layer (no Qt, no OpenGL)."""
+
+from .bunch import Bunch
+from .config import Config, load_config, load_master_config, phy_config_dir
+from .errors import DataError
+from .event import EventEmitter, connect, emit, reset, silent, unconnect
+from .fileio import (
+    atomic_open, ensure_dir_exists, load_json, load_pickle, read_text, read_tsv, save_json,
+    save_npy, save_pickle, write_text, write_tsv,
+)
+from .log import add_default_handler
+from .safe_python import read_python

@@ -1,0 +1,21 @@
+"""Logging set-up shared by the command line and the GUI."""
+
+import logging
+
+_FORMAT = "%(asctime)s.%(msecs)03d [%(levelname)s] %(name)s: %(message)s"
+
+
+def add_default_handler(level="INFO", logger=None):
+    """Attach one stream handler to the ``phyclone`` logger (idempotent)."""
+    logger = logger or logging.getLogger("phyclone")
+    logger.setLevel(level)
+    for h in logger.handlers:
+        if getattr(h, "_phyclone", False):
+            h.setLevel(level)
+            return h
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter(_FORMAT, datefmt="%H:%M:%S"))
+    handler.setLevel(level)
+    handler._phyclone = True
+    logger.addHandler(handler)
+    return handler

@@ -1,0 +1,41 @@
+"""Test set-up: a private config dir and HOME (the real ~/.phy is never touched), Qt on Xvfb."""
+
+import os
+import tempfile
+
+_TMP = tempfile.mkdtemp(prefix="phyclone-tests-")
+os.environ["PHYCLONE_CONFIG_DIR"] = os.path.join(_TMP, "config")
+os.environ["HOME"] = os.path.join(_TMP, "home")
+os.makedirs(os.environ["HOME"], exist_ok=True)
+os.environ.setdefault("NUMBA_CACHE_DIR", os.path.join(tempfile.gettempdir(), "phyclone-numba-cache"))
+os.environ.setdefault("QT_QPA_PLATFORM", "xcb" if os.environ.get("DISPLAY") else "offscreen")
+os.environ.setdefault("PYOPENGL_PLATFORM", "glx")
+
+import pytest  # noqa: E402
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.environ.get("DISPLAY"):
+        return
+    skip = pytest.mark.skip(reason="OpenGL tests need an X server (run under xvfb-run)")
+    for item in items:
+        if "gl" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def qapp():
+    """The QApplication, created with the OpenGL 3.3 core default format."""
+    from phyclone.qt import create_app
+    return create_app()
+
+
+@pytest.fixture
+def config_dir(tmp_path, monkeypatch):
+    """A fresh config dir for one test."""
+    d = tmp_path / "phy_config_dir"
+    monkeypatch.setenv("PHYCLONE_CONFIG_DIR", str(d))
+    return d
+
+
+SHARED_DATA = os.path.join(os.path.dirname(__file__), "data")
