@@ -1,0 +1,37 @@
+"""The ``phy`` command line. Sub-commands live in small modules, imported only when run,
+so ``phy --help`` and headless commands never load Qt or numba kernels."""
+
+import importlib
+import logging
+
+import click
+
+from phyclone.utils.log import add_default_handler
+
+# command name -> "module:attribute" of a click.Command
+COMMANDS = {
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose sub-commands are imported on first use."""
+
+    def list_commands(self, ctx):
+        return sorted(set(super().list_commands(ctx)) | set(COMMANDS))
+
+    def get_command(self, ctx, name):
+        if name in COMMANDS:
+            module, attr = COMMANDS[name].split(":")
+            return getattr(importlib.import_module(module), attr)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=LazyGroup)
+@click.version_option(package_name="phyclone", prog_name="phy (phyclone)")
+@click.option("--debug", "-d", is_flag=True, help="Verbose logging.")
+@click.pass_context
+def phycli(ctx, debug):
+    """phyclone: manual spike sorting of large extracellular recordings (phy-compatible)."""
+    add_default_handler("DEBUG" if debug else "INFO")
+    ctx.ensure_object(dict)
+    logging.getLogger("phyclone").debug("phyclone CLI started")

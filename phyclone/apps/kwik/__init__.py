@@ -1,0 +1,14 @@
+"""Kwik GUI app: KwikModel (core, re-exported here as in phy) and KwikController."""
+
+import importlib
+
+_LAZY = {
+    "KwikModel": "phyclone.io.kwik_model",
+}
+
+
+def __getattr__(name):
+    # Lazy so that `from phyclone.apps.kwik import KwikModel` never imports Qt.
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

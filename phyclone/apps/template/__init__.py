@@ -1,0 +1,18 @@
+"""Template GUI app: TemplateModel (core, re-exported here as in phy) and TemplateController."""
+
+import importlib
+
+_LAZY = {
+    "TemplateModel": "phyclone.io.template_model",
+    "load_model": "phyclone.io.template_model",
+    "get_template_params": "phyclone.io.template_model",
+    "from_sparse": "phyclone.io.template_model",
+    "template_describe": "phyclone.io.template_model",
+}
+
+
+def __getattr__(name):
+    # Lazy so that `from phyclone.apps.template import TemplateModel` never imports Qt.
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
