@@ -1,0 +1,5 @@
+"""``python -m phyclone`` runs the ``phy`` command line."""
+
+from phyclone.apps.cli import phycli
+
+phycli()
