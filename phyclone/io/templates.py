@@ -85,13 +85,15 @@ class TemplateSet:
             b = self._get_dense(template_id, amplitude_threshold, unwhiten, n_closest_channels)
         else:
             b = self._get_sparse(template_id, unwhiten)
-        if channel_ids is not None:
+        if channel_ids is not None:  # requested channels: zeros where a sparse template has none
             channel_ids = np.atleast_1d(np.asarray(channel_ids, dtype=np.int64))
-            full = np.zeros((self.n_samples, self.n_channels), dtype=np.float32)
-            full[:, b.channel_ids] = b.template
-            amp = np.zeros(self.n_channels, dtype=np.float32)
-            amp[b.channel_ids] = b.amplitude
+            full = b.pop("full", None)
+            if full is None:
+                full = np.zeros((self.n_samples, self.n_channels), dtype=np.float32)
+                full[:, b.channel_ids] = b.template
+            amp = full.max(axis=0) - full.min(axis=0)
             b.template, b.amplitude, b.channel_ids = full[:, channel_ids], amp[channel_ids], channel_ids
+        b.pop("full", None)
         return b
 
     def _get_dense(self, template_id, amplitude_threshold, unwhiten, n_closest):
@@ -106,7 +108,7 @@ class TemplateSet:
         ids = np.flatnonzero(peak & close & same_shank)
         ids = ids[np.argsort(-amplitude[ids], kind="stable")]
         return Bunch(template=template[:, ids], amplitude=amplitude[ids], best_channel=best,
-                     channel_ids=ids)
+                     channel_ids=ids, full=template)
 
     def _get_sparse(self, template_id, unwhiten):
         w = self.raw(template_id)

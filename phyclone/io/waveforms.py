@@ -137,8 +137,12 @@ def select_pool_spikes(spikes_per_template, spike_samples, chunk_bounds, n_per_t
 
 
 def _tmp_path(dir_path, name):
+    """A temporary file next to ``name``, with the mode of the file it will replace
+    (0644 for a new file; mkstemp alone would give 0600)."""
     fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=dir_path)
     os.close(fd)
+    target = Path(dir_path) / name
+    os.chmod(tmp, target.stat().st_mode & 0o777 if target.exists() else 0o644)
     return tmp
 
 
