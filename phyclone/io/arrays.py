@@ -147,7 +147,7 @@ class NpyFile:
         finally:
             os.close(fd)
 
-    def scan(self, finite=False, sorted_=False):
+    def scan(self, finite=False, sorted_=False, block_bytes=_BLOCK_BYTES):
         """One pass over the data: min, max, and optional finiteness / monotonicity checks.
 
         Returns a dict with ``min`` and ``max`` (None when empty); raises ``DataError`` when
@@ -155,7 +155,7 @@ class NpyFile:
         """
         lo = hi = prev = None
         index = 0
-        for block in self.iter_blocks():
+        for block in self.iter_blocks(block_bytes):
             if finite and block.dtype.kind == "f":
                 bad = ~np.isfinite(block)
                 if bad.any():
