@@ -10,7 +10,6 @@ it (phy filters the bare window and shows the transient).
 from functools import lru_cache
 
 import numpy as np
-from scipy.signal import butter, sosfilt
 
 #: phy's defaults.
 HIGHPASS_CUTOFF = 150.0
@@ -22,6 +21,7 @@ MARGIN_DURATION = 0.005
 @lru_cache(maxsize=32)
 def highpass_sos(sample_rate, cutoff=HIGHPASS_CUTOFF, order=HIGHPASS_ORDER):
     """Second-order sections of a Butterworth high-pass filter."""
+    from scipy.signal import butter  # imported on first use: scipy.signal is slow to import
     return butter(order, cutoff / (0.5 * float(sample_rate)), btype="high", output="sos")
 
 
@@ -30,6 +30,7 @@ def highpass(arr, sample_rate, axis=0, cutoff=HIGHPASS_CUTOFF, order=HIGHPASS_OR
     arr = np.asarray(arr, dtype=np.float64)
     if arr.shape[axis] == 0:
         return arr.astype(np.float32)
+    from scipy.signal import sosfilt
     sos = highpass_sos(float(sample_rate), float(cutoff), int(order))
     out = sosfilt(sos, arr, axis=axis)
     out = np.flip(sosfilt(sos, np.flip(out, axis=axis), axis=axis), axis=axis)

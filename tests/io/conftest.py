@@ -144,8 +144,8 @@ def write_dataset(path, n_spikes=300, n_templates=6, n_channels=10, n_extra_dat=
 
 
 @pytest.fixture
-def make_dataset(tmp_path):
-    """``make_dataset(name='ds', **options)`` writes a folder under tmp_path (see write_dataset)."""
+def tmp_dataset(tmp_path):
+    """``tmp_dataset(name='ds', **options)`` writes a folder under tmp_path (see write_dataset)."""
     def _make(name="ds", **kwargs):
         return write_dataset(tmp_path / name, **kwargs)
     return _make

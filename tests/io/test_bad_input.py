@@ -116,9 +116,9 @@ CASES = {
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_bad_folder(make_dataset, case):
+def test_bad_folder(tmp_dataset, case):
     mutate, name, words = CASES[case]
-    b = make_dataset()
+    b = tmp_dataset()
     mutate(b.path)
     with pytest.raises(DataError) as e:
         load_model(b.params_path)
@@ -128,8 +128,8 @@ def test_bad_folder(make_dataset, case):
     assert "fix:" in msg
 
 
-def test_all_nan_template_reads_as_zeros(make_dataset, snapshot):
-    b = make_dataset()
+def test_all_nan_template_reads_as_zeros(tmp_dataset, snapshot):
+    b = tmp_dataset()
     t = np.load(b.path / "templates.npy")
     t[4] = np.nan
     np.save(b.path / "templates.npy", t)
@@ -140,8 +140,8 @@ def test_all_nan_template_reads_as_zeros(make_dataset, snapshot):
     assert snapshot(b.path) == before  # phylib writes the zeros back into templates.npy
 
 
-def test_bad_spike_attribute_and_metadata_are_skipped(make_dataset, caplog):
-    b = make_dataset()
+def test_bad_spike_attribute_and_metadata_are_skipped(tmp_dataset, caplog):
+    b = tmp_dataset()
     np.save(b.path / "spike_short.npy", np.zeros(3))
     (b.path / "cluster_bad.tsv").write_text("cluster_id\tbad\nx\t1\n")
     (b.path / "cluster_ragged.tsv").write_text("cluster_id\tr\n1\t2\t3\n")
@@ -150,8 +150,8 @@ def test_bad_spike_attribute_and_metadata_are_skipped(make_dataset, caplog):
     assert "spike_short.npy" in caplog.text and "cluster_bad.tsv" in caplog.text
 
 
-def test_inconsistent_pool_is_ignored(make_dataset, caplog):
-    b = make_dataset()
+def test_inconsistent_pool_is_ignored(tmp_dataset, caplog):
+    b = tmp_dataset()
     np.save(b.path / "_phy_spikes_subset.spikes.npy", np.array([0, 1, 2]))
     np.save(b.path / "_phy_spikes_subset.channels.npy", np.zeros((2, 4), dtype=np.int32))
     np.save(b.path / "_phy_spikes_subset.waveforms.npy", np.zeros((2, b.nsw, 4), np.float32))

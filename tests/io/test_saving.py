@@ -26,25 +26,25 @@ def _touch_everything(m):
 
 
 @pytest.mark.parametrize("kind", ["si", "no_clusters_no_wmi", "alf_sparse"])
-def test_open_never_writes(kind, si_copy, make_dataset, snapshot, capsys):
+def test_open_never_writes(kind, si_copy, tmp_dataset, snapshot, capsys):
     if kind == "si":
         path = si_copy
     elif kind == "no_clusters_no_wmi":
-        b = make_dataset(spike_clusters=None, whitening="wm")
+        b = tmp_dataset(spike_clusters=None, whitening="wm")
         t = np.load(b.path / "templates.npy")
         t[1] = np.nan
         np.save(b.path / "templates.npy", t)
         path = b.path
     else:
-        path = make_dataset(names="alf", n_channels_loc=4).path
+        path = tmp_dataset(names="alf", n_channels_loc=4).path
     before = snapshot(path)
     _touch_everything(load_model(path / "params.py"))
     assert snapshot(path) == before
     assert not (path / ".phy").exists()
 
 
-def test_save_spike_clusters_roundtrip_and_backups(make_dataset):
-    b = make_dataset()
+def test_save_spike_clusters_roundtrip_and_backups(tmp_dataset):
+    b = tmp_dataset()
     m = load_model(b.params_path)
     original = (b.path / "spike_clusters.npy").read_bytes()
     new = m.spike_clusters.copy()
@@ -68,22 +68,22 @@ def test_save_spike_clusters_roundtrip_and_backups(make_dataset):
         m.save_spike_clusters(new.astype(np.float64))
 
 
-def test_save_spike_clusters_without_file_and_alf(make_dataset):
-    b = make_dataset(spike_clusters=None)
+def test_save_spike_clusters_without_file_and_alf(tmp_dataset):
+    b = tmp_dataset(spike_clusters=None)
     m = load_model(b.params_path)
     m.save_spike_clusters(m.spike_clusters + 1)
     assert not (b.path / ".phy").exists()  # nothing to back up
     np.testing.assert_array_equal(np.load(b.path / "spike_clusters.npy"), b.spike_templates + 1)
     np.testing.assert_array_equal(np.load(b.path / "spike_templates.npy"), b.spike_templates)
-    b = make_dataset("alf", names="alf")
+    b = tmp_dataset("alf", names="alf")
     m = load_model(b.params_path)
     assert m.save_spike_clusters(m.spike_clusters * 0 + 3) == b.path / "spikes.clusters.npy"
     assert not (b.path / "spike_clusters.npy").exists()
     assert (load_model(b.params_path).spike_clusters == 3).all()
 
 
-def test_save_metadata_roundtrip(make_dataset):
-    b = make_dataset()
+def test_save_metadata_roundtrip(tmp_dataset):
+    b = tmp_dataset()
     m = load_model(b.params_path)
     m.save_metadata("label", {102: "good", 100: "mua", 101: None, 7: 1.5})
     assert (b.path / "cluster_label.tsv").read_text() == \
@@ -94,8 +94,8 @@ def test_save_metadata_roundtrip(make_dataset):
     assert (b.path / "cluster_group.tsv").read_text() == "cluster_id\tgroup\n"
 
 
-def test_save_mean_waveforms(make_dataset):
-    b = make_dataset()
+def test_save_mean_waveforms(tmp_dataset):
+    b = tmp_dataset()
     m = load_model(b.params_path)
     data = np.random.default_rng(0).normal(size=(b.nsw, 2))
     m.save_mean_waveforms({12: Bunch(data=data[None], channel_ids=[3, 1]),

@@ -52,8 +52,8 @@ def ref_sparse_features(data, rows, cols_of_template, spike_templates, spike_ids
 # Tests ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("names", ["phy", "ks", "alf"])
-def test_spike_arrays(make_dataset, names):
-    b = make_dataset(names=names)
+def test_spike_arrays(tmp_dataset, names):
+    b = tmp_dataset(names=names)
     m = load_model(b.params_path)
     assert m.n_spikes == len(b.spike_samples)
     assert m.spike_samples.dtype == np.int64
@@ -72,16 +72,16 @@ def test_spike_arrays(make_dataset, names):
     assert m.templates_probes.tolist() == [0] * 6
 
 
-def test_ks_templates_ind_means_dense(make_dataset):
-    b = make_dataset(names="ks")
+def test_ks_templates_ind_means_dense(tmp_dataset):
+    b = tmp_dataset(names="ks")
     m = load_model(b.params_path)
     assert m.sparse_templates.cols is None
     np.testing.assert_allclose(np.asarray(m.templates), b.templates)
 
 
 @pytest.mark.parametrize("whitening", ["both", "wm", "none"])
-def test_dense_templates(make_dataset, whitening):
-    b = make_dataset(whitening=whitening)
+def test_dense_templates(tmp_dataset, whitening):
+    b = tmp_dataset(whitening=whitening)
     m = load_model(b.params_path)
     np.testing.assert_allclose(m.wmi, b.wmi, rtol=1e-10, atol=1e-12)
     for t in range(m.n_templates):
@@ -102,8 +102,8 @@ def test_dense_templates(make_dataset, whitening):
                                (wpk.argmax(1) - wpk.argmin(1)) / b.sample_rate * 1e3)
 
 
-def test_sparse_templates(make_dataset):
-    b = make_dataset(n_channels_loc=5)
+def test_sparse_templates(tmp_dataset):
+    b = tmp_dataset(n_channels_loc=5)
     m = load_model(b.params_path)
     assert m.n_channels_loc == 5 and m.sparse_templates.cols is not None
     dense = np.asarray(m.templates)
@@ -127,8 +127,8 @@ def test_sparse_templates(make_dataset):
 
 
 @pytest.mark.parametrize("subset", [False, True])
-def test_features(make_dataset, subset):
-    b = make_dataset(features_subset=subset, tf_subset=subset)
+def test_features(tmp_dataset, subset):
+    b = tmp_dataset(features_subset=subset, tf_subset=subset)
     m = load_model(b.params_path)
     assert m.n_pcs == 3
     spike_ids = np.array([0, 5, 17, 18, 120, 299])
@@ -147,8 +147,8 @@ def test_features(make_dataset, subset):
         np.testing.assert_array_equal(m.template_features_spike_ids, b.template_feature_spike_ids)
 
 
-def test_waveforms_from_raw(make_dataset):
-    b = make_dataset()
+def test_waveforms_from_raw(tmp_dataset):
+    b = tmp_dataset()
     m = load_model(b.params_path)
     assert m.spike_waveforms is None and m.traces.shape == (4000, 10)
     spike_ids = np.array([0, 1, 150, 298, 299])  # first and last are within nsw/2 of the edges
@@ -164,8 +164,8 @@ def test_waveforms_from_raw(make_dataset):
     np.testing.assert_array_equal(sw, ref_waveforms(b, ids, m.get_template_channels(t)))
 
 
-def test_clusters_and_templates_spikes(make_dataset):
-    b = make_dataset()
+def test_clusters_and_templates_spikes(tmp_dataset):
+    b = tmp_dataset()
     m = load_model(b.params_path)
     for t in range(6):
         np.testing.assert_array_equal(m.get_template_spikes(t), np.flatnonzero(b.spike_templates == t))
@@ -193,8 +193,8 @@ def test_clusters_and_templates_spikes(make_dataset):
     np.testing.assert_array_equal(m.get_cluster_spikes(555), np.arange(10))
 
 
-def test_no_spike_clusters_starts_from_templates(make_dataset, snapshot):
-    b = make_dataset(spike_clusters=None)
+def test_no_spike_clusters_starts_from_templates(tmp_dataset, snapshot):
+    b = tmp_dataset(spike_clusters=None)
     before = snapshot(b.path)
     m = load_model(b.params_path)
     np.testing.assert_array_equal(m.spike_clusters, b.spike_templates)
@@ -202,8 +202,8 @@ def test_no_spike_clusters_starts_from_templates(make_dataset, snapshot):
     assert m.spike_clusters_path == b.path / "spike_clusters.npy"
 
 
-def test_attributes_metadata_params(make_dataset):
-    b = make_dataset()
+def test_attributes_metadata_params(tmp_dataset):
+    b = tmp_dataset()
     m = load_model(b.params_path)
     assert set(m.spike_attributes) == {"depth"}
     np.testing.assert_array_equal(m.spike_attributes.depth, b.spike_depth)
@@ -220,8 +220,8 @@ def test_attributes_metadata_params(make_dataset):
     assert p["dat_path"] == [b.path / "recording.dat"] and p["dir_path"] == b.path
 
 
-def test_no_raw_data(make_dataset, caplog):
-    b = make_dataset(raw=False)
+def test_no_raw_data(tmp_dataset, caplog):
+    b = tmp_dataset(raw=False)
     m = load_model(b.params_path)
     assert m.traces is None and m.get_waveforms([0, 1]) is None
     assert m.duration == pytest.approx(b.spike_samples[-1] / b.sample_rate)
@@ -232,8 +232,8 @@ def test_no_raw_data(make_dataset, caplog):
     assert m.traces is None and "gone.dat" in caplog.text
 
 
-def test_raw_data_list_and_constructor(make_dataset):
-    b = make_dataset()
+def test_raw_data_list_and_constructor(tmp_dataset):
+    b = tmp_dataset()
     raw = np.fromfile(b.path / "recording.dat", dtype=np.int16)
     half = (len(raw) // b.n_channels_dat // 2) * b.n_channels_dat
     raw[:half].tofile(b.path / "a.dat")
@@ -246,8 +246,8 @@ def test_raw_data_list_and_constructor(make_dataset):
                                   ref_waveforms(b, spike_ids, [0, 5]))
 
 
-def test_spikes_beyond_raw_data_read_as_zeros(make_dataset, caplog):
-    b = make_dataset()
+def test_spikes_beyond_raw_data_read_as_zeros(tmp_dataset, caplog):
+    b = tmp_dataset()
     np.fromfile(b.path / "recording.dat", dtype=np.int16)[:2000 * b.n_channels_dat].tofile(
         b.path / "recording.dat")
     with caplog.at_level(logging.WARNING, logger="phyclone"):
@@ -260,8 +260,8 @@ def test_spikes_beyond_raw_data_read_as_zeros(make_dataset, caplog):
     assert not m.get_waveforms([m.n_spikes - 1]).any()
 
 
-def test_no_templates(make_dataset):
-    b = make_dataset()
+def test_no_templates(tmp_dataset):
+    b = tmp_dataset()
     (b.path / "templates.npy").unlink()
     m = load_model(b.params_path)
     assert m.get_template(0) is None and m.templates is None
@@ -269,8 +269,8 @@ def test_no_templates(make_dataset):
     assert m.n_samples_waveforms == round(DEFAULT_WAVEFORM_DURATION * b.sample_rate)
 
 
-def test_context_manager_and_describe(make_dataset, capsys):
-    b = make_dataset()
+def test_context_manager_and_describe(tmp_dataset, capsys):
+    b = tmp_dataset()
     with load_model(b.params_path) as m:
         m.describe()
     assert m.traces is None and m.spike_samples is None

@@ -133,8 +133,8 @@ def test_pool_write_is_atomic(tmp_path, recording):
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before  # no temp files left
 
 
-def test_model_filtered_waveforms(make_dataset):
-    b = make_dataset()
+def test_model_filtered_waveforms(tmp_dataset):
+    b = tmp_dataset()
     m = load_model(b.params_path)
     ids = np.array([3, 50, 200])
     w = m.get_waveforms(ids, [1, 2], filtered=True)
@@ -146,8 +146,8 @@ def test_model_filtered_waveforms(make_dataset):
                                   m.get_waveforms(ids, [1, 2]))
 
 
-def test_model_extract_pool(make_dataset, snapshot):
-    b = make_dataset()
+def test_model_extract_pool(tmp_dataset, snapshot):
+    b = tmp_dataset()
     m = load_model(b.params_path)
     paths = m.save_spikes_subset_waveforms(max_n_spikes_per_template=10, max_n_channels=4)
     assert [p.name for p in paths][0] == POOL_WAVEFORMS and (b.path / POOL_SPIKES).exists()
