@@ -34,10 +34,10 @@ KEYS = ["import_s", "load_s", "touch_s", "rss_after_import_mb", "rss_after_load_
 
 CHILD = r'''
 import json, resource, sys, time
-import numpy as np
 t0 = time.perf_counter()
 from phyclone.apps.template import load_model
 t_imp = time.perf_counter() - t0
+import numpy as np
 rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 t0 = time.perf_counter()
 m = load_model(sys.argv[1])
@@ -46,6 +46,7 @@ rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 t0 = time.perf_counter()
 amp = m.amplitudes.sum(); st = m.spike_times.sum()
 t_touch = time.perf_counter() - t0
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 first = {}
 t0 = time.perf_counter(); tids = m.template_ids; first["template_index_s"] = time.perf_counter() - t0
 t0 = time.perf_counter(); m.get_template(int(tids[0])); first["get_template_s"] = time.perf_counter() - t0
@@ -53,11 +54,14 @@ c = int(m.spike_clusters[0])
 t0 = time.perf_counter(); sp = m.get_cluster_spikes(c); first["get_cluster_spikes_s"] = time.perf_counter() - t0
 if m.traces is not None:
     inside = np.flatnonzero(np.asarray(m.spike_samples[:200000]) < m.traces.n_samples)[:100]
-    t0 = time.perf_counter(); m.get_waveforms(inside, m.get_template_channels(int(tids[0])), filtered=True)
-    first["get_waveforms_100_s"] = time.perf_counter() - t0
+    ch = m.get_template_channels(int(tids[0]))
+    for k in ("get_waveforms_100_first_s", "get_waveforms_100_warm_s"):
+        t0 = time.perf_counter(); m.get_waveforms(inside, ch, filtered=True)
+        first[k] = time.perf_counter() - t0
 print(json.dumps(dict(import_s=t_imp, load_s=t_load, touch_s=t_touch,
-    rss_after_import_mb=rss0/1024, peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024,
-    rss_after_load_mb=rss1/1024, n_spikes=int(m.n_spikes), n_templates=int(m.n_templates),
+    rss_after_import_mb=rss0/1024, peak_rss_mb=peak/1024, rss_after_load_mb=rss1/1024,
+    peak_rss_first_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024,
+    n_spikes=int(m.n_spikes), n_templates=int(m.n_templates),
     n_channels=int(m.n_channels), first=first)))
 '''
 
@@ -72,7 +76,8 @@ def run_phyclone(dataset, runs):
             raise SystemExit(f"phyclone run failed on {dataset}:\n{r.stderr}")
         out.append(json.loads(r.stdout.strip().splitlines()[-1]))
     summ = {k: dict(min=round(min(r[k] for r in out), 3),
-                    median=round(statistics.median(r[k] for r in out), 3)) for k in KEYS}
+                    median=round(statistics.median(r[k] for r in out), 3))
+            for k in KEYS + ["peak_rss_first_mb"]}
     summ["first"] = {k: round(statistics.median(r["first"][k] for r in out), 4)
                      for k in out[0]["first"]}
     summ.update({k: out[0][k] for k in ("n_spikes", "n_templates", "n_channels")})
@@ -169,9 +174,10 @@ def main():
               f"{_fmt(ours, 'load_s')} | {_fmt(phy, 'load_s')} | {ratio} | "
               f"{_fmt(ours, 'peak_rss_mb')} | {_fmt(phy, 'peak_rss_mb')} | "
               f"{_fmt(ours, 'touch_s')} / {_fmt(phy, 'touch_s')} |")
-    print("\nFirst accesses (phyclone, median s): ")
+    print("\nFirst accesses (phyclone, median s; peak RSS after them): ")
     for d, ours, _ in rows:
-        print(f"  {Path(d).name}: " + ", ".join(f"{k}={v}" for k, v in ours["first"].items()))
+        print(f"  {Path(d).name}: " + ", ".join(f"{k}={v}" for k, v in ours["first"].items())
+              + f", peak RSS {ours['peak_rss_first_mb']['median']:.0f} MB")
 
 
 if __name__ == "__main__":

@@ -31,7 +31,8 @@ def extract_waveforms(traces, spike_samples, channel_ids=None, n_samples_wavefor
     The window of a spike at sample ``s`` is ``[s - n // 2, s + n - n // 2)`` as in phy.
     Samples outside the recording are zeros. With ``filter=True`` the waveforms are high-pass
     filtered (phy's filter) after reading ``margin`` extra samples on both sides (default
-    5 ms) and removing the per-channel median; the result is float32.
+    5 ms) and removing the per-channel mean (phy removes the median of the bare window: any
+    constant only changes the start-up transient, which the margin absorbs); float32.
     """
     nsw = int(n_samples_waveforms or 0)
     if nsw <= 0:
@@ -46,7 +47,7 @@ def extract_waveforms(traces, spike_samples, channel_ids=None, n_samples_wavefor
     for i in range(0, len(samples), _BATCH):
         w = traces.read_windows(samples[i:i + _BATCH] - a - m, nsw + 2 * m, channel_ids)
         w = w.astype(np.float64)
-        w -= np.median(w, axis=1, keepdims=True)
+        w -= w.mean(axis=1, keepdims=True)
         out[i:i + _BATCH] = highpass(w, traces.sample_rate, axis=1)[:, m:m + nsw]
     return out
 
