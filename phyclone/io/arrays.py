@@ -30,7 +30,8 @@ class NpyFile:
     def __init__(self, path):
         self.path = Path(path)
         if not self.path.is_file():
-            raise DataError(self.path, "file not found", "check that the dataset folder is complete")
+            raise DataError(self.path, "file not found",
+                            "check that the dataset folder is complete")
         try:
             with open(self.path, "rb") as f:
                 version = np.lib.format.read_magic(f)
@@ -42,7 +43,7 @@ class NpyFile:
         except (ValueError, OSError, SyntaxError) as e:
             raise DataError(self.path, f"is not a valid .npy file ({e})", _FIX_REEXPORT) from None
         if dtype.hasobject:
-            raise DataError(self.path, "holds Python objects (pickled data), which are never loaded",
+            raise DataError(self.path, "holds Python objects (pickled data), never loaded",
                             "save it as a plain numeric array (allow_pickle=False)")
         self.shape = tuple(int(s) for s in shape)
         self.dtype = dtype
@@ -56,7 +57,7 @@ class NpyFile:
                 f"({self.nbytes} bytes of data) but the file holds only {actual} bytes",
                 _FIX_REEXPORT)
         if actual > self.nbytes:
-            logger.debug("%s has %d trailing bytes after the array.", self.path, actual - self.nbytes)
+            logger.debug("%s: %d trailing bytes after the array.", self.path, actual - self.nbytes)
         self._mmap = None
 
     @property

@@ -260,7 +260,8 @@ def _cols(files, role, shape, n_values):
     npy.require_shape(shape, "one index per template and feature column")
     cols = np.asarray(npy.load(mmap=False)).astype(np.int64)
     check_range(npy, {"min": cols.min(initial=0), "max": cols.max(initial=0)}, -1, n_values,
-                f"indices below {n_values}, -1 for padding", "check that it belongs to this dataset")
+                f"indices below {n_values}, -1 for padding",
+                "check that it belongs to this dataset")
     return cols
 
 

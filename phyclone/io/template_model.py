@@ -132,7 +132,8 @@ class TemplateModel:
                     offset=self.offset, sample_rate=self.sample_rate,
                     channel_map=self.channel_mapping)
             except IndexError as e:
-                raise DataError(files.find("channel_map"), str(e), "check channel_map.npy") from None
+                raise DataError(files.find("channel_map"), str(e),
+                                "check channel_map.npy") from None
         else:
             logger.info("No raw data file (dat_path is empty).")
 
@@ -146,7 +147,8 @@ class TemplateModel:
         last = int(self.spike_samples[-1]) if self.n_spikes else 0
         if self.traces is not None:
             self.duration = self.traces.duration
-            n_after = self.n_spikes - int(np.searchsorted(self.spike_samples, self.traces.n_samples))
+            n_in = int(np.searchsorted(self.spike_samples, self.traces.n_samples))
+            n_after = self.n_spikes - n_in
             if n_after:
                 logger.warning("%d/%d spikes are after the end of the raw data (%.3f s); their "
                                "waveforms read as zeros.", n_after, self.n_spikes, self.duration)

@@ -92,7 +92,8 @@ class TemplateSet:
                 full = np.zeros((self.n_samples, self.n_channels), dtype=np.float32)
                 full[:, b.channel_ids] = b.template
             amp = full.max(axis=0) - full.min(axis=0)
-            b.template, b.amplitude, b.channel_ids = full[:, channel_ids], amp[channel_ids], channel_ids
+            b.template, b.amplitude = full[:, channel_ids], amp[channel_ids]
+            b.channel_ids = channel_ids
         b.pop("full", None)
         return b
 

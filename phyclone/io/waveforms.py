@@ -75,12 +75,14 @@ def load_waveform_pool(dir_path, n_spikes, n_samples_waveforms=None):
         if wf.ndim != 3 or channels.ndim != 2:
             raise ValueError(f"shapes {wf.shape} / {channels.shape} are not (n, n_samples, "
                              "n_channels_loc) / (n, n_channels_loc)")
-        if not (wf.shape[0] == channels.shape[0] == len(spikes)) or wf.shape[2] != channels.shape[1]:
+        if not (wf.shape[0] == channels.shape[0] == len(spikes)) or \
+                wf.shape[2] != channels.shape[1]:
             raise ValueError(f"waveforms {wf.shape}, channels {channels.shape} and spikes "
                              f"({len(spikes)},) disagree")
         if channels.dtype.kind not in "iu" or spikes.dtype.kind not in "iu":
             raise ValueError("channel and spike ids must be integers")
-        if len(spikes) and (np.any(np.diff(spikes) <= 0) or spikes[0] < 0 or spikes[-1] >= n_spikes):
+        if len(spikes) and (np.any(np.diff(spikes) <= 0) or spikes[0] < 0 or
+                            spikes[-1] >= n_spikes):
             raise ValueError(f"spike ids must be sorted, unique and below {n_spikes}")
         if n_samples_waveforms and wf.shape[1] != n_samples_waveforms:
             raise ValueError(f"{wf.shape[1]} samples per waveform, the templates have "
