@@ -302,11 +302,10 @@ class KwikModel(KwikEditingMixin):
 
     @property
     def n_samples(self):
-        """Samples on the concatenated time axis (from the raw data, else the last spike)."""
-        if self._n_samples_raw is not None:
-            return self._n_samples_raw
+        """Samples on the concatenated time axis: up to the end of the raw data or the last
+        spike of the group, whichever is later."""
         last = int(self._spike_samples.max()) + 1 if self.n_spikes else 0
-        return max(last, int(self._recording_offsets[-1]) if self.n_recordings else 0)
+        return max(last, self._n_samples_raw or 0, int(self._recording_offsets[-1]))
 
     @property
     def duration(self):
