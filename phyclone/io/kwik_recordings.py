@@ -37,12 +37,11 @@ def _first_existing(paths):
 def _kwd_file_and_path(value, recording):
     """``hdf5_path`` value → (file part, dataset path). Accepts ``x.raw.kwd``,
     ``x.raw.kwd/recordings/0`` and ``{raw.kwd}/recordings/0`` forms."""
-    value = str(value)
+    value = str(value).replace("{", "").replace("}", "")
     i = value.find(".kwd")
     if i < 0:
         return value, f"/recordings/{recording}/data"
     file_part, inner = value[:i + 4], value[i + 4:].strip("/")
-    file_part = file_part.strip("{}")
     if not inner:
         return file_part, f"/recordings/{recording}/data"
     return file_part, "/" + inner + ("" if inner.endswith("/data") else "/data")

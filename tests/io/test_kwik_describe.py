@@ -49,3 +49,9 @@ def test_describe_imports_no_qt():
             "assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True,
                    env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+
+
+def test_kwik_model_is_reexported_by_the_app_package():
+    from phyclone.apps.kwik import KwikModel
+    from phyclone.io.kwik_model import KwikModel as IOKwikModel
+    assert KwikModel is IOKwikModel

@@ -261,3 +261,36 @@ def test_concatenated_traces_match_a_dense_reference(lengths, gaps, missing, a, 
     # read() pads with zeros outside the data (waveforms at the edges).
     ref = np.array([dense[i, 0] if 0 <= i < n_total else 0 for i in range(a, max(a, b))])
     np.testing.assert_array_equal(tr.read(a, max(a, b), [1])[:, 0], ref)
+
+
+@pytest.mark.parametrize("value", ["syn.raw.kwd", "syn.raw.kwd/recordings/{r}",
+                                   "/old/machine/data/syn.raw.kwd", "{{raw.kwd}}/recordings/{r}",
+                                   "elsewhere.raw.kwd"])
+def test_raw_kwd_paths_are_resolved(tmp_path, value):
+    """Absolute paths from another machine, internal paths and placeholders are accepted;
+    the raw data are then found next to the .kwik."""
+    d = synthetic_kwik(tmp_path / "syn.kwik", raw_format="kwd", n_spikes=50)
+    with h5py.File(d.kwik_path, "a") as f:
+        for r in (0, 1):
+            f[f"recordings/{r}/raw"].attrs["hdf5_path"] = value.format(r=r)
+    m = KwikModel(d.kwik_path)
+    assert m.warnings == [] and [Path(p).name for p in m.raw_data_files] == ["syn.raw.kwd"] * 2
+    np.testing.assert_array_equal(m.all_traces[d.recording_length:], d.raw[1])
+    m.close()
+
+
+def test_dat_paths_from_another_machine(tmp_path):
+    d = synthetic_kwik(tmp_path / "syn.kwik", raw_format="dat", n_spikes=50)
+    with h5py.File(d.kwik_path, "a") as f:
+        for r in (0, 1):
+            f[f"recordings/{r}/raw"].attrs["dat_path"] = f"/home/someone/syn_rec{r}.dat"
+    m = KwikModel(d.kwik_path)
+    assert m.warnings == []
+    np.testing.assert_array_equal(m.all_traces[:d.recording_length], d.raw[0])
+    m.close()
+    with h5py.File(d.kwik_path, "a") as f:  # no raw attributes: the PRM's raw_data_files
+        for r in (0, 1):
+            del f[f"recordings/{r}/raw"]
+    m = KwikModel(d.kwik_path)
+    assert m.warnings == [] and m.traces is not None
+    m.close()
