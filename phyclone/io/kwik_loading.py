@@ -62,7 +62,9 @@ def read_recordings(f, channel_groups):
                  spikes_max=spikes_max)
 
 
-def read_sample_rate(path, metadata, recordings):
+def read_sample_rate(path, metadata, recordings, warnings):
+    """The sample rate (PRM, else the first recording's); recordings that disagree are
+    reported in ``warnings`` (the model uses one rate for all)."""
     sr = metadata.get("sample_rate")
     if sr is None:
         sr = next((r for r in recordings.sample_rates if r is not None), None)
@@ -73,6 +75,10 @@ def read_sample_rate(path, metadata, recordings):
     if not sr > 0:
         raise DataError(path, "no valid sample rate (application_data/spikedetekt.sample_rate "
                         "or recordings/<r>.sample_rate)", "write the sample rate in the file")
+    others = sorted({float(r) for r in recordings.sample_rates if r is not None} - {sr})
+    if others:
+        warnings.append(f"some recordings have another sample rate ({others}): "
+                        f"{sr:g} Hz is used for all")
     return sr
 
 

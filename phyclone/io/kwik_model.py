@@ -62,7 +62,8 @@ class KwikModel(KwikEditingMixin):
             self._channel_groups = header.channel_groups
             recs = kl.read_recordings(f, self._channel_groups)
             self._recordings = recs.ids
-            self._sample_rate = kl.read_sample_rate(self.kwik_path, self._metadata, recs)
+            self._sample_rate = kl.read_sample_rate(self.kwik_path, self._metadata, recs,
+                                                    warnings)
             self._probe = MEA(probe=kl.read_probe(f, self.kwik_path, self._channel_groups,
                                                   warnings))
         self._raw = RawSources(self.kwik_path, recs.ids, recs.raw_attrs, self._metadata,

@@ -294,3 +294,12 @@ def test_dat_paths_from_another_machine(tmp_path):
     m = KwikModel(d.kwik_path)
     assert m.warnings == [] and m.traces is not None
     m.close()
+
+
+def test_recordings_with_another_sample_rate(dataset):
+    with h5py.File(dataset.kwik_path, "a") as f:
+        f["recordings/1"].attrs["sample_rate"] = 25000.
+    m = KwikModel(dataset.kwik_path)
+    assert m.sample_rate == dataset.sample_rate
+    assert any("another sample rate ([25000.0])" in w for w in m.warnings)
+    m.close()
