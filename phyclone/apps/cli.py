@@ -12,6 +12,7 @@ from phyclone.utils.log import add_default_handler
 COMMANDS = {
     "template-describe": "phyclone.apps.cmd_template:template_describe_cmd",
     "extract-waveforms": "phyclone.apps.cmd_template:extract_waveforms_cmd",
+    "kwik-describe": "phyclone.apps.cmd_kwik:kwik_describe",
 }
 
 
