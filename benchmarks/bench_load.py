@@ -34,19 +34,27 @@ KEYS = ["import_s", "load_s", "touch_s", "rss_after_import_mb", "rss_after_load_
 
 CHILD = r'''
 import json, resource, sys, time
+def peak_mb():
+    # VmHWM: peak RSS of this process image. ru_maxrss would include the RSS of the (large)
+    # benchmark parent at fork time, which Linux carries across execve.
+    try:
+        with open("/proc/self/status") as f:
+            return next(int(l.split()[1]) for l in f if l.startswith("VmHWM")) / 1024
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 t0 = time.perf_counter()
 from phyclone.apps.template import load_model
 t_imp = time.perf_counter() - t0
 import numpy as np
-rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+rss0 = peak_mb()
 t0 = time.perf_counter()
 m = load_model(sys.argv[1])
 t_load = time.perf_counter() - t0
-rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+rss1 = peak_mb()
 t0 = time.perf_counter()
 amp = m.amplitudes.sum(); st = m.spike_times.sum()
 t_touch = time.perf_counter() - t0
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+peak = peak_mb()
 first = {}
 t0 = time.perf_counter(); tids = m.template_ids; first["template_index_s"] = time.perf_counter() - t0
 t0 = time.perf_counter(); m.get_template(int(tids[0])); first["get_template_s"] = time.perf_counter() - t0
@@ -59,8 +67,7 @@ if m.traces is not None:
         t0 = time.perf_counter(); m.get_waveforms(inside, ch, filtered=True)
         first[k] = time.perf_counter() - t0
 print(json.dumps(dict(import_s=t_imp, load_s=t_load, touch_s=t_touch,
-    rss_after_import_mb=rss0/1024, peak_rss_mb=peak/1024, rss_after_load_mb=rss1/1024,
-    peak_rss_first_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024,
+    rss_after_import_mb=rss0, peak_rss_mb=peak, rss_after_load_mb=rss1, peak_rss_first_mb=peak_mb(),
     n_spikes=int(m.n_spikes), n_templates=int(m.n_templates),
     n_channels=int(m.n_channels), first=first)))
 '''
@@ -115,7 +122,9 @@ def run_phy(dataset, phy_python):
 def curate(dataset):
     """A curated sibling: most templates merged by pairs/triplets into new cluster ids."""
     dataset = Path(dataset)
-    dst = dataset.parent / (dataset.name + "_curated")
+    parent = dataset.parent if os.access(dataset.parent, os.W_OK) else \
+        Path(tempfile.gettempdir()) / "phyclone-bench"
+    dst = parent / (dataset.name + "_curated")
     if (dst / "params.py").exists():
         return dst
     st = np.load(dataset / "spike_templates.npy", mmap_mode="r").reshape(-1)

@@ -27,15 +27,25 @@ def highpass_sos(sample_rate, cutoff=HIGHPASS_CUTOFF, order=HIGHPASS_ORDER):
 
 def highpass(arr, sample_rate, axis=0, cutoff=HIGHPASS_CUTOFF, order=HIGHPASS_ORDER):
     """Zero-phase (forward-backward) high-pass filter along ``axis``; returns float32."""
+    arr = np.asarray(arr)
+    return highpass_crop(arr, sample_rate, 0, arr.shape[axis], axis, cutoff, order)
+
+
+def highpass_crop(arr, sample_rate, start, stop, axis=0, cutoff=HIGHPASS_CUTOFF,
+                  order=HIGHPASS_ORDER):
+    """``highpass(arr)[start:stop]`` along ``axis``, computed without the backward pass over
+    ``[0, start)`` (its output there would be dropped). float32."""
     from scipy.signal import sosfilt
     arr = np.asarray(arr)
-    if arr.shape[axis] == 0:
-        return arr.astype(np.float32)
+    if arr.shape[axis] == 0 or stop <= start:
+        shape = list(arr.shape)
+        shape[axis] = max(0, min(stop, shape[axis]) - start)
+        return np.zeros(shape, dtype=np.float32)
     sos = highpass_sos(float(sample_rate), float(cutoff), int(order))
     x = np.ascontiguousarray(np.moveaxis(arr, axis, -1), dtype=np.float64)  # time last: fast
     x = sosfilt(sos, x, axis=-1)
-    x = sosfilt(sos, x[..., ::-1], axis=-1)[..., ::-1]
-    return np.ascontiguousarray(np.moveaxis(x, -1, axis), dtype=np.float32)
+    x = sosfilt(sos, x[..., :start - 1 if start else None:-1], axis=-1)[..., ::-1]
+    return np.ascontiguousarray(np.moveaxis(x[..., :stop - start], -1, axis), dtype=np.float32)
 
 
 def default_margin(sample_rate):
@@ -56,4 +66,4 @@ def filtered_traces(traces, start, stop, channel_ids=None, margin=None):
     win = traces.read_windows([start - m], stop - start + 2 * m, channel_ids)[0]
     win = win.astype(np.float64)
     win -= win.mean(axis=0, keepdims=True)
-    return highpass(win, sr, axis=0)[m:m + stop - start]
+    return highpass_crop(win, sr, m, m + stop - start, axis=0)

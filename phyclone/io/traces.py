@@ -201,22 +201,18 @@ class EphysTraces:
         out = np.zeros((len(starts), length, len(cols)), dtype=self.dtype)
         if not len(starts) or not length or not len(cols):
             return out
-        for i, part in enumerate(self._parts):
-            b0, b1 = int(self.part_bounds[i]), int(self.part_bounds[i + 1])
-            inside = (starts + length > b0) & (starts < b1)
-            if not inside.any():
-                continue
-            idx = np.flatnonzero(inside)
-            full = (starts[idx] >= b0) & (starts[idx] + length <= b1)
-            if part.array is not None and full.any():
-                k = idx[full]
-                rows = (starts[k] - b0)[:, None] + np.arange(length)[None, :]
-                out[k] = part.array[rows[:, :, None], cols[None, None, :]]
-                idx = idx[~full]
-            for j in idx:  # windows crossing a file boundary or the edges, or .cbin parts
-                s = int(starts[j])
+        # A run of consecutive columns is sliced (a view), other selections gathered.
+        if len(cols) > 1 and np.all(np.diff(cols) == 1):
+            cols = slice(int(cols[0]), int(cols[-1]) + 1)
+        bounds = self.part_bounds
+        first = np.searchsorted(bounds, starts, side="right") - 1
+        last = np.searchsorted(bounds, starts + length - 1, side="right") - 1
+        for j, s in enumerate(starts.tolist()):  # per-window slices: faster than a gather
+            for i in range(max(first[j], 0), min(last[j], len(self._parts) - 1) + 1):
+                b0, b1 = int(bounds[i]), int(bounds[i + 1])
                 a, b = max(s, b0), min(s + length, b1)
-                out[j, a - s:b - s] = part.read(a - b0, b - b0)[:, cols]
+                if a < b:
+                    out[j, a - s:b - s] = self._parts[i].read(a - b0, b - b0)[:, cols]
         return out
 
     def __getitem__(self, item):

@@ -11,7 +11,7 @@ import numpy as np
 from phyclone.utils import Bunch
 
 from .arrays import NpyFile
-from .filtering import default_margin, highpass
+from .filtering import default_margin, highpass_crop
 from .sparse import from_sparse
 
 logger = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ def extract_waveforms(traces, spike_samples, channel_ids=None, n_samples_wavefor
         w = traces.read_windows(samples[i:i + _BATCH] - a - m, nsw + 2 * m, channel_ids)
         w = w.astype(np.float64)
         w -= w.mean(axis=1, keepdims=True)
-        out[i:i + _BATCH] = highpass(w, traces.sample_rate, axis=1)[:, m:m + nsw]
+        out[i:i + _BATCH] = highpass_crop(w, traces.sample_rate, m, m + nsw, axis=1)
     return out
 
 
