@@ -17,7 +17,7 @@ from phyclone.utils.fileio import save_npy
 
 from . import template_loading as tl
 from .backup import backup_file
-from .filtering import highpass
+from .filtering import filter_windows
 from .metadata import save_metadata as _save_metadata_file
 from .params import get_template_params, resolve_dat_paths
 from .sparse import densify, from_sparse
@@ -348,11 +348,9 @@ class TemplateModel:
         if self.spike_waveforms is None:
             return self._raw_waveforms(spike_ids, channel_ids, filt)
         out, found = pool_waveforms(self.spike_waveforms, spike_ids, channel_ids)
-        if filt and found.any():
-            w = out[found].astype(np.float64)
-            w -= np.median(w, axis=1, keepdims=True)
+        if filt and found.any():  # pooled waveforms have no margins: filtered as phy does
             out = out.astype(np.float32)
-            out[found] = highpass(w, self.sample_rate, axis=1)
+            out[found] = filter_windows(out[found], self.sample_rate)
         if not found.all() and self.traces is not None:
             out[~found] = self._raw_waveforms(spike_ids[~found], channel_ids, filt)
         return out

@@ -11,7 +11,7 @@ import numpy as np
 from phyclone.utils import Bunch
 
 from .arrays import NpyFile
-from .filtering import default_margin, highpass_crop
+from .filtering import default_margin, filter_windows
 from .sparse import from_sparse
 
 logger = logging.getLogger(__name__)
@@ -46,9 +46,7 @@ def extract_waveforms(traces, spike_samples, channel_ids=None, n_samples_wavefor
     out = np.empty((len(samples), nsw, nc), dtype=np.float32)
     for i in range(0, len(samples), _BATCH):
         w = traces.read_windows(samples[i:i + _BATCH] - a - m, nsw + 2 * m, channel_ids)
-        w = w.astype(np.float64)
-        w -= w.mean(axis=1, keepdims=True)
-        out[i:i + _BATCH] = highpass_crop(w, traces.sample_rate, m, m + nsw, axis=1)
+        out[i:i + _BATCH] = filter_windows(w, traces.sample_rate, m, m + nsw)
     return out
 
 

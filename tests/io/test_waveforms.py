@@ -5,7 +5,7 @@ import pytest
 from scipy.signal import butter, lfilter
 
 from phyclone.apps.template import load_model
-from phyclone.io.filtering import default_margin, filtered_traces, highpass
+from phyclone.io.filtering import default_margin, filter_windows, filtered_traces, highpass
 from phyclone.io.traces import get_ephys_reader
 from phyclone.io.waveforms import (
     POOL_SPIKES, POOL_WAVEFORMS, extract_waveforms, load_waveform_pool, pool_waveforms,
@@ -40,6 +40,19 @@ def test_highpass_is_phys_filter():
     np.testing.assert_allclose(highpass(x, SR, axis=0), phy_filter(x, SR, axis=0),
                                rtol=1e-4, atol=1e-4 * np.abs(x).max())
     assert highpass(x.T, SR, axis=1).dtype == np.float32
+
+
+@pytest.mark.parametrize("dtype", [np.int16, np.float32])
+def test_filter_windows_kernel(dtype):
+    """The numba kernel = mean removal + phy's filter, cropped."""
+    w = np.random.default_rng(2).integers(-500, 500, (7, 200, 5)).astype(dtype)
+    x = w.astype(np.float64) - w.mean(axis=1, keepdims=True)
+    ref = phy_filter(x, SR, axis=1)
+    for start, stop in [(0, 200), (60, 140), (199, 200), (10, 10)]:
+        got = filter_windows(w, SR, start, stop)
+        assert got.dtype == np.float32 and got.shape == (7, stop - start, 5)
+        np.testing.assert_allclose(got, ref[:, start:stop], rtol=1e-4, atol=1e-3)
+    assert filter_windows(np.zeros((0, 20, 3)), SR).shape == (0, 20, 3)
 
 
 def test_unfiltered_extraction(recording):
