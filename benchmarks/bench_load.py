@@ -13,7 +13,7 @@ phy runs on a mirror of the folder made of symbolic links, because phylib writes
 folder it opens (spike_clusters.npy, whitening_mat_inv.npy). ``--curate`` also benchmarks a
 curated copy (symbolic links + a spike_clusters.npy with merges of most templates), which
 must open as fast as the uncurated folder. ``--generate`` writes the DESIGN reference dataset
-(384 channels, 1e7 spikes, 500 clusters, 20 s of raw data) with ``phy synthetic``'s generator.
+(384 channels, 1e7 spikes over 3600 s, 500 clusters, 120 s of raw data) with ``phy synthetic``'s generator.
 """
 
 import argparse
@@ -146,7 +146,7 @@ def generate(out):
         print(f"{out} exists: reusing it")
         return out
     make_dataset(out, n_channels=384, n_clusters=500, n_spikes=10_000_000, duration=3600.,
-                 raw_duration=20., probe="neuropixels", seed=0)
+                 raw_duration=120., probe="neuropixels", seed=0)
     return out
 
 
