@@ -279,3 +279,35 @@ def test_context_manager_and_describe(tmp_dataset, capsys):
     assert out[2] == "Duration                0.2s"
     assert out[3] == "Sample rate             20.0 kHz"
     assert out[-1] == "# of spikes             300"
+
+
+def test_aliases_and_optional_files(tmp_dataset):
+    """channel_probe.npy (singular), channel_groups.npy (SpikeInterface shanks),
+    spike_times_reordered.npy, legacy cluster_groups.csv (tab-separated despite its name)."""
+    b = tmp_dataset()
+    (b.path / "channel_shanks.npy").unlink()
+    groups = np.arange(10) // 5
+    np.save(b.path / "channel_groups.npy", groups)
+    np.save(b.path / "channel_probe.npy", (np.arange(10) >= 8).astype(np.int32))
+    np.save(b.path / "channel_probes.npy", np.ones(10))  # plural: not a phy file, ignored
+    reordered = b.spike_samples[::-1].copy()
+    np.save(b.path / "spike_times_reordered.npy", reordered.reshape(-1, 1))
+    (b.path / "cluster_group.tsv").unlink()
+    (b.path / "cluster_groups.csv").write_text("cluster_id\tgroup\n100\tgood\n102\tmua\n")
+    m = load_model(b.params_path)
+    np.testing.assert_array_equal(m.channel_shanks, groups)
+    np.testing.assert_array_equal(m.channel_probes, np.arange(10) >= 8)
+    assert m.n_probes == 2
+    np.testing.assert_array_equal(m.spike_samples_reordered, reordered)
+    np.testing.assert_allclose(m.spike_times_reordered, reordered / b.sample_rate)
+    assert m.metadata["group"] == {100: "good", 102: "mua"}
+    assert "probes" not in m.spike_attributes and "times_reordered" not in m.spike_attributes
+    np.testing.assert_array_equal(m.templates_probes, m.channel_probes[m.templates_channels])
+
+
+def test_duplicate_positions_fall_back_to_linear(tmp_dataset, caplog):
+    b = tmp_dataset()
+    np.save(b.path / "channel_positions.npy", np.zeros((10, 2)))
+    m = load_model(b.params_path)
+    np.testing.assert_allclose(m.channel_positions, np.c_[np.zeros(10), np.linspace(0, 1, 10)])
+    assert "same position" in caplog.text
