@@ -10,6 +10,8 @@ from phyclone.utils.log import add_default_handler
 
 # command name -> "module:attribute" of a click.Command
 COMMANDS = {
+    "synthetic": "phyclone.apps.cmd_synthetic:synthetic",
+    "demo": "phyclone.apps.cmd_synthetic:demo",
 }
 
 
