@@ -19,12 +19,14 @@ from phyclone.utils.bunch import Bunch
 def temporal_pcs(templates, n_pcs=3):
     """(n_samples, n_pcs) orthonormal temporal principal components of all template channels.
 
-    Signs are fixed so that each component's largest-magnitude sample is positive.
+    Signs are fixed so that templates project positively on average on their peak channel (as
+    KiloSort: a negative trough gives a positive first feature, which phy's depth estimate needs).
     """
     x = templates.transpose(0, 2, 1).reshape(-1, templates.shape[1]).astype(np.float64)
     _, _, vt = np.linalg.svd(x, full_matrices=False)
     u = vt[:n_pcs].T
-    u *= np.sign(u[np.argmax(np.abs(u), axis=0), np.arange(u.shape[1])])[None, :]
+    sign = np.sign(templates[:, :, 0].astype(np.float64).sum(axis=0) @ u)
+    u *= np.where(sign == 0, 1., sign)[None, :]
     return u.astype(np.float32)
 
 

@@ -90,12 +90,14 @@ def _taper(n, edge=8):
 
 
 def make_units(rng, positions, n_clusters, sample_rate, n_samples=82, n_channels_loc=32,
-               noise_std=(15., 25.), oversplit_fraction=.08, lookalike_fraction=.08):
+               noise_std=(15., 25.), oversplit_fraction=.08, lookalike_fraction=.08,
+               footprint_threshold=.03):
     """Draw ``n_clusters`` templates on a probe.
 
     Returns a Bunch with ``templates`` (n_templates, n_samples, n_channels_loc) float32 whitened
     and of unit L2 norm, ``template_ind`` (n_templates, n_channels_loc) int64 (the channels nearest
-    to the peak channel, peak first), ``base_amplitude`` (the norm: a spike's whitened waveform is
+    to the peak channel, peak first; the template is zero on those where the spike is below
+    ``footprint_threshold`` × its peak), ``base_amplitude`` (the norm: a spike's whitened waveform is
     ``amplitude * template``), ``noise_std`` per channel (ADC units; the whitening matrix is
     ``diag(1 / noise_std)``), ``position`` (n_templates, 3) µm, ``neuron`` (template → neuron id,
     shared by over-split pairs), ``kind``, ``peak_channel`` and ``snr`` (peak trough / noise).
@@ -129,6 +131,8 @@ def make_units(rng, positions, n_clusters, sample_rate, n_samples=82, n_channels
         peak[t] = np.argmax(np.abs(w).max(axis=0))
         channels = nearest_channels(positions, positions[peak[t]], n_loc)
         raw = u.snr * noise[peak[t]] * w[:, channels]  # ADC units, trough = snr × noise
+        # no signal where the spike is below 3 % of its peak (phy then hides those channels)
+        raw[:, np.abs(raw).max(axis=0) < footprint_threshold * np.abs(raw).max()] = 0.
         white = raw / noise[channels][None, :]
         base_amplitude[t] = np.sqrt((white ** 2).sum())
         templates[t] = white / base_amplitude[t]
