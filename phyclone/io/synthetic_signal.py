@@ -27,7 +27,7 @@ def noise_autocorrelation(sos, n_lags, n_impulse=1 << 14):
     impulse = np.zeros(n_impulse)
     impulse[0] = 1.
     h = sosfilt(sos, impulse)
-    acf = np.array([h[:n_impulse - k] @ h[k:] for k in range(n_lags)])
+    acf = np.fft.irfft(np.abs(np.fft.rfft(h, 2 * n_impulse)) ** 2)[:n_lags]
     return float(np.sqrt(acf[0])), acf / acf[0]
 
 
@@ -85,13 +85,24 @@ class LFP:
         w = np.exp(-.5 * ((y[None, :] - centre[:, None]) / width[:, None]) ** 2) + .5
         self.weights = (std * w / np.sqrt((w ** 2).sum(axis=0, keepdims=True))).astype(np.float32)
 
-    def __call__(self, start, end):
-        """(n_channels, end - start) float32 LFP."""
-        x = np.arange(start, end) / self.step
+    def add_to(self, band, start):
+        """Add the LFP of samples [start, start + n) to ``band`` (n_channels, n) in place."""
+        x = np.arange(start, start + band.shape[1]) / self.step
         i = np.floor(x).astype(np.int64)
         f = (x - i)[None, :]
         s = (self.sources[:, i] * (1 - f) + self.sources[:, i + 1] * f).astype(np.float32)
-        return self.weights.T @ s
+        _add_outer(band, self.weights, s)
+
+
+@njit(cache=True, nogil=True)
+def _add_outer(band, weights, sources):  # pragma: no cover
+    """band[c, i] += Σ_k weights[k, c] · sources[k, i]."""
+    n_sources = weights.shape[0]
+    for c in range(band.shape[0]):
+        for k in range(n_sources):
+            w = weights[k, c]
+            for i in range(band.shape[1]):
+                band[c, i] += w * sources[k, i]
 
 
 def synthesize_raw(rng, units, trains, n_samples, sample_rate, raw_writer, pc_writer, pcs,
@@ -143,7 +154,7 @@ def synthesize_raw(rng, units, trains, n_samples, sample_rate, raw_writer, pc_wr
         n_done = j1
         tail = buf[:, -ns:]
         if lfp is not None:
-            band += lfp(start, end)
+            lfp.add_to(band, start)
         raw_writer.append(_to_int16(band, start, sample_rate, sync_channel))
         if progress is not None:
             progress.update(end - start)

@@ -319,3 +319,14 @@ def test_npy_summary(linear):
     text = cmd_synthetic.npy_summary(linear / "params.py")
     n = len(load(linear, "spike_times"))
     assert f"{n:,}" in text and "# of templates          8" in text and "raw data: 9.0s" in text
+
+
+def test_noise_autocorrelation_matches_filtered_noise():
+    from phyclone.io.synthetic_signal import bandpass_sos, noise_autocorrelation
+    from scipy.signal import sosfilt
+    sos = bandpass_sos(SR)
+    gain, r = noise_autocorrelation(sos, 6)
+    x = sosfilt(sos, np.random.default_rng(0).standard_normal(400_000))
+    assert abs(x.std() / gain - 1) < .01
+    emp = [np.corrcoef(x[:-k], x[k:])[0, 1] for k in range(1, 6)]
+    assert np.allclose(emp, r[1:], atol=.01) and r[0] == 1
