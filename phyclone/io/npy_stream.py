@@ -41,7 +41,8 @@ class _StreamWriter:
                              f"array of row shape {self.shape[1:]}")
         if self.n_rows_written + len(rows) > self.shape[0]:
             raise ValueError(f"{self.path.name}: more than {self.shape[0]} rows appended")
-        self._f.write(memoryview(rows).cast("B"))
+        if rows.size:
+            self._f.write(memoryview(rows).cast("B"))
         self.n_rows_written += len(rows)
 
     def close(self):

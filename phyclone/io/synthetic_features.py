@@ -17,12 +17,14 @@ from phyclone.utils.bunch import Bunch
 
 
 def temporal_pcs(templates, n_pcs=3):
-    """(n_samples, n_pcs) orthonormal temporal principal components of all template channels.
+    """(n_samples, n_pcs) orthonormal temporal principal components of all template channels,
+    each also shifted by ±1 and ±2 samples (the timing jitter of real spikes).
 
     Signs are fixed so that templates project positively on average on their peak channel (as
     KiloSort: a negative trough gives a positive first feature, which phy's depth estimate needs).
     """
     x = templates.transpose(0, 2, 1).reshape(-1, templates.shape[1]).astype(np.float64)
+    x = np.concatenate([np.roll(x, shift, axis=1) for shift in (0, -2, -1, 1, 2)])
     _, _, vt = np.linalg.svd(x, full_matrices=False)
     u = vt[:n_pcs].T
     sign = np.sign(templates[:, :, 0].astype(np.float64).sum(axis=0) @ u)

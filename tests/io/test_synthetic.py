@@ -330,3 +330,13 @@ def test_noise_autocorrelation_matches_filtered_noise():
     assert abs(x.std() / gain - 1) < .01
     emp = [np.corrcoef(x[:-k], x[k:])[0, 1] for k in range(1, 6)]
     assert np.allclose(emp, r[1:], atol=.01) and r[0] == 1
+
+
+@pytest.mark.parametrize("kw", [dict(n_channels=1, n_clusters=1), dict(n_channels=2, n_clusters=6),
+                                dict(n_channels=3, n_clusters=2, n_spikes=0)])
+def test_degenerate_sizes(tmp_path, kw):
+    make_dataset(tmp_path / "d", duration=1., progress=False, **kw)
+    n = len(load(tmp_path / "d", "spike_times"))
+    n_loc = min(kw["n_channels"], 32)
+    assert load(tmp_path / "d", "pc_features").shape == (n, 3, n_loc)
+    assert load(tmp_path / "d", "template_features").shape == (n, kw["n_clusters"])
