@@ -112,13 +112,14 @@ def make_spike_trains(rng, units, n_samples, sample_rate, n_spikes=None, refract
         drift = 1 + .1 * np.sin(2 * np.pi * t / period + rng.uniform(0, 2 * np.pi))
         jitter = rng.lognormal(0., .07, size=n)
         times.append(t)
-        templates.append(tid)
+        templates.append(tid.astype(np.uint32))
         amplitudes.append(units.base_amplitude[tid] * drift * jitter * factor)
-    times = np.concatenate(times).astype(np.int64)
+    # concatenate and sort one array at a time (peak memory ~ 3 spike vectors)
+    times = np.concatenate(times).astype(np.int64, copy=False)
     order = np.argsort(times, kind="stable")
-    return Bunch(
-        spike_times=times[order],
-        spike_templates=np.concatenate(templates).astype(np.uint32)[order],
-        amplitudes=np.concatenate(amplitudes)[order],
-        rates=rates,
-    )
+    out = Bunch(spike_times=times[order], rates=rates)
+    del times
+    out.spike_templates = np.concatenate(templates)[order]
+    del templates
+    out.amplitudes = np.concatenate(amplitudes)[order]
+    return out
