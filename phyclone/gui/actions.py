@@ -78,7 +78,7 @@ def _get_qkeysequence(shortcut):
             getattr(QKeySequence, shortcut), QKeySequence.StandardKey):
         return QKeySequence(getattr(QKeySequence, shortcut))
     seq = QKeySequence.fromString(shortcut)
-    if seq.isEmpty():
+    if seq.isEmpty() or not seq.toString():  # unknown keys parse to Qt.Key_unknown
         raise ValueError(f"Invalid keyboard shortcut {shortcut!r}.")
     return seq
 

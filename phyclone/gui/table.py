@@ -90,6 +90,7 @@ class Table(QWidget):
         self._programmatic = 0
         self._filter_text = ""
         self.filter_error = None
+        self._dock_error = None
         self._skip = None
 
         self.model = TableModel(columns or ["id"], self)
@@ -114,8 +115,8 @@ class Table(QWidget):
         self._filter_timer = QTimer(self)
         self._filter_timer.setSingleShot(True)
         self._filter_timer.setInterval(250)
-        self._filter_timer.timeout.connect(lambda: self.filter(self.filter_form.text()))
-        self.filter_form.textEdited.connect(lambda _: self._filter_timer.start())
+        self._filter_timer.timeout.connect(self._on_filter_typed)
+        self.filter_form.textEdited.connect(self._on_filter_edited)
         self.filter_form.returnPressed.connect(self._on_filter_entered)
         layout.addWidget(self.filter_form)
 
@@ -429,13 +430,22 @@ class Table(QWidget):
     # ---------------------------------------------------------------------------------------
 
     def _show_error(self, msg):
-        logger.info("Table: %s", msg)
-        self.filter_error = msg
+        """Show (or clear, with '') an error in the status line and the dock title bar."""
+        if msg:
+            logger.info("Table: %s", msg)
+        self.filter_error = msg or None
         self.status_label.setText(msg)
         self.status_label.setVisible(bool(msg))
         dock = getattr(self, "dock", None)
-        if dock is not None and msg:
+        if dock is not None and (msg or dock.status == self._dock_error):
             dock.set_status(msg)
+            self._dock_error = dock.status
+
+    def _on_filter_edited(self, text):
+        self._filter_timer.start()  # filter once the typing pauses
+
+    def _on_filter_typed(self):
+        self.filter(self.filter_form.text())
 
     def _on_filter_entered(self):
         self._filter_timer.stop()
@@ -455,7 +465,6 @@ class Table(QWidget):
             self._show_error(str(e))
             return None
         self._show_error("")
-        self.status_label.hide()
         self._filter_text = text
         self.model.mask = mask
         if self.filter_form.text().strip() != text:
