@@ -273,9 +273,10 @@ def test_colors_rendered(qapp, qtbot):
     img = t.view.viewport().grab().toImage()
     rect = t.view.visualRect(t.model.index(2, 0))
     c = QColor(img.pixel(rect.left() + 3, rect.center().y()))
-    assert (c.red(), c.green(), c.blue()) == t.selection_colors[0]
+    # tolerance: pytest-xvfb's X server may run at 16-bit depth
+    assert max(abs(a - b) for a, b in zip(c.getRgb()[:3], t.selection_colors[0])) <= 10
     c = QColor(img.pixel(rect.left() + 3, t.view.visualRect(t.model.index(3, 0)).center().y()))
-    assert (c.red(), c.green(), c.blue()) == (0, 0, 0)
+    assert c.getRgb()[:3] == (0, 0, 0)
 
 
 def test_large_table_against_reference(qapp, qtbot):
