@@ -39,10 +39,10 @@ from qtpy.QtWidgets import (  # noqa: E402,F401
 
 # Names used by the GUI framework (phyclone.gui).
 from qtpy.QtCore import QBuffer, QCoreApplication, QIODevice  # noqa: E402,F401
-from qtpy.QtGui import QOpenGLWindow  # noqa: E402,F401
+from qtpy.QtGui import QOpenGLWindow, QPalette  # noqa: E402,F401
 from qtpy.QtWidgets import (  # noqa: E402,F401
-    QDoubleSpinBox, QPlainTextEdit, QShortcut, QStyledItemDelegate, QTableWidget,
-    QTableWidgetItem,
+    QDoubleSpinBox, QPlainTextEdit, QShortcut, QStyledItemDelegate, QStyleOptionViewItem,
+    QTableWidget, QTableWidgetItem,
 )
 
 

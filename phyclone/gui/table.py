@@ -11,8 +11,9 @@ import logging
 import numpy as np
 
 from phyclone.qt import (
-    QAbstractItemView, QBrush, QColor, QHeaderView, QItemSelection, QItemSelectionModel, QLabel,
-    QLineEdit, QStyle, QStyledItemDelegate, Qt, QTableView, QTimer, QVBoxLayout, QWidget,
+    QAbstractItemView, QBrush, QColor, QFrame, QHeaderView, QItemSelection, QItemSelectionModel,
+    QLabel, QLineEdit, QPalette, QStyle, QStyledItemDelegate, QStyleOptionViewItem, Qt,
+    QTableView, QTimer, QVBoxLayout, QWidget,
 )
 from phyclone.utils import Bunch, emit
 
@@ -32,13 +33,14 @@ DEFAULT_SELECTION_COLORS = [
 
 FILTER_PLACEHOLDER = "filter, e.g. n_spikes > 100 and group == 'good'"
 
-TABLE_STYLESHEET = """
-QTableView { background: black; color: white; gridline-color: #202020; border: 0; }
+# Style sheets only on the small widgets: a style sheet on the view itself would route every
+# cell through QStyleSheetStyle, several times slower to paint. The view uses a palette.
+HEADER_STYLESHEET = """
 QHeaderView::section { background: #232426; color: white; padding: 2px 4px; border: 0;
                        border-right: 1px solid #111; }
-QLineEdit { background: #111; color: white; border: 1px solid #333; padding: 2px; }
-QLabel#table_status { color: #ff8080; padding: 1px 3px; }
 """
+FILTER_STYLESHEET = "QLineEdit { background: #111; color: white; border: 1px solid #333; }"
+STATUS_STYLESHEET = "QLabel { background: black; color: #ff8080; padding: 1px 3px; }"
 
 
 def _uniq(ids):
@@ -58,10 +60,23 @@ def _is_bright(rgb):
 
 
 class _Delegate(QStyledItemDelegate):
-    """Paint selected rows from the model's colours (keeps group and cluster colours)."""
+    """Fill the style option from the model in one call (instead of one ``data()`` call per
+    role), and paint selected rows with the model's colours (group and cluster colours)."""
+
+    def __init__(self, model, parent=None):
+        super().__init__(parent)
+        self._model = model
 
     def initStyleOption(self, option, index):
-        super().initStyleOption(option, index)
+        text, fg, bg, align = self._model.cell(index.row(), index.column())
+        option.index = index
+        option.text = text
+        option.features |= QStyleOptionViewItem.HasDisplay
+        option.displayAlignment = Qt.Alignment(align)
+        if fg is not None:
+            option.palette.setBrush(QPalette.Text, fg)
+        if bg is not None:
+            option.backgroundBrush = bg
         option.state &= ~(QStyle.State_Selected | QStyle.State_HasFocus)
 
 
@@ -104,12 +119,12 @@ class Table(QWidget):
         self._refresh()
 
     def _build_widgets(self):
-        self.setStyleSheet(TABLE_STYLESHEET)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
 
         self.filter_form = QLineEdit(self)
+        self.filter_form.setStyleSheet(FILTER_STYLESHEET)
         self.filter_form.setPlaceholderText(FILTER_PLACEHOLDER)
         self.filter_form.setClearButtonEnabled(True)
         self._filter_timer = QTimer(self)
@@ -121,13 +136,19 @@ class Table(QWidget):
         layout.addWidget(self.filter_form)
 
         self.view = QTableView(self)
+        palette = self.view.palette()
+        for role, color in ((QPalette.Base, "black"), (QPalette.Text, "white"),
+                            (QPalette.Window, "black")):
+            palette.setColor(role, QColor(color))
+        self.view.setPalette(palette)
+        self.view.setFrameShape(QFrame.NoFrame)
         self.view.setModel(self.model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.ExtendedSelection)
         self.view.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.view.setWordWrap(False)
         self.view.setShowGrid(False)
-        self._delegate = _Delegate(self.view)
+        self._delegate = _Delegate(self.model, self.view)
         self.view.setItemDelegate(self._delegate)
         vh = self.view.verticalHeader()
         vh.setVisible(False)
@@ -135,15 +156,16 @@ class Table(QWidget):
         vh.setDefaultSectionSize(self.fontMetrics().height() + 4)
         hh = self.view.horizontalHeader()
         hh.setSectionsClickable(True)
-        hh.setSortIndicatorShown(True)
+        hh.setSortIndicatorShown(False)
         hh.setHighlightSections(False)
         hh.setStretchLastSection(True)
         hh.sectionClicked.connect(self._on_header_clicked)
+        hh.setStyleSheet(HEADER_STYLESHEET)
         self.view.selectionModel().selectionChanged.connect(self._on_user_selection)
         layout.addWidget(self.view, 1)
 
         self.status_label = QLabel("", self)
-        self.status_label.setObjectName("table_status")
+        self.status_label.setStyleSheet(STATUS_STYLESHEET)
         self.status_label.hide()
         layout.addWidget(self.status_label)
 
@@ -170,6 +192,7 @@ class Table(QWidget):
         self.model.column(name)
         self.model.endResetModel()
         self._refresh()
+        self.fit_columns()
 
     def add(self, objects):
         """Add rows (dicts with an ``id``)."""
@@ -252,7 +275,17 @@ class Table(QWidget):
         finally:
             self._programmatic -= 1
         if was_empty and len(m.visible):
-            self.view.resizeColumnsToContents()
+            self.fit_columns()
+
+    def fit_columns(self, n_rows=100, max_width=300):
+        """Size the columns to their header and first ``n_rows`` shown values."""
+        fm = self.view.fontMetrics()
+        m = self.model
+        rows = range(min(n_rows, len(m.visible)))
+        for j, name in enumerate(m.columns):
+            texts = [name + " \u25BC"] + [m.cell(r, j)[0] for r in rows]
+            width = max(fm.horizontalAdvance(t) for t in texts) + 18
+            self.view.setColumnWidth(j, min(width, max_width))
 
     def _apply_selection(self):
         """Show ``self._selected`` in the view (no event emitted)."""
@@ -397,15 +430,9 @@ class Table(QWidget):
     # ---------------------------------------------------------------------------------------
 
     def _update_sort_indicator(self):
-        name, sort_dir = self.model.sort
-        hh = self.view.horizontalHeader()
-        hh.blockSignals(True)
-        if name in self.model.columns:
-            order = Qt.AscendingOrder if sort_dir == "asc" else Qt.DescendingOrder
-            hh.setSortIndicator(self.model.columns.index(name), order)
-        else:
-            hh.setSortIndicator(-1, Qt.AscendingOrder)
-        hh.blockSignals(False)
+        """The sorted column shows an arrow in its header text."""
+        if self.model.columns:
+            self.model.headerDataChanged.emit(Qt.Horizontal, 0, len(self.model.columns) - 1)
 
     def _on_header_clicked(self, section):
         name = self.model.columns[section]

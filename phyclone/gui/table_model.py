@@ -18,8 +18,26 @@ from .table_filter import evaluate_filter
 logger = logging.getLogger(__name__)
 
 
+_NUMBER_TYPES = (numbers.Real, np.number, np.bool_)
+
+
 def _is_number(v):
-    return isinstance(v, (numbers.Number, np.number, np.bool_)) and not isinstance(v, complex)
+    return isinstance(v, _NUMBER_TYPES)
+
+
+def _value_kind(values):
+    """``(is_text, fmt)`` of a list of values, from their types (fmt None when all missing)."""
+    types = set(map(type, values))
+    types.discard(type(None))
+    if not types:
+        return False, None
+    if not all(issubclass(t, _NUMBER_TYPES) for t in types):
+        return True, None
+    if all(issubclass(t, (bool, np.bool_)) for t in types):
+        return False, "bool"
+    if all(issubclass(t, (numbers.Integral, np.integer, np.bool_)) for t in types):
+        return False, "int"
+    return False, "float"
 
 
 def _format_number(v, fmt):
@@ -52,36 +70,42 @@ class _Column:
             [_format_number(v, self.fmt or "float") for v in self.values], dtype=object)
         self.kind = "text"
 
-    def _update_fmt(self, values):
-        for v in values:
-            if v is None:
-                continue
-            fmt = ("bool" if isinstance(v, (bool, np.bool_)) else
-                   "int" if isinstance(v, (numbers.Integral, np.integer)) or float(v).is_integer()
-                   else "float")
-            if self.fmt is None or (self.fmt != fmt and fmt == "float"):
-                self.fmt = fmt
-            elif self.fmt == "bool" and fmt == "int":
-                self.fmt = "int"
+    def _merge_fmt(self, fmt):
+        if fmt is None or self.fmt == fmt:
+            return
+        if self.fmt is None:
+            self.fmt = fmt
+        elif "float" in (self.fmt, fmt):
+            self.fmt = "float"
+        else:
+            self.fmt = "int"
 
     def convert(self, values):
         """Array of ``values`` in this column's kind (switching the column to text if needed)."""
-        is_text = any(v is not None and not _is_number(v) for v in values)
+        is_text, fmt = _value_kind(values)
         if is_text and self.kind == "num":
             if self._has_values():
                 self._to_text()
             else:
                 self.kind, self.values = "text", np.full(len(self.values), "", dtype=object)
-        elif not is_text and self.kind == "text" and not self._has_values() and any(
-                v is not None for v in values):
+        elif fmt is not None and self.kind == "text" and not self._has_values():
             self.kind, self.values = "num", np.full(len(self.values), np.nan)
         if self.kind == "num":
-            self._update_fmt(values)
-            return np.array([np.nan if v is None else float(v) for v in values], dtype=float)
+            arr = np.array(values, dtype=float)  # None -> NaN
+            if fmt == "float":
+                finite = arr[np.isfinite(arr)]
+                if np.all(finite == np.round(finite)):
+                    fmt = "int"
+            self._merge_fmt(fmt)
+            return arr
         out = np.empty(len(values), dtype=object)
-        out[:] = ["" if v is None else (
-            _format_number(float(v), "int" if isinstance(v, (int, np.integer)) else "float")
-            if _is_number(v) and not isinstance(v, bool) else str(v)) for v in values]
+        if is_text and all(v is None or type(v) is str for v in values):
+            out[:] = ["" if v is None else v for v in values]
+        else:
+            out[:] = ["" if v is None else (
+                _format_number(float(v), "int" if isinstance(v, (int, np.integer)) else "float")
+                if _is_number(v) and not isinstance(v, (bool, np.bool_)) else str(v))
+                for v in values]
         return out
 
     def append(self, values):
@@ -116,6 +140,12 @@ class _Column:
             return self.values
         _, inv = np.unique(self.values.astype(str), return_inverse=True)
         return inv.astype(float)
+
+
+_ALIGN_LEFT = int(Qt.AlignLeft | Qt.AlignVCenter)
+_ALIGN_RIGHT = int(Qt.AlignRight | Qt.AlignVCenter)
+_ROLES = {Qt.DisplayRole: 0, Qt.ForegroundRole: 1, Qt.BackgroundRole: 2,
+          Qt.TextAlignmentRole: 3}
 
 
 class TableModel(QAbstractTableModel):
@@ -306,7 +336,10 @@ class TableModel(QAbstractTableModel):
 
     def headerData(self, section, orientation, role=Qt.DisplayRole):
         if role == Qt.DisplayRole and orientation == Qt.Horizontal and section < len(self.columns):
-            return self.columns[section]
+            name = self.columns[section]
+            if name == self.sort[0]:
+                return name + (" \u25B2" if self.sort[1] == "asc" else " \u25BC")
+            return name
         return None
 
     def _brush(self, color):
@@ -318,36 +351,30 @@ class TableModel(QAbstractTableModel):
         col = self._data.get(name)
         return None if col is None or col.kind != "text" else col.values[pos]
 
+    def cell(self, row, column):
+        """``(text, foreground brush, background brush, alignment)`` of a visible cell."""
+        pos = self.visible[row]
+        name = self.columns[column]
+        col = self._data.get(name)
+        text = col.display(pos) if col is not None else ""
+        fg = bg = None
+        sel = self.selection_colors.get(int(self.ids[pos]))
+        if sel is not None:
+            bg, fg = (sel[0], sel[1]) if name == "id" else (self.selected_brush, None)
+        if fg is None:
+            color = self._text("_foreground", pos) or self.group_colors.get(
+                self._text("group", pos))
+            fg = self._brush(color) if color else None
+        if bg is None:
+            color = self._text("_background", pos)
+            bg = self._brush(color) if color else None
+        align = _ALIGN_RIGHT if col is not None and col.kind == "num" else _ALIGN_LEFT
+        return text, fg, bg, align
+
     def data(self, index, role=Qt.DisplayRole):
-        if not index.isValid():
+        if not index.isValid() or role not in _ROLES:
             return None
-        pos = self.visible[index.row()]
-        name = self.columns[index.column()]
-        if role == Qt.DisplayRole:
-            col = self._data.get(name)
-            return col.display(pos) if col is not None else ""
-        if role == Qt.ForegroundRole:
-            if name == "id" and int(self.ids[pos]) in self.selection_colors:
-                return self.selection_colors[int(self.ids[pos])][1]
-            fg = self._text("_foreground", pos)
-            if fg:
-                return self._brush(fg)
-            group = self._text("group", pos)
-            if group in self.group_colors:
-                return self._brush(self.group_colors[group])
-            return None
-        if role == Qt.BackgroundRole:
-            sel = self.selection_colors.get(int(self.ids[pos]))
-            if sel is not None:
-                return sel[0] if name == "id" else self.selected_brush
-            bg = self._text("_background", pos)
-            return self._brush(bg) if bg else None
-        if role == Qt.TextAlignmentRole:
-            col = self._data.get(name)
-            if col is not None and col.kind == "num":
-                return int(Qt.AlignRight | Qt.AlignVCenter)
-            return int(Qt.AlignLeft | Qt.AlignVCenter)
-        return None
+        return self.cell(index.row(), index.column())[_ROLES[role]]
 
     def flags(self, index):
         return Qt.ItemIsSelectable | Qt.ItemIsEnabled
