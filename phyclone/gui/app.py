@@ -5,11 +5,22 @@ import time
 from contextlib import contextmanager
 from functools import wraps
 
-from phyclone.qt import QApplication, QCursor, QGuiApplication, Qt, create_app
+from phyclone.qt import QApplication, QCursor, QGuiApplication, Qt
+from phyclone.qt import create_app as _create_qt_app
 
 logger = logging.getLogger(__name__)
 
+_APP = []  # keeps the QApplication alive even when the caller drops its reference
+
 __all__ = ["create_app", "run_app", "require_qt", "busy_cursor", "screen_size", "is_high_dpi"]
+
+
+def create_app():
+    """The QApplication (created with phyclone's OpenGL defaults when needed), kept alive."""
+    app = _create_qt_app()
+    if not _APP:
+        _APP.append(app)
+    return app
 
 
 def run_app():
@@ -74,3 +85,17 @@ def _block(until, timeout=5.):
         if app is not None:
             app.processEvents()
         time.sleep(.001)
+
+
+def _wait_signal(signal, timeout=5.):
+    """Process Qt events until ``signal`` is emitted; return its arguments."""
+    got = []
+
+    def slot(*args):
+        got.append(args)
+    signal.connect(slot)
+    try:
+        _block(lambda: bool(got), timeout=timeout)
+    finally:
+        signal.disconnect(slot)
+    return got[0]

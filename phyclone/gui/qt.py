@@ -7,7 +7,7 @@ from phyclone.qt import *  # noqa: F401,F403
 from phyclone.qt import Signal as pyqtSignal, Slot as pyqtSlot  # noqa: F401
 
 from .app import (  # noqa: F401
-    _block, _wait, busy_cursor, create_app, is_high_dpi, require_qt, run_app, screen_size,
+    _block, _wait, _wait_signal, busy_cursor, create_app, is_high_dpi, require_qt, run_app, screen_size,
 )
 from .debounce import Debouncer  # noqa: F401
 from .dialogs import ask, input_dialog, message_box, prompt, show_box  # noqa: F401

@@ -4,7 +4,8 @@ import threading
 import time
 
 from phyclone.gui import Debouncer, TaskRunner, Worker, run_in_worker, thread_pool
-from phyclone.gui.app import _block
+from phyclone.gui.app import _block, _wait_signal
+from phyclone.qt import QTimer
 
 
 def test_run_in_worker(qapp, qtbot):
@@ -92,3 +93,11 @@ def test_debouncer(qapp, qtbot):
     t0 = time.monotonic()
     d.stop_waiting(.01)
     assert time.monotonic() - t0 >= .01
+
+
+def test_wait_signal(qapp):
+    gate = threading.Event()
+    w = Worker(lambda: gate.wait(5) and "done")
+    thread_pool().start(w)
+    QTimer.singleShot(20, gate.set)
+    assert _wait_signal(w.signals.result) == ("done",)
