@@ -93,10 +93,10 @@ class DockWidget(QDockWidget):
 
     def _on_screenshot_clicked(self, checked=None):
         view = self.view
-        if hasattr(view, "screenshot") and callable(view.screenshot):
+        if callable(getattr(view, "screenshot", None)):
             path = view.screenshot()
-        else:
-            path = screenshot(view if view is not None else self.widget())
+        else:  # the docked Qt widget (a view object may hold a canvas, not be a widget)
+            path = screenshot(view if isinstance(view, QWidget) else self.widget())
         self.set_status(f"Screenshot saved to {path}")
         return path
 

@@ -12,13 +12,12 @@ import numpy as np
 
 from phyclone.qt import (
     QAbstractItemView, QBrush, QColor, QFrame, QHeaderView, QItemSelection, QItemSelectionModel,
-    QLabel, QLineEdit, QPalette, QStyle, QStyledItemDelegate, QStyleOptionViewItem, Qt,
-    QTableView, QTimer, QVBoxLayout, QWidget,
+    QLabel, QLineEdit, QPalette, Qt, QTableView, QTimer, QVBoxLayout, QWidget,
 )
 from phyclone.utils import Bunch, emit
 
 from .table_filter import FilterError
-from .table_model import TableModel
+from .table_model import TableDelegate, TableModel
 
 logger = logging.getLogger(__name__)
 
@@ -57,27 +56,6 @@ def _uniq(ids):
 def _is_bright(rgb):
     r, g, b = rgb
     return 0.299 * r + 0.587 * g + 0.114 * b > 150
-
-
-class _Delegate(QStyledItemDelegate):
-    """Fill the style option from the model in one call (instead of one ``data()`` call per
-    role), and paint selected rows with the model's colours (group and cluster colours)."""
-
-    def __init__(self, model, parent=None):
-        super().__init__(parent)
-        self._model = model
-
-    def initStyleOption(self, option, index):
-        text, fg, bg, align = self._model.cell(index.row(), index.column())
-        option.index = index
-        option.text = text
-        option.features |= QStyleOptionViewItem.HasDisplay
-        option.displayAlignment = Qt.Alignment(align)
-        if fg is not None:
-            option.palette.setBrush(QPalette.Text, fg)
-        if bg is not None:
-            option.backgroundBrush = bg
-        option.state &= ~(QStyle.State_Selected | QStyle.State_HasFocus)
 
 
 class Table(QWidget):
@@ -148,7 +126,7 @@ class Table(QWidget):
         self.view.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.view.setWordWrap(False)
         self.view.setShowGrid(False)
-        self._delegate = _Delegate(self.model, self.view)
+        self._delegate = TableDelegate(self.model, self.view)
         self.view.setItemDelegate(self._delegate)
         vh = self.view.verticalHeader()
         vh.setVisible(False)

@@ -1,4 +1,4 @@
-"""Column store and Qt item model behind :class:`phyclone.gui.Table`.
+"""Column store, Qt item model and delegate behind :class:`phyclone.gui.Table`.
 
 Rows are dicts with an ``id`` key. Values are kept column-wise in NumPy arrays (float64 with
 NaN for missing numbers, object arrays of ``str`` for text), so sorting is one ``lexsort`` and
@@ -11,7 +11,10 @@ import numbers
 
 import numpy as np
 
-from phyclone.qt import QAbstractTableModel, QBrush, QColor, QModelIndex, Qt
+from phyclone.qt import (
+    QAbstractTableModel, QBrush, QColor, QModelIndex, QPalette, QStyle, QStyledItemDelegate,
+    QStyleOptionViewItem, Qt,
+)
 
 from .table_filter import evaluate_filter
 
@@ -378,3 +381,24 @@ class TableModel(QAbstractTableModel):
 
     def flags(self, index):
         return Qt.ItemIsSelectable | Qt.ItemIsEnabled
+
+
+class TableDelegate(QStyledItemDelegate):
+    """Fill the style option from the model in one call (instead of one ``data()`` call per
+    role), and paint selected rows with the model's colours (group and cluster colours)."""
+
+    def __init__(self, model, parent=None):
+        super().__init__(parent)
+        self._model = model
+
+    def initStyleOption(self, option, index):
+        text, fg, bg, align = self._model.cell(index.row(), index.column())
+        option.index = index
+        option.text = text
+        option.features |= QStyleOptionViewItem.HasDisplay
+        option.displayAlignment = Qt.Alignment(align)
+        if fg is not None:
+            option.palette.setBrush(QPalette.Text, fg)
+        if bg is not None:
+            option.backgroundBrush = bg
+        option.state &= ~(QStyle.State_Selected | QStyle.State_HasFocus)

@@ -22,6 +22,12 @@ class OtherView(QLabel):
     pass
 
 
+class AttachView(QLabel):
+    def attach(self, gui):
+        self.attached_to = gui
+        gui.add_view(self, position="bottom")
+
+
 def test_add_views_and_names(gui):
     added = []
     connect(lambda g, v: added.append(v), event="add_view", sender=gui)
@@ -63,7 +69,8 @@ def test_matplotlib_view(gui):
 def test_view_creator_and_count(qapp, qtbot, config_dir):
     def make(**kw):
         g = GUI(name="CreatorGUI", config_dir=config_dir,
-                view_creator={"MyView": MyView, "OtherView": lambda: OtherView("o")}, **kw)
+                view_creator={"MyView": MyView, "OtherView": lambda: OtherView("o"),
+                              "AttachView": lambda: AttachView("a")}, **kw)
         qtbot.addWidget(g)
         return g
 
@@ -73,6 +80,10 @@ def test_view_creator_and_count(qapp, qtbot, config_dir):
     assert [v.name for v in g.views] == ["OtherView", "MyView"]
     g.view_actions.get("Add MyView").trigger()
     assert g.view_count == {"OtherView": 1, "MyView": 2}
+    view = g.create_and_add_view("AttachView")
+    assert view.attached_to is g and g.view_count["AttachView"] == 1
+    assert g.create_and_add_view("Nope") is None
+    view.dock.close()
     g.close()
     assert json.loads((config_dir / "CreatorGUI" / "state.json").read_text())["view_count"] == {
         "OtherView": 1, "MyView": 2}

@@ -305,3 +305,12 @@ def test_large_table_against_reference(qapp, qtbot):
     first = next(i for i in ref_shown if by_id[i]["group"] == "good" or
                  by_id[i]["group"] == "unsorted")
     assert t.first()["selected"] == [first]
+
+
+def test_errors_shown_in_dock(gui):
+    t = Table(columns=["id", "n"], data=[{"id": i, "n": i} for i in range(3)])
+    dock = gui.add_view(t)
+    t.filter("n >")
+    assert "syntax error" in dock.status
+    t.filter("n > 0")
+    assert dock.status == "" and t.shown_ids() == [1, 2]
