@@ -227,7 +227,7 @@ def continuous_colors(cmap, values, vmin, vmax):
     """Map float values in [vmin, vmax] to colours of ``cmap`` (NaN → grey), (n, 3)."""
     values = np.asarray(values, dtype=np.float64)
     span = vmax - vmin
-    x = (values - vmin) / span if span > 0 else np.zeros_like(values)
+    x = (values - vmin) / span if span > 0 else values * 0.0  # NaN stays NaN
     ok = np.isfinite(x)
     idx = np.round(np.clip(np.where(ok, x, 0), 0, 1) * (len(cmap) - 1)).astype(np.int64)
     return np.where(ok[:, None], cmap[idx], BLANK)
@@ -255,7 +255,7 @@ class ClusterColorSelector:
 
     Unless given, the mapping is inferred: ``group`` uses phy's group colours (noise, mua,
     good, unsorted; other groups get palette colours); the cluster id, strings and integer
-    fields with few distinct values are categorical (stable colours: an integer keeps its
+    fields with at most 20 distinct values are categorical (stable colours: an integer keeps its
     colour, a string keeps the colour it first got); other values use the continuous
     ``linear`` colormap, logarithmic for firing rates. Missing and NaN values are grey.
     """
@@ -313,8 +313,7 @@ class ClusterColorSelector:
         elif is_group or self._name in _ID_FIELDS or any(isinstance(v, str) for v in present):
             categorical = True
         else:
-            ints = all((isinstance(v, (int, np.integer)) and not isinstance(v, bool))
-                       or (isinstance(v, (float, np.floating)) and float(v).is_integer())
+            ints = all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
                        for v in present)
             categorical = bool(present) and ints and len(set(present)) <= 20 and \
                 self._name not in self.cluster_metrics

@@ -16,134 +16,19 @@ write them) are read as raw strings rather than failing or gaining control chara
 import ast
 import io
 import logging
-import operator
-import os
-import os.path as op
-import re
-import string
 import time
 import tokenize
 import warnings
 from pathlib import Path, PurePath
 
 from .errors import DataError
+from .safe_builtins import (
+    BINOPS, CMP, FIX, FUNCS, Func, KEY_FUNCS, MAX_INT_BITS, MAX_ITEMS, MAX_SECONDS, MAX_WORK,
+    MODULES, Module, PATH_ATTRS, PATH_METHODS, SEQ, STR_METHODS, UNARY, check_format_spec,
+    check_percent_format, check_str_format,
+)
 
 logger = logging.getLogger(__name__)
-
-_MAX_ITEMS = 1_000_000       # items of one container, characters of one string
-_MAX_WORK = 3_000_000        # evaluation steps + items created or scanned, for the whole file
-_MAX_SECONDS = 10.0          # wall-clock safety net for the whole evaluation
-_MAX_INT_BITS = 4096
-_MAX_WIDTH = 1000            # format width / precision
-_FIX = ("keep only assignments of literal values (numbers, strings, lists, dicts), "
-        "os.path.join(...) paths and names assigned above")
-
-_BINOPS = {
-    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
-    ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod,
-    ast.Pow: operator.pow,
-}
-_UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Not: operator.not_}
-_CMP = {
-    ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
-    ast.Gt: operator.gt, ast.GtE: operator.ge, ast.In: lambda a, b: a in b,
-    ast.NotIn: lambda a, b: a not in b, ast.Is: operator.is_, ast.IsNot: operator.is_not,
-}
-_SEQ = (str, bytes, list, tuple)
-
-
-class _Func:
-    """A whitelisted callable; ``check(args, kwargs)`` may refuse arguments before the call."""
-
-    def __init__(self, fn, check=None):
-        self.fn = fn
-        self.check = check
-
-
-class _Module:
-    """Stand-in for an importable module whose attributes are whitelisted values."""
-
-    def __init__(self, name, attrs):
-        self.name = name
-        self.attrs = attrs
-
-
-def _check_format_spec(spec):
-    if "{" in spec or any(int(n) > _MAX_WIDTH for n in re.findall(r"\d+", spec)):
-        raise ValueError(f"format specification {spec!r} is not allowed")
-
-
-def _check_str_format(fmt, args, kwargs):
-    for _, field, spec, _ in string.Formatter().parse(fmt):
-        if field is not None and not re.fullmatch(r"\w*", field):
-            raise ValueError(f"format field {field!r} is not allowed")
-        if spec:
-            _check_format_spec(spec)
-
-
-def _check_percent_format(fmt):
-    for m in re.finditer(r"%[-#0 +]*(\*|\d*)(?:\.(\*|\d*))?", fmt):
-        for g in m.groups():
-            if g == "*" or (g and int(g) > _MAX_WIDTH):
-                raise ValueError("%-format width not allowed")
-
-
-def _check_replace(s, args, kwargs):
-    old, new = (list(args) + ["", ""])[:2]
-    count = len(s) + 1 if old == "" else s.count(old)
-    if len(s) + count * max(0, len(new) - len(old)) > _MAX_ITEMS:
-        raise ValueError("string too long")
-
-
-def _check_join(sep, args, kwargs):
-    items = list(args[0]) if args else []
-    if sum(len(x) if isinstance(x, str) else 0 for x in items) + len(sep) * len(items) > _MAX_ITEMS:
-        raise ValueError("string too long")
-
-
-_STR_METHODS = {
-    "join": _check_join, "replace": _check_replace, "format": None,
-    "lower": None, "upper": None, "strip": None, "lstrip": None, "rstrip": None,
-    "split": None, "rsplit": None, "startswith": None, "endswith": None,
-}
-_PATH_ATTRS = {"parent", "name", "stem", "suffix", "parts"}
-_PATH_METHODS = {"with_suffix", "with_name", "joinpath", "expanduser", "absolute", "resolve",
-                 "as_posix"}
-
-
-def _check_range(args, kwargs):
-    if len(range(*args)) > _MAX_ITEMS:
-        raise ValueError("range too long")
-
-
-def _check_sum(args, kwargs):
-    if args and not all(isinstance(x, (int, float, bool)) for x in args[0]):
-        raise ValueError("sum() of non-numbers")
-    if len(args) > 1 and not isinstance(args[1], (int, float)):
-        raise ValueError("sum() with a non-number start")
-
-
-_FUNCS = {
-    "dict": _Func(dict), "list": _Func(list), "tuple": _Func(tuple), "set": _Func(set),
-    "range": _Func(range, _check_range), "int": _Func(int), "float": _Func(float),
-    "str": _Func(str), "bool": _Func(bool), "len": _Func(len), "abs": _Func(abs),
-    "min": _Func(min), "max": _Func(max), "sum": _Func(sum, _check_sum), "round": _Func(round),
-    "sorted": _Func(sorted), "reversed": _Func(lambda x: list(reversed(x))),
-    "zip": _Func(lambda *a: list(zip(*a))), "enumerate": _Func(lambda *a: list(enumerate(*a))),
-    "print": _Func(lambda *a, **k: None),
-}
-_OS_PATH = _Module("os.path", {n: _Func(getattr(op, n)) for n in (
-    "join", "dirname", "basename", "abspath", "realpath", "expanduser", "normpath", "splitext",
-    "split")} | {"sep": os.sep})
-_OS = _Module("os", {"path": _OS_PATH, "sep": os.sep, "getcwd": _Func(os.getcwd)})
-_PATHLIB = _Module("pathlib", {"Path": _Func(Path), "PurePath": _Func(PurePath)})
-_NP_DTYPES = ("bool_", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
-              "float16", "float32", "float64", "complex64", "complex128")
-_NUMPY = _Module("numpy", {n: n for n in _NP_DTYPES} | {
-    "nan": float("nan"), "inf": float("inf"), "pi": 3.141592653589793,
-    "dtype": _Func(lambda x: __import__("numpy").dtype(x).name)})
-_KEY_FUNCS = (len, str, int, float, abs)
-_MODULES = {"os": _OS, "os.path": _OS_PATH, "pathlib": _PATHLIB, "numpy": _NUMPY}
 
 
 class _Break(Exception):
@@ -158,28 +43,28 @@ class _Evaluator:
     def __init__(self, path, namespace, functions):
         self.path = path
         self.ns = namespace
-        self.functions = dict(_FUNCS)
-        self.functions.update({k: _Func(f) for k, f in (functions or {}).items()})
+        self.functions = dict(FUNCS)
+        self.functions.update({k: Func(f) for k, f in (functions or {}).items()})
         self.work = 0
-        self.deadline = time.monotonic() + _MAX_SECONDS
+        self.deadline = time.monotonic() + MAX_SECONDS
 
     def fail(self, node, what):
         line = getattr(node, "lineno", "?")
-        raise DataError(self.path, f"line {line}: {what} is not allowed in this file", _FIX)
+        raise DataError(self.path, f"line {line}: {what} is not allowed in this file", FIX)
 
     def charge(self, node, n=1):
         before, self.work = self.work, self.work + n
-        if self.work > _MAX_WORK or (
+        if self.work > MAX_WORK or (
                 self.work >> 12 != before >> 12 and time.monotonic() > self.deadline):
             self.fail(node, "this much computation")
 
     def sized(self, node, value):
         """Charge a created container or string by its size; refuse huge ones."""
         if isinstance(value, (str, bytes, list, tuple, dict, set)):
-            if len(value) > _MAX_ITEMS:
+            if len(value) > MAX_ITEMS:
                 self.fail(node, "a value this large")
             self.charge(node, len(value))
-        elif isinstance(value, int) and value.bit_length() > _MAX_INT_BITS:
+        elif isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
             self.fail(node, "an integer this large")
         return value
 
@@ -222,15 +107,15 @@ class _Evaluator:
     def import_(self, node):
         if isinstance(node, ast.Import):
             for alias in node.names:
-                if alias.name not in _MODULES:
+                if alias.name not in MODULES:
                     self.fail(node, f"import {alias.name}")
                 if alias.asname:
-                    self.ns[alias.asname] = _MODULES[alias.name]
+                    self.ns[alias.asname] = MODULES[alias.name]
                 else:
                     top = alias.name.split(".")[0]
-                    self.ns[top] = _MODULES[top]
+                    self.ns[top] = MODULES[top]
             return
-        module = _MODULES.get(node.module) if not node.level else None
+        module = MODULES.get(node.module) if not node.level else None
         for alias in node.names:
             if module is None or alias.name not in module.attrs:
                 self.fail(node, f"from {node.module} import {alias.name}")
@@ -284,24 +169,24 @@ class _Evaluator:
 
     # Expressions --------------------------------------------------------------------------
     def binop(self, node, op_, left, right):
-        if type(op_) not in _BINOPS:
+        if type(op_) not in BINOPS:
             self.fail(node, f"the operator {type(op_).__name__}")
         if isinstance(op_, ast.Mult):
-            seq, n = (left, right) if isinstance(left, _SEQ) else (right, left)
-            if isinstance(seq, _SEQ) and isinstance(n, int) and len(seq) * n > _MAX_ITEMS:
+            seq, n = (left, right) if isinstance(left, SEQ) else (right, left)
+            if isinstance(seq, SEQ) and isinstance(n, int) and len(seq) * n > MAX_ITEMS:
                 self.fail(node, "a repetition this large")
             if isinstance(left, int) and isinstance(right, int) and \
-                    left.bit_length() + right.bit_length() > _MAX_INT_BITS:
+                    left.bit_length() + right.bit_length() > MAX_INT_BITS:
                 self.fail(node, "an integer this large")
         elif isinstance(op_, ast.Pow) and isinstance(left, int) and isinstance(right, int):
-            if right > 0 and abs(left) > 1 and left.bit_length() * right > _MAX_INT_BITS:
+            if right > 0 and abs(left) > 1 and left.bit_length() * right > MAX_INT_BITS:
                 self.fail(node, "an integer this large")
-        elif isinstance(op_, ast.Add) and isinstance(left, _SEQ) and isinstance(right, _SEQ):
-            if len(left) + len(right) > _MAX_ITEMS:
+        elif isinstance(op_, ast.Add) and isinstance(left, SEQ) and isinstance(right, SEQ):
+            if len(left) + len(right) > MAX_ITEMS:
                 self.fail(node, "a value this large")
         elif isinstance(op_, ast.Mod) and isinstance(left, str):
-            _check_percent_format(left)
-        return self.sized(node, _BINOPS[type(op_)](left, right))
+            check_percent_format(left)
+        return self.sized(node, BINOPS[type(op_)](left, right))
 
     def eval(self, node, scope=None):
         self.charge(node)
@@ -330,8 +215,8 @@ class _Evaluator:
                 if ns is not None and node.id in ns:
                     return ns[node.id]
             self.fail(node, f"the undefined name `{node.id}`")
-        if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
-            return _UNARY[type(node.op)](ev(node.operand))
+        if isinstance(node, ast.UnaryOp) and type(node.op) in UNARY:
+            return UNARY[type(node.op)](ev(node.operand))
         if isinstance(node, ast.BinOp):
             return self.binop(node, node.op, ev(node.left), ev(node.right))
         if isinstance(node, ast.BoolOp):
@@ -341,14 +226,14 @@ class _Evaluator:
                 if bool(value) == isinstance(node.op, ast.Or):
                     break
             return value
-        if isinstance(node, ast.Compare) and all(type(o) in _CMP for o in node.ops):
+        if isinstance(node, ast.Compare) and all(type(o) in CMP for o in node.ops):
             left = ev(node.left)
             for o, c in zip(node.ops, node.comparators):
                 right = ev(c)
                 for x in (left, right):
                     if isinstance(x, (str, bytes, list, tuple, dict, set)):
                         self.charge(node, len(x))
-                if not _CMP[type(o)](left, right):
+                if not CMP[type(o)](left, right):
                     return False
                 left = right
             return True
@@ -377,7 +262,7 @@ class _Evaluator:
             if conv is not None:
                 value = conv(value)
             spec = ev(node.format_spec) if node.format_spec is not None else ""
-            _check_format_spec(spec)
+            check_format_spec(spec)
             return format(value, spec)
         self.fail(node, f"a {type(node).__name__} expression")
 
@@ -385,19 +270,19 @@ class _Evaluator:
         attr = node.attr
         if attr.startswith("_"):
             self.fail(node, f"the private attribute `.{attr}`")
-        if isinstance(obj, _Module):
+        if isinstance(obj, Module):
             if attr not in obj.attrs:
                 self.fail(node, f"{obj.name}.{attr}")
             return obj.attrs[attr]
-        if isinstance(obj, str) and attr in _STR_METHODS:
-            check = _STR_METHODS[attr]
+        if isinstance(obj, str) and attr in STR_METHODS:
+            check = STR_METHODS[attr]
             if attr == "format":
-                check = _check_str_format
-            return _Func(getattr(obj, attr), (lambda a, k, c=check, s=obj: c(s, a, k)) if check else None)
-        if isinstance(obj, PurePath) and attr in _PATH_ATTRS:
+                check = check_str_format
+            return Func(getattr(obj, attr), (lambda a, k, c=check, s=obj: c(s, a, k)) if check else None)
+        if isinstance(obj, PurePath) and attr in PATH_ATTRS:
             return getattr(obj, attr)
-        if isinstance(obj, PurePath) and attr in _PATH_METHODS:
-            return _Func(getattr(obj, attr))
+        if isinstance(obj, PurePath) and attr in PATH_METHODS:
+            return Func(getattr(obj, attr))
         if self.is_config(obj):
             value = getattr(obj, attr)
             if not callable(value):
@@ -407,7 +292,7 @@ class _Evaluator:
     def call(self, node, scope):
         ev = (lambda n: self.eval(n, scope))
         func = ev(node.func)
-        if not isinstance(func, _Func):
+        if not isinstance(func, Func):
             self.fail(node, "this function call")
         args = []
         for a in node.args:
@@ -425,10 +310,10 @@ class _Evaluator:
             else:
                 kwargs[k.arg] = ev(k.value)
         for v in list(args) + list(kwargs.values()):
-            if isinstance(v, _Func) and v.fn not in _KEY_FUNCS:
+            if isinstance(v, Func) and v.fn not in KEY_FUNCS:
                 self.fail(node, "passing this function as an argument")
-        args = [a.fn if isinstance(a, _Func) else a for a in args]
-        kwargs = {k: v.fn if isinstance(v, _Func) else v for k, v in kwargs.items()}
+        args = [a.fn if isinstance(a, Func) else a for a in args]
+        kwargs = {k: v.fn if isinstance(v, Func) else v for k, v in kwargs.items()}
         if func.check is not None:
             func.check(args, kwargs)
         for a in args:  # materializing arguments (list(x), sorted(x)...) costs their size
@@ -445,7 +330,7 @@ class _Evaluator:
                     results.append((self.eval(node.key, local), self.eval(node.value, local)))
                 else:
                     results.append(self.eval(node.elt, local))
-                if len(results) > _MAX_ITEMS:
+                if len(results) > MAX_ITEMS:
                     self.fail(node, "a comprehension this large")
                 return
             gen = gens[0]
@@ -543,9 +428,9 @@ def read_python(path, namespace=None, functions=None, text=None):
     except DataError:
         raise
     except (_Break, _Continue):
-        raise DataError(path, "`break`/`continue` outside a loop", _FIX) from None
+        raise DataError(path, "`break`/`continue` outside a loop", FIX) from None
     except Exception as e:  # any failure of the whitelisted operations means a bad file
-        raise DataError(path, f"cannot evaluate this file ({type(e).__name__}: {e})", _FIX) from None
+        raise DataError(path, f"cannot evaluate this file ({type(e).__name__}: {e})", FIX) from None
     return {k: v for k, v in ns.items()
             if not k.startswith("_") and (k not in preset or k in (namespace or {}))
-            and not isinstance(v, (_Module, _Func))}
+            and not isinstance(v, (Module, Func))}
