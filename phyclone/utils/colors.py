@@ -61,7 +61,7 @@ def lab_to_rgb(lab):
 
 # Colormap builders ------------------------------------------------------------------------------
 
-def _distinct_palette(n, seeds, avoid, grid=28, lightness=(40, 92), min_chroma=25):
+def _distinct_palette(n, seeds, avoid, grid=24, lightness=(40, 92), min_chroma=25):
     """Greedy max-min palette in CIELAB: each new colour is the candidate farthest from all
     colours chosen so far (and from the ``avoid`` colours), starting after ``seeds``."""
     g = np.linspace(0, 1, grid)
@@ -71,12 +71,13 @@ def _distinct_palette(n, seeds, avoid, grid=28, lightness=(40, 92), min_chroma=2
             & (np.hypot(lab[:, 1], lab[:, 2]) >= min_chroma))
     cand, lab = cand[keep], lab[keep]
     fixed = rgb_to_lab(np.array(list(seeds) + list(avoid)))
-    dist = np.min(np.linalg.norm(lab[:, None, :] - fixed[None, :, :], axis=-1), axis=1)
+    dist2 = np.min(((lab[:, None, :] - fixed[None, :, :]) ** 2).sum(-1), axis=1)
     out = [tuple(s) for s in seeds]
     while len(out) < n:
-        i = int(np.argmax(dist))
+        i = int(np.argmax(dist2))
         out.append(tuple(cand[i]))
-        dist = np.minimum(dist, np.linalg.norm(lab - lab[i], axis=1))
+        d = lab - lab[i]
+        np.minimum(dist2, np.einsum("ij,ij->i", d, d), out=dist2)
     return np.array(out[:n])
 
 
@@ -174,8 +175,15 @@ def _index_of(values, lookup):
     """Position of each value in ``lookup`` (-1 when absent)."""
     values = np.asarray(values)
     lookup = np.asarray(lookup)
-    if not len(lookup):
+    if not len(lookup) or not values.size:
         return np.full(values.shape, -1, dtype=np.int64)
+    if values.dtype.kind in "iu" and lookup.dtype.kind in "iu":
+        lo = int(min(values.min(), lookup.min()))
+        hi = int(max(values.max(), lookup.max()))
+        if hi - lo < 10_000_000:  # dense table: one gather, no sort
+            table = np.full(hi - lo + 1, -1, dtype=np.int64)
+            table[lookup[::-1] - lo] = np.arange(len(lookup))[::-1]  # first occurrence wins
+            return table[values - lo]
     order = np.argsort(lookup, kind="stable")
     pos = np.clip(np.searchsorted(lookup, values, sorter=order), 0, len(lookup) - 1)
     idx = order[pos]
@@ -185,10 +193,11 @@ def _index_of(values, lookup):
 def spike_colors(spike_clusters, cluster_ids, alpha=1.0):
     """(n_spikes, 4) float32 colours: the selection colour of each spike's cluster, by the
     cluster's position in ``cluster_ids``; spikes of other clusters are grey."""
-    idx = _index_of(spike_clusters, cluster_ids)
+    idx = _index_of(np.asarray(spike_clusters).ravel(), np.asarray(cluster_ids).ravel())
+    k = len(cluster_ids)
     pal = colormaps["default"]
-    rgb = np.where(idx[:, None] >= 0, pal[np.maximum(idx, 0) % len(pal)], BLANK)
-    return add_alpha(rgb.astype(np.float32), alpha)
+    table = add_alpha(np.vstack([pal[np.arange(k) % len(pal)], BLANK]), alpha).astype(np.float32)
+    return table[np.where(idx >= 0, idx, k)]
 
 
 def add_selected_clusters_colors(selected_clusters, cluster_ids, cluster_colors):

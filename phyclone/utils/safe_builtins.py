@@ -84,7 +84,7 @@ def check_join(sep, args, kwargs):
 
 
 STR_METHODS = {
-    "join": check_join, "replace": check_replace, "format": None,
+    "join": check_join, "replace": check_replace, "format": check_str_format,
     "lower": None, "upper": None, "strip": None, "lstrip": None, "rstrip": None,
     "split": None, "rsplit": None, "startswith": None, "endswith": None,
 }

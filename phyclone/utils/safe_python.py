@@ -19,13 +19,14 @@ import logging
 import time
 import tokenize
 import warnings
+from functools import partial
 from pathlib import Path, PurePath
 
 from .errors import DataError
 from .safe_builtins import (
     BINOPS, CMP, FIX, FUNCS, Func, KEY_FUNCS, MAX_INT_BITS, MAX_ITEMS, MAX_SECONDS, MAX_WORK,
     MODULES, Module, PATH_ATTRS, PATH_METHODS, SEQ, STR_METHODS, UNARY, check_format_spec,
-    check_percent_format, check_str_format,
+    check_percent_format,
 )
 
 logger = logging.getLogger(__name__)
@@ -276,9 +277,7 @@ class _Evaluator:
             return obj.attrs[attr]
         if isinstance(obj, str) and attr in STR_METHODS:
             check = STR_METHODS[attr]
-            if attr == "format":
-                check = check_str_format
-            return Func(getattr(obj, attr), (lambda a, k, c=check, s=obj: c(s, a, k)) if check else None)
+            return Func(getattr(obj, attr), partial(check, obj) if check else None)
         if isinstance(obj, PurePath) and attr in PATH_ATTRS:
             return getattr(obj, attr)
         if isinstance(obj, PurePath) and attr in PATH_METHODS:

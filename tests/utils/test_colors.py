@@ -78,6 +78,10 @@ def test_spike_colors_and_selected_clusters():
     np.testing.assert_allclose(sc[0], selected_cluster_color(1, 0.5), atol=1e-6)
     np.testing.assert_allclose(sc[3], BLANK + (0.5,), atol=1e-6)
 
+    far = spike_colors(np.array([10**12, 5, -3]), [-3, 10**12])  # sparse ids: searchsorted path
+    np.testing.assert_allclose(far[:, :3], [selected_cluster_color(1)[:3], BLANK,
+                                            selected_cluster_color(0)[:3]], atol=1e-6)
+
     colors = np.zeros((4, 4))
     add_selected_clusters_colors([10, 99, 30], [10, 20, 30, 40], colors)
     np.testing.assert_allclose(colors[0], selected_cluster_color(0))

@@ -1,6 +1,5 @@
 import json
 import os
-from pathlib import Path
 
 from phyclone.utils import Config, load_config, load_master_config, phy_config_dir
 from phyclone.utils.config import ENV_CONFIG_DIR, default_config

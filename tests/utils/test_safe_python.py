@@ -92,7 +92,8 @@ def test_prb_with_loops_and_pathlib_numpy(tmp_path):
         "else:\n    done = True\n"
         "dtype = np.int16\nnan = np.nan\n"
         "folder = Path(__file__).parent\ndat = folder / 'rec.dat'\n"
-        "names = ['{}_{:02d}.dat'.format('rec', i) for i in range(2)] + [f'r{i:03d}' for i in (1,)]\n"
+        "names = ['{}_{:02d}.dat'.format('rec', i) for i in range(2)]\n"
+        "names += [f'r{i:03d}' for i in (1,)]\n"
         "label = '%s-%d' % ('x', 3)\nmixed = op.splitext(op.basename(str(dat)))[0].upper()\n"
         "ok = 3 in [1, 3] and not (2 is None) and len(names) == 3 or False\n"
         "del radius\n")
@@ -126,7 +127,8 @@ def test_config_namespace_and_functions():
     "x = '{0.__class__}'.format(1)\n", "x = f'{1:>999999999}'\n", "x = '%0999999999d' % 1\n",
     "x = [0] * 10**6\nx = x * 10\n", "x = 'a' * 10**6\nx += x\n", "x = 10**64\nx = x ** 64\n",
     "x = sum([[1]] * 1000, [])\n", "x = sorted([3], key=print)\n", "while True:\n  pass\n",
-    "for i in range(10**6):\n  for j in range(10**6):\n    pass\n", "import numpy\nx = numpy.load\n",
+    "for i in range(10**6):\n  for j in range(10**6):\n    pass\n",
+    "import numpy\nx = numpy.load\n",
     "x = (lambda: 1)()\n", "class A:\n  pass\n", "x = [].append\n", "x = ''.zfill(10**9)\n",
     "from os import system\n", "import os\nos.system('true')\n", "from .x import y\n",
 ])
