@@ -371,28 +371,26 @@ class ClusterColorSelector:
         return self._name == "group" and self._colormap == "cluster_group"
 
     def _codes(self, raw):
-        """Integer category codes (-1 for missing)."""
+        """Integer category codes (-1 for missing): integers are their own code, group names
+        their phy index, other values an index registered in order of first appearance."""
         is_group = self._is_group()
-        codes = np.empty(len(raw), dtype=np.int64)
-        new = sorted({str(v) for v in raw if not _is_missing(v) and not (
-            isinstance(v, (int, np.integer)) or is_group and str(v).lower() in GROUP_INDEX)}
-            - set(self._categories))
-        for v in new:
-            self._categories[v] = len(self._categories)
-        for i, v in enumerate(raw):
-            if is_group:
-                key = None if _is_missing(v) else str(v).lower()
-                codes[i] = GROUP_INDEX[key] if key in GROUP_INDEX else \
-                    len(_GROUP_COLORS) + self._categories[str(v)]
+        offset = len(_GROUP_COLORS) if is_group else 0
+        keys = []
+        for v in raw:
+            if is_group and (_is_missing(v) or str(v).lower() in GROUP_INDEX):
+                keys.append(GROUP_INDEX[None if _is_missing(v) else str(v).lower()])
             elif _is_missing(v):
-                codes[i] = -1
-            elif isinstance(v, (int, np.integer)) and not isinstance(v, bool):
-                codes[i] = int(v)
+                keys.append(-1)
+            elif isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)):
+                keys.append(int(v))
             elif isinstance(v, (float, np.floating)) and float(v).is_integer():
-                codes[i] = int(v)
+                keys.append(int(v))
             else:
-                codes[i] = self._categories[str(v)]
-        return codes
+                keys.append(str(v))
+        for k in sorted({k for k in keys if isinstance(k, str)} - set(self._categories)):
+            self._categories[k] = len(self._categories)
+        return np.array([offset + self._categories[k] if isinstance(k, str) else k
+                         for k in keys], dtype=np.int64)
 
     def get_values(self, cluster_ids):
         """Values of the colour field: int64 category codes (-1 missing) when categorical,

@@ -333,7 +333,7 @@ class _Evaluator:
                     self.fail(node, "a comprehension this large")
                 return
             gen = gens[0]
-            for item in self.iterate(gen, self.eval(gen.iter, local)):
+            for item in self.iterate(node, self.eval(gen.iter, local)):
                 inner = dict(local)
                 self.assign(gen.target, item, inner)
                 if all(self.eval(cond, inner) for cond in gen.ifs):

@@ -213,3 +213,14 @@ def test_constant_and_empty():
     sel = ClusterColorSelector(lambda c: 5.0, cluster_ids=[1, 2], categorical=False)
     colors = sel.get_colors([1, 2])  # zero range: no division by zero
     assert np.isfinite(colors).all() and np.allclose(colors[0], colors[1])
+
+
+def test_mixed_label_types():
+    labels = {"flag": {0: True, 1: False, 2: 3, 3: "x", 4: np.int32(3), 5: 2.0}}
+    sel = ClusterColorSelector("flag", cluster_ids=range(7), cluster_labels=labels)
+    assert sel.categorical
+    codes = sel.get_values(range(7))
+    assert codes[2] == codes[4] == 3 and codes[5] == 2 and codes[6] == -1
+    assert len({codes[0], codes[1], codes[3]}) == 3  # booleans and strings are categories
+    assert sel.get_colors(range(7)).shape == (7, 4)
+    np.testing.assert_allclose(sel.map(np.array(["x"]))[0], sel.get(3)[:3])
