@@ -81,7 +81,7 @@ def build(rng, config_dir):
     @connect(sender=table)
     def on_select(sender, obj):
         ids = obj["selected"]
-        probe.colors = {table.get(i).get("ch", 0): table.selection_colors[k % 13]
+        probe.colors = {table.get(i).get("ch", 0): table.selection_color(k)
                         for k, i in enumerate(ids)}
         probe.update()
         table.dock.set_status("clusters: " + ", ".join(map(str, ids)))

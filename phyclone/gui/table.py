@@ -15,6 +15,7 @@ from phyclone.qt import (
     QLabel, QLineEdit, QPalette, Qt, QTableView, QTimer, QVBoxLayout, QWidget,
 )
 from phyclone.utils import Bunch, emit
+from phyclone.utils.colors import selected_cluster_color
 
 from .table_filter import FilterError
 from .table_model import TableDelegate, TableModel
@@ -22,13 +23,6 @@ from .table_model import TableDelegate, TableModel
 logger = logging.getLogger(__name__)
 
 SELECTED_ROW_COLOR = "#2d4b6e"
-
-#: Colours of the selected clusters (the id cell of the i-th selected row), as phy's views.
-DEFAULT_SELECTION_COLORS = [
-    (8, 146, 252), (255, 2, 2), (240, 253, 2), (228, 31, 228), (2, 217, 2), (255, 147, 2),
-    (212, 150, 70), (205, 131, 201), (201, 172, 36), (150, 179, 62), (95, 188, 122),
-    (129, 173, 190), (231, 107, 119),
-]
 
 FILTER_PLACEHOLDER = "filter, e.g. n_spikes > 100 and group == 'good'"
 
@@ -70,7 +64,6 @@ class Table(QWidget):
     skip_groups : rows whose ``group`` is one of these are skipped too (phy: noise, mua)
     """
 
-    selection_colors = DEFAULT_SELECTION_COLORS
 
     def __init__(self, parent=None, columns=None, data=None, sort=None, title="",
                  mask_name="is_masked", skip_groups=("noise", "mua")):
@@ -289,14 +282,18 @@ class Table(QWidget):
                                    QItemSelectionModel.NoUpdate)
         finally:
             self._programmatic -= 1
-        n, off = len(self.selection_colors), self._selected_index_offset
         m.selection_colors = {}
         for k, i in enumerate(self._selected):
-            rgb = self.selection_colors[(k + off) % n]
+            rgb = self.selection_color(k + self._selected_index_offset)
             m.selection_colors[i] = (QBrush(QColor(*rgb)),
                                      QBrush(QColor("black" if _is_bright(rgb) else "white")))
         m.selected_brush = self._selected_brush
         m.data_changed()
+
+    @staticmethod
+    def selection_color(i):
+        """RGB (0-255) of the ``i``-th selected cluster: the views' selection palette."""
+        return tuple(int(round(255 * c)) for c in selected_cluster_color(i)[:3])
 
     def set_selected_index_offset(self, n):
         """Colour the selected rows from the n-th selection colour (similarity view)."""

@@ -253,12 +253,12 @@ def test_colors(qapp, qtbot):
     assert fg[2].color() == QColor("#777777") and fg[3].color() == QColor("#ff0000")
     t.select([2, 0])
     bg = t.model.data(t.model.index(2, 0), Qt.BackgroundRole).color()
-    assert (bg.red(), bg.green(), bg.blue()) == t.selection_colors[0]
+    assert (bg.red(), bg.green(), bg.blue()) == t.selection_color(0)
     bg = t.model.data(t.model.index(0, 0), Qt.BackgroundRole).color()
-    assert (bg.red(), bg.green(), bg.blue()) == t.selection_colors[1]
+    assert (bg.red(), bg.green(), bg.blue()) == t.selection_color(1)
     t.set_selected_index_offset(1)
     bg = t.model.data(t.model.index(2, 0), Qt.BackgroundRole).color()
-    assert (bg.red(), bg.green(), bg.blue()) == t.selection_colors[1]
+    assert (bg.red(), bg.green(), bg.blue()) == t.selection_color(1)
     assert t.model.data(t.model.index(1, 0), Qt.BackgroundRole) is None
 
 
@@ -274,7 +274,7 @@ def test_colors_rendered(qapp, qtbot):
     rect = t.view.visualRect(t.model.index(2, 0))
     c = QColor(img.pixel(rect.left() + 3, rect.center().y()))
     # tolerance: pytest-xvfb's X server may run at 16-bit depth
-    assert max(abs(a - b) for a, b in zip(c.getRgb()[:3], t.selection_colors[0])) <= 10
+    assert max(abs(a - b) for a, b in zip(c.getRgb()[:3], t.selection_color(0))) <= 10
     c = QColor(img.pixel(rect.left() + 3, t.view.visualRect(t.model.index(3, 0)).center().y()))
     assert c.getRgb()[:3] == (0, 0, 0)
 
