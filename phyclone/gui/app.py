@@ -23,6 +23,19 @@ def create_app():
     return app
 
 
+def log_exceptions(f):
+    """Decorator for Qt slots running user code: exceptions are logged, never raised into Qt
+    (PyQt aborts the whole program when an exception escapes a slot)."""
+    @wraps(f)
+    def wrapped(*args, **kwargs):
+        try:
+            return f(*args, **kwargs)
+        except Exception:
+            logger.exception("Error in %s.", getattr(f, "__qualname__", f))
+            return None
+    return wrapped
+
+
 def run_app():
     """Run the Qt event loop until the last window closes; return its exit code."""
     return create_app().exec_()

@@ -4,7 +4,7 @@ import time
 
 from phyclone.qt import QTimer
 
-from .app import _wait
+from .app import _wait, log_exceptions
 
 
 class Debouncer:
@@ -48,7 +48,7 @@ class Debouncer:
         self._last = time.monotonic()
         pending, self.pending_functions = self.pending_functions, {}
         for f, args, kwargs in pending.values():
-            f(*args, **kwargs)
+            log_exceptions(f)(*args, **kwargs)
 
     def stop_waiting(self, delay=0):
         """Stop the timer and run the pending calls (e.g. when closing the GUI).

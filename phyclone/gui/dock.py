@@ -12,6 +12,7 @@ from phyclone.utils import connect, emit
 
 from .dialogs import ask
 from .icons import get_icon
+from .app import log_exceptions
 from .capture import screenshot
 
 logger = logging.getLogger(__name__)
@@ -134,7 +135,8 @@ class DockWidget(QDockWidget):
         button.setToolTip(name)
         button.setObjectName(f"dock_button_{name}")
         button.setFocusPolicy(Qt.NoFocus)
-        button.clicked.connect(lambda state: callback(state))
+        safe = log_exceptions(callback)
+        button.clicked.connect(lambda state: safe(state))
         if event:
             @connect(event=event, sender=self.view)
             def on_state_changed(sender, checked):
@@ -155,7 +157,8 @@ class DockWidget(QDockWidget):
         checkbox.setToolTip(name)
         checkbox.setFocusPolicy(Qt.NoFocus)
         checkbox.setChecked(bool(checked))
-        checkbox.stateChanged.connect(lambda state: callback(state == Qt.Checked))
+        safe = log_exceptions(callback)
+        checkbox.stateChanged.connect(lambda state: safe(state == Qt.Checked))
         self._dock_widgets[name] = checkbox
         self._buttons_layout.addWidget(checkbox)
         return checkbox

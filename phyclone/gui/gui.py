@@ -227,10 +227,15 @@ class GUI(QMainWindow):
             return
         if self.unsaved_changes is not None and self.unsaved_changes():
             answer = prompt_save()
-            if answer == "cancel" or (answer == "save" and False in emit("request_save", self)):
+            if answer == "cancel" or (answer == "save" and not self._request_save()):
                 e.ignore()
                 return
-        if False in emit("close", self):
+        try:
+            vetoed = False in emit("close", self)
+        except Exception:  # a failing plugin must not prevent saving the state
+            logger.exception("Error in a `close` callback.")
+            vetoed = False
+        if vetoed:
             e.ignore()
             return
         self.snippets.mode_off()
@@ -244,6 +249,17 @@ class GUI(QMainWindow):
             logger.warning("Could not save the GUI state: %s", err)
         self._closed = True
         super().closeEvent(e)
+
+    def _request_save(self):
+        """Emit ``request_save``; False when a callback failed or returned False."""
+        try:
+            ok = False not in emit("request_save", self)
+        except Exception:
+            logger.exception("Error while saving.")
+            ok = False
+        if not ok:
+            self.status_message = "Save failed: the GUI stays open (see the log)."
+        return ok
 
     # Views
     # ---------------------------------------------------------------------------------------

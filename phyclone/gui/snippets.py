@@ -10,6 +10,7 @@ import logging
 from phyclone.qt import QApplication, QEvent, QObject, Qt, QWidget, QWindow
 
 from .actions import Actions, _parse_snippet
+from .app import log_exceptions
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ class _SnippetKeyFilter(QObject):
         if t == QEvent.ShortcutOverride:
             event.accept()  # no shortcut fires: the key press comes to us
             return True
-        self.snippets._on_key(event.key(), event.text())
+        log_exceptions(self.snippets._on_key)(event.key(), event.text())
         return True
 
 

@@ -17,6 +17,7 @@ from phyclone.qt import (
 from phyclone.utils import Bunch, emit
 from phyclone.utils.colors import selected_cluster_color
 
+from .app import log_exceptions
 from .table_filter import FilterError
 from .table_model import TableDelegate, TableModel
 
@@ -313,6 +314,7 @@ class Table(QWidget):
         emit("select", self, obj)
         return obj
 
+    @log_exceptions
     def _on_user_selection(self, *_):
         """Selection changed by the user (click, ctrl/shift-click, keyboard)."""
         if self._programmatic:
@@ -409,6 +411,7 @@ class Table(QWidget):
         if self.model.columns:
             self.model.headerDataChanged.emit(Qt.Horizontal, 0, len(self.model.columns) - 1)
 
+    @log_exceptions
     def _on_header_clicked(self, section):
         name = self.model.columns[section]
         cur, cur_dir = self.model.sort
@@ -446,9 +449,11 @@ class Table(QWidget):
     def _on_filter_edited(self, text):
         self._filter_timer.start()  # filter once the typing pauses
 
+    @log_exceptions
     def _on_filter_typed(self):
         self.filter(self.filter_form.text())
 
+    @log_exceptions
     def _on_filter_entered(self):
         self._filter_timer.stop()
         self.filter(self.filter_form.text())

@@ -9,7 +9,7 @@ from collections import defaultdict
 
 from phyclone.qt import QApplication, QObject, QRunnable, QThreadPool, Signal
 
-from .app import _block
+from .app import _block, log_exceptions
 
 logger = logging.getLogger(__name__)
 
@@ -63,8 +63,8 @@ def run_in_worker(fn, *args, callback=None, error_callback=None, **kwargs):
     """Run ``fn`` in the thread pool; ``callback(result)`` is then called on the GUI thread."""
     w = Worker(fn, *args, **kwargs)
     if callback is not None:
-        w.signals.result.connect(callback)
-    w.signals.error.connect(error_callback or _log_error)
+        w.signals.result.connect(log_exceptions(callback))
+    w.signals.error.connect(log_exceptions(error_callback or _log_error))
     thread_pool().start(w)
     return w
 
@@ -117,7 +117,7 @@ class TaskRunner(QObject):
             logger.log(5, "Dropping the stale result %d of %r.", gen, key)
             return
         if callback is not None:
-            callback(value)
+            log_exceptions(callback)(value)
 
     def _finished(self, key, worker):
         self._pending -= 1

@@ -192,13 +192,30 @@ def test_close_with_unsaved_changes(gui, qtbot, answer, saved, closed):
     assert gui._closed == closed and gui.isVisible() != closed
 
 
-def test_close_save_failure_keeps_open(gui, qtbot):
-    connect(lambda g: False, event="request_save", sender=gui)
+@pytest.mark.parametrize("failure", ["false", "raise"])
+def test_close_save_failure_keeps_open(gui, qtbot, failure):
+    def on_request_save(g):
+        if failure == "raise":
+            raise OSError("disk full")
+        return False
+    connect(on_request_save, event="request_save", sender=gui)
     gui.unsaved_changes = lambda: True
     gui.show()
     with preset_answers("save"):
         gui.close()
-    assert not gui._closed
+    assert not gui._closed and gui.isVisible()
+    assert gui.status_message.startswith("Save failed")
+
+
+def test_failing_close_callback_still_saves_state(gui, qtbot, config_dir, caplog):
+    def on_close(g):
+        raise RuntimeError("plugin bug")
+    connect(on_close, event="close", sender=gui)
+    gui.add_view(MyView())
+    gui.show()
+    gui.close()
+    assert gui._closed and "plugin bug" in caplog.text
+    assert (config_dir / "TestGUI" / "state.json").exists()
 
 
 def test_default_actions(gui, qtbot, activate):

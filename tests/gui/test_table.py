@@ -314,3 +314,11 @@ def test_errors_shown_in_dock(gui):
     assert "syntax error" in dock.status
     t.filter("n > 0")
     assert dock.status == "" and t.shown_ids() == [1, 2]
+
+
+def test_callback_errors_are_logged_not_raised(table, qtbot, caplog):
+    def on_select(sender, obj):
+        raise RuntimeError("bad plugin")
+    connect(on_select, event="select", sender=table)
+    _click(qtbot, table, 3)  # an exception escaping a Qt slot would abort the program
+    assert table.get_selected() == [3] and "bad plugin" in caplog.text
