@@ -7,7 +7,7 @@ event filter takes every key typed in the GUI window, so no other shortcut fires
 
 import logging
 
-from phyclone.qt import QApplication, QEvent, QObject, Qt, QWidget, QWindow
+from phyclone.qt import QApplication, QDockWidget, QEvent, QObject, Qt, QWidget, QWindow
 
 from .actions import Actions, _parse_snippet
 from .app import log_exceptions
@@ -25,7 +25,8 @@ class _SnippetKeyFilter(QObject):
     def _concerns(self, obj):
         gui = self.snippets.gui
         if isinstance(obj, QWidget):
-            return obj.window() is gui
+            w = obj.window()  # the GUI, or one of its floating docks
+            return w is gui or (isinstance(w, QDockWidget) and w.parentWidget() is gui)
         if isinstance(obj, QWindow) and not obj.inherits("QWidgetWindow"):
             # Native child windows (e.g. OpenGL canvases embedded in a dock).
             return QApplication.activeWindow() is gui

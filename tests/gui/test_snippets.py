@@ -92,3 +92,13 @@ def test_snippet_from_table_focus(gui, qtbot, edit):
     table.filter_form.setFocus()
     qtbot.keyClicks(table.filter_form, "id:")  # ':' is text in a line edit
     assert table.filter_form.text() == "id:" and not gui.snippets.is_mode_on()
+
+
+def test_snippet_typing_in_floating_dock(gui, qtbot, edit):
+    table = Table(columns=["id"], data=[{"id": i} for i in range(5)])
+    gui.add_view(table, floating=True)
+    qtbot.keyClicks(gui, ":")
+    table.view.setFocus()
+    qtbot.keyClicks(table.view, "c 2")
+    qtbot.keyClick(table.view, Qt.Key_Return)
+    assert edit.calls == [("select", (2,))]
