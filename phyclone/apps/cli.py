@@ -13,6 +13,8 @@ COMMANDS = {
     "template-describe": "phyclone.apps.cmd_template:template_describe_cmd",
     "extract-waveforms": "phyclone.apps.cmd_template:extract_waveforms_cmd",
     "kwik-describe": "phyclone.apps.cmd_kwik:kwik_describe",
+    "synthetic": "phyclone.apps.cmd_synthetic:synthetic",
+    "demo": "phyclone.apps.cmd_synthetic:demo",
 }
 
 
