@@ -311,3 +311,24 @@ def test_duplicate_positions_fall_back_to_linear(tmp_dataset, caplog):
     m = load_model(b.params_path)
     np.testing.assert_allclose(m.channel_positions, np.c_[np.zeros(10), np.linspace(0, 1, 10)])
     assert "same position" in caplog.text
+
+
+def test_phy_synthetic_dataset(tmp_path, snapshot):
+    """A `phy synthetic` folder: spikes read from the raw data, filtered, average to their
+    (unwhitened) template on its best channels, at the same alignment."""
+    from phyclone.io.synthetic import make_dataset
+    params = make_dataset(tmp_path / "synth", n_channels=16, duration=6., n_clusters=5, seed=1,
+                          progress=False)
+    before = snapshot(tmp_path / "synth")
+    m = load_model(params)
+    assert snapshot(tmp_path / "synth") == before
+    assert m.n_channels == 16 and m.sparse_templates.cols is not None
+    for t in np.argsort(-np.bincount(m.spike_templates))[:3]:
+        ids = m.get_template_spikes(t)[:150]
+        tb = m.get_template(t)
+        ch = tb.channel_ids[:3]
+        mean = m.get_waveforms(ids, ch, filtered=True).mean(axis=0)
+        tpl = m.get_template(t, channel_ids=ch).template
+        for j in range(len(ch)):
+            assert np.corrcoef(mean[:, j], tpl[:, j])[0, 1] > 0.9
+        assert np.argmin(mean[:, 0]) == np.argmin(tpl[:, 0])
