@@ -1,0 +1,93 @@
+"""PC features of a cluster on its best channels (feature view, feature amplitudes)."""
+
+import numpy as np
+
+from phyclone.utils import Bunch
+
+from ..spikes import intersect_sorted
+
+_EMPTY = np.zeros(0, dtype=np.int64)
+
+
+class FeatureMixin:
+    """Data of the feature view: PC features of the selected clusters and of background
+    spikes, and the time attribute."""
+
+    n_spikes_features = 2500
+    n_spikes_features_background = 2500
+
+    _state_params = ("n_spikes_features", "n_spikes_features_background")
+    _new_views = ("FeatureView",)
+    _amplitude_functions = (("feature", "get_spike_feature_amplitudes"),)
+    _cached = ("_features",)
+
+    def _get_amplitude_functions(self):
+        out = super()._get_amplitude_functions()
+        if getattr(self.model, "features", None) is None:
+            out.pop("feature", None)
+        return out
+
+    def _get_feature_view_spike_ids(self, cluster_id=None, load_all=False):
+        """Spikes of a cluster (up to ``n_spikes_features``, all with ``load_all``) or, for
+        ``None``, regularly spaced background spikes; only spikes with stored features."""
+        if cluster_id is None:
+            spike_ids = self.get_background_spike_ids(self.n_spikes_features_background)
+        else:
+            spike_ids = self.get_spike_ids(cluster_id,
+                                           n=None if load_all else self.n_spikes_features)
+        rows = getattr(self.model, "features_spike_ids", None)
+        if rows is not None:
+            spike_ids = intersect_sorted(spike_ids, rows)
+        return spike_ids
+
+    def _get_feature_view_spike_times(self, cluster_id=None, load_all=False):
+        """The ``time`` attribute of the feature view: ``Bunch(data, spike_ids, lim)``."""
+        spike_ids = self._get_feature_view_spike_ids(cluster_id, load_all=load_all)
+        return Bunch(data=self._get_spike_times_reordered(spike_ids), spike_ids=spike_ids,
+                     lim=(0., float(self.model.duration)))
+
+    def _get_spike_features(self, spike_ids, channel_ids):
+        """``Bunch(data (n, n_channels, n_pcs), spike_ids, channel_ids, channel_labels)``;
+        missing features are zeros."""
+        spike_ids = np.asarray(spike_ids, dtype=np.int64)
+        channel_ids = np.asarray(channel_ids, dtype=np.int64)
+        data = self.model.get_features(spike_ids, channel_ids)
+        if data is None:
+            return Bunch()
+        data = np.nan_to_num(np.asarray(data, dtype=np.float32), copy=False)
+        return Bunch(data=data, spike_ids=spike_ids, channel_ids=channel_ids,
+                     channel_labels=self._get_channel_labels(channel_ids))
+
+    def _features(self, cluster_id, channel_ids, n, n_background):
+        """Cached by (cluster, channels, spike budgets)."""
+        if cluster_id is not None and channel_ids is None:
+            channel_ids = self.get_best_channels(cluster_id)
+        if channel_ids is None:
+            return Bunch()
+        spike_ids = self._get_feature_view_spike_ids(cluster_id, load_all=n is None)
+        return self._get_spike_features(spike_ids, channel_ids)
+
+    def _get_features(self, cluster_id=None, channel_ids=None, load_all=False):
+        """PC features of a cluster (or of background spikes for ``None``) on its best
+        channels (or on ``channel_ids``)."""
+        if getattr(self.model, "features", None) is None:
+            return Bunch()
+        channels = None if channel_ids is None else tuple(int(c) for c in channel_ids)
+        b = self._features(None if cluster_id is None else int(cluster_id), channels,
+                           None if load_all else self.n_spikes_features,
+                           self.n_spikes_features_background)
+        return Bunch(b)
+
+    get_features = _get_features
+
+    def get_spike_feature_amplitudes(self, spike_ids, channel_id=None, channel_ids=None,
+                                     pc=None, **kwargs):
+        """One PC feature (``pc``, default the first) of spikes on one channel."""
+        if getattr(self.model, "features", None) is None:
+            return None
+        if channel_id is None:
+            channel_id = channel_ids[0]
+        b = self._get_spike_features(spike_ids, [int(channel_id)])
+        if not b:
+            return None
+        return b.data[:, 0, pc or 0]

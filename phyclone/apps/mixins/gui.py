@@ -1,0 +1,157 @@
+"""The GUI of a controller: main window, Supervisor, views, actions, state, status bar.
+
+``create_gui()`` builds a ``phyclone.gui.GUI`` (Qt is imported here, lazily), attaches the
+Supervisor (asking whether to replay the crash journal of an unfinished session), creates
+the views and wires the events phy plugins rely on. The views' data is prepared off the GUI
+thread (see ``phyclone.apps.view_updates``).
+"""
+
+import logging
+from pathlib import Path
+
+from phyclone.utils import connect, emit, unconnect
+
+logger = logging.getLogger(__name__)
+
+#: Where a controller class may ship its default GUI state (phy's ``static/state.json``).
+STATIC_STATE = "static/state.json"
+
+
+class GUIMixin:
+    """``create_gui`` and the actions and events around it."""
+
+    default_shortcuts = {"switch_raw_data_filter": "alt+r"}
+    default_snippets = {}
+
+    def _default_state_path(self):
+        import inspect
+        path = Path(inspect.getfile(type(self))).parent / STATIC_STATE
+        return path if path.exists() else None
+
+    def create_gui(self, default_views=None, **kwargs):
+        """Create the GUI: views ``default_views`` (default: the controller's) unless the
+        saved GUI state lists others; ``kwargs`` go to ``phyclone.gui.GUI``."""
+        from phyclone.gui import GUI
+
+        from ..base import concatenate_parents_attributes
+        from ..view_updates import ViewUpdater
+
+        default_views = self.default_views if default_views is None else default_views
+        kwargs.setdefault("size", (1600, 1000))
+        gui = GUI(name=self.gui_name, subtitle=str(self.dir_path), config_dir=self.config_dir,
+                  local_path=self.cache_dir / "state.json",
+                  default_state_path=self._default_state_path(),
+                  view_creator=self.view_creator, default_views=default_views,
+                  enable_threading=self._enable_threading, **kwargs)
+        self.gui = gui
+        state_params = concatenate_parents_attributes(type(self), "_state_params")
+        for param in state_params:
+            if param in gui.state:
+                setattr(self, param, gui.state[param])
+
+        self.view_updater = ViewUpdater(self, gui, threaded=self._enable_threading)
+        self._gui_callbacks = [
+            connect(self._on_add_view, event="add_view", sender=gui),
+            connect(self._on_request_select, event="request_select"),
+            connect(self._on_select_more, event="select_more"),
+            connect(self._on_cluster_click, event="cluster_click"),
+            connect(self._on_spike_click, event="spike_click"),
+            connect(self._on_spike_click, event="select_spike"),
+            connect(self._on_channel_click, event="channel_click"),
+            connect(self._on_channel_click, event="select_channel"),
+            connect(self._on_select_feature, event="select_feature"),
+        ]
+        self.supervisor.attach(gui)
+        self._create_misc_actions(gui)
+        gui.set_default_actions()
+        gui.create_views()
+        self._show_gl_status(gui)
+
+        def on_close(sender):
+            for param in state_params:
+                gui.state[param] = getattr(self, param, None)
+            gui.state["GUI_VERSION"] = self.gui_version
+            self.view_updater.close()
+            unconnect(*self._gui_callbacks, on_close)
+            self.context.save_memcache()
+
+        connect(on_close, event="close", sender=gui, last=True)
+        self.view_updater.warm_up()
+        emit("gui_ready", self, gui)
+        return gui
+
+    # Events from the views --------------------------------------------------------------------
+    def _on_add_view(self, gui, view):
+        self.view_updater.add_view(view)
+
+    def _on_request_select(self, sender, cluster_ids):
+        self.supervisor.select(list(cluster_ids))
+
+    def _on_select_more(self, sender, cluster_ids):
+        self.supervisor.select(self.supervisor.selected_clusters + [
+            c for c in cluster_ids if c not in self.supervisor.selected_clusters])
+
+    def _on_cluster_click(self, sender, cluster_id, key=None, button=None, modifiers=()):
+        """Click on a cluster in a view: select it (with control: add it)."""
+        if "Control" in (modifiers or ()) or key == "Control":
+            self._on_select_more(sender, [cluster_id])
+        else:
+            self._on_request_select(sender, [cluster_id])
+
+    def _on_spike_click(self, sender, channel_id=None, spike_id=None, cluster_id=None, **kw):
+        """Click on a spike in the trace view: remember it, select its cluster."""
+        self.selection.spike_ids = [spike_id]
+        if cluster_id is not None:
+            self.supervisor.select([cluster_id])
+
+    def _on_channel_click(self, sender, channel_id=None, key=None, button=None, **kwargs):
+        """Click on a channel (waveform, trace, probe views): the amplitude view follows it."""
+        self.selection.channel_id = channel_id
+        emit("selected_channel_changed", sender)
+
+    def _on_select_feature(self, sender, dim=None, channel_id=None, pc=None):
+        self.selection.channel_id = channel_id
+        self.selection.feature_pc = pc
+        emit("selected_feature_changed", sender)
+
+    # Actions and status -----------------------------------------------------------------------
+    def _create_misc_actions(self, gui):
+        @gui.view_actions.add(shortcut=self.default_shortcuts["switch_raw_data_filter"])
+        def switch_raw_data_filter():
+            """Switch the raw data filter of the trace and waveform views."""
+            name = self.raw_data_filter.next()
+            gui.status_message = f"Raw data filter: {name}."
+            self.view_updater.refresh(("TraceView", "TraceImageView", "WaveformView"))
+
+        gui.view_actions.separator()
+
+    def _show_gl_status(self, gui):
+        """Show the OpenGL renderer (and any software fallback message) in the status bar."""
+        from phyclone.qt import QLabel
+        info = getattr(self, "gl_info", None)
+        if info is None:
+            try:
+                from phyclone.plot.gl import probe_gl
+                info = probe_gl()
+            except Exception as e:  # no GL at all: the views will say so
+                logger.warning("OpenGL probe failed: %s", e)
+                info = None
+        if info is None:
+            text = "OpenGL: unknown"
+        else:
+            text = f"OpenGL: {info.get('renderer') or 'none'}"
+            message = info.get("message") or ("" if info.get("ok", True) else info.get("error"))
+            if message:
+                text += f" — {message}"
+        label = QLabel(text)
+        gui.statusBar().addPermanentWidget(label)
+        self.gl_status_label = label
+        return text
+
+    def at_least_one_view(self, view_name):
+        """Make sure the GUI created next has at least one view of this kind."""
+        def on_gui_ready(sender, gui):
+            unconnect(on_gui_ready)
+            if gui.view_count.get(view_name, 0) == 0:
+                gui.create_and_add_view(view_name)
+        connect(on_gui_ready, event="gui_ready", sender=self)

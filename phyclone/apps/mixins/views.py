@@ -1,0 +1,177 @@
+"""View creators: one function per view class, building the view from the controller's data
+methods (phy's ``create_*_view``). View classes are imported from ``phyclone.cluster.views``
+only when a view is created, so a headless controller never imports Qt or OpenGL."""
+
+import importlib
+import logging
+from functools import partial
+
+import numpy as np
+
+from phyclone.utils import connect, emit, unconnect
+
+logger = logging.getLogger(__name__)
+
+
+def view_class(name):
+    """The view class ``name`` from ``phyclone.cluster.views`` (None if it does not exist)."""
+    try:
+        module = importlib.import_module("phyclone.cluster.views")
+    except ImportError as e:
+        logger.warning("The views cannot be imported: %s", e)
+        return None
+    cls = getattr(module, name, None)
+    if cls is None:
+        logger.warning("There is no %s in phyclone.cluster.views.", name)
+    return cls
+
+
+def on_view_closed(view, *callbacks):
+    """Disconnect ``callbacks`` from the event bus when ``view`` is closed."""
+    def on_close_view(view_, gui):
+        unconnect(*callbacks, on_close_view)
+    connect(on_close_view, event="close_view", sender=view)
+
+
+class ViewsMixin:
+    """``view_creator``: ``{view name: function returning a new view}``; one per view class
+    (plus one per ``spike_<name>.npy`` attribute)."""
+
+    def _set_view_creator(self):
+        self.view_creator = {
+            "ClusterScatterView": self.create_cluster_scatter_view,
+            "CorrelogramView": self.create_correlogram_view,
+            "ISIView": partial(self._create_histogram_view, "ISIView", self._get_isi),
+            "FiringRateView": partial(self._create_histogram_view, "FiringRateView",
+                                      self._get_firing_rate),
+            "AmplitudeView": self.create_amplitude_view,
+            "ProbeView": self.create_probe_view,
+            "RasterView": self.create_raster_view,
+            "IPythonView": self.create_ipython_view,
+        }
+        for name in sorted(getattr(self.model, "spike_attributes", {}) or {}):
+            view_name = f"Spike{name.title().replace('_', '')}View"
+            self.view_creator[view_name] = partial(self._create_spike_attribute_view,
+                                                   view_name, name)
+
+    # Views showing the selected clusters ------------------------------------------------------
+    def create_correlogram_view(self):
+        cls = view_class("CorrelogramView")
+        if cls is None:
+            return None
+        return cls(correlograms=self._get_correlograms, firing_rate=self._get_correlograms_rate,
+                   sample_rate=self.model.sample_rate)
+
+    def _create_histogram_view(self, class_name, method):
+        cls = view_class(class_name)
+        return cls(cluster_stat=method) if cls is not None else None
+
+    def create_amplitude_view(self):
+        cls = view_class("AmplitudeView")
+        functions = self._get_amplitude_functions()
+        if cls is None or not functions:
+            return None
+        if len(functions) > 1:  # phy: raw amplitudes are slow and partial, not offered
+            functions.pop("raw", None)
+        view = cls(amplitudes={name: partial(self._amplitude_getter, name=name)
+                               for name in sorted(functions)},
+                   amplitudes_type=None, duration=self.model.duration)
+
+        def replot(*args, **kwargs):
+            if getattr(view, "amplitudes_type", None) in ("feature", "raw"):
+                view.plot()
+
+        def on_toggle_spike_reorder(sender, checked):
+            view.plot()
+
+        def on_time_range_selected(sender, interval):
+            if hasattr(view, "show_time_range"):
+                view.show_time_range(interval)
+
+        connect(replot, event="selected_channel_changed")
+        connect(replot, event="selected_feature_changed")
+        connect(on_toggle_spike_reorder, event="toggle_spike_reorder")
+        connect(on_time_range_selected, event="time_range_selected")
+        on_view_closed(view, replot, on_toggle_spike_reorder, on_time_range_selected)
+        return view
+
+    def create_probe_view(self):
+        cls = view_class("ProbeView")
+        if cls is None:
+            return None
+        return cls(positions=self.model.channel_positions, best_channels=self.get_best_channels,
+                   channel_labels=self._get_channel_labels())
+
+    def _create_spike_attribute_view(self, view_name, name):
+        base = view_class("ScatterView")
+        if base is None:
+            return None
+        cls = type(view_name, (base,), {})
+        return cls(coords=partial(self._spike_attribute_coords, name))
+
+    # Views showing every cluster --------------------------------------------------------------
+    def create_cluster_scatter_view(self):
+        cls = view_class("ClusterScatterView")
+        if cls is None:
+            return None
+        view = cls(cluster_ids=self.supervisor.clustering.cluster_ids,
+                   cluster_info=self.supervisor.get_cluster_info)
+        self._attach_global_view(view, sort=False)
+        return view
+
+    def create_raster_view(self):
+        cls = view_class("RasterView")
+        if cls is None:
+            return None
+        view = cls(self.model.spike_times, self.supervisor.clustering.spike_clusters,
+                   cluster_ids=self.supervisor.clustering.cluster_ids)
+        self._attach_global_view(view)
+        return view
+
+    def _attach_global_view(self, view, sort=True):
+        """Keep a view of all clusters in sync with the cluster view (order, filter) and the
+        clustering (new ids after each action)."""
+        sup = self.supervisor
+
+        def cluster_ids():
+            ids = sup.shown_cluster_ids
+            return np.sort(ids) if not sort else np.asarray(ids, dtype=np.int64)
+
+        def replot():
+            if getattr(view, "auto_update", True):
+                view.set_cluster_ids(cluster_ids())
+                view.plot()
+
+        def on_cluster(sender, up):
+            if up.added or up.deleted:
+                if hasattr(view, "set_spike_clusters"):
+                    view.set_spike_clusters(sup.clustering.spike_clusters)
+                replot()
+
+        def on_table_change(sender, ids):
+            if sender in (sup.cluster_view,):
+                replot()
+
+        def on_view_attached(view_, gui):
+            replot()
+
+        connect(on_cluster, event="cluster", sender=sup)
+        connect(on_table_change, event="table_sort")
+        connect(on_table_change, event="table_filter")
+        connect(on_view_attached, event="view_attached", sender=view)
+        if hasattr(view, "on_select"):
+            connect(view.on_select, event="select")
+        on_view_closed(view, on_cluster, on_table_change, on_view_attached,
+                       getattr(view, "on_select", on_cluster))
+
+    def create_ipython_view(self):
+        from phyclone.gui import IPythonView
+        try:
+            view = IPythonView()
+        except ImportError as e:
+            logger.warning("%s", e)
+            return None
+        view.start_kernel()
+        view.inject(controller=self, c=self, m=self.model, s=self.supervisor, emit=emit,
+                    connect=connect)
+        return view

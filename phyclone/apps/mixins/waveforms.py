@@ -1,0 +1,108 @@
+"""Spike waveforms of a cluster on its best channels, and raw spike amplitudes."""
+
+import numpy as np
+
+from phyclone.utils import Bunch
+
+from ..raw_filter import HIGH_PASS, RAW
+from ..spikes import intersect_sorted, regular_subset
+
+
+class WaveformMixin:
+    """Data of the waveform view (``waveforms`` and ``mean_waveforms``)."""
+
+    n_spikes_waveforms = 100
+    batch_size_waveforms = 10
+
+    _state_params = ("n_spikes_waveforms", "batch_size_waveforms")
+    _new_views = ("WaveformView",)
+    _amplitude_functions = (("raw", "get_spike_raw_amplitudes"),)
+    _waveform_functions = (("waveforms", "_get_waveforms"),
+                           ("mean_waveforms", "_get_mean_waveforms"))
+    _cached = ("_get_waveforms_with_n_spikes",)
+    _memcached = ("_mean_waveforms",)
+
+    def _load_waveforms(self, spike_ids, channel_ids, current_filter=None):
+        """Waveforms (n, n_samples, n_channels) filtered with the given (default: current)
+        raw data filter, each channel's median over time removed; None without raw data."""
+        name = current_filter or self.raw_data_filter.current
+        data = self.model.get_waveforms(spike_ids, channel_ids, filtered=(name == HIGH_PASS))
+        if data is None:
+            return None
+        data = np.asarray(data, dtype=np.float32)
+        if name not in (RAW, HIGH_PASS):
+            data = self.raw_data_filter.apply(data, axis=1, name=name).astype(np.float32)
+        if data.size:
+            data -= np.median(data, axis=1)[:, np.newaxis, :]
+        return data
+
+    def _waveform_spike_ids(self, cluster_id, n):
+        """Up to ``n`` regularly spaced spikes of a cluster whose waveforms are cheap to read:
+        those of the waveform pool when there is one, else those in the kept chunks of the
+        recording (few seeks in compressed raw data)."""
+        pool = getattr(self.model, "spike_waveforms", None)
+        if pool is not None:
+            return regular_subset(intersect_sorted(self._spikes_of(cluster_id), pool.spike_ids),
+                                  n)
+        return self.selector(n, [cluster_id], subset_chunks=True)
+
+    def _get_waveforms_with_n_spikes(self, cluster_id, n_spikes_waveforms, current_filter=None):
+        """``Bunch(data, channel_ids, channel_labels, channel_positions)`` with up to
+        ``n_spikes_waveforms`` spikes (cached on disk by these three arguments)."""
+        channel_ids = np.asarray(self.get_best_channels(cluster_id), dtype=np.int64)
+        spike_ids = self._waveform_spike_ids(cluster_id, n_spikes_waveforms)
+        data = self._load_waveforms(spike_ids, channel_ids, current_filter)
+        return Bunch(data=data, spike_ids=spike_ids, channel_ids=channel_ids,
+                     channel_labels=self._get_channel_labels(channel_ids),
+                     channel_positions=np.asarray(self.model.channel_positions)[channel_ids])
+
+    def _get_waveforms(self, cluster_id):
+        """Waveforms of ``n_spikes_waveforms`` spikes of a cluster (the current filter)."""
+        return self._get_waveforms_with_n_spikes(int(cluster_id), int(self.n_spikes_waveforms),
+                                                 current_filter=self.raw_data_filter.current)
+
+    def get_waveforms(self, cluster_id, n=None):
+        """Waveforms of up to ``n`` (default ``n_spikes_waveforms``) spikes of a cluster."""
+        n = self.n_spikes_waveforms if n is None else n
+        return self._get_waveforms_with_n_spikes(int(cluster_id), int(n),
+                                                 current_filter=self.raw_data_filter.current)
+
+    def _mean_waveforms(self, cluster_id, n_spikes_waveforms, current_filter):
+        b = self._get_waveforms_with_n_spikes(cluster_id, n_spikes_waveforms, current_filter)
+        b = Bunch(b)
+        if b.data is not None:
+            b.data = b.data.mean(axis=0)[np.newaxis, ...]
+        b.alpha = 1.
+        return b
+
+    def _get_mean_waveforms(self, cluster_id, current_filter=None):
+        """Mean waveform of a cluster on its best channels: ``data`` (1, n_samples, n_ch)."""
+        return self._mean_waveforms(int(cluster_id), int(self.n_spikes_waveforms),
+                                    current_filter or self.raw_data_filter.current)
+
+    def _get_waveforms_dict(self):
+        """``{waveform type: function cluster_id -> Bunch}`` for the waveform view."""
+        from ..base import concatenate_parents_attributes
+        pairs = concatenate_parents_attributes(type(self), "_waveform_functions")
+        return {name: getattr(self, method) for name, method in pairs}
+
+    def get_spike_raw_amplitudes(self, spike_ids, channel_id=None, **kwargs):
+        """Peak-to-peak amplitude of each spike's filtered waveform on ``channel_id``; zero
+        for spikes of clusters that do not have this channel among their best ones."""
+        spike_ids = np.asarray(spike_ids, dtype=np.int64)
+        out = np.zeros(len(spike_ids))
+        if channel_id is None or not len(spike_ids):
+            return out
+        clusters = self.supervisor.clustering.get_spike_clusters(spike_ids)
+        keep = np.isin(clusters, self.get_clusters_on_channel(channel_id))
+        w = self._load_waveforms(spike_ids[keep], [int(channel_id)])
+        if w is not None:
+            w = w[..., 0]
+            out[keep] = w.max(axis=1) - w.min(axis=1)
+        return out
+
+    def get_mean_spike_raw_amplitudes(self, cluster_id):
+        """Mean raw amplitude of the spikes the amplitude view shows."""
+        spike_ids = self._get_amplitude_spike_ids(cluster_id)
+        return float(np.mean(self.get_spike_raw_amplitudes(
+            spike_ids, channel_id=self.get_best_channel(cluster_id)))) if len(spike_ids) else 0.

@@ -1,0 +1,63 @@
+"""Keeping the views up to date without blocking the GUI thread.
+
+``ViewUpdater`` tracks the views of a GUI, re-plots some on request, and warms up the
+compiled kernels (numba correlograms, filters, scipy) in a worker thread at start-up so the
+first selection does not pay for compilation.
+"""
+
+import logging
+import time
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+
+def warm_up_kernels(sample_rate):
+    """Compile or load the numba kernels and import scipy.signal (a worker runs this)."""
+    t0 = time.perf_counter()
+    from phyclone.io.filtering import filter_windows, highpass
+    from phyclone.stats import correlograms, histogram
+    samples = np.arange(0, 3000, 7, dtype=np.int64)
+    correlograms(samples, samples % 2, cluster_ids=[0, 1], sample_rate=sample_rate,
+                 bin_size=1e-3, window_size=50e-3)
+    histogram(np.linspace(0, 1, 16), 0., 1., 4)
+    filter_windows(np.zeros((1, 64, 2), dtype=np.float32), sample_rate)
+    highpass(np.zeros((64, 2), dtype=np.float32), sample_rate)
+    logger.debug("Kernels warmed up in %.2f s.", time.perf_counter() - t0)
+    return time.perf_counter() - t0
+
+
+class ViewUpdater:
+    """Views of a controller's GUI and their updates."""
+
+    def __init__(self, controller, gui, threaded=True):
+        self.controller = controller
+        self.gui = gui
+        self.threaded = threaded
+        self.views = []
+        self.warm_up_time = None
+
+    def add_view(self, view):
+        self.views.append(view)
+
+    def refresh(self, class_names):
+        """Re-plot the views of these classes (e.g. after a raw data filter change)."""
+        for view in self.gui.list_views(*class_names):
+            if getattr(view, "auto_update", True) and hasattr(view, "plot"):
+                view.plot()
+
+    def warm_up(self):
+        """Warm the kernels up in a worker thread (inline when not threaded)."""
+        sr = float(self.controller.model.sample_rate)
+        if not self.threaded:
+            self.warm_up_time = warm_up_kernels(sr)
+            return
+        from phyclone.gui import run_in_worker
+
+        def done(t):
+            self.warm_up_time = t
+        run_in_worker(warm_up_kernels, sr, callback=done)
+
+    def close(self):
+        self.views = []
