@@ -211,34 +211,86 @@ class BaseController(GUIMixin, ViewsMixin, AmplitudeMixin, StatsMixin):
         self.similarity_functions = {"peak_channel": self.peak_channel_similarity}
         self.similarity = "peak_channel"
 
-    def _cache_methods(self):
-        memcached = concatenate_parents_attributes(type(self), "_memcached")
-        cached = concatenate_parents_attributes(type(self), "_cached")
-        cache_methods(self, memcached, cached)
+    def _cached_names(self):
+        return (concatenate_parents_attributes(type(self), "_memcached") +
+                concatenate_parents_attributes(type(self), "_cached"))
 
-    def _new_cluster_id(self):
-        """First id for new clusters: the saved one if still valid (ids are never reused)."""
+    def _cache_methods(self):
+        cache_methods(self, concatenate_parents_attributes(type(self), "_memcached"),
+                      concatenate_parents_attributes(type(self), "_cached"))
+
+    @property
+    def journal_path(self):
+        return self.cache_dir / "journal.jsonl"
+
+    def _ask_replay(self, n_actions):
+        """Ask whether to replay the journal now if a Qt application runs; else None (the
+        Supervisor asks when the GUI is attached)."""
+        from phyclone.qt import QApplication
+        if QApplication.instance() is None:
+            return None
+        from phyclone.gui import ask
+        return ask(f"{n_actions} curation action(s) were not saved before phy stopped in "
+                   f"{self.dir_path}. Replay them?", buttons=("yes", "no"),
+                   title="Unsaved work found") == "yes"
+
+    def _journal_and_new_id(self, replay_journal):
+        """``(replay_journal, new_cluster_id)``. Ids are never reused: new ones come after
+        the largest id and after every id given in earlier sessions (kept in the context),
+        except that a replayed journal starts from its own first id, so that it gives the
+        same ids again."""
+        from phyclone.session import Journal, fingerprint
         sc = self.model.spike_clusters
         first = int(sc.max()) + 1 if len(sc) else 0
+        journal = Journal(self.journal_path)
+        pending = journal.pending(fingerprint(sc))
+        if pending and replay_journal is None:
+            replay_journal = self._ask_replay(len(pending))
+        self._pending_journal = bool(pending) and replay_journal is None
+        if pending and replay_journal is not False:
+            return replay_journal, max(first, int(journal.header().get("new_cluster_id") or 0))
         stored = self.context.load("new_cluster_id").get("new_cluster_id")
-        return max(first, int(stored)) if stored is not None else first
+        return replay_journal, max(first, int(stored)) if stored is not None else first
 
     def _set_supervisor(self, replay_journal=None):
         from phyclone.cluster.supervisor import Supervisor  # Qt modules, no Qt objects
         metadata = dict(getattr(self.model, "metadata", {}) or {})
+        replay_journal, new_cluster_id = self._journal_and_new_id(replay_journal)
         self.supervisor = Supervisor(
             spike_clusters=self.model.spike_clusters,
             cluster_groups=metadata.get("group", {}),
             cluster_metrics=self.cluster_metrics,
             cluster_labels=metadata,
             similarity=self._similarity,
-            new_cluster_id=self._new_cluster_id(),
+            new_cluster_id=new_cluster_id,
             context=self.context,
-            journal_path=self.cache_dir / "journal.jsonl",
+            journal_path=self.journal_path,
             replay_journal=replay_journal,
         )
         self._connect(self.on_save_clustering, event="save_clustering", sender=self.supervisor)
         self._connect(self._on_toggle_spike_reorder, event="toggle_spike_reorder")
+
+    def _check_journal_decision(self):
+        """After the Supervisor asked (when the GUI was attached) whether to replay an
+        unsaved session: if the user declined, that session's ids will be given again to
+        other clusters, so the per-cluster caches are cleared."""
+        if not self._pending_journal:
+            return
+        self._pending_journal = False
+        if self.supervisor.session.replayed:
+            return
+        logger.info("The unsaved session was not replayed: clearing the cluster caches.")
+        self._clear_cluster_caches()
+
+    def _clear_cluster_caches(self):
+        """Forget every cached per-cluster result (memory and disk)."""
+        self._clear_cache(self.cache_dir, keep_state=True)
+        self.context = Context(self.cache_dir)
+        self.cache_key.save(self.context)
+        self.supervisor.context = self.context
+        for name in self._cached_names():
+            self.__dict__.pop(name, None)
+        self._cache_methods()
 
     def _set_selector(self):
         traces = getattr(self.model, "traces", None)

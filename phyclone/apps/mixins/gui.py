@@ -61,7 +61,8 @@ class GUIMixin:
             connect(self._on_channel_click, event="select_channel"),
             connect(self._on_select_feature, event="select_feature"),
         ]
-        self.supervisor.attach(gui)
+        self.supervisor.attach(gui)  # asks whether to replay the journal if not decided yet
+        self._check_journal_decision()
         self._create_misc_actions(gui)
         gui.set_default_actions()
         gui.create_views()
