@@ -149,5 +149,5 @@ class Axes:
 
     def on_resize(self, e):
         w, h = self.canvas.get_size()
-        self.locator.set_nbins(max(1, w // 120), max(1, h // 70))
+        self.locator.set_nbins(max(2, w // 120), max(2, h // 70))
         self.update_visuals()

@@ -25,7 +25,7 @@ def box_constant(box_index, n_vertices):
             return tuple(b[:1].tolist()) if (b == b[0]).all() else None
         if b.ndim == 2 and len(b) > 0:
             return tuple(b[0].tolist()) if (b == b[0]).all() else None
-        return tuple(b.ravel().tolist())
+        return tuple(b.ravel().tolist()) if b.size <= 2 else None
     return tuple(np.ravel(box_index).tolist())
 
 

@@ -219,6 +219,7 @@ class BaseCanvas(QOpenGLWidget):
     def mousePressEvent(self, e):
         ev = self._mouse("mouse_press", e)
         self._mouse_press = (ev.pos, ev.button, ev.modifiers)
+        self._last_mouse_pos = ev.pos
 
     def mouseReleaseEvent(self, e):
         ev = self._mouse("mouse_release", e)

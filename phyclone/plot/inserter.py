@@ -23,7 +23,8 @@ from .transform import Clip
 GLSL_DIR = Path(__file__).parent / "glsl"
 LOCATIONS = ("header", "start", "before_transforms", "transforms", "after_transforms", "end")
 
-_TRANSFORM_RE = re.compile(r"^([ \t]*)(\S+)\s*=\s*transform\((.+)\);[ \t]*$", re.MULTILINE)
+_TRANSFORM_RE = re.compile(
+    r"^([ \t]*)((?:\w+\s+)?[\w.]+)\s*=\s*transform\((.+)\);[ \t]*$", re.MULTILINE)
 _MAIN_RE = re.compile(r"void\s+main\s*\(\s*(void)?\s*\)\s*\{")
 _CLIP_SET = "v_clip_pos = pos_tr;"
 _INCLUDE_RE = re.compile(r'^\s*#include\s+"([^"]+)"\s*$', re.MULTILINE)
@@ -117,8 +118,9 @@ class GLSLInserter:
                     f"vec2 pos_orig = {expr};", "vec2 pos_tr = pos_orig;", before, trans,
                     "gl_Position = vec4(pos_tr, 0.0, 1.0);", after) if x)
             else:  # another variable transformed by the same chain (no clipping varying)
+                decl, var = (f"{var};", var.split()[1]) if " " in var else ("", var)
                 body = "\n".join(x for x in (
-                    "{", f"vec2 pos_tr = {expr};", trans.replace(_CLIP_SET, ""),
+                    decl, "{", f"vec2 pos_tr = {expr};", trans.replace(_CLIP_SET, ""),
                     f"{var} = pos_tr;", "}") if x)
             return _indent(body, ind)
         vertex = _TRANSFORM_RE.sub(repl, vertex)

@@ -42,7 +42,8 @@ def _numbered_excerpt(source, log):
     """Source lines around the line numbers mentioned in a GLSL compiler log."""
     lines = source.splitlines()
     # Mesa: "0:12(5): error", NVIDIA: "0(12) : error", AMD/Intel: "ERROR: 0:12:".
-    numbers = {int(m) for m in re.findall(r"\d+[:(](\d+)[):]", log)}
+    found = re.findall(r"\b\d+:(\d+)\(\d+\)|\b\d+\((\d+)\)\s*:|ERROR:\s*\d+:(\d+):", log)
+    numbers = {int(n) for groups in found for n in groups if n}
     keep = sorted({i for n in numbers for i in range(n - 2, n + 2) if 1 <= i <= len(lines)})
     if not keep:
         keep = range(1, len(lines) + 1)
