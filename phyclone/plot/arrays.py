@@ -63,32 +63,40 @@ def uniform_rows(arr):
 
 def get_pos(x=None, y=None, pos=None, name="pos"):
     """(n, 2) positions from ``pos`` or from ``x`` and ``y`` (float32/float64 kept)."""
+    x, y = get_xy(x, y, pos, name)
+    out = np.empty((len(x), 2), dtype=np.result_type(x.dtype, y.dtype))
+    out[:, 0], out[:, 1] = x, y
+    return out
+
+
+def get_xy(x=None, y=None, pos=None, name="pos"):
+    """(x, y) 1D float arrays from ``x`` and ``y`` or from an (n, 2) ``pos`` (no copy when
+    possible: columns of ``pos`` are views)."""
     if pos is None:
         if x is None or y is None:
             raise _bad(name, "give pos, or both x and y")
-        x, y = np.asarray(x).ravel(), np.asarray(y).ravel()
+        x, y = _float(np.asarray(x).ravel()), _float(np.asarray(y).ravel())
         if x.shape != y.shape:
             raise _bad(name, f"x has {x.size} values and y {y.size}")
-        dtype = np.result_type(x.dtype, y.dtype, np.float32)
-        pos = np.empty((x.size, 2), dtype=dtype if dtype in (np.float32, np.float64) else np.float64)
-        pos[:, 0] = x
-        pos[:, 1] = y
-        return pos
-    pos = np.asarray(pos)
-    if pos.dtype not in (np.float32, np.float64):
-        pos = pos.astype(np.float64)
-    pos = np.atleast_2d(pos)
+        return x, y
+    pos = np.atleast_2d(_float(np.asarray(pos)))
     if pos.ndim != 2 or pos.shape[1] != 2:
         raise _bad(name, f"expected an (n, 2) array, got shape {pos.shape}")
-    return pos
+    return pos[:, 0], pos[:, 1]
 
 
-def data_bounds_of(pos):
-    """(xmin, ymin, xmax, ymax) of positions, with degenerate axes widened by +/- 1."""
-    if len(pos) == 0:
+def _float(a):
+    return a if a.dtype in (np.float32, np.float64) else a.astype(np.float64)
+
+
+def data_bounds_of(x, y=None):
+    """(xmin, ymin, xmax, ymax) of positions ((n, 2), or x and y), degenerate axes
+    widened by +/- 1."""
+    if y is None:
+        x, y = x[:, 0], x[:, 1]
+    if len(x) == 0:
         return NDC
-    xmin, ymin = pos.min(axis=0)
-    xmax, ymax = pos.max(axis=0)
+    xmin, xmax, ymin, ymax = x.min(), x.max(), y.min(), y.max()
     if xmin == xmax:
         xmin, xmax = xmin - 1, xmax + 1
     if ymin == ymax:
@@ -97,14 +105,15 @@ def data_bounds_of(pos):
 
 
 def get_data_bounds(data_bounds, pos=None, n=None, name="data_bounds"):
-    """``data_bounds`` as a (1, 4) or (n, 4) float64 array ('auto' -> bounds of ``pos``;
-    None -> NDC). Rows with xmin == xmax or ymin == ymax are rejected."""
+    """``data_bounds`` as a (1, 4) or (n, 4) float64 array ('auto' -> bounds of ``pos``,
+    an (n, 2) array or an (x, y) pair; None -> NDC). Degenerate rows are rejected."""
     if data_bounds is None:
         data_bounds = NDC
     elif isinstance(data_bounds, str):
         if data_bounds != "auto":
             raise _bad(name, f"unknown value {data_bounds!r} (use 'auto', None or 4 numbers)")
-        data_bounds = data_bounds_of(pos) if pos is not None else NDC
+        data_bounds = NDC if pos is None else (
+            data_bounds_of(*pos) if isinstance(pos, tuple) else data_bounds_of(pos))
     b = np.atleast_2d(np.asarray(data_bounds, dtype=np.float64))
     if b.shape[1] != 4 or (b.shape[0] != 1 and n is not None and b.shape[0] != n):
         raise _bad(name, f"expected (1, 4) or ({n}, 4) bounds, got shape {b.shape}")
@@ -114,22 +123,31 @@ def get_data_bounds(data_bounds, pos=None, n=None, name="data_bounds"):
 
 
 def normalize_pos(pos, data_bounds):
-    """Map ``pos`` from ``data_bounds`` ((1, 4) or (n, 4)) to NDC, as float32.
+    """Map (n, 2) ``pos`` from ``data_bounds`` ((1, 4) or (n, 4)) to NDC, as float32."""
+    return normalize_xy(pos[:, 0], pos[:, 1], data_bounds)
 
-    float64 inputs are computed in float64 (large offsets such as sample indices keep
-    their precision) and only the result is cast.
+
+def normalize_xy(x, y, data_bounds):
+    """(n, 2) float32 NDC positions of ``x``, ``y`` in ``data_bounds`` ((1, 4) or (n, 4)).
+
+    ``value - lower bound`` is computed in the input precision and written straight into
+    the float32 output (large offsets such as sample indices keep their precision, and no
+    temporary array is allocated); the scaling is then done in place.
     """
+    out = np.empty((len(x), 2), dtype=np.float32)
     b = data_bounds
     if b.shape[0] == 1 and np.array_equal(b[0], NDC):
-        return np.ascontiguousarray(pos, dtype=np.float32)
-    scale = 2. / (b[:, 2:] - b[:, :2])
-    offset = -1. - b[:, :2] * scale
-    if pos.dtype == np.float32 and b.shape[0] == 1:
-        out = pos * scale.astype(np.float32)
-        out += offset.astype(np.float32)
+        out[:, 0], out[:, 1] = x, y
         return out
-    out = np.empty(pos.shape, dtype=np.float32)
-    np.add(pos * scale, offset, out=out, casting="same_kind")
+    for i, v in enumerate((x, y)):
+        lo, hi = b[:, i], b[:, i + 2]
+        scale = (2. / (hi - lo)).astype(np.float32)
+        if len(b) == 1:
+            lo, scale = lo[0], scale[0]
+        col = out[:, i]
+        np.subtract(v, lo, out=col, casting="same_kind")
+        col *= scale
+        col -= np.float32(1.)
     return out
 
 

@@ -124,6 +124,7 @@ class BaseVisual:
     _init_keywords = ()
     _instanced = False
     default_color = (0.03, 0.57, 0.98, 0.75)
+    depth_test = False  # set by visuals whose data uses depth (costs a depth test per pixel)
 
     def __init__(self):
         self.gl_primitive_type = None
@@ -382,6 +383,7 @@ class BaseVisual:
         counts = self._gl_counts()
         if counts is None:
             return
+        (GL.glEnable if self.depth_test else GL.glDisable)(GL.GL_DEPTH_TEST)
         count, ranges, instances = counts
         if instances is not None:
             if instances > 0 and count > 0:

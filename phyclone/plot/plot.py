@@ -158,20 +158,27 @@ class PlotCanvas(BaseCanvas):
     # ---------------------------------------------------------------------------------------
 
     def enable_panzoom(self, **kwargs):
-        """Attach a PanZoom (keyword arguments go to PanZoom)."""
-        kwargs.setdefault("constrain_bounds", self.constrain_bounds)
-        self.panzoom = PanZoom(**kwargs)
-        self.panzoom.attach(self)
+        """Attach a PanZoom (keyword arguments go to PanZoom); once per canvas."""
+        if self.panzoom is None:
+            kwargs.setdefault("constrain_bounds", self.constrain_bounds)
+            self.panzoom = PanZoom(**kwargs)
+            self.panzoom.attach(self)
         return self.panzoom
 
     def enable_lasso(self):
-        self.lasso = Lasso()
-        self.lasso.attach(self)
+        """Attach a Lasso (ctrl+click); once per canvas."""
+        if self.lasso is None:
+            self.lasso = Lasso()
+            self.lasso.attach(self)
         return self.lasso
 
     def enable_axes(self, data_bounds=None, show_x=True, show_y=True):
-        self.axes = Axes(data_bounds=data_bounds, show_x=show_x, show_y=show_y)
-        self.axes.attach(self)
+        """Attach Axes; a second call only resets their data bounds."""
+        if self.axes is None:
+            self.axes = Axes(data_bounds=data_bounds, show_x=show_x, show_y=show_y)
+            self.axes.attach(self)
+        elif data_bounds is not None:
+            self.axes.reset_data_bounds(data_bounds)
         return self.axes
 
     # Coordinates

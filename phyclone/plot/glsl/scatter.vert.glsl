@@ -14,5 +14,5 @@ void main() {
     gl_Position.z = a_depth;
     v_size = a_size * u_pixel_ratio;
     v_color = vec4(apply_mask(a_color.rgb, a_mask), a_color.a);
-    gl_PointSize = v_size + 2.0;
+    gl_PointSize = v_size;
 }

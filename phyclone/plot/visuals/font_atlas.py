@@ -59,7 +59,8 @@ class FontAtlas:
         ptr.setsize(img.byteCount())
         argb = np.frombuffer(ptr, dtype=np.uint8).reshape(img.height(), img.bytesPerLine())
         # Format_ARGB32 is B, G, R, A in memory on little-endian machines: alpha is byte 3.
-        self.image = argb[:, :img.width() * 4].reshape(img.height(), img.width(), 4)[:, :, 3].copy()
+        argb = argb[:, :img.width() * 4].reshape(img.height(), img.width(), 4)
+        self.image = argb[:, :, 3].copy()
         self.cell_size = (cw, ch)
         self.columns = COLUMNS
         self.family = font.family()

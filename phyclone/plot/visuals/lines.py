@@ -44,7 +44,8 @@ class LineVisual(BaseVisual):
         self.n_vertices = 2 * n
         b = data.data_bounds
         self.data_range.from_bounds = b
-        pos = normalize_pos(data.pos.reshape(-1, 2), np.repeat(b, 2, axis=0) if len(b) > 1 else b)
+        per_vertex = np.repeat(b, 2, axis=0) if len(b) > 1 else b
+        pos = normalize_pos(data.pos.reshape(-1, 2), per_vertex)
         color = np.repeat(data.color, 2, axis=0) if len(data.color) > 1 else data.color
         attrs, consts = split_constants({"a_color": color})
         attrs["a_position"] = pos

@@ -5,7 +5,9 @@ import numpy as np
 from phyclone.utils import Bunch
 from phyclone.utils.errors import DataError
 
-from ..arrays import DEFAULT_COLOR, as_rows, get_data_bounds, uniform_rows
+from ..arrays import (
+    DEFAULT_COLOR, as_rows, get_data_bounds, normalize_xy, uniform_rows,
+)
 from ..base import BaseVisual
 from ..transform import NDC
 
@@ -119,23 +121,13 @@ class PlotVisual(BaseVisual):
             _n_items=n, _n_vertices=int(lengths.sum()))
 
     def _positions(self, data):
-        pos = np.empty((len(data.x), 2), dtype=np.float32)
         b = data.data_bounds
-        if b is None or (b.shape[0] == 1 and np.array_equal(b[0], NDC)):
-            pos[:, 0], pos[:, 1] = data.x, data.y
-            return pos
+        if b is None:
+            b = np.array([NDC])
         self.data_range.from_bounds = b
-        scale = 2. / (b[:, 2:] - b[:, :2])
-        offset = -1. - b[:, :2] * scale
-        if b.shape[0] > 1:
-            scale = np.repeat(scale, data.lengths, axis=0)
-            offset = np.repeat(offset, data.lengths, axis=0)
-            pos[:, 0] = data.x * scale[:, 0] + offset[:, 0]
-            pos[:, 1] = data.y * scale[:, 1] + offset[:, 1]
-        else:
-            pos[:, 0] = data.x * scale[0, 0] + offset[0, 0]
-            pos[:, 1] = data.y * scale[0, 1] + offset[0, 1]
-        return pos
+        if len(b) > 1:  # one rectangle per signal -> per vertex
+            b = np.repeat(b, data.lengths, axis=0)
+        return normalize_xy(data.x, data.y, b)
 
     def set_data(self, *args, **kwargs):
         data = self.validate(*args, **kwargs)
@@ -154,6 +146,7 @@ class PlotVisual(BaseVisual):
         info = np.zeros((n, 2), dtype=np.float32)
         info[:, 0] = data.masks[:, 0]
         info[:, 1] = data.depth[:, 0]
+        self.depth_test = bool(np.any(data.depth != 0))
         self.upload(
             attributes=attrs, constants=consts,
             uniforms={"u_signal_length": int(lengths[0]) if equal else 0},

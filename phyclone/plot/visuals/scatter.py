@@ -6,7 +6,7 @@ from phyclone.utils import Bunch
 from phyclone.utils.errors import DataError
 
 from ..arrays import (
-    DEFAULT_COLOR, as_rows, get_data_bounds, get_pos, normalize_pos, split_constants,
+    DEFAULT_COLOR, as_rows, get_data_bounds, get_xy, normalize_xy, split_constants,
 )
 from ..base import BaseVisual
 from ..transform import NDC
@@ -31,52 +31,61 @@ class _ScatterBase(BaseVisual):
         super().__init__()
         self.marker = _check_marker(marker or self.default_marker)
         self.set_shader("scatter")
-        self.fragment_shader = self.fragment_shader.replace("marker_MARKER", "marker_" + self.marker)
+        self.fragment_shader = self.fragment_shader.replace(
+            "marker_MARKER", "marker_" + self.marker)
         self.set_primitive_type("points")
         self.set_data_range(NDC)
 
     def vertex_count(self, x=None, y=None, pos=None, **kwargs):
         return len(pos) if pos is not None else np.size(y)
 
+    def _xy(self, x, y, pos, data_bounds):
+        """Validated (x, y, data_bounds): columns are kept as given (no (n, 2) copy)."""
+        x, y = get_xy(x, y, pos)
+        n = len(x)
+        bounds = get_data_bounds(data_bounds, (x, y), n) if data_bounds is not None else None
+        return x, y, bounds
+
     def _normalized(self, data):
         if data.data_bounds is None:
-            return np.ascontiguousarray(data.pos, dtype=np.float32)
+            return normalize_xy(data.x, data.y, np.array([NDC]))
         self.data_range.from_bounds = data.data_bounds
-        return normalize_pos(data.pos, data.data_bounds)
+        return normalize_xy(data.x, data.y, data.data_bounds)
 
 
 class ScatterVisual(_ScatterBase):
     """Markers at positions, with per-point (or uniform) colour, size and depth.
 
     Constructor: ``marker`` (disc by default; see ``MARKERS``).
-    Data: ``x``, ``y`` (1D) or ``pos`` (n, 2); ``color`` (n, 4) or one RGBA; ``size``
-    (pixels, n or one value); ``depth`` (n or one value, in [-1, 1]: with the depth test,
-    smaller is in front); ``data_bounds`` (None: positions are in NDC; 'auto'; 4 numbers or
-    one row per point).
+    Data: ``x``, ``y`` (1D) or ``pos`` (n, 2) (the validated data holds x and y);
+    ``color`` (n, 4) or one RGBA; ``size`` (pixels, n or one value); ``depth`` (n or one
+    value, in [-1, 1]: smaller is in front; when all depths are 0 points are drawn in
+    order, without depth test); ``data_bounds`` (None: positions are in NDC; 'auto';
+    4 numbers or one row per point).
     """
 
     _init_keywords = ("marker",)
 
     def validate(self, x=None, y=None, pos=None, color=None, size=None, depth=None,
                  data_bounds=None, **kwargs):
-        pos = get_pos(x, y, pos)
-        n = len(pos)
+        x, y, bounds = self._xy(x, y, pos, data_bounds)
+        n = len(x)
         return Bunch(
-            pos=pos,
+            x=x, y=y, data_bounds=bounds,
             color=as_rows(color, n, 4, "color", self.default_color),
             size=as_rows(size, n, 1, "size", self.default_marker_size),
             depth=as_rows(depth, n, 1, "depth", 0.),
-            data_bounds=get_data_bounds(data_bounds, pos, n) if data_bounds is not None else None,
             _n_items=n, _n_vertices=n)
 
     def set_data(self, *args, **kwargs):
         data = self.validate(*args, **kwargs)
-        n = len(data.pos)
+        n = len(data.x)
         self.n_vertices = n
         attrs, consts = split_constants(
             {"a_color": data.color, "a_size": data.size, "a_depth": data.depth})
         attrs["a_position"] = self._normalized(data)
         consts["a_mask"] = 1.
+        self.depth_test = bool(np.any(data.depth != 0))
         self.upload(attributes=attrs, constants=consts, draw={"count": n})
         return data
 
@@ -110,16 +119,14 @@ class UniformScatterVisual(_ScatterBase):
         self.marker_size = float(size) if size is not None else self.default_marker_size
 
     def validate(self, x=None, y=None, pos=None, masks=None, data_bounds=None, **kwargs):
-        pos = get_pos(x, y, pos)
-        n = len(pos)
-        return Bunch(
-            pos=pos, masks=as_rows(masks, n, 1, "masks", 1.),
-            data_bounds=get_data_bounds(data_bounds, pos, n) if data_bounds is not None else None,
-            _n_items=n, _n_vertices=n)
+        x, y, bounds = self._xy(x, y, pos, data_bounds)
+        n = len(x)
+        return Bunch(x=x, y=y, data_bounds=bounds, masks=as_rows(masks, n, 1, "masks", 1.),
+                     _n_items=n, _n_vertices=n)
 
     def set_data(self, *args, **kwargs):
         data = self.validate(*args, **kwargs)
-        n = len(data.pos)
+        n = len(data.x)
         self.n_vertices = n
         attrs, consts = split_constants({"a_mask": data.masks})
         attrs["a_position"] = self._normalized(data)
