@@ -93,6 +93,7 @@ class _GLState:
         self.textures = {}
         self.draw = None
         self.error = None
+        self.error_stage = None
 
     def delete(self):
         for obj in (self.program, self.vao, *self.buffers.values(), *self.textures.values()):
@@ -363,9 +364,13 @@ class BaseVisual:
             gl.vao_dirty = True
         gl.vao.bind()
         if gl.vao_dirty:
-            for name, (loc, glsl, *_rest) in prog.attributes.items():
+            for name, (loc, glsl, n, *_rest) in prog.attributes.items():
                 if name in gl.buffers:
-                    gl.vao.set_attribute(loc, gl.buffers[name], glsl, gl.divisors.get(name, 0))
+                    buf = gl.buffers[name]
+                    if buf.n_components > n:
+                        raise TypeError(f"attribute {name} is a {glsl}, got data with "
+                                        f"{buf.n_components} components per row")
+                    gl.vao.set_attribute(loc, buf, glsl, gl.divisors.get(name, 0))
                 else:
                     GL.glDisableVertexAttribArray(loc)
             gl.vao_dirty = False

@@ -67,7 +67,9 @@ class BaseCanvas(QOpenGLWidget):
         self.visuals = []
         self.clear_color = (0., 0., 0., 1.)
         self.gl_info = Bunch()
-        self.gl_errors = []
+        self.gl_errors = []  # every GL error message seen (also logged)
+        self._context_error = None  # the context cannot run our shaders
+        self._frame_error = None  # the last frame set-up failed
         self._attached = []
         self._lock = threading.Lock()
         self._next_paint = []
@@ -273,8 +275,10 @@ class BaseCanvas(QOpenGLWidget):
         self.gl_info = Bunch(version=(fmt.majorVersion(), fmt.minorVersion()),
                              renderer=(GL.glGetString(GL.GL_RENDERER) or b"").decode())
         if self.gl_info.version < (3, 3):
-            self._gl_error(f"OpenGL {fmt.majorVersion()}.{fmt.minorVersion()} context "
-                           f"({self.gl_info.renderer}); OpenGL 3.3 is needed")
+            msg = (f"OpenGL {fmt.majorVersion()}.{fmt.minorVersion()} context "
+                   f"({self.gl_info.renderer}); OpenGL 3.3 is needed")
+            self._gl_error(msg)
+            self._context_error = msg
         ctx.aboutToBeDestroyed.connect(self._gl_cleanup)
 
     def _gl_error(self, msg):
@@ -368,8 +372,10 @@ class BaseCanvas(QOpenGLWidget):
         from OpenGL import GL
         try:
             uniforms = self._gl_prepare()
+            self._frame_error = None
         except Exception as e:
-            self._gl_error(f"{type(e).__name__}: {e}")
+            self._frame_error = f"{type(e).__name__}: {e}"
+            self._gl_error(self._frame_error)
             uniforms = None
         if uniforms is not None:
             canvas_sig = (tuple((id(t), id(o)) for t, o in self.gpu_transforms),
@@ -380,37 +386,44 @@ class BaseCanvas(QOpenGLWidget):
                 self._paint_visual(v, canvas_sig, uniforms)
             GL.glBindVertexArray(0)
             GL.glUseProgram(0)
-        if self.gl_errors:
-            self._paint_errors()
+        current = [e for e in (self._context_error, self._frame_error) if e] + [
+            v.visual._gl.error for v in self.visuals if v.visual._gl.error is not None]
+        if current:
+            self._paint_errors(current)
 
     def _paint_visual(self, v, canvas_sig, uniforms):
+        """Build (if needed), upload and draw one visual. A failing build is not retried
+        until the shaders change; a failing upload/draw is retried when new data arrives."""
         visual = v.visual
         gl = visual._gl
         sig = hash((canvas_sig, visual.inserter.signature(), visual.vertex_shader,
                     visual.fragment_shader, tuple(id(o) for o in v.exclude_origins)))
+        stage = "build"
         try:
             if gl.signature != sig:
-                gl.signature = sig
-                gl.error = None
+                gl.signature, gl.error = sig, None
                 visual._gl_build(self, v.exclude_origins)
-            if gl.error is not None:
+            if gl.error is not None and (gl.error_stage == "build" or not visual._pending):
                 return
+            stage = "data"
             visual._gl_flush()
+            gl.error = None
             if not visual._hidden:
                 visual._gl_draw(self, uniforms, self._textures)
         except Exception as e:
-            gl.error = f"{type(visual).__name__}: {type(e).__name__}: {e}"
+            gl.error, gl.error_stage = f"{type(visual).__name__}: {type(e).__name__}: {e}", stage
             self._gl_error(gl.error)
 
-    def _paint_errors(self):
-        """Write the GL errors on the canvas, so a failure never looks like an empty view."""
+    def _paint_errors(self, errors):
+        """Write the current GL errors on the canvas: a failure never looks like an empty
+        view."""
         p = QPainter(self)
         try:
             font = QFont()
             font.setPointSize(9)
             p.setFont(font)
             text = "OpenGL error (details in the log):\n" + "\n".join(
-                m.splitlines()[0][:200] for m in self.gl_errors[-5:])
+                m.splitlines()[0][:200] for m in errors[-5:])
             area = self.rect().adjusted(6, 6, -6, -6)
             box = p.boundingRect(area, Qt.AlignLeft | Qt.AlignTop | Qt.TextWordWrap, text)
             p.fillRect(box.adjusted(-6, -6, 6, 6), QColor(110, 0, 0, 230))

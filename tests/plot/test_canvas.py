@@ -218,3 +218,31 @@ def test_two_canvases_and_garbage_collection(qapp):
         if k == 1:
             gc.collect()
     assert imgs[0] > 0 and len(set(imgs)) == 1
+
+
+def test_batch_of_clusters_is_one_draw_call(canvas, monkeypatch):
+    import phyclone.plot.gl as gl
+    calls = []
+    for name in ("draw_arrays", "draw_multi", "draw_instanced"):
+        f = getattr(gl, name)
+        monkeypatch.setattr(gl, name, lambda *a, _f=f, _n=name: (calls.append(_n), _f(*a)))
+    canvas.set_layout("grid", shape=(2, 3))
+    v = ScatterVisual()
+    canvas.add_visual(v)
+    p = canvas.plot(y=np.zeros((2, 10)))
+    for k in range(6):
+        v.add_batch_data(pos=np.random.default_rng(k).normal(size=(100, 2)) * .3,
+                         color=(k / 6, 1 - k / 6, .5, 1), box_index=(k // 3, k % 3))
+    canvas.update_visual(v)
+    canvas.grab_image()
+    assert calls.count("draw_arrays") == 1 and calls.count("draw_multi") == 1
+    assert len(calls) == 2 and p.n_signals == 2
+
+
+def test_attribute_type_mismatch_is_reported(canvas):
+    v = canvas.scatter(pos=[[0, 0]], color=RED)
+    v.set_attribute("a_size", np.ones((1, 3), dtype=np.float32))
+    canvas.grab_image()
+    assert any("a_size is a float" in e for e in canvas.gl_errors)
+    v.set_marker_size(10)  # new data: the visual is drawn again
+    assert lit(canvas.grab_image()).sum() > 20

@@ -31,7 +31,7 @@ float marker_hbar(vec2 P, float s) { return max(abs(P.y) - 0.12 * s, abs(P.x) - 
 float marker_ellipse(vec2 P, float s) { return (length(P / vec2(1.0, 0.6)) - 0.5 * s) * 0.6; }
 float marker_chevron(vec2 P, float s) {
     vec2 Q = vec2(P.x, abs(P.y));
-    return seg_dist(Q, vec2(-0.25 * s, 0.45 * s), vec2(0.25 * s, 0.0)) - 0.1 * s;
+    return seg_dist(Q, vec2(-0.2 * s, 0.36 * s), vec2(0.22 * s, 0.0)) - 0.1 * s;
 }
 float marker_arrow(vec2 P, float s) {
     float head = tri_up(vec2(P.y, P.x - 0.125 * s), 0.75 * s);
@@ -78,7 +78,7 @@ float marker_pin(vec2 P, float s) {
     return min(head, point);
 }
 float marker_tag(vec2 P, float s) {
-    float body = max(abs(P.x - 0.1 * s) - 0.35 * s, abs(P.y) - 0.3 * s);
-    float tip = tri_up(vec2(P.y, -P.x - 0.2 * s) / 0.6, s) * 0.6;
+    float body = max(abs(P.x - 0.15 * s) - 0.3 * s, abs(P.y) - 0.3 * s);
+    float tip = max((abs(P.y) - (P.x + 0.45 * s)) / SQRT2, P.x + 0.15 * s);
     return min(body, tip);
 }
