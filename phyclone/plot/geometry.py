@@ -81,6 +81,21 @@ def get_non_overlapping_boxes(box_pos, keep_aspect_ratio=False, margin=0.):
     return unit * scale, (w * scale[0], h * scale[1])
 
 
+def fit_boxes(box_pos, box_size, keep_aspect_ratio=False, margin=0.):
+    """Normalized centres and half size of boxes of a given half size (same unit as
+    ``box_pos``), scaled so that every box lies in [-1 + margin, 1 - margin]."""
+    pos = np.asarray(box_pos, dtype=np.float64).reshape(-1, 2)
+    size = np.broadcast_to(np.asarray(box_size, dtype=np.float64), (2,))
+    if np.any(size <= 0):
+        raise DataError(None, f"box_size must be positive, got {tuple(size)}",
+                        "pass the half width and half height of the boxes")
+    centre = (pos.min(axis=0) + pos.max(axis=0)) / 2.
+    k = (1. - margin) / (np.abs(pos - centre).max(axis=0) + size)
+    if keep_aspect_ratio:
+        k[:] = k.min()
+    return (pos - centre) * k, (float(size[0] * k[0]), float(size[1] * k[1]))
+
+
 def get_closest_box(pos, box_pos, box_size):
     """Index of the box whose centre is closest to ``pos`` (distances in box units)."""
     d = (np.asarray(box_pos) - np.asarray(pos)[None, :]) / np.asarray(box_size)[None, :]

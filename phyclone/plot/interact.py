@@ -7,7 +7,7 @@ Boxed/Stacked). ``map``/``imap`` apply the same transform on the CPU.
 
 import numpy as np
 
-from .geometry import get_closest_box, get_non_overlapping_boxes
+from .geometry import fit_boxes, get_closest_box, get_non_overlapping_boxes
 from .lasso import Lasso  # noqa: F401 (phy exposes Lasso in this module too)
 from .transform import NDC, Clip, Range, Scale, Subplot, TransformChain
 from .visuals import LineVisual
@@ -164,7 +164,8 @@ class Grid(BaseLayout):
 
 class Boxed(BaseLayout):
     """Boxes centred at ``box_pos`` (any unit, e.g. channel positions) with half size
-    ``box_size`` (same unit; default: the largest size without overlap). Box index: int.
+    ``box_size`` (w, h) (same unit; default: the largest size without overlap), all
+    scaled into the view. Box index: int.
 
     ``keep_aspect_ratio`` keeps the relative geometry. Box and layout scalings (keyboard
     shortcuts of the waveform view) only change uniforms.
@@ -184,13 +185,10 @@ class Boxed(BaseLayout):
 
     def update_boxes(self, box_pos, box_size=None):
         """Set new box positions (and sizes); only a small texture is re-uploaded."""
-        box_pos = np.asarray(box_pos, dtype=np.float64)
-        pos, size = get_non_overlapping_boxes(box_pos, self.keep_aspect_ratio, self.margin)
-        if box_size is not None:  # explicit size, in the unit of box_pos
-            extent = np.ptp(box_pos, axis=0)
-            unit_scale = np.where(extent > 0, np.abs(pos).max(axis=0) * 2 /
-                                  np.where(extent > 0, extent, 1.), 1.)
-            size = tuple(np.asarray(box_size, dtype=np.float64) * unit_scale)
+        if box_size is None:
+            pos, size = get_non_overlapping_boxes(box_pos, self.keep_aspect_ratio, self.margin)
+        else:
+            pos, size = fit_boxes(box_pos, box_size, self.keep_aspect_ratio, self.margin)
         self.box_pos, self.box_size = pos, tuple(float(s) for s in size)
         self.update()
 

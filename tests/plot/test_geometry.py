@@ -74,3 +74,15 @@ def test_in_polygon_square():
     np.testing.assert_array_equal(in_polygon([[.5, .5], [1.5, .5], [-.1, .2]], sq),
                                   [True, False, False])
     assert not in_polygon([[.5, .5]], sq[:2]).any()
+
+
+def test_fit_boxes_with_explicit_size():
+    from phyclone.plot.geometry import fit_boxes
+    pos = np.array([[0., 0.], [10., 0.], [0., 40.]])
+    c, (w, h) = fit_boxes(pos, (2., 5.), margin=.1)
+    assert np.all(np.abs(c[:, 0]) + w <= .9 + 1e-9) and np.all(np.abs(c[:, 1]) + h <= .9 + 1e-9)
+    kx, ky = (c[1, 0] - c[0, 0]) / 10, (c[2, 1] - c[0, 1]) / 40  # units -> NDC per axis
+    np.testing.assert_allclose((w, h), (2 * kx, 5 * ky))
+    c, (w, h) = fit_boxes(pos, (2., 5.), keep_aspect_ratio=True)
+    np.testing.assert_allclose((c[1, 0] - c[0, 0]) / (c[2, 1] - c[0, 1]), 10 / 40)
+    np.testing.assert_allclose(w / h, 2 / 5)
