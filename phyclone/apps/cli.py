@@ -10,6 +10,9 @@ from phyclone.utils.log import add_default_handler
 
 # command name -> "module:attribute" of a click.Command
 COMMANDS = {
+    "kwik-describe": "phyclone.apps.cmd_kwik:kwik_describe",
+    "synthetic": "phyclone.apps.cmd_synthetic:synthetic",
+    "demo": "phyclone.apps.cmd_synthetic:demo",
 }
 
 
