@@ -50,8 +50,6 @@ class TextVisual(BaseVisual):
     def validate(self, pos=None, text=None, anchor=None, data_bounds=None, color=None,
                  **kwargs):
         text = [] if text is None else [text] if isinstance(text, str) else list(text)
-        if not all(isinstance(s, str) for s in text):
-            raise DataError(None, "text must be a list of strings", "convert values with str()")
         n = len(text)
         pos = np.zeros((n, 2)) if pos is None else get_pos(pos=pos)
         if len(pos) != n:
@@ -68,25 +66,33 @@ class TextVisual(BaseVisual):
         data = self.validate(*args, **kwargs)
         text = data.text
         n = len(text)
+        try:
+            joined = "".join(text)
+        except TypeError:
+            raise DataError(None, "text must be a list of strings",
+                            "convert the values with str()") from None
         lengths = np.fromiter(map(len, text), dtype=np.int64, count=n)
         self._lengths = lengths
-        cells = glyph_cells("".join(text)).astype(np.float32)
+        cells = glyph_cells(joined).astype(np.float32)
         n_glyphs = len(cells)
         self.n_vertices = n_glyphs
         self.data_range.from_bounds = data.data_bounds
         pos = normalize_pos(data.pos, data.data_bounds)
-        starts = np.cumsum(lengths) - lengths
-        offset = np.empty((n_glyphs, 2), dtype=np.float32)
-        offset[:, 0] = np.arange(n_glyphs) - np.repeat(starts, lengths)
+        # Glyph x offset in cells: its index in the string, shifted by the anchor.
         anchor = np.broadcast_to(data.anchor, (n, 2))
-        offset[:, 0] += np.repeat((anchor[:, 0] - 1.) / 2. * lengths, lengths)
-        offset[:, 1] = np.repeat((anchor[:, 1] - 1.) / 2., lengths)
+        shift = np.cumsum(lengths) - lengths - (anchor[:, 0] - 1.) / 2. * lengths
+        offset_x = np.arange(n_glyphs, dtype=np.float32)
+        offset_x -= np.repeat(shift.astype(np.float32), lengths)
+        # Line offset (in line heights), usually the same for every string.
+        line = (anchor[:, 1:] - 1.) / 2.
+        line = np.repeat(line, lengths, axis=0) if len(data.anchor) > 1 else line[:1]
         color = np.repeat(data.color, lengths, axis=0) if len(data.color) > 1 else data.color
-        attrs, consts = split_constants({"a_color": color})
-        attrs.update(a_position=np.repeat(pos, lengths, axis=0), a_offset=offset,
+        attrs, consts = split_constants({"a_color": color, "a_line": line})
+        attrs.update(a_position=np.repeat(pos, lengths, axis=0), a_offset=offset_x,
                      a_glyph=cells)
         self.upload(attributes=attrs, constants=consts,
-                    divisors={k: 1 for k in ("a_position", "a_offset", "a_glyph", "a_color")},
+                    divisors={k: 1 for k in ("a_position", "a_offset", "a_line", "a_glyph",
+                                             "a_color")},
                     draw={"count": 4, "instances": n_glyphs})
         return data
 
