@@ -246,3 +246,36 @@ def test_attribute_type_mismatch_is_reported(canvas):
     assert any("a_size is a float" in e for e in canvas.gl_errors)
     v.set_marker_size(10)  # new data: the visual is drawn again
     assert lit(canvas.grab_image()).sum() > 20
+
+
+def test_reparenting_to_another_window_keeps_the_data(qapp, qtbot):
+    """Floating a dock moves the canvas to another top-level window, which destroys its
+    GL context: shared objects survive, vertex arrays are rebuilt, nothing goes black."""
+    from phyclone.qt import QDockWidget, QMainWindow
+    win = QMainWindow()
+    dock = QDockWidget("view", win)
+    c = PlotCanvas()
+    dock.setWidget(c)
+    win.addDockWidget(Qt.LeftDockWidgetArea, dock)
+    win.resize(400, 300)
+    win.show()
+    qtbot.waitExposed(win)
+    c.scatter(pos=[[0, 0]], color=RED, size=12)
+    assert lit(c.grab_image()).sum() > 50
+    vao = c.visuals[0].visual._gl.vao
+    dock.setFloating(True)
+    qtbot.wait(50)
+    other = QMainWindow()
+    c.setParent(other)
+    other.setCentralWidget(c)
+    other.show()
+    qtbot.waitExposed(other)
+    assert lit(c.grab_image()).sum() > 50 and c.gl_errors == []
+    # When Qt does destroy the context, vertex arrays are dropped and rebuilt.
+    c._gl_cleanup()
+    assert c.visuals[0].visual._gl.vao is None
+    assert lit(c.grab_image()).sum() > 50 and c.gl_errors == []
+    assert c.visuals[0].visual._gl.vao not in (None, vao)
+    c.close()
+    other.close()
+    win.close()
