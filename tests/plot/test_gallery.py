@@ -28,3 +28,12 @@ def test_plot_gallery(tmp_path, qapp):
         lit = rgb.max(axis=2) > 40
         assert lit.mean() > .005, f"{path.name} is (nearly) blank"
         assert len(np.unique(rgb.reshape(-1, 3), axis=0)) >= 4, f"{path.name} has no detail"
+
+
+def test_plot_interactive_screenshot(tmp_path):
+    out = tmp_path / "demo.png"
+    p = subprocess.run([sys.executable, str(ROOT / "examples" / "plot_interactive.py"),
+                        "--screenshot", str(out)], capture_output=True, text=True, timeout=240,
+                       cwd=ROOT)
+    assert p.returncode == 0, p.stderr
+    assert out.exists() and out.stat().st_size > 10000
