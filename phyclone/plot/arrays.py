@@ -13,28 +13,6 @@ def _bad(what, problem):
     return DataError(None, f"{what}: {problem}", "pass arrays of the documented shape")
 
 
-def get_array(val, shape, default=None, dtype=np.float64, name="value"):
-    """Return ``val`` as an array of ``shape``; a scalar or single row is broadcast.
-
-    ``None`` gives ``default`` broadcast (or None when no default).
-    """
-    if val is None:
-        if default is None:
-            return None
-        val = default
-    arr = np.asarray(val, dtype=dtype)
-    if arr.shape == tuple(shape):
-        return arr
-    try:
-        if arr.ndim == 1 and len(shape) == 2 and arr.size == shape[1]:
-            arr = arr[np.newaxis, :]
-        elif arr.ndim == 1 and len(shape) == 2 and shape[1] == 1:
-            arr = arr[:, np.newaxis]
-        return np.ascontiguousarray(np.broadcast_to(arr, shape))
-    except ValueError:
-        raise _bad(name, f"shape {arr.shape} does not fit {tuple(shape)}") from None
-
-
 def as_rows(val, n, k, name, default=None, dtype=np.float32):
     """A per-item parameter as a (1, k) array when uniform (all rows equal), else (n, k).
 
@@ -154,19 +132,6 @@ def normalize_xy(x, y, data_bounds):
 def get_linear_x(n_signals, n_samples):
     """(n_signals, n_samples) x coordinates going linearly from -1 to 1."""
     return np.tile(np.linspace(-1., 1., n_samples), (n_signals, 1))
-
-
-def as_list(arr, name):
-    """A 1D array, a 2D array (one row per signal) or a list of 1D arrays -> list of 1D arrays."""
-    if isinstance(arr, np.ndarray):
-        if arr.ndim == 1:
-            return [arr]
-        if arr.ndim == 2:
-            return list(arr)
-        raise _bad(name, f"expected 1D or 2D, got shape {arr.shape}")
-    if isinstance(arr, (list, tuple)):
-        return [np.asarray(a).ravel() for a in arr]
-    raise _bad(name, f"expected arrays, got {type(arr).__name__}")
 
 
 def split_constants(rows):

@@ -126,6 +126,33 @@ def test_program_introspection_uniform_types_and_draw(context):
         obj.delete()
 
 
+def test_index_buffer_draw_elements(context):
+    from OpenGL import GL
+    from phyclone.plot.gl import IndexBuffer, Program, Texture2D, VertexArray, VertexBuffer
+    from phyclone.plot.gl import draw_elements
+    p = Program(VS, FS)
+    p.use()
+    p.set_uniform("u_mat", np.eye(4))
+    Texture2D(np.full((1, 1, 4), 255, dtype=np.uint8)).bind(0)
+    vao = VertexArray()
+    vao.bind()
+    vao.set_attribute(p.attributes["a_position"][0], VertexBuffer(
+        np.array([[-1, -1], [1, -1], [1, 1], [-1, 1]], dtype=np.float32)), "vec2")
+    VertexArray.set_constant(p.attributes["a_color"][0], (1, 0, 0, 1))
+    idx = IndexBuffer(np.array([0, 1, 2], dtype=np.int64))  # lower-right triangle only
+    vao.set_index_buffer(idx)
+    assert idx.dtype == np.uint32 and len(idx) == 3
+    GL.glClear(GL.GL_COLOR_BUFFER_BIT)
+    draw_elements("triangles", 3)
+    img = _read(GL)
+    assert img[4, 28, 0] == 255 and img[28, 4, 0] == 0
+    idx.set_subdata(0, np.array([0, 2, 3]))  # partial update: now the upper-left one
+    GL.glClear(GL.GL_COLOR_BUFFER_BIT)
+    draw_elements("triangles", 3)
+    img = _read(GL)
+    assert img[4, 28, 0] == 0 and img[28, 4, 0] == 255
+
+
 def test_texture_formats(context):
     from phyclone.plot.gl import Texture2D
     t = Texture2D(np.zeros((3, 5), dtype=np.float32))

@@ -121,9 +121,6 @@ class Program:
         """Make this program current."""
         GL.glUseProgram(self.id)
 
-    def has_uniform(self, name):
-        return name in self.uniforms
-
     def set_uniform(self, name, value):
         """Set an active uniform (the program must be in use); type-checked.
 
