@@ -78,7 +78,10 @@ class GUIMixin:
 
         connect(on_close, event="close", sender=gui, last=True)
         self.view_updater.warm_up()
-        emit("gui_ready", self, gui)
+        try:
+            emit("gui_ready", self, gui)
+        except Exception:  # a failing plugin must not prevent opening the GUI
+            logger.exception("Error in a gui_ready callback.")
         return gui
 
     # Events from the views --------------------------------------------------------------------

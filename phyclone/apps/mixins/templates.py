@@ -7,6 +7,8 @@ import numpy as np
 
 from phyclone.utils import Bunch
 
+from .views import view_class
+
 
 class _ClusterTemplates(Mapping):
     """``{cluster_id: template ids}`` of the existing clusters, computed on demand."""
@@ -207,3 +209,25 @@ class TemplateMixin:
         return [Bunch(x) for x in b]
 
     get_template_features = _get_template_features
+
+    # Views -----------------------------------------------------------------------------------
+    def _set_view_creator(self):
+        super()._set_view_creator()
+        self.view_creator["TemplateView"] = self.create_template_view
+        self.view_creator["TemplateFeatureView"] = self.create_template_feature_view
+
+    def create_template_view(self):
+        cls = view_class("TemplateView")
+        if cls is None:
+            return None
+        view = cls(templates=self._get_all_templates,
+                   channel_ids=np.arange(self.model.n_channels),
+                   channel_labels=self._get_channel_labels())
+        self._attach_global_view(view)
+        return view
+
+    def create_template_feature_view(self):
+        cls = view_class("TemplateFeatureView")
+        if cls is None or getattr(self.model, "sparse_template_features", None) is None:
+            return None
+        return cls(coords=self._get_template_features)

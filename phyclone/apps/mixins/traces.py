@@ -2,10 +2,11 @@
 
 import numpy as np
 
-from phyclone.utils import Bunch
+from phyclone.utils import Bunch, connect
 from phyclone.utils.colors import selected_cluster_color
 
 from ..raw_filter import HIGH_PASS, RAW
+from .views import on_view_closed, view_class
 
 
 class TraceMixin:
@@ -86,6 +87,47 @@ class TraceMixin:
     def get_traces(self, interval, show_all_spikes=False):
         """Traces and spike waveforms in ``interval`` (seconds); see ``_get_traces``."""
         return self._get_traces(interval, show_all_spikes=show_all_spikes)
+
+    def _set_view_creator(self):
+        super()._set_view_creator()
+        self.view_creator["TraceView"] = self.create_trace_view
+        self.view_creator["TraceImageView"] = self.create_trace_image_view
+
+    def _trace_view_kwargs(self):
+        return dict(sample_rate=self.model.sample_rate, duration=self.model.duration,
+                    n_channels=self.model.n_channels,
+                    channel_labels=self._get_channel_labels(),
+                    channel_positions=self.model.channel_positions)
+
+    def create_trace_view(self):
+        cls = view_class("TraceView")
+        if cls is None or getattr(self.model, "traces", None) is None:
+            return None
+        view = cls(traces=None, spike_times=self._trace_spike_times,
+                   **self._trace_view_kwargs())
+        view.traces = lambda interval: self._get_traces(
+            interval, show_all_spikes=getattr(view, "show_all_spikes", False))
+        view.ex_status = self.raw_data_filter.current
+
+        def on_select_time(sender, time):
+            view.go_to(time)
+
+        connect(on_select_time, event="select_time")
+        on_view_closed(view, on_select_time)
+        return view
+
+    def create_trace_image_view(self):
+        cls = view_class("TraceImageView")
+        if cls is None or getattr(self.model, "traces", None) is None:
+            return None
+        view = cls(traces=self._get_traces, **self._trace_view_kwargs())
+
+        def on_select_time(sender, time):
+            view.go_to(time)
+
+        connect(on_select_time, event="select_time")
+        on_view_closed(view, on_select_time)
+        return view
 
     def _trace_spike_times(self):
         """Times (s) of the spikes of the first selected cluster (spike navigation)."""

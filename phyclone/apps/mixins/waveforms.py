@@ -6,6 +6,7 @@ from phyclone.utils import Bunch
 
 from ..raw_filter import HIGH_PASS, RAW
 from ..spikes import intersect_sorted, regular_subset
+from .views import view_class
 
 
 class WaveformMixin:
@@ -85,6 +86,19 @@ class WaveformMixin:
         from ..base import concatenate_parents_attributes
         pairs = concatenate_parents_attributes(type(self), "_waveform_functions")
         return {name: getattr(self, method) for name, method in pairs}
+
+    def _set_view_creator(self):
+        super()._set_view_creator()
+        self.view_creator["WaveformView"] = self.create_waveform_view
+
+    def create_waveform_view(self):
+        cls = view_class("WaveformView")
+        waveforms = self._get_waveforms_dict()
+        if cls is None or not waveforms:
+            return None
+        view = cls(waveforms=waveforms, sample_rate=self.model.sample_rate)
+        view.ex_status = self.raw_data_filter.current
+        return view
 
     def get_spike_raw_amplitudes(self, spike_ids, channel_id=None, **kwargs):
         """Peak-to-peak amplitude of each spike's filtered waveform on ``channel_id``; zero
