@@ -15,6 +15,8 @@ COMMANDS = {
     "kwik-describe": "phyclone.apps.cmd_kwik:kwik_describe",
     "synthetic": "phyclone.apps.cmd_synthetic:synthetic",
     "demo": "phyclone.apps.cmd_synthetic:demo",
+    "template-gui": "phyclone.apps.cmd_gui:template_gui_cmd",
+    "trace-gui": "phyclone.apps.cmd_gui:trace_gui_cmd",
 }
 
 

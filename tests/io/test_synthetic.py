@@ -10,7 +10,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.signal import butter, sosfiltfilt
 
-from phyclone.apps import cmd_synthetic
 from phyclone.apps.cli import phycli
 from phyclone.io.npy_stream import NpyWriter, RawWriter
 from phyclone.io.probes_synthetic import linear_positions, nearest_channels, neuropixels_positions
@@ -295,30 +294,6 @@ def test_cli_synthetic(tmp_path):
     res = runner.invoke(phycli, args)
     assert res.exit_code != 0 and "not empty" in res.output
     assert runner.invoke(phycli, args + ["--force"]).exit_code == 0
-
-
-def test_cli_demo(tmp_path, monkeypatch):
-    monkeypatch.setattr(cmd_synthetic, "DEMO_PARAMS",
-                        dict(n_channels=4, duration=2., n_clusters=3, seed=0, progress=False))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    assert cmd_synthetic.demo_dir() == tmp_path / "cache" / "phyclone" / "demo"
-    runner = CliRunner()
-    res = runner.invoke(phycli, ["demo"])
-    assert res.exit_code == 0, res.output
-    params = tmp_path / "cache" / "phyclone" / "demo" / "params.py"
-    assert params.exists() and "# of spikes" in res.output
-    mtime = params.stat().st_mtime_ns
-    res = runner.invoke(phycli, ["demo"])  # cached: not generated again
-    assert res.exit_code == 0 and "Generating" not in res.output
-    assert params.stat().st_mtime_ns == mtime
-    res = runner.invoke(phycli, ["demo", "--out", str(tmp_path / "elsewhere")])
-    assert res.exit_code == 0 and (tmp_path / "elsewhere" / "params.py").exists()
-
-
-def test_npy_summary(linear):
-    text = cmd_synthetic.npy_summary(linear / "params.py")
-    n = len(load(linear, "spike_times"))
-    assert f"{n:,}" in text and "# of templates          8" in text and "raw data: 9.0s" in text
 
 
 def test_noise_autocorrelation_matches_filtered_noise():

@@ -1,0 +1,119 @@
+"""The Trace GUI: a raw data file (or the raw data of a params.py) in a trace view and a
+trace image view (heat map, for thousands of channels), with the raw data filters."""
+
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from phyclone.utils import Bunch, connect
+from phyclone.utils.errors import DataError
+
+from ..raw_filter import HIGH_PASS, RAW, RawDataFilter
+
+logger = logging.getLogger(__name__)
+
+GUI_NAME = "TraceGUI"
+
+
+class TraceData:
+    """Traces of an interval for the trace views: ``__call__(interval)`` →
+    ``Bunch(data (n_samples, n_channels), color=None, waveforms=[])``, filtered with the
+    current raw data filter (``raw`` by default, ``alt+r`` switches)."""
+
+    def __init__(self, traces):
+        self.traces = traces
+        self.raw_data_filter = RawDataFilter()
+        self.raw_data_filter.add_default_filter(traces.sample_rate)
+        self.raw_data_filter.set(RAW)
+
+    def __call__(self, interval):
+        sr = self.traces.sample_rate
+        n = self.traces.n_samples
+        start = int(np.clip(round(interval[0] * sr), 0, n))
+        stop = int(np.clip(round(interval[1] * sr), start, n))
+        name = self.raw_data_filter.current
+        if name == HIGH_PASS:
+            from phyclone.io.filtering import filtered_traces
+            data = filtered_traces(self.traces, start, stop)
+        else:
+            data = np.asarray(self.traces.read(start, stop), dtype=np.float32)
+            if name != RAW:
+                data = self.raw_data_filter.apply(data, axis=0).astype(np.float32)
+            if len(data):
+                data -= data.mean(axis=0)
+        return Bunch(data=data, color=None, waveforms=[], interval=(start / sr, stop / sr))
+
+
+def _open_traces(obj, sample_rate=None, n_channels_dat=None, dtype=None, offset=0):
+    """``(traces, subtitle)`` of a raw data file or of the raw data named by a params.py."""
+    from phyclone.io.traces import get_ephys_reader
+    path = Path(obj)
+    paths = [path]
+    if path.suffix == ".py":
+        from phyclone.io.params import get_template_params, resolve_dat_paths
+        params = get_template_params(path)
+        paths = resolve_dat_paths(params.get("dat_path"), path.parent)
+        if not paths:
+            raise DataError(path, "names no raw data file (dat_path)", "set dat_path in it")
+        sample_rate, n_channels_dat = params.get("sample_rate"), params.get("n_channels_dat")
+        dtype, offset = params.get("dtype"), params.get("offset") or 0
+    traces = get_ephys_reader(paths, n_channels_dat=n_channels_dat, dtype=dtype, offset=offset,
+                              sample_rate=sample_rate)
+    if traces is None:
+        raise DataError(paths[0], "cannot be read as raw data", "check the path")
+    return traces, str(path)
+
+
+def create_trace_gui(obj, sample_rate=None, n_channels_dat=None, dtype=None, offset=0,
+                     config_dir=None, views=("TraceView",), **kwargs):
+    """A GUI showing raw data (a flat binary / .npy / .cbin file, or a params.py): a trace
+    view (and, in ``views``, a ``TraceImageView``). Returns the GUI (not shown)."""
+    from phyclone.gui import GUI
+
+    from ..mixins.views import view_class
+
+    traces, subtitle = _open_traces(obj, sample_rate=sample_rate,
+                                    n_channels_dat=n_channels_dat, dtype=dtype, offset=offset)
+    data = TraceData(traces)
+    gui = GUI(name=GUI_NAME, subtitle=subtitle, config_dir=config_dir, **kwargs)
+    gui.trace_data = data
+    positions = np.c_[np.zeros(traces.n_channels), np.arange(traces.n_channels)]
+    common = dict(traces=data, sample_rate=traces.sample_rate, duration=traces.duration,
+                  n_channels=traces.n_channels, channel_positions=positions,
+                  channel_labels=[str(c) for c in traces.channel_map])
+    for name in views:
+        cls = view_class(name)
+        if cls is None:
+            continue
+        view = cls(**common)
+        view.ex_status = data.raw_data_filter.current
+        view.attach(gui)
+    gui.set_default_actions()
+
+    @gui.view_actions.add(shortcut="alt+r")
+    def switch_raw_data_filter():
+        """Switch the raw data filter (raw / high-pass)."""
+        name = data.raw_data_filter.next()
+        gui.status_message = f"Raw data filter: {name}."
+        for v in gui.views:
+            v.ex_status = name
+            if hasattr(v, "plot"):
+                v.plot()
+
+    def on_close(sender):
+        traces.close()
+
+    connect(on_close, event="close", sender=gui, last=True)
+    return gui
+
+
+def trace_gui(obj, **kwargs):
+    """Open the Trace GUI and run it until it is closed."""
+    from phyclone.gui import create_app, run_app
+    from phyclone.plot.gl import setup_opengl
+    setup_opengl()
+    create_app()
+    gui = create_trace_gui(obj, **kwargs)
+    gui.show()
+    run_app()
