@@ -103,10 +103,15 @@ class TraceMixin:
         cls = view_class("TraceView")
         if cls is None or getattr(self.model, "traces", None) is None:
             return None
-        view = cls(traces=None, spike_times=self._trace_spike_times,
+        views = []
+
+        def traces(interval):
+            show_all = bool(views and getattr(views[0], "show_all_spikes", False))
+            return self._get_traces(interval, show_all_spikes=show_all)
+
+        view = cls(traces=traces, spike_times=self._trace_spike_times,
                    **self._trace_view_kwargs())
-        view.traces = lambda interval: self._get_traces(
-            interval, show_all_spikes=getattr(view, "show_all_spikes", False))
+        views.append(view)
         view.ex_status = self.raw_data_filter.current
 
         def on_select_time(sender, time):
