@@ -124,6 +124,8 @@ class BaseController(GUIMixin, ViewsMixin, AmplitudeMixin, StatsMixin):
         self._set_similarity_functions()
         if self.default_views is None:
             self.default_views = concatenate_parents_attributes(type(self), "_new_views")
+        if self.events_path is not None:
+            self.default_views = tuple(self.default_views) + ("EventView",)
         if clear_state:
             self._clear_state()
         self.selection = Selection(self)

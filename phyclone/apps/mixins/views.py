@@ -49,6 +49,8 @@ class ViewsMixin:
             "RasterView": self.create_raster_view,
             "IPythonView": self.create_ipython_view,
         }
+        if getattr(self, "events_path", None) is not None:
+            self.view_creator["EventView"] = self.create_event_view
         for name in sorted(getattr(self.model, "spike_attributes", {}) or {}):
             view_name = f"Spike{name.title().replace('_', '')}View"
             self.view_creator[view_name] = partial(self._create_spike_attribute_view,
@@ -108,6 +110,20 @@ class ViewsMixin:
             return None
         cls = type(view_name, (base,), {})
         return cls(coords=partial(self._spike_attribute_coords, name))
+
+    def create_event_view(self):
+        """PSTH and raster of the selected clusters around the events of ``--events``."""
+        cls = view_class("EventView")
+        if cls is None or self.events_path is None:
+            return None
+        from phyclone.io.events import load_events
+        events = load_events(self.events_path, self.model.sample_rate)
+
+        def spike_samples(cluster_id):
+            return np.asarray(self.model.spike_samples[self._spikes_of(cluster_id)])
+
+        return cls(events=events, spike_samples=spike_samples,
+                   sample_rate=self.model.sample_rate, event_name=self.events_path.stem)
 
     # Views showing every cluster --------------------------------------------------------------
     def create_cluster_scatter_view(self):
