@@ -30,6 +30,7 @@ from .mixins.gui import GUIMixin
 from .mixins.stats import StatsMixin
 from .mixins.views import ViewsMixin
 from .raw_filter import RawDataFilter
+from .rows import RowReader
 from .saving import save_clustering
 from .spikes import SpikeSelector
 
@@ -427,6 +428,19 @@ class BaseController(GUIMixin, ViewsMixin, AmplitudeMixin, StatsMixin):
                        np.asarray(list(cluster_ids), dtype=np.int64))
         return np.unique(spike_ids[keep])
 
+    def _sparse_rows(self, name):
+        """The model's sparse features ``name`` with rows read by ``pread`` (see
+        ``phyclone.apps.rows``); None when the model has none."""
+        readers = self.__dict__.setdefault("_row_readers", {})
+        if name not in readers:
+            sparse = getattr(self.model, name, None)
+            readers[name] = None if sparse is None else Bunch(
+                data=RowReader(sparse.data), cols=sparse.cols, rows=sparse.rows)
+        return readers[name]
+
+    def warm_up_caches(self):
+        """Compute what the first selections need (a worker runs this at start-up)."""
+
     # Saving -----------------------------------------------------------------------------------
     def on_save_clustering(self, sender, spike_clusters, groups, *labels):
         """Write phy's files (``spike_clusters.npy``, ``cluster_group.tsv``,
@@ -453,6 +467,9 @@ class BaseController(GUIMixin, ViewsMixin, AmplitudeMixin, StatsMixin):
         sup = getattr(self, "supervisor", None)
         if sup is not None:
             sup.close()
+        for sparse in self.__dict__.pop("_row_readers", {}).values():
+            if sparse is not None:
+                sparse.data.close()
         if close_model and not self._model_closed and hasattr(self.model, "close"):
             self.model.close()
             self._model_closed = True

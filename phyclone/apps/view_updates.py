@@ -47,17 +47,24 @@ class ViewUpdater:
             if getattr(view, "auto_update", True) and hasattr(view, "plot"):
                 view.plot()
 
+    def _warm_up(self):
+        t0 = time.perf_counter()
+        warm_up_kernels(float(self.controller.model.sample_rate))
+        self.controller.warm_up_caches()
+        return time.perf_counter() - t0
+
     def warm_up(self):
-        """Warm the kernels up in a worker thread (inline when not threaded)."""
-        sr = float(self.controller.model.sample_rate)
+        """Compile the kernels and fill the controller's per-cluster caches in a worker
+        thread (inline when not threaded)."""
         if not self.threaded:
-            self.warm_up_time = warm_up_kernels(sr)
+            self.warm_up_time = self._warm_up()
             return
         from phyclone.gui import run_in_worker
 
         def done(t):
             self.warm_up_time = t
-        run_in_worker(warm_up_kernels, sr, callback=done)
+            logger.debug("Warm-up done in %.2f s.", t)
+        run_in_worker(self._warm_up, callback=done)
 
     def close(self):
         self.views = []

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from phyclone.io.sparse import densify
 from phyclone.utils import Bunch, connect
 
 from ..spikes import intersect_sorted
@@ -52,9 +53,10 @@ class FeatureMixin:
         missing features are zeros."""
         spike_ids = np.asarray(spike_ids, dtype=np.int64)
         channel_ids = np.asarray(channel_ids, dtype=np.int64)
-        data = self.model.get_features(spike_ids, channel_ids)
-        if data is None:
+        sparse = self._sparse_rows("sparse_features")
+        if sparse is None:
             return Bunch()
+        data = densify(sparse, self.model.spike_templates, spike_ids, channel_ids)
         data = np.nan_to_num(np.asarray(data, dtype=np.float32), copy=False)
         return Bunch(data=data, spike_ids=spike_ids, channel_ids=channel_ids,
                      channel_labels=self._get_channel_labels(channel_ids))

@@ -45,6 +45,12 @@ class TemplateMixin:
         ids, counts = np.unique(st, return_counts=True)
         return ids.astype(np.int64), counts.astype(np.int64)
 
+    def warm_up_caches(self):
+        """Template counts of every cluster (the similarity view needs them all)."""
+        super().warm_up_caches()
+        for cluster_id in list(self.supervisor.clustering.cluster_ids):
+            self._template_counts(int(cluster_id))
+
     def get_template_counts(self, cluster_id):
         """Number of spikes of the cluster in every template (length n_templates)."""
         ids, counts = self._template_counts(int(cluster_id))
@@ -163,7 +169,7 @@ class TemplateMixin:
     def _template_feature_columns(self, spike_ids, template_ids):
         """Template features (n, len(template_ids)) of spikes (zeros where not stored)."""
         from phyclone.io.sparse import densify
-        sparse = self.model.sparse_template_features
+        sparse = self._sparse_rows("sparse_template_features")
         out = densify(sparse, self.model.spike_templates, spike_ids, template_ids)
         return np.nan_to_num(out, copy=False)
 

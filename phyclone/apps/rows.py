@@ -1,0 +1,75 @@
+"""Random rows of big memory-mapped arrays read with ``pread``.
+
+Gathering a few thousand scattered rows through a memory map makes the kernel map 64 KB
+around every touched page ("fault-around"): 20,000 rows of a 4 GB ``pc_features.npy`` add
+1.1 GB to the process's resident memory and take ~1 s. Reading the same rows with ``pread``
+costs 40 MB and ~0.2 s (measured here), and releases the GIL during the reads.
+"""
+
+import os
+
+import numpy as np
+
+
+def _memmap_base(arr):
+    """The memory map owning the data of ``arr`` (the deepest np.memmap of its bases)."""
+    found, base = None, arr
+    while base is not None:
+        if isinstance(base, np.memmap):
+            found = base
+        base = getattr(base, "base", None)
+    return found
+
+
+class RowReader:
+    """``reader[rows]`` → the same as ``arr[rows]`` for a (view of a) memory-mapped array
+    whose first axis is the file's first axis (e.g. a transposed ``.npy`` memmap); other
+    arrays are indexed directly."""
+
+    def __init__(self, arr):
+        self.arr = arr
+        self.shape, self.dtype, self.ndim = arr.shape, arr.dtype, arr.ndim
+        m = _memmap_base(arr)
+        self._fd = None
+        if m is None or getattr(m, "filename", None) is None or not m.flags.c_contiguous:
+            return
+        # The view must start at the map's first byte and step through it row by row.
+        start = arr.__array_interface__["data"][0] - m.__array_interface__["data"][0]
+        if start != 0 or arr.shape[0] != m.shape[0] or arr.strides[0] != m.strides[0]:
+            return
+        self._fd = os.open(m.filename, os.O_RDONLY)
+        self._offset = int(m.offset)
+        self._row_bytes = int(m.strides[0])
+        self._strides = arr.strides
+
+    def __len__(self):
+        return self.shape[0]
+
+    def __getitem__(self, rows):
+        if self._fd is None:
+            return np.asarray(self.arr[rows])
+        rows = np.asarray(rows, dtype=np.int64).reshape(-1)
+        n = len(rows)
+        buf = bytearray(n * self._row_bytes)
+        view = memoryview(buf)
+        if n:
+            # Consecutive rows are read together.
+            breaks = np.flatnonzero(np.diff(rows) != 1) + 1
+            starts = np.r_[0, breaks]
+            stops = np.r_[breaks, n]
+            rb = self._row_bytes
+            for a, b in zip(starts.tolist(), stops.tolist()):
+                size = (b - a) * rb
+                got = os.preadv(self._fd, [view[a * rb:a * rb + size]],
+                                self._offset + int(rows[a]) * rb)
+                if got != size:
+                    raise OSError(f"short read in {self.arr.base} at row {rows[a]}")
+        out = np.lib.stride_tricks.as_strided(
+            np.frombuffer(buf, dtype=self.dtype), shape=(n,) + self.shape[1:],
+            strides=(self._row_bytes,) + self._strides[1:])
+        return np.array(out)
+
+    def close(self):
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None

@@ -1,0 +1,30 @@
+"""RowReader reads the same rows as a memory-mapped gather (views included)."""
+
+import numpy as np
+import pytest
+
+from phyclone.apps.rows import RowReader
+
+
+@pytest.mark.parametrize("view", ["plain", "transposed", "reshaped"])
+def test_row_reader(tmp_path, view):
+    arr = np.random.default_rng(0).normal(size=(1000, 3, 5)).astype(np.float32)
+    np.save(tmp_path / "a.npy", arr)
+    m = np.load(tmp_path / "a.npy", mmap_mode="r")
+    v = {"plain": m, "transposed": m.transpose(0, 2, 1),
+         "reshaped": m.reshape(1000, 15)}[view]
+    r = RowReader(v)
+    assert r._fd is not None and r.shape == v.shape and len(r) == 1000
+    for rows in ([], [0], [999], [3, 4, 5, 9, 10, 500], np.arange(0, 1000, 7), [8, 2, 2]):
+        np.testing.assert_array_equal(r[rows], v[np.asarray(rows, dtype=np.int64)])
+    r.close()
+
+
+def test_row_reader_fallbacks(tmp_path):
+    arr = np.arange(60.).reshape(20, 3)
+    np.save(tmp_path / "a.npy", arr)
+    m = np.load(tmp_path / "a.npy", mmap_mode="r")
+    for v in (arr, m[2:], m[::-1], m[:, 1:]):
+        r = RowReader(v)
+        assert r._fd is None
+        np.testing.assert_array_equal(r[[0, 3]], v[[0, 3]])
