@@ -4,6 +4,7 @@ import numpy as np
 
 from phyclone.utils import Bunch
 
+from ..inherit import concatenate_parents_attributes
 from ..spikes import allocate, intersect_sorted, regular_subset
 
 _EMPTY = np.zeros(0, dtype=np.int64)
@@ -21,7 +22,6 @@ class AmplitudeMixin:
 
     def _get_amplitude_functions(self):
         """``{amplitude type: function}`` of this controller."""
-        from ..base import concatenate_parents_attributes
         pairs = concatenate_parents_attributes(type(self), "_amplitude_functions")
         return {name: getattr(self, method) for name, method in pairs}
 

@@ -11,6 +11,8 @@ from pathlib import Path
 
 from phyclone.utils import connect, emit, unconnect
 
+from ..inherit import concatenate_parents_attributes
+
 logger = logging.getLogger(__name__)
 
 #: Where a controller class may ship its default GUI state (phy's ``static/state.json``).
@@ -33,7 +35,6 @@ class GUIMixin:
         saved GUI state lists others; ``kwargs`` go to ``phyclone.gui.GUI``."""
         from phyclone.gui import GUI
 
-        from ..base import concatenate_parents_attributes
         from ..view_updates import ViewUpdater
 
         default_views = self.default_views if default_views is None else default_views

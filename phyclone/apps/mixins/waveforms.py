@@ -4,6 +4,7 @@ import numpy as np
 
 from phyclone.utils import Bunch
 
+from ..inherit import concatenate_parents_attributes
 from ..raw_filter import HIGH_PASS, RAW
 from ..spikes import intersect_sorted, regular_subset
 from .views import view_class
@@ -83,7 +84,6 @@ class WaveformMixin:
 
     def _get_waveforms_dict(self):
         """``{waveform type: function cluster_id -> Bunch}`` for the waveform view."""
-        from ..base import concatenate_parents_attributes
         pairs = concatenate_parents_attributes(type(self), "_waveform_functions")
         return {name: getattr(self, method) for name, method in pairs}
 

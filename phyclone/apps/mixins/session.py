@@ -1,0 +1,191 @@
+"""The controller's session plumbing: the cache folder, the log file, the crash journal, the
+Supervisor, saving and closing."""
+
+import logging
+import shutil
+from pathlib import Path
+
+from phyclone.utils import unconnect
+from phyclone.utils.context import Context, cache_methods
+
+from ..cache import CacheKey
+from ..inherit import concatenate_parents_attributes
+from ..saving import save_cluster_info, save_clustering
+
+logger = logging.getLogger(__name__)
+
+
+class SessionMixin:
+    """Cache (``context``, ``cache_dir``), journal and Supervisor of a controller."""
+
+    def _set_cache(self, clear_cache=None):
+        """The Context in ``<data dir>/.phy`` (``cache_dir``; another folder when the dataset
+        is read-only), cleared when asked or when the dataset changed since it was written."""
+        if clear_cache:
+            self._clear_cache(self.dir_path / ".phy")
+        self.context = Context(self.dir_path / ".phy")
+        self.cache_dir = self.context.cache_dir
+        self.cache_key = CacheKey(self.model)
+        if not self.cache_key.matches(self.context):
+            logger.info("The dataset changed since its cache was written: clearing the cache.")
+            self._clear_cache(self.cache_dir, keep_state=True)
+            self.context = Context(self.cache_dir)
+        self.cache_key.save(self.context)
+
+    @staticmethod
+    def _clear_cache(cache_dir, keep_state=False):
+        """Delete the cached results in ``cache_dir``; the crash journal and the backups of
+        spike_clusters.npy are always kept, the local GUI state when ``keep_state``."""
+        cache_dir = Path(cache_dir)
+        if not cache_dir.is_dir():
+            return
+        logger.warning("Deleting the cache in %s.", cache_dir)
+        for path in cache_dir.iterdir():
+            if path.name.startswith("journal") or path.name == "backup" or (
+                    keep_state and path.name == "state.json"):
+                continue
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+
+    def _clear_state(self):
+        """Delete the global and local GUI state files."""
+        from phyclone.utils.config import phy_config_dir
+        for path in (phy_config_dir(self.config_dir) / self.gui_name / "state.json",
+                     self.cache_dir / "state.json"):
+            if path.exists():
+                logger.warning("Deleting %s.", path)
+                path.unlink()
+
+    def _add_log_file(self):
+        """Log everything (DEBUG) to ``.phy/phy.log`` while the controller lives."""
+        path = self.cache_dir / "phy.log"
+        try:
+            handler = logging.FileHandler(path, encoding="utf-8")
+        except OSError as e:
+            logger.warning("Cannot write the log file %s: %s", path, e)
+            self._log_handler = None
+            return
+        handler.setLevel(logging.DEBUG)
+        handler.setFormatter(logging.Formatter(
+            "%(asctime)s.%(msecs)03d [%(levelname)s] %(name)s: %(message)s", "%H:%M:%S"))
+        logging.getLogger("phyclone").addHandler(handler)
+        self._log_handler = handler
+
+    def _cached_names(self):
+        return (concatenate_parents_attributes(type(self), "_memcached") +
+                concatenate_parents_attributes(type(self), "_cached"))
+
+    def _cache_methods(self):
+        cache_methods(self, concatenate_parents_attributes(type(self), "_memcached"),
+                      concatenate_parents_attributes(type(self), "_cached"))
+
+    @property
+    def journal_path(self):
+        return self.cache_dir / "journal.jsonl"
+
+    def _ask_replay(self, n_actions):
+        """Ask whether to replay the journal now if a Qt application runs; else None (the
+        Supervisor asks when the GUI is attached)."""
+        from phyclone.qt import QApplication
+        if QApplication.instance() is None:
+            return None
+        from phyclone.gui import ask
+        return ask(f"{n_actions} curation action(s) were not saved before phy stopped in "
+                   f"{self.dir_path}. Replay them?", buttons=("yes", "no"),
+                   title="Unsaved work found") == "yes"
+
+    def _journal_and_new_id(self, replay_journal):
+        """``(replay_journal, new_cluster_id)``. Ids are never reused: new ones come after
+        the largest id and after every id given in earlier sessions (kept in the context),
+        except that a replayed journal starts from its own first id, so that it gives the
+        same ids again."""
+        from phyclone.session import Journal, fingerprint
+        sc = self.model.spike_clusters
+        first = int(sc.max()) + 1 if len(sc) else 0
+        journal = Journal(self.journal_path)
+        pending = journal.pending(fingerprint(sc))
+        if pending and replay_journal is None:
+            replay_journal = self._ask_replay(len(pending))
+        self._pending_journal = bool(pending) and replay_journal is None
+        if pending and replay_journal is not False:
+            return replay_journal, max(first, int(journal.header().get("new_cluster_id") or 0))
+        stored = self.context.load("new_cluster_id").get("new_cluster_id")
+        return replay_journal, max(first, int(stored)) if stored is not None else first
+
+    def _set_supervisor(self, replay_journal=None):
+        from phyclone.cluster.supervisor import Supervisor  # Qt modules, no Qt objects
+        metadata = dict(getattr(self.model, "metadata", {}) or {})
+        replay_journal, new_cluster_id = self._journal_and_new_id(replay_journal)
+        self.supervisor = Supervisor(
+            spike_clusters=self.model.spike_clusters,
+            cluster_groups=metadata.get("group", {}),
+            cluster_metrics=self.cluster_metrics,
+            cluster_labels=metadata,
+            similarity=self._similarity,
+            new_cluster_id=new_cluster_id,
+            context=self.context,
+            journal_path=self.journal_path,
+            replay_journal=replay_journal,
+        )
+        self._connect(self.on_save_clustering, event="save_clustering", sender=self.supervisor)
+        self._connect(self._on_toggle_spike_reorder, event="toggle_spike_reorder")
+
+    def _check_journal_decision(self):
+        """After the Supervisor asked (when the GUI was attached) whether to replay an
+        unsaved session: if the user declined, that session's ids will be given again to
+        other clusters, so the per-cluster caches are cleared."""
+        if not self._pending_journal:
+            return
+        self._pending_journal = False
+        if self.supervisor.session.replayed:
+            return
+        logger.info("The unsaved session was not replayed: clearing the cluster caches.")
+        self._clear_cluster_caches()
+
+    def _clear_cluster_caches(self):
+        """Forget every cached per-cluster result (memory and disk)."""
+        self._clear_cache(self.cache_dir, keep_state=True)
+        self.context = Context(self.cache_dir)
+        self.cache_key.save(self.context)
+        self.supervisor.context = self.context
+        for name in self._cached_names():
+            self.__dict__.pop(name, None)
+        self._cache_methods()
+
+    # Saving and closing ---------------------------------------------------------------------
+    def on_save_clustering(self, sender, spike_clusters, groups, *labels):
+        """Write phy's files (``spike_clusters.npy``, ``cluster_group.tsv``,
+        ``cluster_<label>.tsv``, ``cluster_info.tsv``), each atomically."""
+        save_clustering(self.model, spike_clusters, groups, labels,
+                        self.supervisor.cluster_info)
+        self.cache_key.save(self.context, spike_clusters)
+        self.context.save_memcache()
+
+    def _save_cluster_info(self):
+        """Write ``cluster_info.tsv`` (the cluster view's columns)."""
+        return save_cluster_info(self.dir_path, self.supervisor.cluster_info)
+
+    def close(self, close_model=True):
+        """Save the memory caches, close the journal, release the model's files."""
+        for f in self._connected:
+            unconnect(f)
+        self._connected = []
+        try:
+            self.context.save_memcache()
+        except OSError as e:
+            logger.warning("Could not save the cache: %s", e)
+        sup = getattr(self, "supervisor", None)
+        if sup is not None:
+            sup.close()
+        for sparse in self.__dict__.pop("_row_readers", {}).values():
+            if sparse is not None:
+                sparse.data.close()
+        if close_model and not self._model_closed and hasattr(self.model, "close"):
+            self.model.close()
+            self._model_closed = True
+        if self._log_handler is not None:
+            logging.getLogger("phyclone").removeHandler(self._log_handler)
+            self._log_handler.close()
+            self._log_handler = None
