@@ -67,6 +67,9 @@ class GUIMixin:
         self._create_misc_actions(gui)
         gui.set_default_actions()
         gui.create_views()
+        if not gui.state.get("geometry_state"):
+            from ..layout import arrange_docks
+            arrange_docks(gui)
         self._show_gl_status(gui)
 
         def on_close(sender):

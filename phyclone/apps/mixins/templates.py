@@ -226,11 +226,10 @@ class TemplateMixin:
         cls = view_class("TemplateView")
         if cls is None:
             return None
-        view = cls(templates=self._get_all_templates,
+        return cls(templates=self._get_all_templates,
                    channel_ids=np.arange(self.model.n_channels),
-                   channel_labels=self._get_channel_labels())
-        self._attach_global_view(view)
-        return view
+                   channel_labels=self._get_channel_labels(),
+                   cluster_ids=self.supervisor.shown_cluster_ids)
 
     def create_template_feature_view(self):
         cls = view_class("TemplateFeatureView")

@@ -75,9 +75,12 @@ class ViewsMixin:
             return None
         if len(functions) > 1:  # phy: raw amplitudes are slow and partial, not offered
             functions.pop("raw", None)
+        # Template amplitudes first when there are some: exact, and cheap to read (PC
+        # features of 20,000 spikes are not); the GUI state keeps the user's choice.
         view = cls(amplitudes={name: partial(self._amplitude_getter, name=name)
                                for name in sorted(functions)},
-                   amplitudes_type=None, duration=self.model.duration)
+                   amplitudes_type="template" if "template" in functions else None,
+                   duration=self.model.duration)
 
         def replot(*args, **kwargs):
             if getattr(view, "amplitudes_type", None) in ("feature", "raw"):
@@ -125,60 +128,20 @@ class ViewsMixin:
         return cls(events=events, spike_samples=spike_samples,
                    sample_rate=self.model.sample_rate, event_name=self.events_path.stem)
 
-    # Views showing every cluster --------------------------------------------------------------
+    # Views showing every cluster (they follow the cluster view by themselves) --------------------------------------------------------------
     def create_cluster_scatter_view(self):
         cls = view_class("ClusterScatterView")
         if cls is None:
             return None
-        view = cls(cluster_ids=self.supervisor.clustering.cluster_ids,
+        return cls(cluster_ids=self.supervisor.clustering.cluster_ids,
                    cluster_info=self.supervisor.get_cluster_info)
-        self._attach_global_view(view, sort=False)
-        return view
 
     def create_raster_view(self):
         cls = view_class("RasterView")
         if cls is None:
             return None
-        view = cls(self.model.spike_times, self.supervisor.clustering.spike_clusters,
-                   cluster_ids=self.supervisor.clustering.cluster_ids)
-        self._attach_global_view(view)
-        return view
-
-    def _attach_global_view(self, view, sort=True):
-        """Keep a view of all clusters in sync with the cluster view (order, filter) and the
-        clustering (new ids after each action)."""
-        sup = self.supervisor
-
-        def cluster_ids():
-            ids = sup.shown_cluster_ids
-            return np.sort(ids) if not sort else np.asarray(ids, dtype=np.int64)
-
-        def replot():
-            if getattr(view, "auto_update", True):
-                view.set_cluster_ids(cluster_ids())
-                view.plot()
-
-        def on_cluster(sender, up):
-            if up.added or up.deleted:
-                if hasattr(view, "set_spike_clusters"):
-                    view.set_spike_clusters(sup.clustering.spike_clusters)
-                replot()
-
-        def on_table_change(sender, ids):
-            if sender in (sup.cluster_view,):
-                replot()
-
-        def on_view_attached(view_, gui):
-            replot()
-
-        connect(on_cluster, event="cluster", sender=sup)
-        connect(on_table_change, event="table_sort")
-        connect(on_table_change, event="table_filter")
-        connect(on_view_attached, event="view_attached", sender=view)
-        if hasattr(view, "on_select"):
-            connect(view.on_select, event="select")
-        on_view_closed(view, on_cluster, on_table_change, on_view_attached,
-                       getattr(view, "on_select", on_cluster))
+        return cls(self.model.spike_times, self.supervisor.clustering.spike_clusters,
+                   cluster_ids=self.supervisor.shown_cluster_ids)
 
     def create_ipython_view(self):
         from phyclone.gui import IPythonView
