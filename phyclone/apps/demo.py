@@ -160,11 +160,13 @@ def run_session(controller, gui, folder, echo=print, timeout=30.):
     late_views = set()
 
     def step(name, action):
-        before = watcher.snapshot()
+        before, selected = watcher.snapshot(), s.selected
         t0 = time.perf_counter()
         action()
         s.block()
-        late = watcher.wait(_followers(gui), before, timeout=timeout)
+        # The views redraw when the selection changes (a label leaves them as they are).
+        views = _followers(gui) if s.selected != selected else []
+        late = watcher.wait(views, before, timeout=timeout)
         late_views.update(getattr(v, "name", type(v).__name__) for v in late)
         echo(f"  {name:<34} {time.perf_counter() - t0:6.2f} s  selected: {s.selected}")
 
@@ -181,6 +183,7 @@ def run_session(controller, gui, folder, echo=print, timeout=30.):
         step("label quality = 'demo'", lambda: s.label("quality", "demo"))
         step("undo the last label", s.undo)
         step("select the next cluster", s.next_best)
+        step("and its most similar one", s.next)
         saved = s.save()
         echo(f"  {'save':<34} {'ok' if saved else 'FAILED'}")
         shots = take_screenshots(gui, folder)

@@ -144,13 +144,12 @@ class GUIMixin:
             except Exception as e:  # no GL at all: the views will say so
                 logger.warning("OpenGL probe failed: %s", e)
                 info = None
-        if info is None:
-            text = "OpenGL: unknown"
+        message = None if info is None else (
+            info.get("message") or ("" if info.get("ok", True) else info.get("error")))
+        if message:  # the software fallback, or why OpenGL does not work
+            text = message
         else:
-            text = f"OpenGL: {info.get('renderer') or 'none'}"
-            message = info.get("message") or ("" if info.get("ok", True) else info.get("error"))
-            if message:
-                text += f" — {message}"
+            text = f"OpenGL: {info.get('renderer') or 'none'}" if info else "OpenGL: unknown"
         label = QLabel(text)
         gui.statusBar().addPermanentWidget(label)
         self.gl_status_label = label
