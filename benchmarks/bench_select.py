@@ -66,7 +66,7 @@ def child(dataset, n_select):
     app = create_app()
     from phyclone.apps.template import TemplateController, load_model
     from phyclone.plot import BaseCanvas
-    from phyclone.qt import QEventLoop, QTimer
+    from phyclone.qt import QTimer
     from phyclone.utils import connect
 
     paints, painted = [], {}
@@ -82,7 +82,7 @@ def child(dataset, n_select):
 
     def pump_until_quiet(t0, quiet=.5, timeout=60.):
         while True:
-            app.processEvents(QEventLoop.AllEvents, 20)
+            app.processEvents()
             now = time.perf_counter()
             last = max([e for s, e in paints if e >= t0], default=None)
             if now - (last if last is not None else t0) > quiet or now - t0 > timeout:
@@ -184,8 +184,7 @@ def main():
     if not os.environ.get("DISPLAY"):
         os.execvp("xvfb-run", ["xvfb-run", "-a", "-s", "-screen 0 1920x1080x24 -nolisten tcp",
                                sys.executable, *sys.argv])
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        [str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
+    env = dict(os.environ, PYTHONPATH=os.environ.get("PYTHONPATH") or str(ROOT))
     results = {}
     for d in args.datasets:
         name = Path(d).name

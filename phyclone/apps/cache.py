@@ -1,23 +1,65 @@
-"""When is the cache of a dataset still valid?
+"""The controller's caches in ``<data dir>/.phy/``: when they are valid, and the on-disk cache
+of per-cluster results.
 
-Per-cluster results are cached by cluster id in ``<data dir>/.phy/``. Ids are never reused
-within a dataset's history, so they stay valid across sessions, unless the dataset itself
-changed behind phyclone's back (a new spike sorting run in the same folder, a script that
-rewrote ``spike_clusters.npy``). ``CacheKey`` fingerprints what the cached results depend on;
-a mismatch at start-up clears the cache instead of showing stale data.
+Per-cluster results are cached by cluster id. Ids are never reused within a dataset's
+history, so they stay valid across sessions, unless the dataset changed behind phyclone's
+back (a new spike sorting run in the same folder, a script rewriting ``spike_clusters.npy``).
+``CacheKey`` fingerprints what the results depend on; a mismatch at start-up clears the cache
+instead of showing stale data. The key is signed with a secret of the user's configuration
+folder: a cache that this user did not write (e.g. shipped inside a downloaded dataset) is
+deleted before anything in it is read, so the pickled memory caches never come from someone
+else.
+
+``ResultCache`` stores larger results (waveforms, features, correlograms) as ``.npz`` +
+JSON (no pickle), written by a background thread so that computing a result never waits for
+the disk, with a small in-memory LRU in front.
 """
+
+import hashlib
+import hmac
+import json
+import logging
+import os
+import queue
+import secrets
+import threading
+from collections import OrderedDict
+from functools import wraps
 
 import numpy as np
 
 from phyclone.session import fingerprint
+from phyclone.utils import Bunch
+from phyclone.utils.config import phy_config_dir
+from phyclone.utils.fileio import atomic_open, ensure_dir_exists
+
+logger = logging.getLogger(__name__)
 
 _NAME = "cache_key"
 
 
-class CacheKey:
-    """Fingerprint of a model's spikes, templates and (saved) clustering."""
+def _user_secret(config_dir=None):
+    """A random secret kept in the user's configuration folder (created once, mode 0600)."""
+    path = phy_config_dir(config_dir) / "cache_secret"
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        ensure_dir_exists(path.parent)
+        value = secrets.token_hex(32).encode()
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return path.read_bytes()
+        with os.fdopen(fd, "wb") as f:
+            f.write(value)
+        return value
 
-    def __init__(self, model):
+
+class CacheKey:
+    """Fingerprint of a model's spikes, templates and (saved) clustering, signed by the
+    user's secret."""
+
+    def __init__(self, model, config_dir=None):
         self.base = {
             "n_spikes": int(model.n_spikes),
             "n_channels": int(getattr(model, "n_channels", 0) or 0),
@@ -27,17 +69,179 @@ class CacheKey:
             "spike_templates": fingerprint(np.asarray(getattr(model, "spike_templates", []))),
         }
         self.spike_clusters = fingerprint(np.asarray(model.spike_clusters))
+        self._secret = _user_secret(config_dir)
+
+    def _signature(self, cache_dir, base, spike_clusters):
+        text = json.dumps([str(cache_dir), base, spike_clusters], sort_keys=True)
+        return hmac.new(self._secret, text.encode(), hashlib.sha256).hexdigest()
 
     def matches(self, context):
-        """Whether the key stored in the context (if any) describes this dataset."""
-        stored = context.load(_NAME)
+        """Whether the context's cache was written by this user for this dataset."""
+        try:
+            stored = context.load(_NAME)
+        except Exception:  # unreadable: not ours
+            stored = None
         if not stored:
-            return not any((context.cache_dir / "memcache").glob("*.pkl"))
-        return stored.get("base") == self.base and \
+            return False
+        signature = self._signature(context.cache_dir, stored.get("base"),
+                                    stored.get("spike_clusters"))
+        return hmac.compare_digest(str(stored.get("signature", "")), signature) and \
+            stored.get("base") == self.base and \
             stored.get("spike_clusters") == self.spike_clusters
 
     def save(self, context, spike_clusters=None):
         """Store the key (after a save, with the saved ``spike_clusters``)."""
         if spike_clusters is not None:
             self.spike_clusters = fingerprint(np.asarray(spike_clusters))
-        context.save(_NAME, {"base": self.base, "spike_clusters": self.spike_clusters})
+        context.save(_NAME, {"base": self.base, "spike_clusters": self.spike_clusters,
+                             "signature": self._signature(context.cache_dir, self.base,
+                                                          self.spike_clusters)})
+
+
+# Results on disk, without pickle ---------------------------------------------------------------
+
+def _encode(value, arrays):
+    """JSON-able tree of ``value``; arrays go into ``arrays`` (name -> array)."""
+    if isinstance(value, np.ndarray):
+        name = f"a{len(arrays)}"
+        arrays[name] = value
+        return {"__array__": name}
+    if isinstance(value, dict):
+        return {"__bunch__": {str(k): _encode(v, arrays) for k, v in value.items()}}
+    if isinstance(value, (list, tuple)):
+        return {"__list__": [_encode(v, arrays) for v in value],
+                "tuple": isinstance(value, tuple)}
+    if isinstance(value, np.generic):
+        return value.item()
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    raise TypeError(f"cannot cache a {type(value).__name__}")
+
+
+def _decode(tree, arrays):
+    if isinstance(tree, dict):
+        if "__array__" in tree:
+            return arrays[tree["__array__"]]
+        if "__bunch__" in tree:
+            return Bunch({k: _decode(v, arrays) for k, v in tree["__bunch__"].items()})
+        if "__list__" in tree:
+            items = [_decode(v, arrays) for v in tree["__list__"]]
+            return tuple(items) if tree.get("tuple") else items
+    return tree
+
+
+def _copy(value):
+    """A copy that callers may modify without touching the cached value."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, dict):
+        return Bunch({k: _copy(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
+
+
+class ResultCache:
+    """Results of methods by arguments: in memory (an LRU of ``max_items`` per method) and
+    in ``folder/<method>/<hash>.npz`` (written in the background)."""
+
+    max_items = 64
+
+    def __init__(self, folder):
+        self.folder = folder
+        self._memory = {}
+        self._lock = threading.Lock()
+        self._queue = queue.Queue()
+        self._writer = None
+
+    def _path(self, name, key):
+        digest = hashlib.sha1(repr(key).encode()).hexdigest()
+        return self.folder / name / f"{digest}.npz"
+
+    def _get_memory(self, name, key):
+        with self._lock:
+            lru = self._memory.setdefault(name, OrderedDict())
+            if key in lru:
+                lru.move_to_end(key)
+                return True, lru[key]
+        return False, None
+
+    def _put_memory(self, name, key, value):
+        with self._lock:
+            lru = self._memory.setdefault(name, OrderedDict())
+            lru[key] = value
+            while len(lru) > self.max_items:
+                lru.popitem(last=False)
+
+    def _load(self, path, key):
+        try:
+            with np.load(path, allow_pickle=False) as f:
+                meta = json.loads(str(f["__meta__"]))
+                if meta["key"] != repr(key):
+                    return False, None
+                arrays = {k: f[k] for k in f.files if k != "__meta__"}
+            return True, _decode(meta["tree"], arrays)
+        except FileNotFoundError:
+            return False, None
+        except Exception as e:  # a damaged cache file: recompute
+            logger.debug("Ignoring the cache file %s: %s", path, e)
+            return False, None
+
+    def _write(self, path, key, value):
+        arrays = {}
+        tree = _encode(value, arrays)
+        meta = np.array(json.dumps({"key": repr(key), "tree": tree}))
+        ensure_dir_exists(path.parent)
+        with atomic_open(path, "wb", fsync=False) as f:
+            np.savez(f, __meta__=meta, **arrays)
+
+    def _writer_loop(self):
+        while True:
+            item = self._queue.get()
+            if item is None:
+                self._queue.task_done()
+                return
+            try:
+                self._write(*item)
+            except Exception as e:
+                logger.debug("Could not write the cache file %s: %s", item[0], e)
+            finally:
+                self._queue.task_done()
+
+    def _schedule(self, path, key, value):
+        if self._writer is None:
+            self._writer = threading.Thread(target=self._writer_loop, daemon=True,
+                                             name="phyclone-cache-writer")
+            self._writer.start()
+        self._queue.put((path, key, value))
+
+    def wrap(self, f, name):
+        """``f`` with its results cached (arguments must have a stable ``repr``)."""
+        @wraps(f)
+        def cached(*args, **kwargs):
+            key = (args, tuple(sorted(kwargs.items())))
+            found, value = self._get_memory(name, key)
+            if not found:
+                path = self._path(name, key)
+                found, value = self._load(path, key)
+                if not found:
+                    value = f(*args, **kwargs)
+                    try:
+                        _encode(value, {})
+                    except TypeError:
+                        return value  # not cacheable on disk: not cached at all
+                    self._schedule(path, key, value)
+                self._put_memory(name, key, value)
+            return _copy(value)
+        return cached
+
+    def flush(self):
+        """Wait until every scheduled result is on disk."""
+        if self._writer is not None:
+            self._queue.join()
+
+    def close(self):
+        if self._writer is not None:
+            self._queue.put(None)
+            self._queue.join()
+            self._writer = None

@@ -174,3 +174,64 @@ def test_clear_cache_keeps_journal(synth_dir, config_dir):
         assert c2.supervisor.session.replayed > 0
     finally:
         c2.close()
+
+
+def test_foreign_cache_never_loaded(synth_dir, config_dir, tmp_path):
+    """A .phy cache shipped with a dataset (not signed with this user's secret) is deleted
+    before anything in it is read: its pickles never run."""
+    c = open_controller(synth_dir, config_dir)
+    c.close()
+    marker = tmp_path / "pwned"
+
+    class Evil:
+        def __reduce__(self):
+            return (open, (str(marker), "w"))
+    import pickle
+    for f in (synth_dir / ".phy" / "memcache").glob("*.pkl"):
+        f.write_bytes(pickle.dumps({(0,): Evil()}))
+    # Another user (another config folder, so another secret) opens the dataset.
+    c = open_controller(synth_dir, tmp_path / "other_user_config")
+    try:
+        cid = int(c.supervisor.clustering.cluster_ids[0])
+        assert len(c.get_best_channels(cid))
+        assert not marker.exists()
+    finally:
+        c.close()
+    # The same user, after a tampered key: also cleared.
+    key = synth_dir / ".phy" / "cache_key.json"
+    key.write_text(key.read_text().replace('"signature": "', '"signature": "0'))
+    for f in (synth_dir / ".phy" / "memcache").glob("*.pkl"):
+        f.write_bytes(pickle.dumps({(0,): Evil()}))
+    c = open_controller(synth_dir, tmp_path / "other_user_config")
+    c.close()
+    assert not marker.exists()
+
+
+def test_result_cache(tmp_path):
+    from phyclone.apps.cache import ResultCache
+    from phyclone.utils import Bunch
+    calls = []
+
+    def f(cluster_id, n, name=None):
+        calls.append(cluster_id)
+        return Bunch(data=np.arange(n * 2.).reshape(n, 2), labels=["1", "2"], alpha=1.,
+                     none=None, parts=[Bunch(x=np.ones(3), spike_ids=np.arange(3))])
+
+    rc = ResultCache(tmp_path / "results")
+    g = rc.wrap(f, "f")
+    a = g(3, 4, name="x")
+    a.data[:] = -1  # callers get copies
+    b = g(3, 4, name="x")
+    assert calls == [3] and b.data[0, 1] == 1. and b.labels == ["1", "2"] and b.none is None
+    np.testing.assert_array_equal(b.parts[0].spike_ids, np.arange(3))
+    rc.close()
+    files = list((tmp_path / "results" / "f").glob("*.npz"))
+    assert len(files) == 1
+    np.load(files[0], allow_pickle=False)  # no pickle inside
+    rc2 = ResultCache(tmp_path / "results")
+    c2 = rc2.wrap(f, "f")(3, 4, name="x")
+    assert calls == [3]
+    np.testing.assert_array_equal(c2.data, b.data)
+    rc2.wrap(f, "f")(5, 4, name="x")
+    assert calls == [3, 5]
+    rc2.close()

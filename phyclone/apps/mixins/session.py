@@ -8,7 +8,7 @@ from pathlib import Path
 from phyclone.utils import unconnect
 from phyclone.utils.context import Context, cache_methods
 
-from ..cache import CacheKey
+from ..cache import CacheKey, ResultCache
 from ..inherit import concatenate_parents_attributes
 from ..saving import save_cluster_info, save_clustering
 
@@ -25,12 +25,13 @@ class SessionMixin:
             self._clear_cache(self.dir_path / ".phy")
         self.context = Context(self.dir_path / ".phy")
         self.cache_dir = self.context.cache_dir
-        self.cache_key = CacheKey(self.model)
+        self.cache_key = CacheKey(self.model, self.config_dir)
         if not self.cache_key.matches(self.context):
-            logger.info("The dataset changed since its cache was written: clearing the cache.")
+            # New, written by someone else, or the dataset changed since: start afresh.
             self._clear_cache(self.cache_dir, keep_state=True)
             self.context = Context(self.cache_dir)
         self.cache_key.save(self.context)
+        self.result_cache = ResultCache(self.cache_dir / "results")
 
     @staticmethod
     def _clear_cache(cache_dir, keep_state=False):
@@ -39,11 +40,12 @@ class SessionMixin:
         cache_dir = Path(cache_dir)
         if not cache_dir.is_dir():
             return
-        logger.warning("Deleting the cache in %s.", cache_dir)
-        for path in cache_dir.iterdir():
-            if path.name.startswith("journal") or path.name == "backup" or (
-                    keep_state and path.name == "state.json"):
-                continue
+        kept = ("backup", "phy.log") + (("state.json",) if keep_state else ())
+        paths = [p for p in cache_dir.iterdir()
+                 if not p.name.startswith("journal") and p.name not in kept]
+        if paths:
+            logger.info("Clearing the cache in %s.", cache_dir)
+        for path in paths:
             if path.is_dir():
                 shutil.rmtree(path, ignore_errors=True)
             else:
@@ -78,8 +80,11 @@ class SessionMixin:
                 concatenate_parents_attributes(type(self), "_cached"))
 
     def _cache_methods(self):
-        cache_methods(self, concatenate_parents_attributes(type(self), "_memcached"),
-                      concatenate_parents_attributes(type(self), "_cached"))
+        """Memory-cache (``_memcached``: small per-cluster values, kept across sessions by
+        the Context) and result-cache (``_cached``: arrays, see ``ResultCache``) methods."""
+        cache_methods(self, concatenate_parents_attributes(type(self), "_memcached"))
+        for name in concatenate_parents_attributes(type(self), "_cached"):
+            setattr(self, name, self.result_cache.wrap(getattr(self, name), name))
 
     @property
     def journal_path(self):
@@ -149,6 +154,8 @@ class SessionMixin:
         self._clear_cache(self.cache_dir, keep_state=True)
         self.context = Context(self.cache_dir)
         self.cache_key.save(self.context)
+        self.result_cache.close()
+        self.result_cache = ResultCache(self.cache_dir / "results")
         self.supervisor.context = self.context
         for name in self._cached_names():
             self.__dict__.pop(name, None)
@@ -179,6 +186,7 @@ class SessionMixin:
         sup = getattr(self, "supervisor", None)
         if sup is not None:
             sup.close()
+        self.result_cache.close()
         for sparse in self.__dict__.pop("_row_readers", {}).values():
             if sparse is not None:
                 sparse.data.close()
