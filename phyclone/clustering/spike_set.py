@@ -64,7 +64,7 @@ class SpikeSet:
     __slots__ = ("_base", "_minus", "_plus", "count")
 
     def __init__(self, base, minus=EMPTY, plus=EMPTY, count=None):
-        self._base = base
+        self._base = base if not base.flags.writeable else readonly(base)
         self._minus = minus
         self._plus = plus
         self.count = len(base) - len(minus) + len(plus) if count is None else count
@@ -89,7 +89,7 @@ class SpikeSet:
         a = delete_sorted(self._base, self._minus)
         a = insert_sorted(a, self._plus)
         if a.flags.writeable:
-            readonly(a)
+            a = readonly(a)
         self._base, self._minus, self._plus = a, EMPTY, EMPTY
         return a
 
