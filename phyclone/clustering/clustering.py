@@ -23,31 +23,48 @@ from .history import History
 from .index import (
     SpikesPerCluster, build_index, check_spike_clusters, check_spikes_per_cluster,
 )
-from .spike_set import EMPTY_SET, SpikeSet, readonly, union_of_sets, union_sorted
+from .spike_set import EMPTY, EMPTY_SET, SpikeSet, readonly, union_of_sets, union_sorted
 from .update_info import UpdateInfo
 
 logger = logging.getLogger(__name__)
 
 
 class _Change:
-    """One undoable clustering change.
+    """One undoable clustering change, replayable forwards and backwards.
 
-    ``groups``: list of ``(spike_ids, from_part, to_part)`` (sorted spikes moved between parts);
-    ``relabel``: list of ``(part, old_id, new_id)`` (-1 = no cluster) for every touched part.
+    ``moved`` (sorted int64), ``from_labels``/``to_labels`` (int32): the spikes that change part
+    and their old/new parts. ``outs``/``ins``: ``{part: sorted spikes leaving/entering it}``.
+    ``parts``/``old_ids``/``new_ids``: the id of every touched part before/after (-1: none).
     """
 
-    __slots__ = ("groups", "relabel", "added", "deleted", "descendants", "largest_old",
-                 "largest_new", "undo_state")
+    __slots__ = ("moved", "from_labels", "to_labels", "outs", "ins", "parts", "old_ids",
+                 "new_ids", "added", "deleted", "descendants", "largest_old", "largest_new",
+                 "undo_state")
 
-    def __init__(self, groups, relabel, added, deleted, descendants, largest_old, largest_new):
-        self.groups = groups
-        self.relabel = relabel
-        self.added = added
-        self.deleted = deleted
-        self.descendants = descendants
-        self.largest_old = largest_old
-        self.largest_new = largest_new
+    def __init__(self, moved, from_labels, to_labels, outs, ins, parts, old_ids, new_ids,
+                 added, deleted, descendants, largest_old, largest_new):
+        self.moved, self.from_labels, self.to_labels = moved, from_labels, to_labels
+        self.outs, self.ins = outs, ins
+        self.parts, self.old_ids, self.new_ids = parts, old_ids, new_ids
+        self.added, self.deleted, self.descendants = added, deleted, descendants
+        self.largest_old, self.largest_new = largest_old, largest_new
         self.undo_state = None
+
+
+def _slices(arr, bounds):
+    """Consecutive read-only slices of ``arr`` between ``bounds``."""
+    return [arr[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+def _group_sorted(spikes, key, n_keys):
+    """Split sorted ``spikes`` by ``key`` (ints in [0, n_keys)): ``(present keys, slices)``,
+    every slice sorted."""
+    if n_keys == 1 or (key[0] == key[-1] and not np.any(key != key[0])):
+        return [int(key[0])], [spikes]
+    perm = np.argsort(key, kind="stable")
+    k = key[perm]
+    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+    return k[starts].tolist(), _slices(readonly(spikes[perm]), np.r_[starts, len(k)].tolist())
 
 
 def _largest(ids, counts):
@@ -183,32 +200,34 @@ class Clustering:
 
     def _apply(self, change, forward):
         """Apply a change (or its inverse): move spikes between parts, relabel parts."""
-        outs, ins = {}, {}
-        for spikes, f, t in change.groups:
-            if not forward:
-                f, t = t, f
-            outs.setdefault(f, []).append(spikes)
-            ins.setdefault(t, []).append(spikes)
-            self._labels[spikes] = t
+        if forward:
+            outs, ins, labels = change.outs, change.ins, change.to_labels
+            a_ids, b_ids = change.old_ids, change.new_ids
+        else:
+            outs, ins, labels = change.ins, change.outs, change.from_labels
+            a_ids, b_ids = change.new_ids, change.old_ids
+        if len(change.moved):
+            self._labels[change.moved] = labels
         sets, part = self._sets, self._part
         new = []
-        for p, a, b in change.relabel:
-            if not forward:
-                a, b = b, a
+        for p, a, b in zip(change.parts.tolist(), a_ids.tolist(), b_ids.tolist()):
             s = EMPTY_SET
             if a >= 0:
                 s = sets.pop(a)
                 del part[a]
-            if p in outs:
-                s = s.remove(union_sorted(outs[p]))
-            if p in ins:
-                s = s.add(union_sorted(ins[p]))
+            if b < 0:
+                continue
+            o = outs.get(p)
+            if o is not None:
+                s = s.remove(o)
+            i = ins.get(p)
+            if i is not None:
+                s = s.add(i)
             new.append((p, b, s))
         for p, b, s in new:
-            self._lut[p] = b
-            if b >= 0:
-                sets[b] = s
-                part[b] = p
+            sets[b] = s
+            part[b] = p
+        self._lut[change.parts] = b_ids
         old_ids, new_ids = ((change.deleted, change.added) if forward
                             else (change.added, change.deleted))
         ids = self._ids[~np.isin(self._ids, old_ids)]
@@ -249,10 +268,19 @@ class Clustering:
         counts = [self._sets[c].count for c in cluster_ids]
         keep = _largest(cluster_ids, counts)
         pk = self._part[keep]
-        groups = [(self._sets[c].array(), self._part[c], pk) for c in cluster_ids if c != keep]
-        relabel = [(pk, keep, to)] + [(self._part[c], c, -1) for c in cluster_ids if c != keep]
-        return _Change(groups, relabel, [to], list(cluster_ids),
-                       [(c, to) for c in cluster_ids], keep, to)
+        others = [c for c in cluster_ids if c != keep]
+        arrays = [self._sets[c].array() for c in others]
+        parts = [self._part[c] for c in others]
+        moved = np.concatenate(arrays) if arrays else EMPTY
+        from_labels = np.repeat(np.array(parts, dtype=np.int32), [len(a) for a in arrays])
+        to_labels = np.full(len(moved), pk, dtype=np.int32)
+        outs = dict(zip(parts, arrays))
+        ins = {pk: union_sorted(arrays)} if arrays else {}
+        return _Change(
+            moved, from_labels, to_labels, outs, ins,
+            np.array([pk] + parts, dtype=np.int64), np.array([keep] + others, dtype=np.int64),
+            np.array([to] + [-1] * len(others), dtype=np.int64),
+            [to], list(cluster_ids), [(c, to) for c in cluster_ids], keep, to)
 
     # Actions
     # ---------------------------------------------------------------------------------------
@@ -328,35 +356,30 @@ class Clustering:
         deleted = sorted(old_ids)
         if len(uniq_new) == 1 and not rem_id:  # whole clusters into one: a merge
             return self._merge_change(deleted, int(uniq_new[0]))
-        # Moved spikes grouped by (old part, new cluster); order kept within each group.
+        m = len(uniq_new)
         new_idx = np.searchsorted(uniq_new, new_ids)
-        key = part_idx.astype(np.int64) * len(uniq_new) + new_idx
-        if key[0] == key[-1] and np.all(key == key[0]):
-            starts, perm = np.array([0]), None
-        else:
-            perm = np.argsort(key, kind="stable")
-            key = key[perm]
-            starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-        bounds = np.r_[starts, len(key)].tolist()
-        key_at = key[starts].tolist()
-        sorted_spikes = spikes if perm is None else readonly(spikes[perm])
-        new_parts = [self._new_part() for _ in range(len(uniq_new))]
+        new_parts = np.array([self._new_part() for _ in range(m)], dtype=np.int64)
+        out_keys, out_arrays = _group_sorted(spikes, part_idx, len(old_parts))
+        in_keys, in_arrays = _group_sorted(spikes, new_idx, m)
+        outs = dict(zip(old_parts[out_keys].tolist(), out_arrays))
+        ins = dict(zip(new_parts[in_keys].tolist(), in_arrays))
+        pairs = np.unique(part_idx.astype(np.int64) * m + new_idx)
         uniq_new_l = uniq_new.tolist()
-        groups, desc = [], set()
-        for g, kv in enumerate(key_at):
-            i, j = divmod(kv, len(uniq_new))
-            groups.append((sorted_spikes[bounds[g]:bounds[g + 1]], int(old_parts[i]),
-                           new_parts[j]))
-            desc.add((old_ids[i], uniq_new_l[j]))
-        relabel = [(int(old_parts[i]), old_ids[i], rem_id.get(old_ids[i], -1)) for i in by_id]
-        relabel += [(p, -1, c) for p, c in zip(new_parts, uniq_new_l)]
-        desc.update((c, r) for c, r in rem_id.items())
+        desc = {(old_ids[i], uniq_new_l[j]) for i, j in zip(*np.divmod(pairs, m))}
+        desc.update(rem_id.items())
+        old_order = np.array(by_id, dtype=np.int64)
+        parts = np.concatenate((old_parts[old_order].astype(np.int64), new_parts))
+        ids_before = [old_ids[i] for i in by_id] + [-1] * m
+        ids_after = [rem_id.get(old_ids[i], -1) for i in by_id] + uniq_new_l
         added = sorted(uniq_new_l + list(rem_id.values()))
-        new_counts = dict(zip(uniq_new_l, np.bincount(new_idx).tolist()))
+        new_counts = dict(zip(uniq_new_l, np.bincount(new_idx, minlength=m).tolist()))
         new_counts.update((r, remaining[c]) for c, r in rem_id.items())
         largest_old = _largest(deleted, [self._sets[c].count for c in deleted])
         largest_new = _largest(added, [new_counts[c] for c in added])
-        return _Change(groups, relabel, added, deleted, sorted(desc), largest_old, largest_new)
+        return _Change(
+            spikes, lp, new_parts[new_idx].astype(np.int32), outs, ins, parts,
+            np.array(ids_before, dtype=np.int64), np.array(ids_after, dtype=np.int64),
+            added, deleted, sorted(desc), largest_old, largest_new)
 
     def split(self, spike_ids, spike_clusters_rel=0):
         """Split spikes into a new cluster (``assign`` with relative numbers, default 0)."""

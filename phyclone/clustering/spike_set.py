@@ -114,7 +114,7 @@ class SpikeSet:
             return self
         if not len(self._minus):
             in_base, new = EMPTY, s
-        elif len(self._minus) == len(s) and np.array_equal(self._minus, s):
+        elif self._minus is s or (len(self._minus) == len(s) and (self._minus == s).all()):
             in_base, new = s, EMPTY  # exactly undoes a previous removal
         else:
             in_base, new = _split_by_membership(self._base, s)
