@@ -3,7 +3,7 @@
 Run: PYTHONPATH=. python benchmarks/bench_clustering.py [N_SPIKES=1e7] [N_CLUSTERS=500] [REPS=5]
 
 Same data as shared/compare/phy_bench_clustering.py (uniform random assignment, seed 0):
-merge = 2 random clusters; split one = 10,000 random spikes of the largest cluster; split
+"curated" = 1,500 clusters with int32 ids up to 10,000; merge = 2 random clusters; split one = 10,000 random spikes of the largest cluster; split
 spread = 10,000 random spikes of the whole recording (every cluster loses a few spikes and gets
 a new id); assign = 10,000 random spikes into 4 relative clusters. Undo/redo are timed right
 after each split. Deferred costs are listed separately: the first read of ``spike_clusters``
@@ -38,12 +38,18 @@ def main():
     reps = int(sys.argv[3]) if len(sys.argv) > 3 else 5
     rng = np.random.default_rng(0)
     spike_clusters = rng.integers(0, n_clusters, n_spikes).astype(np.int64)
+    # A curated folder: 3x more clusters than templates, sparse ids up to 20x n_clusters.
+    ids = rng.choice(20 * n_clusters, 3 * n_clusters, replace=False)
+    curated = ids[rng.integers(0, len(ids), n_spikes)].astype(np.int32)
     res = {}
 
     def add(name, dt):
         res.setdefault(name, []).append(dt)
 
     for _ in range(reps):
+        dt, cl = timed(Clustering, curated)
+        add("construct (curated: 3x clusters, sparse int32 ids)", dt)
+        del cl
         dt, cl = timed(Clustering, spike_clusters)
         add("construct", dt)
         ids = cl.cluster_ids

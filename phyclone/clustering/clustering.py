@@ -131,8 +131,10 @@ class Clustering:
 
     @property
     def spike_clusters(self):
-        """Read-only array with the cluster id of every spike (built on first access after a
-        change: O(n_spikes); use ``get_spike_clusters(spike_ids)`` for a subset)."""
+        """Read-only array with the cluster id of every spike. Small changes update it in
+        place (O(changed spikes)); after a large one it is rebuilt on the next read
+        (O(n_spikes)). Read it again after every action; ``get_spike_clusters(spike_ids)``
+        is O(len(spike_ids)) whatever happened."""
         if self._sc_cache is None:
             self._sc_cache = readonly(self._lut.astype(self._dtype, copy=False)[self._labels])
         return self._sc_cache
@@ -233,8 +235,23 @@ class Clustering:
         ids = self._ids[~np.isin(self._ids, old_ids)]
         ids = np.insert(ids, np.searchsorted(ids, new_ids), new_ids)
         self._ids = readonly(ids.astype(np.int64, copy=False))
-        self._sc_cache = None
         self._counts_cache = None
+        self._update_sc_cache(new_ids)
+
+    def _update_sc_cache(self, new_ids):
+        """Patch the materialized ``spike_clusters`` in place for a small change (O(changed
+        spikes)); drop it after a large one (rebuilt on the next read)."""
+        sc = self._sc_cache
+        if sc is None:
+            return
+        sets = [self._sets[c] for c in new_ids]
+        if sum(s.count for s in sets) > self._n_spikes // 8:
+            self._sc_cache = None
+            return
+        sc.flags.writeable = True
+        for c, s in zip(new_ids, sets):
+            sc[s.array()] = c
+        sc.flags.writeable = False
 
     def _make_up(self, change, forward, history=None):
         if forward:
@@ -415,7 +432,7 @@ class Clustering:
         if self._history.current_position == 0:
             self._history.clear()
             return UpdateInfo()
-        before = self.spike_clusters
+        before = self.spike_clusters.copy()
         old_sets = dict(self._sets)
         while True:
             change = self._history.back()
