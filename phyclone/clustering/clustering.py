@@ -7,7 +7,8 @@ How it stays O(changed spikes):
   to its public cluster id. A cluster is exactly one part. A split moves only the selected
   spikes to new parts; the untouched remainder of each split cluster keeps its part and just
   gets a new id in the table. A merge moves the spikes of all but the largest cluster.
-- The public ``spike_clusters`` array (``lut[labels]``) is built on first access after a change.
+- The public ``spike_clusters`` array (``lut[labels]``) is patched in place after small
+  changes and rebuilt on the next read after large ones.
 - Each cluster's spike ids are a ``SpikeSet`` derived from its parent by removing/adding the
   moved spikes; the sorted array is built when first read.
 - The undo stack stores only the moved spikes (grouped by old and new part) and the id changes
@@ -23,7 +24,7 @@ from .history import History
 from .index import (
     SpikesPerCluster, build_index, check_spike_clusters, check_spikes_per_cluster,
 )
-from .spike_set import EMPTY, EMPTY_SET, SpikeSet, readonly, union_of_sets, union_sorted
+from .spike_set import EMPTY_SET, SpikeSet, readonly, union_of_sets, union_sorted
 from .update_info import UpdateInfo
 
 logger = logging.getLogger(__name__)
@@ -33,7 +34,8 @@ class _Change:
     """One undoable clustering change, replayable forwards and backwards.
 
     ``moved`` (sorted int64), ``from_labels``/``to_labels`` (int32): the spikes that change part
-    and their old/new parts. ``outs``/``ins``: ``{part: sorted spikes leaving/entering it}``.
+    and their old/new parts; None for a merge, where every part of ``outs`` moves wholly into
+    the single part of ``ins``. ``outs``/``ins``: ``{part: sorted spikes leaving/entering it}``.
     ``parts``/``old_ids``/``new_ids``: the id of every touched part before/after (-1: none).
     """
 
@@ -208,8 +210,11 @@ class Clustering:
         else:
             outs, ins, labels = change.ins, change.outs, change.from_labels
             a_ids, b_ids = change.new_ids, change.old_ids
-        if len(change.moved):
+        if change.moved is not None:
             self._labels[change.moved] = labels
+        else:  # merge
+            for p, spikes in change.outs.items():
+                self._labels[spikes] = next(iter(change.ins)) if forward else p
         sets, part = self._sets, self._part
         new = []
         for p, a, b in zip(change.parts.tolist(), a_ids.tolist(), b_ids.tolist()):
@@ -288,13 +293,10 @@ class Clustering:
         others = [c for c in cluster_ids if c != keep]
         arrays = [self._sets[c].array() for c in others]
         parts = [self._part[c] for c in others]
-        moved = np.concatenate(arrays) if arrays else EMPTY
-        from_labels = np.repeat(np.array(parts, dtype=np.int32), [len(a) for a in arrays])
-        to_labels = np.full(len(moved), pk, dtype=np.int32)
         outs = dict(zip(parts, arrays))
         ins = {pk: union_sorted(arrays)} if arrays else {}
         return _Change(
-            moved, from_labels, to_labels, outs, ins,
+            None, None, None, outs, ins,
             np.array([pk] + parts, dtype=np.int64), np.array([keep] + others, dtype=np.int64),
             np.array([to] + [-1] * len(others), dtype=np.int64),
             [to], list(cluster_ids), [(c, to) for c in cluster_ids], keep, to)
