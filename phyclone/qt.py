@@ -37,6 +37,28 @@ from qtpy.QtWidgets import (  # noqa: E402,F401
     QToolBar, QToolButton, QVBoxLayout, QWidget, QAbstractItemView, QProgressBar,
 )
 
+# Names used by the GUI framework (phyclone.gui).
+from qtpy.QtCore import QBuffer, QCoreApplication, QIODevice  # noqa: E402,F401
+from qtpy.QtGui import QOpenGLWindow, QPalette  # noqa: E402,F401
+from qtpy.QtWidgets import (  # noqa: E402,F401
+    QDoubleSpinBox, QPlainTextEdit, QShortcut, QStyledItemDelegate, QStyleOptionViewItem,
+    QTableWidget, QTableWidgetItem,
+)
+
+
+def load_qtconsole():
+    """Return ``(RichJupyterWidget, QtInProcessKernelManager)``; ImportError when missing."""
+    from qtconsole.inprocess import QtInProcessKernelManager
+    from qtconsole.rich_jupyter_widget import RichJupyterWidget
+    return RichJupyterWidget, QtInProcessKernelManager
+
+
+def matplotlib_canvas(figure):
+    """Wrap a matplotlib Figure into its Qt (Agg) canvas widget."""
+    from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+    return FigureCanvasQTAgg(figure)
+
+
 GL_VERSION = (3, 3)
 
 

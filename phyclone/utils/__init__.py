@@ -1,4 +1,8 @@
-"""Utilities shared by every layer (no Qt, no OpenGL)."""
+"""Utilities shared by every layer (no Qt, no OpenGL).
+
+``colors`` and ``context`` are imported on demand (``phyclone.utils.colors``,
+``phyclone.utils.context``) to keep ``import phyclone`` light.
+"""
 
 from .bunch import Bunch
 from .config import Config, load_config, load_master_config, phy_config_dir
@@ -6,7 +10,8 @@ from .errors import DataError
 from .event import EventEmitter, connect, emit, reset, silent, unconnect
 from .fileio import (
     atomic_open, ensure_dir_exists, load_json, load_pickle, read_text, read_tsv, save_json,
-    save_npy, save_pickle, write_text, write_tsv,
+    save_npy, save_pickle, write_bytes, write_text, write_tsv,
 )
 from .log import add_default_handler
+from .plugin import IPlugin, attach_plugins, discover_plugins, get_plugin
 from .safe_python import read_python

@@ -1,12 +1,33 @@
 """A dict with attribute access."""
 
+import copy
+
 
 class Bunch(dict):
-    """Dictionary whose keys are also attributes: ``b.x is b['x']``."""
+    """Dictionary whose keys are also attributes: ``b.x is b['x']``.
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.__dict__ = self
+    Keys named like dict methods (``keys``, ``items``...) are reachable by item access only.
+    Pickles and deep-copies as a plain dict would.
+    """
 
-    def copy(self):
-        return Bunch(super().copy())
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name, value):
+        self[name] = value
+
+    def __delattr__(self, name):
+        try:
+            del self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __dir__(self):
+        return sorted(set(super().__dir__()) | {k for k in self if isinstance(k, str)})
+
+    def copy(self, deep=False):
+        """A shallow (or, with ``deep=True``, deep) copy, as a Bunch."""
+        return copy.deepcopy(self) if deep else Bunch(self)

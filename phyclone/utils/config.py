@@ -1,34 +1,43 @@
 """User configuration: the config folder and its ``phy_config.py``.
 
-``phy_config.py`` sits in the user's own config folder (trusted, as in phy), so it is executed
-(plugins may be defined inline). Inside it, ``import phy...`` resolves to ``phyclone...`` when
-phyclone has the same module. Files from a dataset folder are never executed.
+``phy_config.py`` and ``plugins/*.py`` sit in the user's own config folder: they are trusted
+(as in phy) and executed, so plugins may be defined inline. Inside them, ``import phy...`` and
+``import phylib...`` resolve to the phyclone module of the same role when there is one, so
+phy plugins work unchanged. Files from a dataset folder are never executed (see safe_python).
 """
 
 import builtins
 import importlib
+import json
 import logging
 import os
+import sys
+import types
 from pathlib import Path
 
+from .errors import DataError
 from .fileio import ensure_dir_exists, write_text
 
 logger = logging.getLogger(__name__)
 
 ENV_CONFIG_DIR = "PHYCLONE_CONFIG_DIR"
 
-DEFAULT_CONFIG = """\
-# phy / phyclone user configuration.
-# Example: c.TemplateGUI.plugins = ['ExampleClusterStatsPlugin']
-c = get_config()
-c.Plugins.dirs = []
-"""
+# phy/phylib modules whose phyclone counterpart has another name. Every other ``phy.x`` or
+# ``phylib.x`` maps to ``phyclone.x`` when that module exists.
+PHY_MODULE_ALIASES = {
+    "phy.utils.color": "phyclone.utils.colors",
+    "phylib.utils.color": "phyclone.utils.colors",
+    "phylib.utils._misc": "phyclone.utils.fileio",
+    "phylib.io.model": "phyclone.apps.template",
+}
+
+_USER_MODULES = "_phyclone_user"
 
 
 def phy_config_dir(config_dir=None):
     """Folder holding phy_config.py, plugins/ and per-GUI state: ``~/.phy`` by default.
 
-    Overridden by the ``config_dir`` argument, then by the ``PHYCLONE_CONFIG_DIR`` variable.
+    The ``config_dir`` argument wins, then the ``PHYCLONE_CONFIG_DIR`` environment variable.
     """
     if config_dir:
         return Path(config_dir).expanduser()
@@ -37,90 +46,141 @@ def phy_config_dir(config_dir=None):
     return Path.home() / ".phy"
 
 
-class Config:
-    """Traitlets-like nested settings: ``c.TemplateGUI.plugins = [...]`` creates sections on demand."""
+class Config(dict):
+    """Traitlets-like nested settings (a dict with attribute access).
 
-    _phyclone_settable = True
+    Reading a capitalised missing attribute creates a section, so
+    ``c.TemplateGUI.plugins = [...]`` works on an empty config.
+    """
 
-    def __init__(self, **kwargs):
-        self.__dict__.update(kwargs)
+    _phyclone_settable = True  # safe_python may set attributes on it
 
     def __getattr__(self, name):
-        if name.startswith("__"):
+        if name.startswith("_"):
             raise AttributeError(name)
-        sub = Config()
-        self.__dict__[name] = sub
-        return sub
+        if name in self:
+            return self[name]
+        if name[:1].isupper():
+            sub = Config()
+            self[name] = sub
+            return sub
+        raise AttributeError(name)
 
-    def __contains__(self, name):
-        return name in self.__dict__
+    def __setattr__(self, name, value):
+        if name.startswith("_"):
+            raise AttributeError(f"cannot set the private attribute {name!r} of a Config")
+        self[name] = value
 
-    def get(self, name, default=None):
-        return self.__dict__.get(name, default)
-
-    def to_dict(self):
-        return {k: v.to_dict() if isinstance(v, Config) else v for k, v in self.__dict__.items()}
-
-    def update(self, other):
-        """Deep-merge another Config (or dict) into this one."""
-        items = other.__dict__.items() if isinstance(other, Config) else other.items()
-        for k, v in items:
-            if isinstance(v, (Config, dict)) and isinstance(self.__dict__.get(k), Config):
-                self.__dict__[k].update(v)
+    def merge(self, other):
+        """Deep-merge another mapping into this one; return self."""
+        for k, v in other.items():
+            if isinstance(v, dict) and isinstance(self.get(k), dict):
+                if not isinstance(self[k], Config):
+                    self[k] = Config(self[k])
+                self[k].merge(v)
             elif isinstance(v, dict):
-                sub = Config()
-                sub.update(v)
-                self.__dict__[k] = sub
+                self[k] = Config().merge(v)
             else:
-                self.__dict__[k] = v
+                self[k] = v
         return self
 
     def __repr__(self):
-        return f"Config({self.to_dict()!r})"
+        return f"Config({dict.__repr__(self)})"
+
+
+def _alias(name):
+    """phyclone module name for a phy/phylib module name, or None."""
+    for src in sorted(PHY_MODULE_ALIASES, key=len, reverse=True):
+        if name == src or name.startswith(src + "."):
+            return PHY_MODULE_ALIASES[src] + name[len(src):]
+    for prefix in ("phylib", "phy"):
+        if name == prefix or name.startswith(prefix + "."):
+            return "phyclone" + name[len(prefix):]
+    return None
 
 
 def _phy_import(name, globals=None, locals=None, fromlist=(), level=0):
     """``__import__`` mapping ``phy``/``phylib`` modules to phyclone's when those exist."""
-    if level == 0:
-        for prefix in ("phylib", "phy"):
-            if name == prefix or name.startswith(prefix + "."):
-                alias = "phyclone" + name[len(prefix):]
-                try:
-                    importlib.import_module(alias)
-                except ImportError:
-                    break
-                return builtins.__import__(alias, globals, locals, fromlist, level)
+    alias = _alias(name) if level == 0 else None
+    if alias is not None:
+        try:
+            importlib.import_module(alias)
+        except ImportError:
+            logger.debug("No phyclone module for %s (looked for %s).", name, alias)
+        else:
+            return builtins.__import__(alias, globals, locals, fromlist, level)
     return builtins.__import__(name, globals, locals, fromlist, level)
 
 
-def exec_user_file(path, namespace):
-    """Execute a trusted user file (config or plugin) with the phy→phyclone import mapping."""
-    code = compile(Path(path).read_text(encoding="utf-8"), str(path), "exec")
+def exec_user_file(path, namespace=None):
+    """Execute a trusted user file (config or plugin) as a module; return the module.
+
+    ``phy``/``phylib`` imports inside it resolve to phyclone. The module is registered in
+    ``sys.modules`` (under ``_phyclone_user.<stem>``) so classes defined there pickle and
+    introspect normally.
+    """
+    path = Path(path)
+    code = compile(path.read_text(encoding="utf-8-sig"), str(path), "exec")
+    name = f"{_USER_MODULES}.{path.stem}"
+    module = types.ModuleType(name)
     bi = dict(vars(builtins))
     bi["__import__"] = _phy_import
-    namespace.setdefault("__builtins__", bi)
-    namespace.setdefault("__file__", str(path))
-    namespace.setdefault("__name__", f"phyclone_user_{Path(path).stem}")
-    exec(code, namespace)
-    return namespace
+    module.__dict__.update(namespace or {})
+    module.__dict__.update(__builtins__=bi, __file__=str(path))
+    sys.modules.setdefault(_USER_MODULES, types.ModuleType(_USER_MODULES))
+    sys.modules[name] = module
+    exec(code, module.__dict__)
+    return module
 
 
 def load_config(path):
-    """Execute a ``phy_config.py``-style file and return its ``c`` Config."""
+    """Load a ``phy_config.py``-style file (executed) or a JSON file into a ``Config``.
+
+    A missing file gives an empty Config.
+    """
+    path = Path(path)
     c = Config()
-    if Path(path).exists():
-        exec_user_file(path, {"c": c, "get_config": lambda: c})
+    if not path.exists():
+        return c
+    if path.suffix == ".json":
+        return c.merge(json.loads(path.read_text(encoding="utf-8")))
+    exec_user_file(path, {"c": c, "get_config": lambda: c})
     return c
 
 
+def default_config(config_dir=None):
+    """Contents of the ``phy_config.py`` written when there is none."""
+    plugins = phy_config_dir(config_dir) / "plugins"
+    return (
+        "# phy / phyclone user configuration (executed at start-up).\n"
+        "# Plugins are classes deriving from IPlugin, defined here or in any .py file of the\n"
+        "# folders listed in c.Plugins.dirs; enable them per GUI, for example:\n"
+        "#     c.TemplateGUI.plugins = ['MyPlugin']\n"
+        "\n"
+        "from phy import IPlugin  # noqa: F401\n"
+        "\n"
+        "c = get_config()\n"
+        f"c.Plugins.dirs = [r'{plugins}']\n"
+    )
+
+
 def load_master_config(config_dir=None):
-    """Load ``<config dir>/phy_config.py``, creating a default one when missing."""
-    path = phy_config_dir(config_dir) / "phy_config.py"
+    """Load ``<config dir>/phy_config.py``, creating a default one when missing.
+
+    A config file that fails to execute is logged and gives an empty Config.
+    """
+    config_dir = phy_config_dir(config_dir)
+    path = config_dir / "phy_config.py"
     if not path.exists():
         try:
-            ensure_dir_exists(path.parent)
-            write_text(path, DEFAULT_CONFIG)
-        except OSError as e:
+            ensure_dir_exists(config_dir)
+            write_text(path, default_config(config_dir))
+            logger.debug("Created the default config file %s.", path)
+        except (OSError, DataError) as e:
             logger.warning("Cannot create the default config file %s: %s", path, e)
             return Config()
-    return load_config(path)
+    try:
+        return load_config(path)
+    except Exception:
+        logger.exception("The config file %s failed; it is ignored. Fix or delete it.", path)
+        return Config()

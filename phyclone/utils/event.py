@@ -1,7 +1,9 @@
 """Global event bus: ``connect``, ``emit``, ``unconnect``, ``silent`` (phy's plugin-facing API).
 
-Callbacks run in registration order. A callback registered with a ``sender`` only receives
-events emitted by that exact object. A function named ``on_<event>`` connects to ``<event>``.
+Callbacks run in registration order (those connected with ``last=True`` after all others).
+A callback registered with a ``sender`` only receives events emitted by that exact object.
+A function named ``on_<event>`` connects to ``<event>``. Callbacks receive the sender first:
+``emit('select', view, [3, 5])`` calls ``f(view, [3, 5])``.
 """
 
 import logging
@@ -11,6 +13,13 @@ from functools import partial
 logger = logging.getLogger(__name__)
 
 
+def _same(a, b):
+    """Identity, or equality for the plain values (str, int) sometimes used as senders."""
+    if a is b:
+        return True
+    return type(a) in (str, int) and type(b) is type(a) and a == b
+
+
 class EventEmitter:
     """Register callbacks for named events and call them on ``emit``."""
 
@@ -18,8 +27,8 @@ class EventEmitter:
         self.reset()
 
     def reset(self):
-        """Remove every callback."""
-        self._callbacks = []  # list of (event, sender, callback)
+        """Remove every callback and leave silent mode."""
+        self._callbacks = []  # list of (event, sender, callback, last)
         self._silent = 0
 
     @staticmethod
@@ -27,63 +36,69 @@ class EventEmitter:
         if event is not None:
             return event
         name = getattr(f, "__name__", "")
-        if not name.startswith("on_"):
+        if not name.startswith("on_") or len(name) == 3:
             raise ValueError(
                 f"Cannot infer the event name of {f!r}: name the function on_<event> "
                 "or pass event=...")
         return name[3:]
 
-    def connect(self, f=None, event=None, sender=None, first=False, **kwargs):
-        """Register ``f`` for ``event`` (inferred from ``on_<event>``); usable as a decorator."""
+    def connect(self, f=None, event=None, sender=None, last=False, **kwargs):
+        """Register ``f`` for ``event`` (default: inferred from the name ``on_<event>``).
+
+        With ``sender``, ``f`` only receives events emitted by that object. With ``last=True``
+        it runs after the callbacks registered without it. Usable as a decorator, with or
+        without arguments. Returns ``f``.
+        """
         if f is None:
-            return partial(self.connect, event=event, sender=sender, first=first, **kwargs)
+            return partial(self.connect, event=event, sender=sender, last=last, **kwargs)
         event = self._event_name(f, event)
-        item = (event, sender, f)
-        if first:
-            self._callbacks.insert(0, item)
-        else:
-            self._callbacks.append(item)
+        self._callbacks.append((event, sender, f, bool(last)))
         return f
 
     def unconnect(self, *items):
-        """Remove callbacks: each item is a callback or a sender (all its callbacks go).
-
-        Without arguments, remove every callback.
-        """
-        if not items:
-            self._callbacks = []
-            return
+        """Remove callbacks: each item is a callback, or a sender (all its callbacks go), or an
+        object whose bound methods are connected (they all go)."""
+        def matches(sender, f, it):
+            return (f is it or (type(f) is type(it) and f == it)  # bound methods compare equal
+                    or (sender is not None and _same(sender, it))
+                    or getattr(f, "__self__", None) is it)
         self._callbacks = [
-            (e, s, f) for (e, s, f) in self._callbacks
-            if not any(f is it or f == it or (s is not None and s is it) for it in items)]
+            c for c in self._callbacks if not any(matches(c[1], c[2], it) for it in items)]
 
     def callbacks(self, event, sender=None):
-        """Callbacks that would run for ``emit(event, sender)``, in order."""
-        return [f for (e, s, f) in self._callbacks if e == event and (s is None or s is sender)]
+        """Callbacks that ``emit(event, sender)`` would call, in calling order."""
+        sel = [(f, last) for (e, s, f, last) in self._callbacks
+               if e == event and (s is None or _same(s, sender))]
+        return [f for f, last in sel if not last] + [f for f, last in sel if last]
 
     def emit(self, event, sender=None, *args, single=False, **kwargs):
-        """Call every callback of ``event`` for this sender and return their results.
+        """Call every callback of ``event`` for this sender as ``f(sender, *args, **kwargs)``.
 
-        With ``single=True`` return the first result only (None when no callback ran).
+        Returns the list of their results (empty when silent). With ``single=True``, only the
+        first callback runs and its result is returned (None if there is none).
         """
         if self._silent:
             return None if single else []
         res = []
         for f in self.callbacks(event, sender):
-            logger.log(5, "emit %s from %r to %r", event, sender, f)
+            logger.log(5, "emit %s from %s to %r", event, type(sender).__name__, f)
             res.append(f(sender, *args, **kwargs))
             if single:
                 return res[0]
-        return (res[0] if res else None) if single else res
+        return None if single else res
 
     @contextmanager
     def silent(self):
-        """Context manager in which ``emit`` does nothing."""
+        """Context manager in which ``emit`` calls nothing (nestable)."""
         self._silent += 1
         try:
             yield
         finally:
             self._silent -= 1
+
+    @property
+    def is_silent(self):
+        return self._silent > 0
 
 
 _EVENT = EventEmitter()

@@ -1,10 +1,18 @@
-"""Small file helpers; every writer is atomic (temporary file in the same folder + ``os.replace``)."""
+"""Small file helpers with phy's conventions; every writer is atomic.
 
+Writers go through ``atomic_open``: a temporary file in the target's folder, flushed and
+fsynced, then ``os.replace``. On any error the previous file is intact and the temporary
+file is removed. A replaced file keeps its permission bits.
+"""
+
+import base64
 import csv
+import io
 import json
 import logging
 import os
 import pickle
+import stat
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,14 +33,47 @@ def ensure_dir_exists(path):
     return path
 
 
+def _umask():
+    try:  # Linux: read it without changing it (os.umask is process-wide, not thread-safe)
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _fsync_dir(folder):
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # e.g. Windows cannot open folders
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 @contextmanager
 def atomic_open(path, mode="w", fsync=True, **kwargs):
     """Open a temporary file next to ``path``; on success it replaces ``path`` atomically.
 
-    On error the temporary file is removed and ``path`` is left untouched.
+    A symlink is written through (its target is replaced). On error the temporary file is
+    removed and ``path`` is left untouched.
     """
     path = Path(path)
+    if path.is_symlink():
+        path = path.resolve()
     ensure_dir_exists(path.parent)
+    try:
+        perms = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        perms = 0o666 & ~_umask()
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, mode, **kwargs) as f:
@@ -40,6 +81,7 @@ def atomic_open(path, mode="w", fsync=True, **kwargs):
             f.flush()
             if fsync:
                 os.fsync(f.fileno())
+        os.chmod(tmp, perms)
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -47,45 +89,50 @@ def atomic_open(path, mode="w", fsync=True, **kwargs):
         except OSError:
             pass
         raise
+    if fsync:
+        _fsync_dir(path.parent)
 
 
 def write_bytes(path, data):
+    """Write bytes atomically."""
     with atomic_open(path, "wb") as f:
         f.write(data)
 
 
 def read_text(path):
-    """Read a UTF-8 text file."""
-    return Path(path).read_text(encoding="utf-8")
+    """Read a UTF-8 text file (a byte-order mark is skipped)."""
+    path = Path(path)
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise DataError(path, f"is not UTF-8 text ({e})", "save it as UTF-8 text") from None
 
 
 def write_text(path, contents):
-    """Write a UTF-8 text file atomically."""
+    """Write a UTF-8 text file atomically (newlines written as given)."""
     with atomic_open(path, "w", encoding="utf-8", newline="") as f:
         f.write(contents)
 
 
 def save_npy(path, arr):
-    """Save a NumPy array atomically (``.npy``)."""
+    """Save a NumPy array atomically (``.npy``, no pickled objects)."""
     with atomic_open(path, "wb") as f:
         np.save(f, np.asarray(arr), allow_pickle=False)
 
 
-def _sniff_delimiter(text, path):
-    first = text.splitlines()[0] if text else ""
-    if "\t" in first:
+# TSV / CSV -----------------------------------------------------------------------------------
+
+def _sniff_delimiter(first_line):
+    if "\t" in first_line:
         return "\t"
-    if "," in first:
+    if "," in first_line:
         return ","
-    try:
-        return csv.Sniffer().sniff(text[:4096], delimiters="\t,;").delimiter
-    except csv.Error:
-        return "\t"
+    if ";" in first_line:
+        return ";"
+    return "\t"
 
 
 def _parse_value(s):
-    if s == "":
-        return None
     try:
         return int(s)
     except ValueError:
@@ -97,26 +144,30 @@ def _parse_value(s):
 
 
 def read_tsv(path):
-    """Read a TSV/CSV table (delimiter sniffed) as a list of dicts with numbers parsed."""
+    """Read a TSV/CSV table as a list of dicts {field: value}, as phy does.
+
+    The delimiter is a tab if the header has one, else a comma (else a semicolon). Values
+    are parsed as int, then float, else kept as strings; empty values are left out of the
+    row. A missing file gives ``[]``.
+    """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as e:
-        raise DataError(path, f"cannot be read as text ({e})", "save it as UTF-8 text")
-    if not text.strip():
+    if not path.exists():
+        logger.debug("%s does not exist, skipping.", path)
         return []
-    delimiter = _sniff_delimiter(text, path)
-    reader = csv.reader(text.splitlines(), delimiter=delimiter)
-    rows = list(reader)
+    text = read_text(path)
+    first_line = text.split("\n", 1)[0]
+    if not first_line.strip():
+        return []
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(first_line)))
     header = [h.strip() for h in rows[0]]
     out = []
     for i, row in enumerate(rows[1:], start=2):
-        if not row or all(not c.strip() for c in row):
+        if not any(c.strip() for c in row):
             continue
         if len(row) > len(header):
             raise DataError(path, f"line {i} has {len(row)} fields, the header has {len(header)}",
                             "make every line have the same number of fields as the header")
-        out.append({h: _parse_value(c.strip()) for h, c in zip(header, row)})
+        out.append({h: _parse_value(c.strip()) for h, c in zip(header, row) if c.strip() != ""})
     return out
 
 
@@ -129,41 +180,56 @@ def _format(v, n_significant_figures):
         return str(int(v))
     if isinstance(v, (float, np.floating)):
         v = float(v)
-        if np.isnan(v):
-            return "nan"
-        if n_significant_figures:
+        if n_significant_figures and np.isfinite(v):
             return f"{v:.{n_significant_figures}g}"
         return repr(v)
     return str(v)
 
 
 def write_tsv(path, data, first_field=None, exclude_fields=(), n_significant_figures=None):
-    """Write a list of dicts as a tab-separated table, atomically.
+    """Write a list of dicts as a table, atomically (phy's layout).
 
-    ``first_field`` goes first, the others follow in order of appearance; ``exclude_fields``
-    are dropped; floats keep ``n_significant_figures`` when given.
+    Tab-separated, or comma-separated when ``path`` ends with ``.csv``. Columns: the union of
+    the rows' keys minus ``exclude_fields``, ``first_field`` first, the others sorted. Missing
+    values and None are empty. Floats keep ``n_significant_figures`` significant figures when
+    given, else their full precision.
     """
-    fields = []
+    path = Path(path)
+    fields = set()
     for row in data:
-        for k in row:
-            if k not in fields and k not in exclude_fields:
-                fields.append(k)
+        fields.update(row)
+    fields.difference_update(exclude_fields)
+    fields = sorted(fields, key=str)
     if first_field in fields:
         fields.remove(first_field)
         fields.insert(0, first_field)
-    lines = ["\t".join(fields)]
-    for row in data:
-        lines.append("\t".join(_format(row.get(f), n_significant_figures) for f in fields))
-    write_text(path, "\n".join(lines) + "\n")
+    delimiter = "," if path.suffix.lower() == ".csv" else "\t"
+    with atomic_open(path, "w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f, delimiter=delimiter, lineterminator="\n")
+        if fields:
+            writer.writerow(fields)
+        for row in data:
+            writer.writerow([_format(row.get(k), n_significant_figures) for k in fields])
 
 
-class _NumpyEncoder(json.JSONEncoder):
+# JSON ----------------------------------------------------------------------------------------
+
+class _Encoder(json.JSONEncoder):
+    """NumPy arrays as phy writes them (small 1-D as lists, others base64), bytes as phy's
+    QByteArray encoding, NumPy scalars as numbers, sets/tuples as lists, paths as strings."""
+
     def default(self, o):
         if isinstance(o, np.ndarray):
-            return {"__ndarray__": o.tolist(), "dtype": str(o.dtype), "shape": list(o.shape)}
+            if (o.ndim == 1 and o.shape[0] <= 10) or o.dtype.hasobject or o.dtype.fields:
+                return o.tolist()
+            data = base64.b64encode(np.ascontiguousarray(o).data).decode("ascii")
+            return {"__ndarray__": data, "dtype": o.dtype.str, "shape": list(o.shape)}
+        if isinstance(o, (bytes, bytearray)):
+            inner = base64.b64encode(bytes(o))
+            return {"__qbytearray__": base64.b64encode(inner).decode("ascii")}
         if isinstance(o, np.generic):
             return o.item()
-        if isinstance(o, (set, tuple)):
+        if isinstance(o, (set, frozenset, tuple)):
             return list(o)
         if isinstance(o, Path):
             return str(o)
@@ -172,34 +238,65 @@ class _NumpyEncoder(json.JSONEncoder):
 
 def _json_hook(d):
     if "__ndarray__" in d:
-        return np.asarray(d["__ndarray__"], dtype=d.get("dtype")).reshape(d.get("shape", -1))
+        data = d["__ndarray__"]
+        if isinstance(data, str):
+            arr = np.frombuffer(base64.b64decode(data), dtype=d["dtype"]).copy()
+            return arr.reshape(d["shape"])
+        return np.asarray(data, dtype=d.get("dtype")).reshape(d.get("shape", -1))
+    if "__qbytearray__" in d:
+        return base64.b64decode(base64.b64decode(d["__qbytearray__"]))
     return d
 
 
-def load_json(path):
-    """Load a JSON file (NumPy arrays saved by ``save_json`` come back as arrays).
+def _intify_keys(d):
+    return {int(k) if isinstance(k, str) and k.isdigit() else k: v for k, v in d.items()}
 
-    A missing file gives ``{}``.
+
+def _stringify_keys(d):
+    return {str(k) if isinstance(k, (int, np.integer)) and not isinstance(k, bool) else k: v
+            for k, v in d.items()}
+
+
+def load_json(path):
+    """Load a JSON file; NumPy arrays saved by ``save_json`` (or phy) come back as arrays.
+
+    Top-level digit keys become ints (as phy). A missing or empty file gives ``{}``.
     """
     path = Path(path)
     if not path.exists():
         return {}
+    text = read_text(path)
+    if not text.strip():
+        return {}
     try:
-        return json.loads(path.read_text(encoding="utf-8"), object_hook=_json_hook)
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise DataError(path, f"is not valid JSON ({e})", "delete this file to reset it")
+        out = json.loads(text, object_hook=_json_hook)
+    except (ValueError, TypeError, KeyError) as e:
+        raise DataError(path, f"is not valid JSON ({e})", "delete this file to reset it") from None
+    return _intify_keys(out) if isinstance(out, dict) else out
 
 
 def save_json(path, data):
-    """Save data (dicts, lists, NumPy arrays and scalars) as JSON, atomically."""
-    text = json.dumps(data, cls=_NumpyEncoder, indent=1, sort_keys=True)
+    """Save data (dicts, lists, NumPy arrays and scalars, bytes) as JSON, atomically."""
+    if isinstance(data, dict):
+        data = _stringify_keys(data)
+    text = json.dumps(data, cls=_Encoder, indent=2, sort_keys=True)
     write_text(path, text)
 
 
+# Pickle --------------------------------------------------------------------------------------
+
 def load_pickle(path):
-    """Load a pickle file written by phyclone (trusted local cache only)."""
-    with open(path, "rb") as f:
-        return pickle.load(f)
+    """Load a pickle (or joblib) file written by phyclone or phy: trusted local cache only."""
+    import joblib
+
+    path = Path(path)
+    try:
+        return joblib.load(path)
+    except FileNotFoundError:
+        raise
+    except Exception as e:
+        raise DataError(path, f"is not a readable pickle ({type(e).__name__}: {e})",
+                        "delete this cache file") from None
 
 
 def save_pickle(path, data):

@@ -1,76 +1,81 @@
-"""Read Python-syntax settings files (params.py, phy_config.py, .prm, .prb) without executing them.
+"""Read Python-syntax settings files (params.py, .prm, .prb) without executing them.
 
-Only a small, side-effect-free subset is evaluated: assignments of literals, containers,
-arithmetic, names assigned earlier, comprehensions over ``range``/lists, ``dict()``/``list()``
-/``tuple()``/``range()``, ``os.path.join``-style path helpers and ``__file__``. Anything else
-(function definitions, arbitrary calls, imports other than ``os``/``os.path``, attribute access
-on unknown objects) raises a ``DataError`` that names the file and line.
+The file is parsed with ``ast`` and only a side-effect-free subset is evaluated by this module:
+assignments (also to items and config attributes), ``if`` and bounded ``for`` statements,
+literals and containers, arithmetic and comparisons, names assigned earlier, comprehensions,
+f-strings, a few builtins (``dict``, ``list``, ``range``, ``len``, ``zip``, ``sorted``...),
+``os.path`` / ``pathlib.Path`` path helpers, a few ``str`` methods, NumPy dtype names
+(``np.int16``) and ``__file__``. Anything else (function definitions, other calls or imports,
+private attributes) raises a ``DataError`` naming the file and the line. Sizes, integer
+magnitudes and the total work are bounded, so a file cannot exhaust memory or hang.
+
+Windows paths written without the ``r`` prefix (``'C:\\Users\\me\\x.dat'``, as some sorters
+write them) are read as raw strings rather than failing or gaining control characters.
 """
 
 import ast
-import operator
-import os
-import os.path as op
-from pathlib import Path
+import io
+import logging
+import time
+import tokenize
+import warnings
+from functools import partial
+from pathlib import Path, PurePath
 
 from .errors import DataError
+from .safe_builtins import (
+    BINOPS, CMP, FIX, FUNCS, Func, KEY_FUNCS, MAX_INT_BITS, MAX_ITEMS, MAX_SECONDS, MAX_WORK,
+    MODULES, Module, PATH_ATTRS, PATH_METHODS, SEQ, STR_METHODS, UNARY, check_format_spec,
+    check_percent_format,
+)
 
-_BINOPS = {
-    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
-    ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod,
-    ast.Pow: operator.pow,
-}
-_UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Not: operator.not_}
-_CMP = {
-    ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
-    ast.Gt: operator.gt, ast.GtE: operator.ge,
-}
-_PATH_FUNCS = {
-    "join": op.join, "dirname": op.dirname, "basename": op.basename, "abspath": op.abspath,
-    "realpath": op.realpath, "expanduser": op.expanduser, "normpath": op.normpath,
-}
-_FUNCS = {
-    "dict": dict, "list": list, "tuple": tuple, "range": range, "int": int, "float": float,
-    "str": str, "bool": bool, "len": len, "zip": lambda *a: list(zip(*a)),
-    "enumerate": lambda *a: list(enumerate(*a)), "abs": abs, "min": min, "max": max,
-    "sorted": sorted, "set": set,
-}
-_MAX_ITEMS = 10_000_000
-_FIX = ("keep only assignments of literal values (numbers, strings, lists, dicts), "
-        "os.path.join(...) paths and names assigned above")
+logger = logging.getLogger(__name__)
 
 
-class _Module:
-    """Stand-in for an importable module whose attributes are whitelisted functions."""
-
-    def __init__(self, name, attrs):
-        self.__name__ = name
-        self._attrs = attrs
-
-    def get(self, name):
-        return self._attrs.get(name)
+class _Break(Exception):
+    pass
 
 
-_OS_PATH = _Module("os.path", _PATH_FUNCS)
-_OS = _Module("os", {"path": _OS_PATH, "sep": os.sep})
+class _Continue(Exception):
+    pass
 
 
 class _Evaluator:
     def __init__(self, path, namespace, functions):
         self.path = path
         self.ns = namespace
-        self.functions = dict(_FUNCS, **(functions or {}))
+        self.functions = dict(FUNCS)
+        self.functions.update({k: Func(f) for k, f in (functions or {}).items()})
+        self.work = 0
+        self.deadline = time.monotonic() + MAX_SECONDS
 
     def fail(self, node, what):
         line = getattr(node, "lineno", "?")
-        raise DataError(self.path, f"line {line}: {what} is not allowed in this file", _FIX)
+        raise DataError(self.path, f"line {line}: {what} is not allowed in this file", FIX)
+
+    def charge(self, node, n=1):
+        before, self.work = self.work, self.work + n
+        if self.work > MAX_WORK or (
+                self.work >> 12 != before >> 12 and time.monotonic() > self.deadline):
+            self.fail(node, "this much computation")
+
+    def sized(self, node, value):
+        """Charge a created container or string by its size; refuse huge ones."""
+        if isinstance(value, (str, bytes, list, tuple, dict, set)):
+            if len(value) > MAX_ITEMS:
+                self.fail(node, "a value this large")
+            self.charge(node, len(value))
+        elif isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
+            self.fail(node, "an integer this large")
+        return value
 
     # Statements ---------------------------------------------------------------------------
-    def run(self, tree):
-        for stmt in tree.body:
+    def run(self, body):
+        for stmt in body:
             self.statement(stmt)
 
     def statement(self, node):
+        self.charge(node)
         if isinstance(node, ast.Assign):
             value = self.eval(node.value)
             for target in node.targets:
@@ -78,53 +83,80 @@ class _Evaluator:
         elif isinstance(node, ast.AnnAssign) and node.value is not None:
             self.assign(node.target, self.eval(node.value))
         elif isinstance(node, ast.AugAssign):
-            op_ = _BINOPS.get(type(node.op))
-            if op_ is None:
-                self.fail(node, "this augmented assignment")
-            self.assign(node.target, op_(self.eval(node.target), self.eval(node.value)))
-        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
-            pass  # docstring or bare literal
-        elif isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.name == "os":
-                    self.ns[alias.asname or "os"] = _OS
-                elif alias.name == "os.path":
-                    self.ns[alias.asname or "os"] = _OS_PATH if alias.asname else _OS
-                else:
-                    self.fail(node, f"import {alias.name}")
-        elif isinstance(node, ast.ImportFrom):
-            if node.module == "os":
-                for alias in node.names:
-                    if alias.name != "path":
-                        self.fail(node, f"from os import {alias.name}")
-                    self.ns[alias.asname or "path"] = _OS_PATH
-            elif node.module == "os.path":
-                for alias in node.names:
-                    if alias.name not in _PATH_FUNCS:
-                        self.fail(node, f"from os.path import {alias.name}")
-                    self.ns[alias.asname or alias.name] = _PATH_FUNCS[alias.name]
-            else:
-                self.fail(node, f"from {node.module} import ...")
-        elif isinstance(node, ast.Pass):
-            pass
-        else:
+            self.assign(node.target, self.binop(node, node.op, self.eval(node.target),
+                                                self.eval(node.value)))
+        elif isinstance(node, ast.Expr):
+            self.eval(node.value)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            self.import_(node)
+        elif isinstance(node, ast.If):
+            self.run(node.body if self.eval(node.test) else node.orelse)
+        elif isinstance(node, ast.For):
+            self.for_(node)
+        elif isinstance(node, ast.Break):
+            raise _Break()
+        elif isinstance(node, ast.Continue):
+            raise _Continue()
+        elif isinstance(node, ast.Delete):
+            for t in node.targets:
+                if not isinstance(t, ast.Name) or t.id not in self.ns:
+                    self.fail(t, "this del statement")
+                del self.ns[t.id]
+        elif not isinstance(node, ast.Pass):
             self.fail(node, f"a {type(node).__name__} statement")
 
-    def assign(self, target, value):
+    def import_(self, node):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name not in MODULES:
+                    self.fail(node, f"import {alias.name}")
+                if alias.asname:
+                    self.ns[alias.asname] = MODULES[alias.name]
+                else:
+                    top = alias.name.split(".")[0]
+                    self.ns[top] = MODULES[top]
+            return
+        module = MODULES.get(node.module) if not node.level else None
+        for alias in node.names:
+            if module is None or alias.name not in module.attrs:
+                self.fail(node, f"from {node.module} import {alias.name}")
+            self.ns[alias.asname or alias.name] = module.attrs[alias.name]
+
+    def for_(self, node):
+        for item in self.iterate(node, self.eval(node.iter)):
+            self.assign(node.target, item)
+            try:
+                self.run(node.body)
+            except _Break:
+                break
+            except _Continue:
+                continue
+        else:
+            self.run(node.orelse)
+
+    def iterate(self, node, iterable):
+        if not isinstance(iterable, (str, list, tuple, dict, set, range)):
+            self.fail(node, "looping over this object")
+        for item in iterable:
+            self.charge(node)
+            yield item
+
+    def assign(self, target, value, scope=None):
+        ns = self.ns if scope is None else scope
         if isinstance(target, ast.Name):
-            self.ns[target.id] = value
+            ns[target.id] = value
         elif isinstance(target, (ast.Tuple, ast.List)):
-            values = list(value)
+            values = list(self.iterate(target, value))
             if len(values) != len(target.elts):
                 self.fail(target, "unpacking of a wrong number of values")
             for t, v in zip(target.elts, values):
-                self.assign(t, v)
-        elif isinstance(target, ast.Attribute):
+                self.assign(t, v, scope)
+        elif isinstance(target, ast.Attribute) and scope is None:
             obj = self.eval(target.value)
-            if not getattr(obj, "_phyclone_settable", False):
-                self.fail(target, "assigning an attribute of this object")
+            if not self.is_config(obj) or target.attr.startswith("_"):
+                self.fail(target, "assigning this attribute")
             setattr(obj, target.attr, value)
-        elif isinstance(target, ast.Subscript):
+        elif isinstance(target, ast.Subscript) and scope is None:
             obj = self.eval(target.value)
             if not isinstance(obj, (dict, list)):
                 self.fail(target, "item assignment on this object")
@@ -132,18 +164,45 @@ class _Evaluator:
         else:
             self.fail(target, f"assigning to a {type(target).__name__}")
 
+    @staticmethod
+    def is_config(obj):
+        return getattr(type(obj), "_phyclone_settable", False) and not isinstance(obj, type)
+
     # Expressions --------------------------------------------------------------------------
+    def binop(self, node, op_, left, right):
+        if type(op_) not in BINOPS:
+            self.fail(node, f"the operator {type(op_).__name__}")
+        if isinstance(op_, ast.Mult):
+            seq, n = (left, right) if isinstance(left, SEQ) else (right, left)
+            if isinstance(seq, SEQ) and isinstance(n, int) and len(seq) * n > MAX_ITEMS:
+                self.fail(node, "a repetition this large")
+            if isinstance(left, int) and isinstance(right, int) and \
+                    left.bit_length() + right.bit_length() > MAX_INT_BITS:
+                self.fail(node, "an integer this large")
+        elif isinstance(op_, ast.Pow) and isinstance(left, int) and isinstance(right, int):
+            if right > 0 and abs(left) > 1 and left.bit_length() * right > MAX_INT_BITS:
+                self.fail(node, "an integer this large")
+        elif isinstance(op_, ast.Add) and isinstance(left, SEQ) and isinstance(right, SEQ):
+            if len(left) + len(right) > MAX_ITEMS:
+                self.fail(node, "a value this large")
+        elif isinstance(op_, ast.Mod) and isinstance(left, str):
+            check_percent_format(left)
+        return self.sized(node, BINOPS[type(op_)](left, right))
+
     def eval(self, node, scope=None):
-        ns = scope if scope is not None else self.ns
+        self.charge(node)
         ev = (lambda n: self.eval(n, scope))
         if isinstance(node, ast.Constant):
             return node.value
-        if isinstance(node, ast.List):
-            return [ev(e) for e in node.elts]
-        if isinstance(node, ast.Tuple):
-            return tuple(ev(e) for e in node.elts)
-        if isinstance(node, ast.Set):
-            return {ev(e) for e in node.elts}
+        if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+            items = []
+            for e in node.elts:
+                if isinstance(e, ast.Starred):
+                    items.extend(self.iterate(e, ev(e.value)))
+                else:
+                    items.append(ev(e))
+            kind = {ast.List: list, ast.Tuple: tuple, ast.Set: set}[type(node)]
+            return self.sized(node, kind(items))
         if isinstance(node, ast.Dict):
             out = {}
             for k, v in zip(node.keys, node.values):
@@ -151,36 +210,31 @@ class _Evaluator:
                     out.update(ev(v))
                 else:
                     out[ev(k)] = ev(v)
-            return out
+            return self.sized(node, out)
         if isinstance(node, ast.Name):
-            if node.id in ns:
-                return ns[node.id]
-            if scope is not None and node.id in self.ns:
-                return self.ns[node.id]
-            if node.id in self.functions:
-                return self.functions[node.id]
+            for ns in (scope, self.ns, self.functions):
+                if ns is not None and node.id in ns:
+                    return ns[node.id]
             self.fail(node, f"the undefined name `{node.id}`")
-        if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
-            return _UNARY[type(node.op)](ev(node.operand))
-        if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
-            left, right = ev(node.left), ev(node.right)
-            if isinstance(node.op, ast.Pow) and isinstance(right, (int, float)) and abs(right) > 64:
-                self.fail(node, "a huge power")
-            if isinstance(node.op, ast.Mult):
-                n = right if isinstance(left, (str, list, tuple)) else left
-                if isinstance(n, int) and n > _MAX_ITEMS:
-                    self.fail(node, "a huge repetition")
-            return _BINOPS[type(node.op)](left, right)
+        if isinstance(node, ast.UnaryOp) and type(node.op) in UNARY:
+            return UNARY[type(node.op)](ev(node.operand))
+        if isinstance(node, ast.BinOp):
+            return self.binop(node, node.op, ev(node.left), ev(node.right))
         if isinstance(node, ast.BoolOp):
-            vals = [ev(v) for v in node.values]
-            if isinstance(node.op, ast.And):
-                return all(vals)
-            return any(vals)
-        if isinstance(node, ast.Compare) and all(type(o) in _CMP for o in node.ops):
+            value = None
+            for v in node.values:  # short-circuit, returning the deciding operand
+                value = ev(v)
+                if bool(value) == isinstance(node.op, ast.Or):
+                    break
+            return value
+        if isinstance(node, ast.Compare) and all(type(o) in CMP for o in node.ops):
             left = ev(node.left)
             for o, c in zip(node.ops, node.comparators):
                 right = ev(c)
-                if not _CMP[type(o)](left, right):
+                for x in (left, right):
+                    if isinstance(x, (str, bytes, list, tuple, dict, set)):
+                        self.charge(node, len(x))
+                if not CMP[type(o)](left, right):
                     return False
                 left = right
             return True
@@ -188,42 +242,83 @@ class _Evaluator:
             return ev(node.body) if ev(node.test) else ev(node.orelse)
         if isinstance(node, ast.Subscript):
             obj = ev(node.value)
-            if not isinstance(obj, (list, tuple, dict, str, range)):
+            if not isinstance(obj, (list, tuple, dict, str, bytes, range)):
                 self.fail(node, "indexing this object")
-            return obj[ev(node.slice)]
+            return self.sized(node, obj[ev(node.slice)])
         if isinstance(node, ast.Slice):
-            return slice(*(ev(x) if x is not None else None for x in (node.lower, node.upper, node.step)))
+            return slice(*(ev(x) if x is not None else None
+                           for x in (node.lower, node.upper, node.step)))
         if isinstance(node, ast.Attribute):
-            obj = ev(node.value)
-            if isinstance(obj, _Module):
-                attr = obj.get(node.attr)
-                if attr is None:
-                    self.fail(node, f"{obj.__name__}.{node.attr}")
-                return attr
-            if getattr(obj, "_phyclone_settable", False):
-                return getattr(obj, node.attr)
-            self.fail(node, f"attribute access `.{node.attr}`")
+            return self.attribute(node, ev(node.value))
         if isinstance(node, ast.Call):
-            func = ev(node.func)
-            allowed = set(map(id, self.functions.values())) | set(map(id, _PATH_FUNCS.values()))
-            if id(func) not in allowed:
-                self.fail(node, "this function call")
-            args = []
-            for a in node.args:
-                if isinstance(a, ast.Starred):
-                    args.extend(ev(a.value))
-                else:
-                    args.append(ev(a))
-            kwargs = {k.arg: ev(k.value) for k in node.keywords if k.arg}
-            if func is range and len(range(*args)) > _MAX_ITEMS:
-                self.fail(node, "a huge range")
-            return func(*args, **kwargs)
+            return self.call(node, scope)
         if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
             return self.comprehension(node, scope)
         if isinstance(node, ast.JoinedStr):
-            return "".join(str(ev(v.value)) if isinstance(v, ast.FormattedValue) else v.value
-                           for v in node.values)
+            return self.sized(node, "".join(ev(v) if isinstance(v, ast.FormattedValue) else v.value
+                                            for v in node.values))
+        if isinstance(node, ast.FormattedValue):
+            value = ev(node.value)
+            conv = {-1: None, 115: str, 114: repr, 97: ascii}[node.conversion]
+            if conv is not None:
+                value = conv(value)
+            spec = ev(node.format_spec) if node.format_spec is not None else ""
+            check_format_spec(spec)
+            return format(value, spec)
         self.fail(node, f"a {type(node).__name__} expression")
+
+    def attribute(self, node, obj):
+        attr = node.attr
+        if attr.startswith("_"):
+            self.fail(node, f"the private attribute `.{attr}`")
+        if isinstance(obj, Module):
+            if attr not in obj.attrs:
+                self.fail(node, f"{obj.name}.{attr}")
+            return obj.attrs[attr]
+        if isinstance(obj, str) and attr in STR_METHODS:
+            check = STR_METHODS[attr]
+            return Func(getattr(obj, attr), partial(check, obj) if check else None)
+        if isinstance(obj, PurePath) and attr in PATH_ATTRS:
+            return getattr(obj, attr)
+        if isinstance(obj, PurePath) and attr in PATH_METHODS:
+            return Func(getattr(obj, attr))
+        if self.is_config(obj):
+            value = getattr(obj, attr)
+            if not callable(value):
+                return value
+        self.fail(node, f"the attribute `.{attr}`")
+
+    def call(self, node, scope):
+        ev = (lambda n: self.eval(n, scope))
+        func = ev(node.func)
+        if not isinstance(func, Func):
+            self.fail(node, "this function call")
+        args = []
+        for a in node.args:
+            if isinstance(a, ast.Starred):
+                args.extend(self.iterate(a, ev(a.value)))
+            else:
+                args.append(ev(a))
+        kwargs = {}
+        for k in node.keywords:
+            if k.arg is None:
+                value = ev(k.value)
+                if not isinstance(value, dict):
+                    self.fail(node, "** of a non-dict")
+                kwargs.update(value)
+            else:
+                kwargs[k.arg] = ev(k.value)
+        for v in list(args) + list(kwargs.values()):
+            if isinstance(v, Func) and v.fn not in KEY_FUNCS:
+                self.fail(node, "passing this function as an argument")
+        args = [a.fn if isinstance(a, Func) else a for a in args]
+        kwargs = {k: v.fn if isinstance(v, Func) else v for k, v in kwargs.items()}
+        if func.check is not None:
+            func.check(args, kwargs)
+        for a in args:  # materializing arguments (list(x), sorted(x)...) costs their size
+            if isinstance(a, (list, tuple, dict, set, range, str)):
+                self.charge(node, len(a))
+        return self.sized(node, func.fn(*args, **kwargs))
 
     def comprehension(self, node, scope):
         results = []
@@ -234,13 +329,13 @@ class _Evaluator:
                     results.append((self.eval(node.key, local), self.eval(node.value, local)))
                 else:
                     results.append(self.eval(node.elt, local))
-                if len(results) > _MAX_ITEMS:
-                    self.fail(node, "a huge comprehension")
+                if len(results) > MAX_ITEMS:
+                    self.fail(node, "a comprehension this large")
                 return
             gen = gens[0]
-            for item in self.eval(gen.iter, local):
+            for item in self.iterate(node, self.eval(gen.iter, local)):
                 inner = dict(local)
-                self.bind(gen.target, item, inner)
+                self.assign(gen.target, item, inner)
                 if all(self.eval(cond, inner) for cond in gen.ifs):
                     loop(gens[1:], inner)
 
@@ -251,46 +346,90 @@ class _Evaluator:
             return set(results)
         return results
 
-    def bind(self, target, value, local):
-        if isinstance(target, ast.Name):
-            local[target.id] = value
-        elif isinstance(target, (ast.Tuple, ast.List)):
-            for t, v in zip(target.elts, value):
-                self.bind(t, v, local)
-        else:
-            self.fail(target, "this loop target")
+
+def _raw_windows_strings(text, path):
+    """Add an ``r`` prefix to plain string literals whose backslashes are path separators.
+
+    A literal is rewritten when decoding its escapes fails (``'C:\\Users'``) or produces
+    control characters (``'D:\\data\\raw'``). Returns the new text.
+    """
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return text
+    lines = text.splitlines(keepends=True)
+    edits = []
+    for tok in tokens:
+        s = tok.string
+        if tok.type != tokenize.STRING or "\\" not in s or tok.start[0] != tok.end[0]:
+            continue
+        prefix = s[:len(s) - len(s.lstrip("rRbBuUfF"))]
+        if set(prefix.lower()) & set("rbf"):
+            continue
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                value = ast.literal_eval(s)
+            needs_raw = any(ord(ch) < 32 for ch in value)
+        except (SyntaxError, ValueError):
+            needs_raw = True
+        if needs_raw:
+            edits.append((tok.start, len(s), "r" + s[len(prefix):]))
+            logger.warning("%s, line %d: reading %s as a raw string (Windows path).",
+                           path, tok.start[0], s)
+    for (row, col), length, new in reversed(edits):
+        line = lines[row - 1]
+        lines[row - 1] = line[:col] + new + line[col + length:]
+    return "".join(lines)
+
+
+def _read(path):
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise DataError(path, f"cannot be read ({e.strerror or e})", "check the path") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        logger.warning("%s is not UTF-8; reading it as Latin-1.", path)
+        return data.decode("latin-1")
 
 
 def read_python(path, namespace=None, functions=None, text=None):
     """Evaluate the assignments of a settings file safely and return them as a dict.
 
-    ``namespace`` pre-binds names (e.g. ``c`` for a config object), ``functions`` adds
-    whitelisted callables (e.g. ``get_config``). Names starting with ``_`` are dropped.
+    ``namespace`` pre-binds names (e.g. ``c`` for a Config object), ``functions`` adds
+    whitelisted callables (e.g. ``get_config``). ``text`` gives the contents directly.
+    Names starting with ``_``, modules and functions are left out of the result.
     """
     path = Path(path)
     if text is None:
         if not path.exists():
             raise DataError(path, "file not found", "check the path")
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (UnicodeDecodeError, OSError) as e:
-            raise DataError(path, f"cannot be read as UTF-8 text ({e})", "save it as a text file")
+        text = _read(path)
     try:
-        tree = ast.parse(text, filename=str(path))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(_raw_windows_strings(text, path), filename=str(path))
     except SyntaxError as e:
-        raise DataError(path, f"line {e.lineno}: Python syntax error ({e.msg})",
+        where = f"line {e.lineno}: " if e.lineno else ""
+        raise DataError(path, f"{where}Python syntax error ({e.msg})",
                         "fix the syntax of this line") from None
+    except (ValueError, RecursionError, MemoryError) as e:
+        raise DataError(path, f"cannot be parsed as Python ({type(e).__name__}: {e})",
+                        "save it as a plain-text Python file") from None
     ns = {"__file__": str(path.resolve())}
     ns.update(namespace or {})
     preset = set(ns)
     ev = _Evaluator(path, ns, functions)
     try:
-        ev.run(tree)
+        ev.run(tree.body)
     except DataError:
         raise
-    except (TypeError, ValueError, KeyError, IndexError, ZeroDivisionError, OverflowError,
-            RecursionError) as e:
-        raise DataError(path, f"cannot evaluate this file ({type(e).__name__}: {e})", _FIX) from None
+    except (_Break, _Continue):
+        raise DataError(path, "`break`/`continue` outside a loop", FIX) from None
+    except Exception as e:  # any failure of the whitelisted operations means a bad file
+        raise DataError(path, f"cannot evaluate this file ({type(e).__name__}: {e})", FIX) from None
     return {k: v for k, v in ns.items()
             if not k.startswith("_") and (k not in preset or k in (namespace or {}))
-            and not isinstance(v, _Module) and v not in _PATH_FUNCS.values()}
+            and not isinstance(v, (Module, Func))}

@@ -1,0 +1,103 @@
+"""Workers: results delivered on the GUI thread, latest request wins, debouncer."""
+
+import threading
+import time
+
+from phyclone.gui import Debouncer, TaskRunner, Worker, run_in_worker, thread_pool
+from phyclone.gui.app import _block, _wait_signal
+from phyclone.qt import QTimer
+
+
+def test_run_in_worker(qapp, qtbot):
+    main = threading.get_ident()
+    got = []
+    run_in_worker(lambda x: (x * 2, threading.get_ident()), 21,
+                  callback=lambda r: got.append((r, threading.get_ident())))
+    qtbot.waitUntil(lambda: bool(got))
+    (value, worker_thread), callback_thread = got[0]
+    assert value == 42 and worker_thread != main and callback_thread == main
+
+
+def test_worker_error(qapp, qtbot):
+    errors = []
+
+    def fail():
+        raise KeyError("nope")
+
+    w = Worker(fail)
+    w.signals.error.connect(errors.append)
+    thread_pool().start(w)
+    qtbot.waitUntil(lambda: bool(errors))
+    assert isinstance(errors[0][0], KeyError) and "Traceback" in errors[0][1]
+
+
+def test_latest_wins(qapp, qtbot):
+    runner = TaskRunner()
+    gate = threading.Event()
+    delivered = []
+
+    def work(i):
+        gate.wait(5)
+        return i
+
+    for i in range(8):
+        runner.submit(work, i, key="waveform", callback=delivered.append)
+    runner.submit(work, 100, key="other", callback=delivered.append)
+    gate.set()
+    runner.wait()
+    assert sorted(delivered) == [7, 100]  # stale results of the same key were dropped
+    assert runner.n_dropped == 7 and not runner.is_busy()
+
+
+def test_keep_all_and_cancel(qapp, qtbot):
+    runner = TaskRunner(latest_wins=False)
+    got = []
+    for i in range(5):
+        runner.submit(lambda i=i: i, callback=got.append)
+    runner.wait()
+    assert sorted(got) == list(range(5))
+    runner = TaskRunner()
+    gate = threading.Event()
+    runner.submit(lambda: gate.wait(5) and "late", key="k", callback=got.append)
+    runner.cancel("k")
+    gate.set()
+    runner.wait()
+    assert "late" not in got
+
+
+def test_runner_error_callback(qapp, qtbot):
+    runner = TaskRunner()
+    errs = []
+    runner.submit(lambda: 1 / 0, error_callback=errs.append)
+    runner.wait()
+    assert isinstance(errs[0][0], ZeroDivisionError)
+
+
+def test_debouncer(qapp, qtbot):
+    d = Debouncer(delay=100)
+    calls = []
+    d.submit(calls.append, 1)  # first call runs at once
+    assert calls == [1]
+    d.submit(calls.append, 2)
+    d.submit(calls.append, 3)  # replaces 2 (same key)
+    d.submit(calls.append, "x", key="other")
+    assert calls == [1] and d.is_waiting
+    _block(lambda: not d.is_waiting, timeout=2)
+    assert calls == [1, 3, "x"]
+    d.submit(calls.append, 4)
+    if not d.is_waiting:  # more than `delay` since the last run: ran at once
+        assert calls[-1] == 4
+    d.submit(calls.append, 5)
+    d.stop_waiting()
+    assert calls[-1] == 5 and not d.is_waiting
+    t0 = time.monotonic()
+    d.stop_waiting(.01)
+    assert time.monotonic() - t0 >= .01
+
+
+def test_wait_signal(qapp):
+    gate = threading.Event()
+    w = Worker(lambda: gate.wait(5) and "done")
+    thread_pool().start(w)
+    QTimer.singleShot(20, gate.set)
+    assert _wait_signal(w.signals.result) == ("done",)
