@@ -2,6 +2,8 @@
 that are expensive to build (``spike_ids`` of a split touching every cluster) computed on
 first access."""
 
+import copy
+
 import numpy as np
 
 from ..utils.bunch import Bunch
@@ -49,7 +51,7 @@ class UpdateInfo(Bunch):
              for k, v in _DEFAULTS}
         d.update(kwargs)
         super().__init__(d)
-        self._lazy = {}
+        object.__setattr__(self, "_lazy", {})
 
     # Lazy keys
     # ---------------------------------------------------------------------------------------
@@ -83,10 +85,14 @@ class UpdateInfo(Bunch):
         raise KeyError(key)
 
     def __getattr__(self, name):
-        # Only called when `name` is neither a key nor a class attribute.
-        if name in self._lazy_map():
-            return self._resolve(name)
-        raise AttributeError(name)
+        # Only called when `name` is not a class attribute: keys (lazy or not) are attributes.
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name, value):
+        self[name] = value
 
     # dict interface aware of lazy keys
     # ---------------------------------------------------------------------------------------
@@ -142,9 +148,10 @@ class UpdateInfo(Bunch):
         self._force()
         return dict.items(self)
 
-    def copy(self):
+    def copy(self, deep=False):
+        """A shallow (or, with ``deep=True``, deep) copy with every lazy key computed."""
         self._force()
-        return UpdateInfo(**dict(dict.items(self)))
+        return copy.deepcopy(self) if deep else UpdateInfo(**dict(dict.items(self)))
 
     def __reduce__(self):
         self._force()
