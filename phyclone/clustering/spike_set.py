@@ -1,9 +1,8 @@
 """Sorted sets of spike ids that are cheap to derive from one another.
 
-A ``SpikeSet`` is ``(base \\ minus) ∪ plus`` with three sorted int64 arrays. Removing or adding
-a few spikes costs O(changed + pending), not O(size): a cluster that loses 20 of its 20,000
-spikes shares its parent's base array. The sorted array is built on first access to
-``array()`` and memoized. Arrays are never modified in place (all are read-only).
+Removing or adding a few spikes costs O(1), not O(size): a cluster that loses 20 of its 20,000
+spikes shares its parent's base array and records the removal. The sorted array is built on
+first access to ``array()`` and memoized. Arrays are never modified in place (all read-only).
 """
 
 import numpy as np
@@ -48,49 +47,76 @@ def union_sorted(arrays):
     return np.sort(np.concatenate(arrays))
 
 
-def _split_by_membership(base, s):
-    """Split sorted ``s`` into (elements in sorted ``base``, elements not in it)."""
+def _is_member(base, s):
+    """Boolean mask: which elements of ``s`` are in sorted ``base``."""
     if not len(base):
-        return EMPTY, s
+        return np.zeros(len(s), dtype=bool)
     idx = np.searchsorted(base, s)
     np.minimum(idx, len(base) - 1, out=idx)
-    inside = base[idx] == s
-    return s[inside], s[~inside]
+    return base[idx] == s
+
+
+_MAX_OPS = 16
+
+
+def _net_changes(base, ops):
+    """Net effect of a sequence of removals/additions on sorted ``base``: the sorted spikes to
+    delete from it and to insert into it (the last operation on a spike wins)."""
+    values = np.concatenate([a for _, a in ops])
+    adds = np.concatenate([np.full(len(a), is_add) for is_add, a in ops])
+    order = np.argsort(values, kind="stable")  # stable: operations stay in sequence
+    values, adds = values[order], adds[order]
+    last = np.r_[values[1:] != values[:-1], True]
+    values, adds = values[last], adds[last]
+    member = _is_member(base, values)
+    return values[~adds & member], values[adds & ~member]
 
 
 class SpikeSet:
-    """Immutable sorted set of spike ids; ``remove``/``add`` return new sets."""
+    """Immutable sorted set of spike ids; ``remove``/``add`` return new sets.
 
-    __slots__ = ("_base", "_minus", "_plus", "count")
+    A set is a sorted base array plus a short log of pending removals/additions (sorted
+    arrays): deriving a set costs O(1), a removal undone by adding back the very same array
+    cancels out, and the log is consolidated (net changes, O(pending log pending)) when it
+    grows, or applied to the base (O(size)) when it outweighs the base or ``array()`` is read.
+    """
 
-    def __init__(self, base, minus=EMPTY, plus=EMPTY, count=None):
+    __slots__ = ("_base", "_ops", "_pending", "count")
+
+    def __init__(self, base, ops=(), count=None, pending=0):
         self._base = base if not base.flags.writeable else readonly(base)
-        self._minus = minus
-        self._plus = plus
-        self.count = len(base) - len(minus) + len(plus) if count is None else count
+        self._ops = ops  # tuple of (is_add, sorted array)
+        self._pending = pending  # total length of the arrays in ops
+        self.count = len(base) if count is None else count
 
-    @classmethod
-    def _derive(cls, base, minus, plus, count):
-        out = cls(base, minus, plus, count)
-        if len(minus) + len(plus) > len(base):
-            # The pending changes outweigh the base: consolidating now costs no more than
-            # the change itself did, and keeps later operations cheap.
+    def _derive(self, is_add, s, count):
+        ops = self._ops
+        if ops and ops[-1][1] is s and ops[-1][0] != is_add:  # exactly undoes the last change
+            return SpikeSet(self._base, ops[:-1], count, self._pending - len(s))
+        out = SpikeSet(self._base, ops + ((is_add, s),), count, self._pending + len(s))
+        if out._pending > len(self._base):
             out.array()
+        elif len(out._ops) > _MAX_OPS:
+            removed, added = _net_changes(out._base, out._ops)
+            out._ops = tuple((is_add, a) for is_add, a in ((False, removed), (True, added))
+                             if len(a))
+            out._pending = len(removed) + len(added)
         return out
-
-    @property
-    def is_materialized(self):
-        return not len(self._minus) and not len(self._plus)
 
     def array(self):
         """Sorted read-only int64 array of the spike ids (built once, then memoized)."""
-        if self.is_materialized:
+        ops = self._ops
+        if not ops:
             return self._base
-        a = delete_sorted(self._base, self._minus)
-        a = insert_sorted(a, self._plus)
+        if len(ops) == 1:
+            is_add, s = ops[0]
+            a = insert_sorted(self._base, s) if is_add else delete_sorted(self._base, s)
+        else:
+            removed, added = _net_changes(self._base, ops)
+            a = insert_sorted(delete_sorted(self._base, removed), added)
         if a.flags.writeable:
             a = readonly(a)
-        self._base, self._minus, self._plus = a, EMPTY, EMPTY
+        self._base, self._ops, self._pending = a, (), 0
         return a
 
     def __len__(self):
@@ -98,29 +124,11 @@ class SpikeSet:
 
     def remove(self, s):
         """The set without the sorted spikes ``s`` (all must be members)."""
-        if not len(s):
-            return self
-        if not len(self._plus):
-            in_base, in_plus = s, EMPTY
-        else:
-            in_base, in_plus = _split_by_membership(self._base, s)
-        minus = insert_sorted(self._minus, in_base)
-        plus = delete_sorted(self._plus, in_plus)
-        return SpikeSet._derive(self._base, minus, plus, self.count - len(s))
+        return self._derive(False, s, self.count - len(s)) if len(s) else self
 
     def add(self, s):
         """The set with the sorted spikes ``s`` (none may be a member)."""
-        if not len(s):
-            return self
-        if not len(self._minus):
-            in_base, new = EMPTY, s
-        elif self._minus is s or (len(self._minus) == len(s) and (self._minus == s).all()):
-            in_base, new = s, EMPTY  # exactly undoes a previous removal
-        else:
-            in_base, new = _split_by_membership(self._base, s)
-        minus = EMPTY if in_base is s else delete_sorted(self._minus, in_base)
-        plus = insert_sorted(self._plus, new)
-        return SpikeSet._derive(self._base, minus, plus, self.count + len(s))
+        return self._derive(True, s, self.count + len(s)) if len(s) else self
 
 
 EMPTY_SET = SpikeSet(EMPTY)

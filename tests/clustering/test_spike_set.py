@@ -35,6 +35,39 @@ def test_random_add_remove(data):
         assert not old.array().flags.writeable
 
 
+def test_long_logs_of_small_changes():
+    # Many small changes to a large set: the log is consolidated, never wrong.
+    rng = np.random.default_rng(0)
+    ref = set(range(0, 2000, 2))
+    s = SpikeSet(np.array(sorted(ref), dtype=np.int64))
+    history = []
+    for step in range(300):
+        if rng.random() < 0.5:
+            chunk = rng.choice(sorted(ref), 3, replace=False)
+            s = s.remove(np.sort(chunk))
+            ref -= set(chunk.tolist())
+        else:
+            chunk = rng.choice(sorted(set(range(2100)) - ref), 3, replace=False)
+            s = s.add(np.sort(chunk))
+            ref |= set(chunk.tolist())
+        assert len(s) == len(ref)
+        if step % 37 == 0:
+            history.append((s, set(ref)))
+    assert s.array().tolist() == sorted(ref)
+    for old, old_ref in history:
+        assert old.array().tolist() == sorted(old_ref)
+
+
+def test_undo_cancels_without_growing():
+    s = SpikeSet(np.arange(10))
+    out = np.array([2, 5])
+    for _ in range(100):
+        t = s.remove(out)
+        s = t.add(out)  # the very same array: cancels
+    assert s._ops == () and s.array().tolist() == list(range(10))
+    assert t.array().tolist() == [0, 1, 3, 4, 6, 7, 8, 9]
+
+
 def test_unions():
     a = SpikeSet(np.array([0, 4], dtype=np.int64))
     b = SpikeSet(np.array([1, 2], dtype=np.int64))
