@@ -91,6 +91,7 @@ def main():
         add("assign 10k spread, 4 new clusters", dt)
         dt, _ = timed(cl.undo)
         add("undo assign", dt)
+        del cl, up  # keep the memory high-water mark flat across repetitions
         print(".", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
 

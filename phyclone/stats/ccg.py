@@ -59,6 +59,31 @@ def cluster_index(spike_clusters, cluster_ids):
     return np.where(ids[order][pos] == sc, order[pos], -1).astype(np.int32)
 
 
+# Packed layout: one int64 per spike, q << 28 | r << 14 | label (one memory stream).
+_PACK_BITS = 14
+_PACK_LIMIT = 1 << _PACK_BITS
+_Q_LIMIT = 1 << (63 - 2 * _PACK_BITS)
+
+
+@jit
+def _ccg_packed_kernel(p, n_clusters, half, out):  # pragma: no cover - compiled
+    n = len(p)
+    nb = half + 1
+    for i in range(n):
+        x = p[i]
+        qi = x >> 28
+        ri = (x >> 14) & 0x3FFF
+        row = (x & 0x3FFF) * n_clusters
+        for j in range(i + 1, n):
+            y = p[j]
+            d = (y >> 28) - qi
+            if ((y >> 14) & 0x3FFF) < ri:
+                d -= 1
+            if d > half:
+                break
+            out[(row + (y & 0x3FFF)) * nb + d] += 1
+
+
 @jit
 def _ccg_kernel(q, r, labels, n_clusters, half, out):  # pragma: no cover - compiled
     # q = t // bin, r = t % bin, so (t_j - t_i) // bin == q_j - q_i - (r_j < r_i).
@@ -151,7 +176,12 @@ def correlograms(spike_times, spike_clusters, cluster_ids=None, sample_rate=1.,
     q, r = np.divmod(t, binsize)
     if _jit.use_numba():
         flat = np.zeros(n_clusters * n_clusters * (half + 1), dtype=np.int32)
-        _ccg_kernel(q, r, labels, n_clusters, half, flat)
+        if (binsize <= _PACK_LIMIT and n_clusters <= _PACK_LIMIT and
+                (not len(q) or 0 <= q[0] and q[-1] < _Q_LIMIT)):
+            packed = (q << (2 * _PACK_BITS)) | (r << _PACK_BITS) | labels
+            _ccg_packed_kernel(packed, n_clusters, half, flat)
+        else:
+            _ccg_kernel(q, r, labels, n_clusters, half, flat)
     else:
         flat = _ccg_numpy(q, r, labels, n_clusters, half).astype(np.int32)
     c = flat.reshape((n_clusters, n_clusters, half + 1))

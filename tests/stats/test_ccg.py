@@ -89,6 +89,17 @@ def test_property_brute_force(data):
     assert np.array_equal(got, brute_force(t, sc, [0, 1, 2, 3], binsize, n_bins))
 
 
+@pytest.mark.parametrize("offset, binsize", [(2 ** 50, 7), (0, 20_000), (-10 ** 6, 5)])
+def test_large_times_and_bins(kernels, offset, binsize):
+    # Beyond the packed layout (huge or negative times, bins over 16,384 samples): same counts.
+    rng = np.random.default_rng(3)
+    t = offset + np.sort(rng.integers(0, 60 * binsize, 150))
+    sc = rng.integers(0, 3, 150)
+    got = correlograms(t, sc, [0, 1, 2], sample_rate=1e4, bin_size=binsize / 1e4,
+                       window_size=7 * binsize / 1e4)
+    assert np.array_equal(got, brute_force(t, sc, [0, 1, 2], binsize, 7))
+
+
 def test_seconds_are_converted_exactly(kernels):
     rng = np.random.default_rng(1)
     sr = 30000.
