@@ -22,7 +22,8 @@ import numpy as np
 from ..utils.event import emit
 from .history import History
 from .index import (
-    SpikesPerCluster, build_index, check_spike_clusters, check_spikes_per_cluster,
+    SpikesPerCluster, check_spike_clusters, check_spikes_per_cluster, compact_labels,
+    group_by_label,
 )
 from .spike_set import EMPTY_SET, SpikeSet, readonly, union_of_sets, union_sorted
 from .update_info import UpdateInfo
@@ -98,7 +99,7 @@ class Clustering:
         sc, _, hi = check_spike_clusters(spike_clusters)
         self._n_spikes = len(sc)
         self._dtype = sc.dtype
-        ids, counts, labels, order = build_index(sc, hi)
+        ids, counts, labels = compact_labels(sc, hi)
         self._labels = labels
         k = len(ids)
         self._lut = np.full(max(16, 2 * k), -1, dtype=np.int64)
@@ -114,6 +115,7 @@ class Clustering:
             self._sets = {c: SpikeSet(readonly(np.array(spikes_per_cluster[c], dtype=np.int64)))
                           for c in ids_list}
         else:
+            order = group_by_label(labels, len(ids))
             bounds = np.concatenate(([0], np.cumsum(counts))).tolist()
             self._sets = {c: SpikeSet(order[bounds[i]:bounds[i + 1]])
                           for i, c in enumerate(ids_list)}

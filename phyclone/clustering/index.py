@@ -40,18 +40,13 @@ def check_spike_clusters(spike_clusters):
     return sc, lo, hi
 
 
-def build_index(sc, hi):
-    """Index a non-negative assignment with one O(n) stable argsort.
-
-    Return ``(cluster_ids, counts, labels, order)``: sorted distinct ids, their spike counts,
-    the int32 compact label of every spike (index into cluster_ids) and the stable argsort of
-    the labels (spikes grouped by cluster, increasing spike id within each cluster).
-    """
-    n = len(sc)
-    if n == 0:
+def compact_labels(sc, hi):
+    """Distinct ids of a non-negative assignment in O(n): ``(cluster_ids, counts, labels)``
+    with sorted ids, their spike counts, and the int32 index of every spike's id."""
+    if len(sc) == 0:
         empty = np.empty(0, dtype=np.int64)
-        return empty, empty, np.empty(0, dtype=np.int32), empty
-    if hi < 4 * n + (1 << 20):
+        return empty, empty, np.empty(0, dtype=np.int32)
+    if hi < 4 * len(sc) + (1 << 20):
         counts = np.bincount(sc, minlength=hi + 1)
         ids = np.flatnonzero(counts)
         counts = counts[ids]
@@ -61,8 +56,12 @@ def build_index(sc, hi):
     else:  # a few huge ids: sort-based
         ids, labels, counts = np.unique(sc, return_inverse=True, return_counts=True)
         labels = labels.astype(np.int32).ravel()
-    order = _stable_argsort(labels, len(ids))
-    return ids.astype(np.int64), counts.astype(np.int64), labels, readonly(order)
+    return ids.astype(np.int64), counts.astype(np.int64), labels
+
+
+def group_by_label(labels, n_labels):
+    """Spike ids grouped by label, increasing within each group (one stable O(n) argsort)."""
+    return readonly(_stable_argsort(labels, n_labels))
 
 
 def check_spikes_per_cluster(spc, sc, ids, counts):
