@@ -169,3 +169,57 @@ def painted(qtbot, view):
 
 def not_black(img, thr=30):
     return img[:, :, :3].max(axis=2) > thr
+
+
+@pytest.fixture
+def activate(qtbot):
+    """``activate(window)``: make it the active window (global shortcuts need it)."""
+    from phyclone.qt import QApplication
+
+    def _activate(window):
+        window.show()
+        qtbot.waitExposed(window)
+        window.activateWindow()
+        QApplication.setActiveWindow(window)
+        qtbot.waitUntil(window.isActiveWindow)
+    return _activate
+
+
+def ndc_rect_to_pixels(bounds, size):
+    """(col0, row0, col1, row1) pixel rectangle of NDC bounds (x0, y0, x1, y1)."""
+    x0, y0, x1, y1 = bounds
+    w, h = size
+    return (x0 + 1) / 2 * w, (1 - y1) / 2 * h, (x1 + 1) / 2 * w, (1 - y0) / 2 * h
+
+
+def ndc_to_pixel(xy, size):
+    w, h = size
+    return (xy[0] + 1) / 2 * w, (1 - xy[1]) / 2 * h
+
+
+def color_mask(img, rgb, tol=60):
+    d = np.abs(img[:, :, :3].astype(int) - np.asarray(rgb)[None, None, :]).max(axis=2)
+    return d <= tol
+
+
+def rgb255(color):
+    return tuple(int(round(255 * c)) for c in color[:3])
+
+
+def record(event_name):
+    """Collect the calls of a global event: list of (sender, kwargs)."""
+    from phyclone.utils.event import connect
+    calls = []
+
+    def on(sender, *args, **kwargs):
+        calls.append((sender, args, kwargs))
+    connect(on, event=event_name)
+    return calls
+
+
+SHOTS = __import__("pathlib").Path("/tmp/views1-shots")
+
+
+def shot(view, name):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    return view.screenshot(SHOTS / f"{name}.png")
