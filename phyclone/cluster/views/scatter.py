@@ -16,14 +16,16 @@ from .base import LassoMixin, ManualClusteringView, MarkerSizeMixin
 logger = logging.getLogger(__name__)
 
 
-def bunch_bounds(b):
-    """(xmin, ymin, xmax, ymax) of a bunch: its ``data_bounds`` or the extent of ``pos``."""
+def bunch_bounds(b, margin=.03):
+    """(xmin, ymin, xmax, ymax) of a bunch: its ``data_bounds``, or the extent of ``pos``
+    widened by ``margin`` on each side (markers on the edge stay whole)."""
     if b.get("data_bounds") is not None:
         return tuple(float(v) for v in b.data_bounds)
     if not len(b.pos):
         return (-1., -1., 1., 1.)
     (x0, y0), (x1, y1) = b.pos.min(axis=0), b.pos.max(axis=0)
-    return (float(x0), float(y0), float(x1), float(y1))
+    dx, dy = (x1 - x0) * margin, (y1 - y0) * margin
+    return (float(x0 - dx), float(y0 - dy), float(x1 + dx), float(y1 + dy))
 
 
 def normalize(pos, bounds):
