@@ -146,8 +146,8 @@ class FeatureView(MarkerSizeMixin, ScalingMixin, LassoMixin, ManualClusteringVie
             self.plot()
             self.canvas.update()
 
-    def _iter_subplots(self):
-        for i, row in enumerate(self.grid_dim):
+    def _iter_subplots(self, grid_dim=None):
+        for i, row in enumerate(self.grid_dim if grid_dim is None else grid_dim):
             for j, cell in enumerate(row):
                 dim_x, dim_y = cell.split(",")
                 yield i, j, dim_x, dim_y
@@ -185,8 +185,10 @@ class FeatureView(MarkerSizeMixin, ScalingMixin, LassoMixin, ManualClusteringVie
         background = self._spike_data(bg, None, None) if bg.get("data") is not None and len(
             bg.data) else None
         lim = max(float(np.abs(b.data).max()) for b in clusters) or 1.
-        return Bunch(clusters=clusters, background=background, channel_ids=channel_ids,
-                     labels=labels, lim=lim if np.isfinite(lim) else 1.)
+        d = Bunch(clusters=clusters, background=background, channel_ids=channel_ids,
+                  labels=labels, lim=lim if np.isfinite(lim) else 1.)
+        d.layout = self._layout(d)
+        return d
 
     def _spike_data(self, b, index, cluster_id, load_all=False):
         b.data = np.asarray(b.data)
@@ -202,7 +204,7 @@ class FeatureView(MarkerSizeMixin, ScalingMixin, LassoMixin, ManualClusteringVie
     # Plot (GUI thread)
     # ------------------------------------------------------------------------------------------
 
-    def _axis(self, b, dim, channel_ids, lim):
+    def _axis(self, b, dim, channel_ids, lim, scaling=1.):
         """(values, (vmin, vmax), masks or None) of a bunch along a dimension."""
         if dim in self.attributes:
             a = b.attrs.get(dim)
@@ -218,17 +220,17 @@ class FeatureView(MarkerSizeMixin, ScalingMixin, LassoMixin, ManualClusteringVie
             raise DataError(None, f"unknown feature dimension {dim!r}",
                             f"use a channel/PC like 0A or one of {sorted(self.attributes)}")
         channel_id, pc = self._channel_and_pc(dim, channel_ids)
-        m = lim / self.feature_scaling
+        m = lim / scaling
         if channel_id not in b.channel_ids or pc >= b.data.shape[2]:
             return np.zeros(len(b.data)), (-m, m), None
         col = b.channel_ids.index(channel_id)
         masks = b.get("masks")
         return b.data[:, col, pc], (-m, m), None if masks is None else np.asarray(masks)[:, col]
 
-    def _normalized(self, b, dim_x, dim_y, channel_ids, lim):
+    def _normalized(self, b, dim_x, dim_y, channel_ids, lim, scaling=1.):
         """(n, 2) positions of a bunch in a subplot, in NDC, and the masks."""
-        x, (x0, x1), mx = self._axis(b, dim_x, channel_ids, lim)
-        y, (y0, y1), my = self._axis(b, dim_y, channel_ids, lim)
+        x, (x0, x1), mx = self._axis(b, dim_x, channel_ids, lim, scaling)
+        y, (y0, y1), my = self._axis(b, dim_y, channel_ids, lim, scaling)
         pos = np.empty((len(x), 2), dtype=np.float32)
         pos[:, 0] = (np.asarray(x) - x0) * (2. / (x1 - x0)) - 1.
         pos[:, 1] = (np.asarray(y) - y0) * (2. / (y1 - y0)) - 1.
@@ -249,6 +251,29 @@ class FeatureView(MarkerSizeMixin, ScalingMixin, LassoMixin, ManualClusteringVie
         out[:, 3] = color[3]
         return out
 
+    def _layout_key(self, d):
+        return (tuple(map(tuple, self.grid_dim)), tuple(d.channel_ids))
+
+    def _layout(self, d):
+        """Every point of every subplot (background first, then the clusters) at scaling 1:
+        NDC positions, colours, subplot indices, and the point range of each subplot with
+        whether its x / y are PC dimensions (scaled by ``feature_scaling``)."""
+        key = self._layout_key(d)
+        bunchs = ([d.background] if d.background is not None else []) + d.clusters
+        pos, color, box, spans = [], [], [], []
+        n = 0
+        for i, j, dim_x, dim_y in self._iter_subplots(key[0]):
+            start = n
+            for b in bunchs:
+                p, masks = self._normalized(b, dim_x, dim_y, d.channel_ids, d.lim)
+                pos.append(p)
+                color.append(self._color(b, len(p), masks))
+                n += len(p)
+            box.append(np.broadcast_to(np.array([i, j], dtype=np.float32), (n - start, 2)))
+            spans.append((start, n, is_channel_dim(dim_x), is_channel_dim(dim_y)))
+        return Bunch(key=key, pos=np.concatenate(pos), color=np.concatenate(color),
+                     box=np.concatenate(box), spans=spans)
+
     def plot(self, **kwargs):
         """Draw every subplot of every cluster (and the background) in one draw call."""
         d = self.data
@@ -259,21 +284,24 @@ class FeatureView(MarkerSizeMixin, ScalingMixin, LassoMixin, ManualClusteringVie
         self.channel_ids = list(d.channel_ids)
         self.channel_labels = d.labels
         self._request_fixed = False
-        bunchs = ([d.background] if d.background is not None else []) + d.clusters
-        pos, color, box, texts, text_pos, text_anchor, text_box = [], [], [], [], [], [], []
+        if d.layout.key != self._layout_key(d):  # the grid changed since the data came
+            d.layout = self._layout(d)
+        lay = d.layout
+        pos, s = lay.pos, np.float32(self.feature_scaling)
+        if s != 1:
+            pos = pos.copy()
+            for a, b, sx, sy in lay.spans:
+                for k, scaled in ((0, sx), (1, sy)):
+                    if scaled:
+                        pos[a:b, k] *= s
+        self.canvas.update_visual(self.visual, pos=pos, color=lay.color,
+                                  size=self.marker_size, box_index=lay.box)
+        texts, text_pos, text_anchor, text_box = [], [], [], []
         for i, j, dim_x, dim_y in self._iter_subplots():
-            for b in bunchs:
-                p, masks = self._normalized(b, dim_x, dim_y, d.channel_ids, d.lim)
-                pos.append(p)
-                color.append(self._color(b, len(p), masks))
-                box.append(np.broadcast_to(np.array([i, j], dtype=np.float32), (len(p), 2)))
             texts += [self._label(dim_y), self._label(dim_x)]
             text_pos += [(1., 1.), (0., -1.)]
             text_anchor += [(-1., -1.), (0., 1.)]
             text_box += [(i, j), (i, j)]
-        self.canvas.update_visual(
-            self.visual, pos=np.concatenate(pos), color=np.concatenate(color),
-            size=self.marker_size, box_index=np.concatenate(box))
         self.canvas.update_visual(self.text_visual, pos=np.array(text_pos), text=texts,
                                   anchor=np.array(text_anchor),
                                   box_index=np.array(text_box, dtype=np.float32))
@@ -400,7 +428,8 @@ class FeatureView(MarkerSizeMixin, ScalingMixin, LassoMixin, ManualClusteringVie
             if b.get("data") is None or not len(b.data):
                 continue
             b = self._spike_data(b, k, cid, load_all=True)
-            p, _ = self._normalized(b, dim_x, dim_y, self.channel_ids, d.lim)
+            p, _ = self._normalized(b, dim_x, dim_y, self.channel_ids, d.lim,
+                                    self.feature_scaling)
             points.append(p)
             spike_ids.append(np.asarray(b.spike_ids))
         if not points:
