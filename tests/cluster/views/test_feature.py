@@ -234,6 +234,9 @@ def test_grid_dim_marker_size_and_clicks(qtbot, gui, model, activate):
     assert view.fixed_channels
     qtbot.keyClick(gui, Qt.Key_Minus, Qt.ControlModifier)
     assert view.feature_scaling == pytest.approx(1.)
+    qtbot.keyClick(gui, Qt.Key_Plus, Qt.ControlModifier)
+    assert view.feature_scaling == pytest.approx(1.1)
+    view.reset_scaling()
     # alt+click on a subplot: select_feature (left: x dimension, right: y dimension).
     calls = record("select_feature")
     px, py = subplot_pixel(view, (0, 0), (0., 0.))

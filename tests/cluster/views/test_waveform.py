@@ -59,6 +59,10 @@ def test_draws_probe_layout(qtbot, gui, model):
     assert cluster_pixels(img, 0).sum() > 200 and cluster_pixels(img, 1).sum() > 200
     assert "waveforms" in view.dock.status and "0, 1" in view.dock.status
     shot(view, "waveform_view")
+    # More than max_n_clusters (8) selected clusters: the view keeps what it shows.
+    emit("select", Supervisor(), list(range(9)))
+    qtbot.wait(100)
+    assert view.cluster_ids == [0, 1] and view.n_plots_done == 1
 
 
 def test_trough_lands_in_the_peak_channel_box(qtbot, gui, model):
