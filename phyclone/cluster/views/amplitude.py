@@ -205,6 +205,11 @@ class AmplitudeView(MarkerSizeMixin, LassoMixin, ManualClusteringView):
                              view_submenu="Change amplitudes type")
         self.actions.add(self.next_amplitudes_type, set_busy=True)
         self.actions.add(self.previous_amplitudes_type, set_busy=True)
+        self._connect(self.on_time_range_selected, event="time_range_selected")
+
+    def on_time_range_selected(self, sender, interval):
+        """The trace view shows another interval: highlight it."""
+        self.show_time_range(interval)
 
     def _type_setter(self, name):
         def callback():

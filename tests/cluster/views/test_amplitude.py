@@ -72,8 +72,9 @@ def test_points_and_time_range(qtbot, gui, model):
     for s in ids[[10, 100, 180]]:
         px, py = data_pixel(view, model.spike_times[s], model.amplitudes[s])
         assert first[int(py) - 2:int(py) + 3, int(px) - 2:int(px) + 3].any()
-    # Time range: a yellow band from 20 to 30 s.
-    view.show_time_range((20., 30.))
+    # Time range: a yellow band from 20 to 30 s (the trace view's interval).
+    emit("time_range_selected", object(), (20., 30.))
+    assert view.time_range == (20., 30.)
     img = view.canvas.grab_image()
     yellow = (img[:, :, 0] > 40) & (img[:, :, 1] > 40) & (img[:, :, 2] < 30)
     row = yellow[img.shape[0] // 3]
