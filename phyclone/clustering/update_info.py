@@ -49,7 +49,7 @@ class UpdateInfo(Bunch):
              for k, v in _DEFAULTS}
         d.update(kwargs)
         super().__init__(d)
-        self._lazy = {}
+        object.__setattr__(self, "_lazy", {})
 
     # Lazy keys
     # ---------------------------------------------------------------------------------------
@@ -83,10 +83,11 @@ class UpdateInfo(Bunch):
         raise KeyError(key)
 
     def __getattr__(self, name):
-        # Only called when `name` is neither a key nor a class attribute.
-        if name in self._lazy_map():
-            return self._resolve(name)
-        raise AttributeError(name)
+        # Only called when `name` is not a class attribute.
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
 
     # dict interface aware of lazy keys
     # ---------------------------------------------------------------------------------------
