@@ -18,7 +18,6 @@ The tables emit ``table_sort`` / ``table_filter`` (sender: the table) themselves
 
 import logging
 import time
-from collections.abc import Mapping
 
 import numpy as np
 
@@ -26,46 +25,15 @@ from phyclone.gui import Debouncer, ask
 from phyclone.qt import QApplication, Qt, QTimer
 from phyclone.session import MASKED_GROUPS, Session
 from phyclone.utils import Bunch, connect, emit, unconnect
-from phyclone.utils.colors import ClusterColorSelector
 
 from .cluster_view import ClusterView, SimilarityView
+from .supervisor_colors import ColorMappingMixin
 from .supervisor_actions import ActionCreator
 
 logger = logging.getLogger(__name__)
 
 
-class _LiveLabels(Mapping):
-    """``{field: {cluster_id: value}}`` read live from a ClusterMeta (for the colour selector)."""
-
-    class _Field:
-        def __init__(self, meta, field):
-            self.meta, self.field = meta, field
-
-        def get(self, cluster_id, default=None):
-            value = self.meta.get(self.field, cluster_id)
-            return default if value is None else value
-
-    def __init__(self, meta):
-        self.meta = meta
-
-    def __getitem__(self, field):
-        if field not in self.meta.fields:
-            raise KeyError(field)
-        return self._Field(self.meta, field)
-
-    def __iter__(self):
-        return iter(self.meta.fields)
-
-    def __len__(self):
-        return len(self.meta.fields)
-
-
-def _color_key(sel):
-    return (sel.name, str(sel.state["colormap"]), sel.categorical, sel.logarithmic,
-            sel.vmin, sel.vmax, len(getattr(sel, "_categories", ())))
-
-
-class Supervisor:
+class Supervisor(ColorMappingMixin):
     """Manual clustering in a GUI: tables, selection, wizard, actions, undo, save.
 
     Constructor (phy's, plus the crash journal)
@@ -98,9 +66,7 @@ class Supervisor:
             cluster_groups=cluster_groups, cluster_labels=self.cluster_labels,
             cluster_metrics=cluster_metrics, similarity=similarity,
             new_cluster_id=new_cluster_id, journal_path=journal_path, sort=self._sort)
-        self.color_selector = ClusterColorSelector(
-            cluster_ids=self.session.cluster_ids, cluster_metrics=self.cluster_metrics,
-            cluster_labels=_LiveLabels(self.cluster_meta))
+        self._create_color_selector()
 
         self.gui = None
         self.cluster_view = self.similarity_view = None
@@ -111,7 +77,6 @@ class Supervisor:
         self._version = 0  # incremented by every change of the set of clusters
         self._similar_key = None
         self._last_emitted = None
-        self._color_key = _color_key(self.color_selector)
 
         self.session.events.connect(self._on_session_cluster, event="cluster")
         self.session.events.connect(self._on_session_select, event="select")
@@ -458,7 +423,7 @@ class Supervisor:
         up = self.session.split(spike_ids, spike_clusters_rel=spike_clusters_rel)
         self._flush()
         if up is not None:
-            self._status(f"Split {len(up.spike_ids)} spikes into {', '.join(map(str, up.added))}.")
+            self._status(f"Split {len(spike_ids)} spikes into {', '.join(map(str, up.added))}.")
         return up
 
     def label(self, name, value, cluster_ids=None):
@@ -491,39 +456,6 @@ class Supervisor:
         if up is not None:
             self._status("Redo.")
         return up
-
-    # Colours ----------------------------------------------------------------------------------
-    def _color_changed(self):
-        self._color_key = _color_key(self.color_selector)
-        if self.action_creator is not None:
-            self.action_creator.update_color_toggles()
-        emit("color_mapping_changed", self)
-
-    def _update_color_range(self):
-        """After clustering actions: new value range / categories; emit only if it changed."""
-        self.color_selector.set_cluster_ids(self.session.cluster_ids)
-        if _color_key(self.color_selector) != self._color_key:
-            self._color_changed()
-
-    def change_color_field(self, field):
-        """Colour the clusters by a metric or label, e.g. `n_spikes`."""
-        self.color_selector.set_color_mapping(fun=field)
-        self._color_changed()
-
-    def change_colormap(self, colormap):
-        """Use a colormap for cluster colours, e.g. `linear`."""
-        self.color_selector.set_color_mapping(colormap=colormap)
-        self._color_changed()
-
-    def toggle_categorical_colormap(self, checked):
-        """Categorical (one colour per value) or continuous cluster colours."""
-        self.color_selector.set_color_mapping(categorical=bool(checked))
-        self._color_changed()
-
-    def toggle_logarithmic_colormap(self, checked):
-        """Logarithmic or linear mapping of values to colours."""
-        self.color_selector.set_color_mapping(logarithmic=bool(checked))
-        self._color_changed()
 
     def toggle_spike_reorder(self, checked):
         """Show the spikes of the selected clusters in their reordered times (controller)."""
