@@ -91,7 +91,8 @@ class SimilarityView(ClusterView):
     """Clusters similar to the selected ones, with a ``similarity`` column (phy's
     ``SimilarityView``).
 
-    ``similar``: function ``cluster_id -> [(other_id, similarity), ...]`` used by ``reset``.
+    ``similar``: function ``cluster_id -> [(other_id, similarity), ...]`` used by ``reset``
+    (phy's similarity function; ids that are not rows of the table are ignored).
     """
 
     _required_columns = ("n_spikes", "similarity")
@@ -122,20 +123,26 @@ class SimilarityView(ClusterView):
 
     def reset(self, cluster_ids):
         """Show the clusters similar to the last of ``cluster_ids`` (those excluded), sorted by
-        the current sort; clear the selection. Returns the ``(id, similarity)`` pairs."""
+        the current sort; clear the selection. Ids without a row (deleted clusters) are
+        ignored; a repeated id keeps its first similarity."""
         cluster_ids = _ints(cluster_ids)
         m = self.model
-        pairs = list(self.similar(cluster_ids[-1])) if cluster_ids and self.similar else []
-        values = np.full(len(m.ids), np.nan)
-        known = [(m.position(int(c)), float(s)) for c, s in pairs if m.has(int(c))]
-        if known:
-            pos, sims = zip(*known)
-            values[list(pos)] = sims
-        m.column("similarity").set(np.arange(len(m.ids)), values)
+        n = len(m.ids)
+        pairs = self.similar(cluster_ids[-1]) if cluster_ids and self.similar else None
+        pairs = np.asarray(pairs if pairs is not None and len(pairs) else np.zeros((0, 2)),
+                           dtype=np.float64).reshape(-1, 2)
+        values = np.full(n, np.nan)
+        if n and len(pairs):
+            ids = pairs[:, 0].astype(np.int64)
+            order = np.argsort(m.ids, kind="stable")
+            sorted_ids = m.ids[order]
+            i = np.minimum(np.searchsorted(sorted_ids, ids), n - 1)
+            found = sorted_ids[i] == ids
+            values[order[i[found]][::-1]] = pairs[found, 1][::-1]
+        m.column("similarity").set(np.arange(n), values)
         self._exclude = np.asarray(cluster_ids, dtype=np.int64)
         self._selected = []
         self._refresh()
-        return pairs
 
     def get_ids(self):
         """The similar ids in the current sort order (filtered-out ones included)."""

@@ -197,7 +197,7 @@ class Supervisor(ColorMappingMixin):
         data = self.cluster_info
         self.cluster_view = ClusterView(gui, data=data, columns=self.columns, sort=self._sort)
         self.similarity_view = SimilarityView(
-            gui, data=data, columns=self.columns, similar=self.session.similar_clusters)
+            gui, data=data, columns=self.columns, similar=self.similarity)
         connect(self._on_cluster_view_select, event="select", sender=self.cluster_view)
         connect(self._on_similarity_view_select, event="select", sender=self.similarity_view)
         connect(self._on_table_sort, event="table_sort", sender=self.cluster_view)
@@ -240,8 +240,9 @@ class Supervisor(ColorMappingMixin):
         return self.save()
 
     def block(self, timeout=5.):
-        """Process Qt events until the debounced ``select`` and the colour update are done
-        (for tests and scripts)."""
+        """Process Qt events until the debounced ``select``, the colour update and the tables'
+        filter typing are done (at most ``timeout`` s), then emit any pending ``select`` (for
+        tests and scripts)."""
         app = QApplication.instance()
         end = time.monotonic() + timeout
 

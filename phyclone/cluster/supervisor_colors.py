@@ -60,7 +60,11 @@ class ColorMappingMixin:
         emit("color_mapping_changed", self)
 
     def _update_color_range(self):
-        """After clustering actions: new value range / categories; emit only if it changed."""
+        """After clustering actions, a continuous mapping takes the new value range (emitting
+        ``color_mapping_changed`` if it changed); categorical colours never depend on the
+        other clusters, so nothing is recomputed (O(n_clusters) metric calls saved)."""
+        if self.color_selector.categorical:
+            return
         self.color_selector.set_cluster_ids(self.session.cluster_ids)
         if _color_key(self.color_selector) != self._color_key:
             self._color_changed()

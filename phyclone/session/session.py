@@ -31,11 +31,8 @@ def _ids(x):
 
 
 def _uniq(seq):
-    out = []
-    for x in seq:
-        if x not in out:
-            out.append(x)
-    return out
+    """Items in order, without repeats (O(n): a split can select thousands of clusters)."""
+    return list(dict.fromkeys(seq))
 
 
 class Session:
@@ -179,7 +176,7 @@ class Session:
         """[(id, similarity)] of existing clusters most similar to ``cluster_id``."""
         if self.similarity is None:
             return []
-        existing = set(int(c) for c in self.cluster_ids)
+        existing = self.clustering.spikes_per_cluster  # O(1) membership
         return [(int(c), float(s)) for c, s in self.similarity(cluster_id)
                 if int(c) in existing and int(c) != cluster_id]
 
@@ -197,9 +194,10 @@ class Session:
         return _uniq(self.best + self.similar)
 
     def _set_selection(self, best, similar, emit=True):
-        existing = set(int(c) for c in self.cluster_ids)
+        existing = self.clustering.spikes_per_cluster  # O(1) membership
         best = [c for c in _uniq(_ids(best)) if c in existing]
-        similar = [c for c in _uniq(_ids(similar)) if c in existing and c not in best]
+        in_best = set(best)
+        similar = [c for c in _uniq(_ids(similar)) if c in existing and c not in in_best]
         changed = (best, similar) != (self.best, self.similar)
         self.best, self.similar = best, similar
         if emit and changed:
