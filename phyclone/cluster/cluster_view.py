@@ -9,6 +9,8 @@ rows with a mask combined with the user's filter, so a selection costs O(n) NumP
 with 10,000 clusters.
 """
 
+from itertools import chain
+
 import numpy as np
 
 from phyclone.gui import Table
@@ -18,6 +20,15 @@ _SORT_DIRS = ("asc", "desc")
 
 def _ints(ids):
     return [int(i) for i in (ids or ())]
+
+
+def _pairs_array(pairs):
+    """``[(id, similarity), ...]`` (or an (n, 2) array) as an (n, 2) float64 array."""
+    if pairs is None:
+        return np.zeros((0, 2))
+    if isinstance(pairs, np.ndarray):
+        return pairs.astype(np.float64, copy=False).reshape(-1, 2)
+    return np.fromiter(chain.from_iterable(pairs), dtype=np.float64).reshape(-1, 2)
 
 
 class ClusterView(Table):
@@ -128,9 +139,8 @@ class SimilarityView(ClusterView):
         cluster_ids = _ints(cluster_ids)
         m = self.model
         n = len(m.ids)
-        pairs = self.similar(cluster_ids[-1]) if cluster_ids and self.similar else None
-        pairs = np.asarray(pairs if pairs is not None and len(pairs) else np.zeros((0, 2)),
-                           dtype=np.float64).reshape(-1, 2)
+        pairs = _pairs_array(
+            self.similar(cluster_ids[-1]) if cluster_ids and self.similar else None)
         values = np.full(n, np.nan)
         if n and len(pairs):
             ids = pairs[:, 0].astype(np.int64)
