@@ -59,7 +59,7 @@ def test_similarity_reset(views):
     assert sv.shown_ids() == [3, 5, 2, 1, 7, 0]
     assert sv.get(5)["similarity"] == .5 and sv.get(0)["similarity"] == .2
     assert 4 not in sv.get_ids()  # the selected clusters are never listed as similar
-    sv.filter("n_spikes > 20")  # the filter applies to the similar rows only
+    sv.filter("n_spikes > 30")  # the filter applies to the similar rows only
     assert sv.shown_ids() == [3, 5, 7]
     assert sv.get_ids() == [3, 5, 2, 1, 7, 0]
     sv.filter("")
