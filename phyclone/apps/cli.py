@@ -10,7 +10,11 @@ from phyclone.utils.log import add_default_handler
 
 # command name -> "module:attribute" of a click.Command
 COMMANDS = {
+    "template-describe": "phyclone.apps.cmd_template:template_describe_cmd",
+    "extract-waveforms": "phyclone.apps.cmd_template:extract_waveforms_cmd",
     "kwik-describe": "phyclone.apps.cmd_kwik:kwik_describe",
+    "synthetic": "phyclone.apps.cmd_synthetic:synthetic",
+    "demo": "phyclone.apps.cmd_synthetic:demo",
 }
 
 

@@ -1,0 +1,298 @@
+"""Base classes of the manual clustering views (phy 2's ``ManualClusteringView`` API).
+
+A view is a thin function of model data → visuals, in two steps:
+
+- ``get_clusters_data(cluster_ids)`` fetches and computes numpy data. It runs in a worker
+  thread (no Qt widget calls, no GL) so selecting clusters never blocks the GUI.
+- ``plot(**kwargs)`` turns ``self.data`` into visuals (GL-free ``set_data`` calls); it runs on
+  the GUI thread, only for the latest selection (stale results are dropped).
+
+Views follow the selection through the global ``select`` event sent by the Supervisor.
+"""
+
+import logging
+from functools import partial
+
+import numpy as np
+
+from phyclone.gui import Actions
+from phyclone.gui.workers import TaskRunner
+from phyclone.plot import PlotCanvas
+from phyclone.utils.bunch import Bunch
+from phyclone.utils.colors import selected_cluster_color
+from phyclone.utils.config import phy_config_dir
+from phyclone.utils.event import connect, emit, unconnect
+
+logger = logging.getLogger(__name__)
+
+
+def is_supervisor(sender):
+    """Whether ``sender`` is the Supervisor (views only follow its selection, as phy)."""
+    return any(c.__name__ == "Supervisor" for c in type(sender).__mro__)
+
+
+class ManualClusteringView:
+    """Base of every view: canvas, selection following, worker-thread data, status, state.
+
+    Subclasses set ``default_shortcuts`` / ``default_snippets``, implement
+    ``get_clusters_data(cluster_ids)`` (worker thread) and ``plot(**kwargs)`` (GUI thread),
+    and may add actions in ``attach(gui)``.
+    """
+
+    default_shortcuts = {}
+    default_snippets = {}
+    auto_update = True
+    ex_status = ""
+    plot_canvas_class = PlotCanvas
+    _default_position = None
+    state_attrs = ("auto_update",)
+    local_state_attrs = ()
+
+    def __init__(self, shortcuts=None, threaded=True, **kwargs):
+        self.shortcuts = dict(self.default_shortcuts, **(shortcuts or {}))
+        self.cluster_ids = []
+        self.data = None
+        self.gui = None
+        self.dock = None
+        self.actions = None
+        self.name = type(self).__name__
+        self.threaded = threaded
+        self._runner = None
+        self._connected = []
+        self.n_plots_done = 0
+        if self.plot_canvas_class is not None:
+            self.canvas = self.plot_canvas_class()
+            self.canvas.attach_events(self)
+        for k, v in kwargs.items():
+            setattr(self, k, v)
+
+    # To override ------------------------------------------------------------------------------
+    def get_clusters_data(self, cluster_ids):
+        """Data for these clusters (worker thread: numpy only)."""
+        return None
+
+    def plot(self, **kwargs):
+        """Draw ``self.data`` for ``self.cluster_ids`` (GUI thread, GL-free calls)."""
+
+    # Selection --------------------------------------------------------------------------------
+    def on_select(self, cluster_ids=(), **kwargs):
+        """Show these clusters (data computed in a worker when attached to a GUI)."""
+        self.cluster_ids = [int(c) for c in cluster_ids]
+        self.replot(**kwargs)
+
+    def replot(self, **kwargs):
+        """Fetch the data of the current clusters again, then plot."""
+        cluster_ids = list(self.cluster_ids)
+        if self._runner is not None and self.threaded:
+            self._runner.submit(self.get_clusters_data, cluster_ids, key=id(self),
+                                callback=partial(self._on_data, cluster_ids, kwargs),
+                                error_callback=self._on_error)
+        else:
+            self._on_data(cluster_ids, kwargs, self.get_clusters_data(cluster_ids))
+
+    def _on_data(self, cluster_ids, kwargs, data):
+        if cluster_ids != self.cluster_ids:
+            return  # a newer selection is being prepared
+        self.data = data
+        self.plot(**kwargs)
+        self.canvas.update()
+        self.update_status()
+        self.n_plots_done += 1
+        self.canvas.on_next_paint(lambda: emit("view_painted", self, cluster_ids))
+
+    def _on_error(self, err):
+        logger.error("%s could not show clusters %s: %s", self.name, self.cluster_ids, err)
+        self.set_status(f"error: {err}")
+
+    def _on_select_event(self, sender, cluster_ids, **kwargs):
+        if not self.auto_update or not is_supervisor(sender):
+            return
+        self.on_select(cluster_ids=cluster_ids, **kwargs)
+
+    # Colors -----------------------------------------------------------------------------------
+    def get_cluster_color(self, index, alpha=1.):
+        """Color of the ``index``-th selected cluster (the palette shared by every view)."""
+        return selected_cluster_color(index, alpha)
+
+    # GUI ----------------------------------------------------------------------------------------
+    def _connect(self, f, **kwargs):
+        connect(f, **kwargs)
+        self._connected.append(f)
+
+    def attach(self, gui):
+        """Dock the view in the GUI, add its actions and follow the Supervisor's selection."""
+        gui.add_view(self, position=self._default_position)
+        self.gui = gui
+        self._runner = TaskRunner(latest_wins=True) if getattr(gui, "enable_threading", True) \
+            else None
+        self.actions = Actions(gui, name=self.name, view=self,
+                               default_shortcuts=self.shortcuts,
+                               default_snippets=self.default_snippets)
+        self.actions.add(self.toggle_auto_update, checkable=True, checked=self.auto_update,
+                         show_shortcut=False)
+        self.actions.add(self.screenshot, show_shortcut=False)
+        self.actions.separator()
+        if hasattr(self.canvas, "panzoom") and self.canvas.panzoom is not None:
+            self.canvas.panzoom.enable_keyboard_pan = False  # arrows are wizard shortcuts
+        self._connect(self._on_select_event, event="select")
+        self._connect(self._on_gui_close, event="close", sender=gui)
+        emit("view_attached", self, gui)
+
+    def _on_gui_close(self, sender=None):
+        unconnect(*self._connected)
+        self._connected = []
+        if self._runner is not None:
+            self._runner.cancel(id(self))
+
+    def toggle_auto_update(self, checked):
+        """Follow the cluster selection (or freeze the view)."""
+        self.auto_update = bool(checked)
+
+    # Status -----------------------------------------------------------------------------------
+    @property
+    def status(self):
+        ids = ", ".join(map(str, self.cluster_ids[:8]))
+        more = "…" if len(self.cluster_ids) > 8 else ""
+        text = f"clusters {ids}{more}" if ids else ""
+        return f"{text} {self.ex_status}".strip()
+
+    def update_status(self):
+        self.set_status(self.status)
+
+    def set_status(self, text):
+        if self.dock is not None and hasattr(self.dock, "set_status"):
+            self.dock.set_status(text)
+
+    # State ------------------------------------------------------------------------------------
+    @property
+    def state(self):
+        """Persisted in the GUI state when the GUI closes."""
+        return Bunch({a: getattr(self, a, None) for a in self.state_attrs + self.local_state_attrs})
+
+    def set_state(self, state):
+        for k, v in (state or {}).items():
+            if k in self.state_attrs + self.local_state_attrs and v is not None:
+                setattr(self, k, v)
+
+    # Screenshot -------------------------------------------------------------------------------
+    def screenshot(self, path=None):
+        """Save a PNG of the view (default: ``<config>/screenshots/<view>.png``); return its path."""
+        if path is None:
+            d = phy_config_dir() / "screenshots"
+            d.mkdir(parents=True, exist_ok=True)
+            path = d / f"{self.name}.png"
+        self.canvas.screenshot(path)
+        logger.info("Screenshot of %s saved to %s.", self.name, path)
+        return path
+
+    def close(self):
+        self._on_gui_close()
+        self.canvas.close()
+
+
+class ScalingMixin:
+    """``increase``/``decrease``/``reset_scaling`` actions and ctrl+wheel scaling.
+
+    Subclasses implement ``_get_scaling_value()`` and ``_set_scaling_value(value)``.
+    """
+
+    _scaling_param_increment = 1.1
+    _scaling_default = 1.
+
+    def attach(self, gui):
+        super().attach(gui)
+        self.actions.add(self.increase)
+        self.actions.add(self.decrease)
+        self.actions.add(self.reset_scaling)
+        self.actions.separator()
+
+    def _scale(self, factor):
+        self._set_scaling_value(self._get_scaling_value() * factor)
+
+    def increase(self):
+        """Increase the scaling."""
+        self._scale(self._scaling_param_increment)
+
+    def decrease(self):
+        """Decrease the scaling."""
+        self._scale(1. / self._scaling_param_increment)
+
+    def reset_scaling(self):
+        """Reset the scaling to its default."""
+        self._set_scaling_value(self._scaling_default)
+
+    def on_mouse_wheel(self, e):
+        if "Control" in getattr(e, "modifiers", ()):
+            self._scale(self._scaling_param_increment ** np.sign(e.delta[1] if np.ndim(e.delta)
+                                                                  else e.delta))
+
+
+class MarkerSizeMixin:
+    """``increase_marker_size``/``decrease_marker_size``/``reset_marker_size`` actions."""
+
+    _marker_size = 5.
+    _default_marker_size = 5.
+    _marker_size_increment = 1.2
+
+    @property
+    def marker_size(self):
+        return self._marker_size
+
+    @marker_size.setter
+    def marker_size(self, value):
+        self._marker_size = float(np.clip(value, .1, 100))
+        self.on_marker_size_changed()
+
+    def on_marker_size_changed(self):
+        """Apply ``self.marker_size`` to the visuals (default: replot)."""
+        if self.data is not None:
+            self.plot()
+            self.canvas.update()
+
+    def attach(self, gui):
+        super().attach(gui)
+        self.actions.add(self.increase_marker_size)
+        self.actions.add(self.decrease_marker_size)
+        self.actions.add(self.reset_marker_size)
+        self.actions.separator()
+
+    def increase_marker_size(self):
+        """Increase the marker size."""
+        self.marker_size *= self._marker_size_increment
+
+    def decrease_marker_size(self):
+        """Decrease the marker size."""
+        self.marker_size /= self._marker_size_increment
+
+    def reset_marker_size(self):
+        """Reset the marker size."""
+        self.marker_size = self._default_marker_size
+
+
+class LassoMixin:
+    """Lasso (ctrl+click) selection of spikes, answering the Supervisor's ``request_split``.
+
+    Subclasses implement ``get_lasso_points(box)`` → ``(spike_ids, points)`` with the points in
+    the coordinates the lasso uses (those the visuals were given in that box).
+    The handler returns None when this view has no lasso, so the Supervisor takes the first
+    non-empty answer among the views.
+    """
+
+    def attach(self, gui):
+        super().attach(gui)
+        self.canvas.enable_lasso()
+        self._connect(self.on_request_split, event="request_split")
+
+    def get_lasso_points(self, box):
+        raise NotImplementedError
+
+    def on_request_split(self, sender=None):
+        """Spike ids inside the lasso (None when there is no lasso in this view)."""
+        lasso = self.canvas.lasso
+        if lasso is None or lasso.count < 3 or not self.cluster_ids:
+            return None
+        spike_ids, points = self.get_lasso_points(lasso.box)
+        spike_ids = np.asarray(spike_ids, dtype=np.int64)
+        inside = lasso.in_polygon(np.asarray(points, dtype=np.float64).reshape(-1, 2))
+        lasso.clear()
+        return np.unique(spike_ids[inside])

@@ -1,0 +1,5 @@
+"""``python -m phyclone.plot.gl``: print the OpenGL probe result as JSON."""
+
+from .probe import main
+
+main()

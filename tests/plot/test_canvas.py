@@ -1,0 +1,281 @@
+"""Canvas: visuals management, events, deferred uploads, threads, screenshots, GL errors."""
+
+import threading
+
+import numpy as np
+import pytest
+
+from phyclone.plot import BaseVisual, PlotCanvas, ScatterVisual
+from phyclone.qt import QPoint, Qt
+from phyclone.utils import connect, unconnect
+
+from plot_pixels import H, W, lit, not_black
+
+pytestmark = pytest.mark.gl
+RED = (1, 0, 0, 1)
+
+
+def mouse_move(widget, pos, buttons=Qt.NoButton, modifiers=Qt.NoModifier):
+    """Send a mouse move with buttons held (QTest.mouseMove cannot)."""
+    from phyclone.qt import QApplication, QEvent, QMouseEvent, QPointF
+    ev = QMouseEvent(QEvent.MouseMove, QPointF(*pos), Qt.NoButton, buttons, modifiers)
+    QApplication.sendEvent(widget, ev)
+
+
+def test_grab_image_and_screenshot(canvas, tmp_path):
+    canvas.scatter(pos=[[0, 0]], color=RED, size=10)
+    img = canvas.grab_image()
+    assert img.shape == (H, W, 4) and img.dtype == np.uint8
+    assert (img[:, :, 3] == 255).all()
+    path = canvas.screenshot(tmp_path / "shot.png")
+    from phyclone.qt import QImage
+    q = QImage(path)
+    assert (q.width(), q.height()) == (W, H) and not (tmp_path / "shot.png.tmp.png").exists()
+
+
+def test_add_remove_clear_keys(canvas):
+    a = canvas.scatter(pos=[[0, 0]], color=RED, size=10, key="a")
+    b = ScatterVisual()
+    canvas.add_visual(b, clearable=False, key="b")
+    b.set_data(pos=[[.5, .5]], color=(0, 1, 0, 1), size=10)
+    assert canvas.get_visual("a") is a and canvas.has_visual(b)
+    canvas.add_visual(b)  # no-op
+    assert sum(v.visual is b for v in canvas.visuals) == 1
+    canvas.grab_image()
+    canvas.clear()
+    assert not canvas.has_visual(a) and canvas.has_visual(b) and a.canvas is None
+    img = canvas.grab_image()
+    assert lit(img).sum() == 0 and lit(img, (0, 255, 0)).sum() > 0
+    canvas.remove(b)
+    assert not not_black(canvas.grab_image()).any()
+
+
+def test_hide_show(canvas):
+    v = canvas.scatter(pos=[[0, 0]], color=RED, size=10)
+    v.hide()
+    assert lit(canvas.grab_image()).sum() == 0
+    v.toggle()
+    assert v.visible and lit(canvas.grab_image()).sum() > 0
+
+
+def test_set_data_makes_no_gl_call_until_paint(canvas):
+    v = ScatterVisual()
+    canvas.add_visual(v)
+    v.set_data(pos=np.zeros((5, 2)), color=RED)
+    assert v._gl.program is None and v._gl.buffers == {}
+    assert v._pending
+    canvas.grab_image()
+    assert v._gl.program is not None and not v._pending
+    assert len(v._gl.buffers["a_position"]) == 5
+
+
+def test_set_data_from_worker_thread(canvas, qtbot):
+    v = ScatterVisual()
+    canvas.add_visual(v)
+    canvas.show()
+    qtbot.waitExposed(canvas)
+    qtbot.wait(50)
+
+    def work():
+        v.set_data(pos=[[0, 0]], color=RED, size=12)
+        canvas.update()  # thread-safe: queued to the GUI thread
+
+    t = threading.Thread(target=work)
+    t.start()
+    t.join()
+    # The repaint requested by the worker uploads the data on the GUI thread.
+    qtbot.waitUntil(lambda: not v._pending and "a_position" in v._gl.buffers)
+    assert lit(canvas.grab_image()).sum() > 50
+
+
+def test_lazy_mode_and_next_paint(canvas):
+    canvas.set_lazy(True)
+    v = canvas.scatter(pos=[[0, 0]], color=RED, size=10)
+    seen = []
+    canvas.on_next_paint(lambda: seen.append(canvas.context().isValid()))
+    canvas.set_lazy(False)
+    canvas.grab_image()
+    assert seen == [True] and v.n_vertices == 1
+
+
+def test_program_proxy_for_phy_style_visuals(canvas):
+    class Custom(BaseVisual):
+        def __init__(self):
+            super().__init__()
+            self.vertex_shader = ("#version 330 core\nin vec2 a_position;\nuniform float u_s;\n"
+                                  "void main() {\n    gl_Position = transform(a_position * u_s);\n"
+                                  "    gl_PointSize = 9.0;\n}\n")
+            self.fragment_shader = ("#version 330 core\nuniform vec4 u_color;\nout vec4 c;\n"
+                                    "void main() { c = u_color; }\n")
+            self.set_primitive_type("points")
+
+        def set_data(self, pos):
+            self.n_vertices = len(pos)
+            self.program["a_position"] = np.asarray(pos, dtype=np.float32)
+            self.program["u_s"] = .5
+            self.program["u_color"] = RED
+
+    v = Custom()
+    canvas.add_visual(v)
+    v.set_data([[1, 1], [-1, -1]])
+    assert "u_color" in v.program and "a_nothing" not in v.program
+    with pytest.raises(KeyError):
+        v.program["a_nothing"] = 1
+    m = lit(canvas.grab_image())
+    ys, xs = np.nonzero(m)
+    assert m.sum() > 100 and abs(xs.mean() + .5 - W / 2) < 1
+
+
+def test_gl_error_is_shown_not_black(canvas):
+    class Broken(BaseVisual):
+        def __init__(self):
+            super().__init__()
+            self.vertex_shader = "#version 330 core\nvoid main() { gl_Position = oops; }\n"
+            self.fragment_shader = "#version 330 core\nout vec4 c;\nvoid main() { c = vec4(1); }\n"
+            self.set_primitive_type("points")
+
+    good = canvas.scatter(pos=[[0, -.8]], color=RED, size=10)
+    canvas.add_visual(Broken())
+    img = canvas.grab_image()
+    assert len(canvas.gl_errors) == 1 and "oops" in canvas.gl_errors[0]
+    assert "vertex shader" in canvas.gl_errors[0]
+    assert not_black(img[:H // 2]).sum() > 200   # the message banner
+    assert lit(img).sum() > 0                     # other visuals still drawn
+    canvas.grab_image()
+    assert len(canvas.gl_errors) == 1             # not retried every frame
+    assert good._gl.error is None
+
+
+def test_mouse_and_key_events(canvas, qtbot):
+    class Listener:
+        def __init__(self):
+            self.events = []
+
+        def __getattr__(self, name):
+            if name.startswith("on_"):
+                return lambda e: self.events.append((name[3:], e))
+            raise AttributeError(name)
+
+    lst = Listener()
+    canvas.attach_events(lst)
+    canvas.show()
+    qtbot.waitExposed(canvas)
+    lst.events.clear()
+    qtbot.mouseClick(canvas, Qt.LeftButton, Qt.ControlModifier, QPoint(50, 40))
+    names = [n for n, _ in lst.events]
+    assert names[:3] == ["mouse_press", "mouse_release", "mouse_click"]
+    e = lst.events[2][1]
+    assert e.pos == (50, 40) and e.button == "Left" and e.modifiers == ("Control",)
+    np.testing.assert_allclose(e.pos_ndc, (50 / W * 2 - 1, 1 - 40 / H * 2))
+    lst.events.clear()
+    qtbot.mousePress(canvas, Qt.RightButton, pos=QPoint(10, 10))
+    mouse_move(canvas, (60, 70), Qt.RightButton)
+    qtbot.mouseRelease(canvas, Qt.RightButton, pos=QPoint(60, 70))
+    names = [n for n, _ in lst.events]
+    assert "mouse_click" not in names and "mouse_move" in names
+    mv = [e for n, e in lst.events if n == "mouse_move"][-1]
+    assert mv.button == "Right" and mv.mouse_press_position == (10, 10)
+    lst.events.clear()
+    qtbot.keyClick(canvas, Qt.Key_R)
+    qtbot.keyClick(canvas, Qt.Key_Left, Qt.ShiftModifier)
+    keys = [(e.key, e.modifiers) for n, e in lst.events if n == "key_press"]
+    assert keys[0] == ("R", ()) and keys[-1] == ("Left", ("Shift",))
+    lst.events.clear()
+    qtbot.mouseDClick(canvas, Qt.LeftButton, pos=QPoint(5, 5))
+    assert "mouse_double_click" in [n for n, _ in lst.events]
+    canvas.detach_events(lst)
+
+
+def test_wheel_event_and_resize(canvas, qtbot):
+    from phyclone.qt import QPointF, QWheelEvent, QApplication
+    got = []
+    canvas.attach_events(type("L", (), {"on_mouse_wheel": lambda self, e: got.append(e)})())
+    ev = QWheelEvent(QPointF(20, 30), QPointF(20, 30), QPoint(0, 0), QPoint(0, 240),
+                     Qt.NoButton, Qt.NoModifier, Qt.NoScrollPhase, False)
+    QApplication.sendEvent(canvas, ev)
+    assert got and got[0].delta == 2 and got[0].pos == (20, 30)
+    sizes = []
+
+    def on_resize(sender, w, h):
+        sizes.append((w, h))
+    connect(on_resize, sender=canvas)
+    canvas.show()
+    qtbot.waitExposed(canvas)
+    canvas.resize(120, 90)
+    qtbot.waitUntil(lambda: bool(sizes) and sizes[-1] == (120, 90))
+    unconnect(on_resize)
+
+
+def test_two_canvases_and_garbage_collection(qapp):
+    import gc
+    imgs = []
+    for k in range(3):
+        c = PlotCanvas()
+        c.resize(W, H)
+        c.scatter(pos=[[0, 0]], color=RED, size=8)
+        imgs.append(lit(c.grab_image()).sum())
+        del c
+        if k == 1:
+            gc.collect()
+    assert imgs[0] > 0 and len(set(imgs)) == 1
+
+
+def test_batch_of_clusters_is_one_draw_call(canvas, monkeypatch):
+    import phyclone.plot.gl as gl
+    calls = []
+    for name in ("draw_arrays", "draw_multi", "draw_instanced"):
+        f = getattr(gl, name)
+        monkeypatch.setattr(gl, name, lambda *a, _f=f, _n=name: (calls.append(_n), _f(*a)))
+    canvas.set_layout("grid", shape=(2, 3))
+    v = ScatterVisual()
+    canvas.add_visual(v)
+    p = canvas.plot(y=np.zeros((2, 10)))
+    for k in range(6):
+        v.add_batch_data(pos=np.random.default_rng(k).normal(size=(100, 2)) * .3,
+                         color=(k / 6, 1 - k / 6, .5, 1), box_index=(k // 3, k % 3))
+    canvas.update_visual(v)
+    canvas.grab_image()
+    assert calls.count("draw_arrays") == 1 and calls.count("draw_multi") == 1
+    assert len(calls) == 2 and p.n_signals == 2
+
+
+def test_attribute_type_mismatch_is_reported(canvas):
+    v = canvas.scatter(pos=[[0, 0]], color=RED)
+    v.set_attribute("a_size", np.ones((1, 3), dtype=np.float32))
+    canvas.grab_image()
+    assert any("a_size is a float" in e for e in canvas.gl_errors)
+    v.set_marker_size(10)  # new data: the visual is drawn again
+    assert lit(canvas.grab_image()).sum() > 20
+
+
+def test_reparenting_to_another_window_keeps_the_data(qapp, qtbot):
+    """Floating a dock moves the canvas to another top-level window, which destroys its
+    GL context: shared objects survive, vertex arrays are rebuilt, nothing goes black."""
+    from phyclone.qt import QDockWidget, QMainWindow
+    win = QMainWindow()
+    dock = QDockWidget("view", win)
+    c = PlotCanvas()
+    dock.setWidget(c)
+    win.addDockWidget(Qt.LeftDockWidgetArea, dock)
+    win.resize(400, 300)
+    win.show()
+    qtbot.waitExposed(win)
+    c.scatter(pos=[[0, 0]], color=RED, size=12)
+    assert lit(c.grab_image()).sum() > 50
+    vao = c.visuals[0].visual._gl.vao
+    dock.setFloating(True)
+    qtbot.wait(50)
+    other = QMainWindow()
+    c.setParent(other)
+    other.setCentralWidget(c)
+    other.show()
+    qtbot.waitExposed(other)
+    assert lit(c.grab_image()).sum() > 50 and c.gl_errors == []
+    # When Qt does destroy the context, vertex arrays are dropped and rebuilt.
+    c._gl_cleanup()
+    assert c.visuals[0].visual._gl.vao is None
+    assert lit(c.grab_image()).sum() > 50 and c.gl_errors == []
+    assert c.visuals[0].visual._gl.vao not in (None, vao)
+    c.close()
+    other.close()
+    win.close()
