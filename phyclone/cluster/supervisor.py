@@ -56,7 +56,6 @@ class Supervisor(ColorMappingMixin):
                  cluster_labels=None, similarity=None, new_cluster_id=None, sort=None,
                  context=None, journal_path=None, replay_journal=None):
         self.context = context
-        self.similarity = similarity
         self._sort = tuple(sort) if sort and sort[0] else ("n_spikes", "desc")
         if new_cluster_id is None and context is not None:
             new_cluster_id = context.load("new_cluster_id").get("new_cluster_id")
@@ -85,6 +84,21 @@ class Supervisor(ColorMappingMixin):
             self.start_journal(replay=bool(replay_journal))
 
     # Session pass-through (phy's attributes) -------------------------------------------------
+    @property
+    def similarity(self):
+        """Function ``cluster_id -> [(other_id, similarity), ...]`` (best first) or an (n, 2)
+        array; setting it updates the similarity view (e.g. another similarity measure)."""
+        return self.session.similarity
+
+    @similarity.setter
+    def similarity(self, func):
+        self.session.similarity = func
+        if self.similarity_view is not None:
+            self.similarity_view.similar = func
+            self._similar_key = None
+            if self.session.best:
+                self._on_session_select(self.session, self.session.selected)
+
     @property
     def clustering(self):
         return self.session.clustering

@@ -425,3 +425,12 @@ def test_journal_replay(qapp, qtbot, config_dir, tmp_path):
     s = make_supervisor(journal_path=journal, replay_journal=False)
     assert N_CLUSTERS not in s.clustering.cluster_ids and not s.is_dirty()
     s.close()
+
+
+def test_change_similarity(sup_gui, qtbot):
+    s, gui, rec = sup_gui
+    s.select(10)
+    s.similarity = lambda c: np.array([[c + 5, .9], [c - 5, .5], [c, 1.]])  # an (n, 2) array
+    assert s.similarity_view.shown_ids() == [15, 5]
+    press(qtbot, gui, "space", s)
+    assert s.selected == [10, 5]  # 15 is mua: skipped
