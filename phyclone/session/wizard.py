@@ -35,12 +35,23 @@ class Wizard:
         if not s.sort or s.sort[0] is None:
             return ids
         name, direction = s.sort
-        values = {c: _sort_key(s.cluster_info(c).get(name)) for c in sorted(ids)}
+        values = {c: _sort_key(self._value(name, c)) for c in sorted(ids)}
         present = [c for c in values if values[c][0] < 2]
         missing = [c for c in values if values[c][0] == 2]
         # list.sort is stable even with reverse=True: ties keep increasing ids.
         present.sort(key=values.get, reverse=direction == "desc")
         return present + missing
+
+    def _value(self, name, cluster_id):
+        """The value of one column of the cluster list (without building the whole row)."""
+        s = self.s
+        if name == "id":
+            return cluster_id
+        if name in s.cluster_metrics:
+            return s.metric(name, cluster_id)
+        if name in s.cluster_meta.fields:
+            return s.cluster_meta.get(name, cluster_id)
+        return s.cluster_info(cluster_id).get(name)
 
     def similar_order(self):
         """Similar cluster ids (of the last selected best cluster) in displayed order."""

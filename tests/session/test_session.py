@@ -115,3 +115,16 @@ def test_save_data_and_dirty(session):
     assert not session.is_dirty
     session.undo()
     assert session.is_dirty
+
+
+def test_wizard_order_by_any_column(session):
+    session.cluster_metrics["depth"] = lambda c: (c * 7) % 10
+    session.label("quality", 2, [1, 4])
+    for sort, expected in [
+            (("depth", "asc"), [0, 3, 6, 9, 2, 5, 8, 1, 4, 7]),
+            (("quality", "desc"), [1, 4, 0, 2, 3, 5, 6, 7, 8, 9]),  # missing values last
+            (("group", "asc"), [5, 3, 2, 0, 1, 4, 6, 7, 8, 9]),
+            (("id", "desc"), list(range(9, -1, -1))),
+            (("is_masked", "desc"), [2, 3, 0, 1, 4, 5, 6, 7, 8, 9])]:
+        session.sort = sort
+        assert session.wizard.cluster_order() == expected, sort
