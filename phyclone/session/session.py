@@ -134,8 +134,8 @@ class Session:
         return self.clustering.cluster_ids
 
     def n_spikes(self, cluster_id):
-        spc = self.clustering.spikes_per_cluster
-        return len(spc[cluster_id]) if cluster_id in spc else 0
+        # Counts, not arrays: a split touching every cluster must not materialise them all.
+        return self.clustering.cluster_counts.get(int(cluster_id), 0)
 
     @property
     def fields(self):
