@@ -27,8 +27,8 @@ from phyclone.session import MASKED_GROUPS, Session
 from phyclone.utils import Bunch, connect, emit, unconnect
 
 from .cluster_view import ClusterView, SimilarityView
-from .supervisor_colors import ColorMappingMixin
 from .supervisor_actions import ActionCreator
+from .supervisor_colors import ColorMappingMixin
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +70,9 @@ class Supervisor(ColorMappingMixin):
         self.gui = None
         self.cluster_view = self.similarity_view = None
         self.action_creator = None
-        self.actions = self.select_actions = self.view_actions = None
+        # Action groups (phy: `actions` holds the clustering actions plugins add theirs to).
+        self.actions = self.edit_actions = self.wizard_actions = None
+        self.select_actions = self.color_actions = self.view_actions = None
         self._debouncer = None
         self._color_timer = None
         self._version = 0  # incremented by every change of the set of clusters
@@ -283,7 +285,7 @@ class Supervisor(ColorMappingMixin):
         return row
 
     def _update_tables(self, up):
-        existing = set(self.clustering.spikes_per_cluster)
+        existing = self.clustering.spikes_per_cluster  # O(1) membership
         added = [int(c) for c in up.added if int(c) in existing]
         removed = [int(c) for c in up.deleted if int(c) not in existing]
         desc = up.description or ""
