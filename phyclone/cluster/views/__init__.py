@@ -1,9 +1,22 @@
 """Manual clustering views: one module per view, on the ``ManualClusteringView`` base."""
 
+from .amplitude import AmplitudeView
 from .base import LassoMixin, ManualClusteringView, MarkerSizeMixin, ScalingMixin
+from .feature import FeatureView
 from .matplotlib_view import ManualClusteringViewMatplotlib
+from .probe import ProbeView
+from .rotating import RotatingProperty
+from .scatter import (
+    ScatterView, make_spike_attribute_view, spike_attribute_coords, spike_attribute_view_class,
+    spike_attribute_view_name,
+)
+from .template_feature import TemplateFeatureView
+from .waveform import WaveformView
 
 __all__ = [
-    "LassoMixin", "ManualClusteringView", "ManualClusteringViewMatplotlib", "MarkerSizeMixin",
-    "ScalingMixin",
+    "AmplitudeView", "FeatureView", "LassoMixin", "ManualClusteringView",
+    "ManualClusteringViewMatplotlib", "MarkerSizeMixin", "ProbeView", "RotatingProperty",
+    "ScalingMixin", "ScatterView", "TemplateFeatureView", "WaveformView",
+    "make_spike_attribute_view", "spike_attribute_coords", "spike_attribute_view_class",
+    "spike_attribute_view_name",
 ]
