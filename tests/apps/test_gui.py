@@ -276,3 +276,62 @@ def test_kill9_then_replay(qapp, synth_dir, config_dir):
     assert {int(k): v for k, v in m.metadata["group"].items()} == {
         int(k): v or "unsorted" for k, v in state["groups"].items()}
     m.close()
+
+
+def _wait_painted(qtbot, gui, before, timeout=20000):
+    """Wait until every view following the selection painted since ``before``."""
+    views = [v for v in gui.views if hasattr(v, "n_plots_done") and not hasattr(
+        v, "all_cluster_ids")]
+    qtbot.waitUntil(lambda: all(v.n_plots_done > before.get(id(v), 0) for v in views),
+                    timeout=timeout)
+    qtbot.wait(100)
+    return views
+
+
+def test_views_show_selection_and_lasso_split(gui_controller, qtbot, tmp_path):
+    """Every default view draws the selected pair (non-blank screenshots, no GL error);
+    a lasso drawn with ctrl+clicks in the feature view, then `k`, splits the cluster."""
+    import phyclone.cluster.views as all_views
+    if not hasattr(all_views, "FeatureView"):
+        pytest.skip("the views are not available")
+    from phyclone.apps.demo import is_blank
+    from phyclone.qt import QPoint, Qt
+    c, gui = gui_controller
+    s = c.supervisor
+    ids = sorted((int(x) for x in s.clustering.cluster_ids), key=s.n_spikes)[::-1]
+    before = {id(v): getattr(v, "n_plots_done", 0) for v in gui.views}
+    s.select([ids[0], ids[1]])
+    s.block()
+    views = _wait_painted(qtbot, gui, before)
+    names = {type(v).__name__ for v in views}
+    assert {"WaveformView", "FeatureView", "CorrelogramView", "AmplitudeView", "TraceView",
+            "TemplateFeatureView", "ISIView", "FiringRateView", "ProbeView"} <= names
+    for v in views:
+        assert v.cluster_ids == [ids[0], ids[1]]
+        assert not v.canvas.gl_errors, (type(v).__name__, v.canvas.gl_errors)
+        path = v.screenshot(tmp_path / f"{type(v).__name__}.png")
+        assert not is_blank(path), type(v).__name__
+
+    fv = gui.get_view("FeatureView")
+    s.select([ids[0]])
+    s.block()
+    qtbot.waitUntil(lambda: fv.cluster_ids == [ids[0]] and fv.data is not None)
+    qtbot.wait(200)
+    # A polygon around the subplot (0, 1) of the 4x4 grid.
+    w, h = fv.canvas.width(), fv.canvas.height()
+    x0, y0, bw, bh = w * 1 / 4, 0, w / 4, h / 4
+    for fx, fy in ((.03, .03), (.97, .03), (.97, .97), (.03, .97)):
+        qtbot.mouseClick(fv.canvas, Qt.LeftButton, Qt.ControlModifier,
+                         QPoint(int(x0 + fx * bw), int(y0 + fy * bh)))
+    assert fv.canvas.lasso.count == 4
+    inside = fv.on_request_split(s)
+    assert inside is not None and len(inside)
+    for fx, fy in ((.03, .03), (.97, .03), (.97, .97), (.03, .97)):
+        qtbot.mouseClick(fv.canvas, Qt.LeftButton, Qt.ControlModifier,
+                         QPoint(int(x0 + fx * bw), int(y0 + fy * bh)))
+    n_before = s.n_spikes(ids[0])
+    press(qtbot, gui, "k", s)
+    assert ids[0] not in s.clustering.cluster_ids
+    new = s.selected
+    assert 1 <= len(new) <= 2 and sum(s.n_spikes(i) for i in new) == n_before
+
