@@ -43,6 +43,7 @@ class ManualClusteringView:
     default_snippets = {}
     auto_update = True
     ex_status = ""
+    max_n_clusters = 0  # a larger selection is not shown (0: no limit), as phy
     plot_canvas_class = PlotCanvas
     _default_position = None
     state_attrs = ("auto_update",)
@@ -106,6 +107,8 @@ class ManualClusteringView:
 
     def _on_select_event(self, sender, cluster_ids, **kwargs):
         if not self.auto_update or not is_supervisor(sender):
+            return
+        if self.max_n_clusters and len(cluster_ids) > self.max_n_clusters:
             return
         self.on_select(cluster_ids=cluster_ids, **kwargs)
 
@@ -222,6 +225,9 @@ class ScalingMixin:
         self._set_scaling_value(self._scaling_default)
 
     def on_mouse_wheel(self, e):
+        parent = getattr(super(), "on_mouse_wheel", None)
+        if parent is not None:
+            parent(e)
         if "Control" in getattr(e, "modifiers", ()):
             self._scale(self._scaling_param_increment ** np.sign(e.delta[1] if np.ndim(e.delta)
                                                                   else e.delta))
