@@ -81,7 +81,7 @@ class HistogramView(ScalingMixin, ManualClusteringView):
         self.cluster_stat = cluster_stat
         self.data_bounds = (0, 0, 1, 1)
         self.canvas.set_layout("stacked", n_plots=1, origin="top")
-        self.canvas.enable_axes()
+        self.canvas.enable_axes(show_y=False)  # each box has its own vertical scale
         self.visual = HistogramVisual()
         self.canvas.add_visual(self.visual)
         self.plot_visual = PlotVisual()
@@ -148,6 +148,9 @@ class HistogramView(ScalingMixin, ManualClusteringView):
             self.plot_visual.add_batch_data(
                 x=np.linspace(-1., 1., len(y)), y=y, color=(1., 1., 1., 1.),
                 data_bounds=(-1., 0., 1., b.ylim), box_index=box)
+        if self.normalization == "rate":  # the top of the box, in Hz
+            self.text_visual.add_batch_data(text=f"{b.ylim:.1f} Hz", pos=[(1., 1.)],
+                                            anchor=[(-1.05, -1.)], box_index=box)
         text = b.get("text")
         if text:
             lines = str(text).splitlines()
@@ -186,6 +189,11 @@ class HistogramView(ScalingMixin, ManualClusteringView):
 
     def _set_scaling_value(self, value):
         self.set_x_max(value)
+
+    def reset_scaling(self):
+        """Reset the range to its default (the class's, else the data's)."""
+        self.x_max = type(self).x_max
+        self._reset()
 
     def _reset(self):
         """Recompute the histograms of the shown clusters."""
