@@ -182,13 +182,6 @@ class ClusterScatterView(MarkerSizeMixin, BaseColorView, BaseGlobalView, ManualC
         self.prepare_size()
         self.prepare_color()
 
-    def _run(self, fn, callback, key):
-        if self._runner is not None and self.threaded:
-            self._runner.submit(fn, key=(id(self), key), callback=callback,
-                                error_callback=self._on_error)
-        else:
-            callback(fn())
-
     def _on_clusters_changed(self):
         self._gen += 1
         gen, ids = self._gen, self.all_cluster_ids.copy()

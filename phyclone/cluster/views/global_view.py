@@ -97,6 +97,30 @@ class BaseGlobalView:
         self._store_cluster_ids(ids)
         self._on_order_changed()
 
+    def _debounced(self, f, delay=150):
+        """A Debounced call of ``f``, stopped when the GUI closes."""
+        d = Debounced(f, delay)
+        self.__dict__.setdefault("_debouncers", []).append(d)
+        return d
+
+    def _on_gui_close(self, sender=None):
+        for d in self.__dict__.get("_debouncers", ()):
+            d.stop()
+        if self._runner is not None:
+            for key in self.__dict__.get("_run_keys", ()):
+                self._runner.cancel(key)
+        super()._on_gui_close(sender)
+
+    def _run(self, fn, callback, key):
+        """``fn()`` in the worker thread when attached (else now), then ``callback(result)``
+        on the GUI thread (only the latest request of each key is delivered)."""
+        if self._runner is not None and self.threaded:
+            key = (id(self), key)
+            self.__dict__.setdefault("_run_keys", set()).add(key)
+            self._runner.submit(fn, key=key, callback=callback, error_callback=self._on_error)
+        else:
+            callback(fn())
+
     def _on_clusters_changed(self):
         """To override."""
 
@@ -128,6 +152,8 @@ class BaseGlobalView:
         self._connect(self._on_table_filter, event="table_filter")
         self._connect(self._on_cluster_event, event="cluster")
         self._connect(self._on_color_mapping_changed, event="color_mapping_changed")
+        if len(self.all_cluster_ids):
+            self._on_clusters_changed()  # first drawing
 
     def _on_select_event(self, sender, cluster_ids, **kwargs):
         if is_supervisor(sender):

@@ -20,8 +20,10 @@ from phyclone.plot import ImageVisual, ScatterVisual
 from phyclone.utils import Bunch
 
 from .base import ManualClusteringView, MarkerSizeMixin
-from .global_view import BaseColorView, BaseGlobalView, Debounced
-from .raster_binning import colorize, row_table, selected_spikes, window_frame
+from .global_view import BaseColorView, BaseGlobalView
+from .raster_binning import (
+    colorize, expand, row_table, selected_spikes, tick_rows, window_frame,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +92,7 @@ class RasterView(MarkerSizeMixin, BaseColorView, BaseGlobalView, ManualClusterin
         self.canvas.add_visual(self.visual)
         self.canvas.panzoom.set_constrain_bounds((-1, -1, 1, 1))
         self.canvas.enable_axes(data_bounds=(0, -1, self.duration, 1), show_y=False)
-        self._rebin = Debounced(self._refresh_window, delay=150)
+        self._rebin = self._debounced(self._refresh_window, delay=150)
 
     # Data ---------------------------------------------------------------------------------------
     def _set_spike_clusters(self, spike_clusters):
@@ -117,7 +119,8 @@ class RasterView(MarkerSizeMixin, BaseColorView, BaseGlobalView, ManualClusterin
         return len(self.all_cluster_ids)
 
     def _window(self):
-        """(window (t0, t1, r0, r1), texture shape) for the visible area plus margins."""
+        """(window (t0, t1, r0, r1), image shape, height in pixels) for the visible area
+        plus margins."""
         n = max(self.n_clusters, 1)
         x0, y0, x1, y1 = self.canvas.panzoom.get_range()
         vt0, vt1 = (x0 + 1) / 2 * self.duration, (x1 + 1) / 2 * self.duration
@@ -125,31 +128,23 @@ class RasterView(MarkerSizeMixin, BaseColorView, BaseGlobalView, ManualClusterin
         dt, dr = vt1 - vt0, vr1 - vr0
         t0, t1 = max(0., vt0 - dt / 2), min(self.duration, vt1 + dt / 2)
         r0, r1 = max(0, int(np.floor(vr0 - dr / 2))), min(n, int(np.ceil(vr1 + dr / 2)))
+        r1 = max(r1, r0 + 1)
         ratio = self.canvas.devicePixelRatioF()
         w, h = self.canvas.get_size()
         cap = self.max_texture_size
         width = int(np.clip(round(w * ratio * (t1 - t0) / dt), 16, cap))
-        height = int(min(r1 - r0, np.clip(round(h * ratio * (r1 - r0) / dr), 16, cap)))
-        return (t0, t1, r0, max(r1, r0 + 1)), (max(height, 1), width)
+        height_px = int(np.clip(round(h * ratio * (r1 - r0) / dr), 16, cap))
+        return (t0, t1, r0, r1), (min(r1 - r0, height_px), width), height_px
 
-    def _compute_frame(self, gen, window, shape):
+    def _compute_frame(self, gen, window, shape, height_px):
         f = window_frame(self.spike_times, self.spike_clusters, self._table, self.n_clusters,
                          window, shape, self.max_spikes)
-        f.gen = gen
+        f.gen, f.height_px = gen, height_px
         return f
 
-    def _run(self, fn, callback, key):
-        """``fn()`` in the worker thread when attached (else now), then ``callback``."""
-        if self._runner is not None and self.threaded:
-            self._runner.submit(fn, key=(id(self), key), callback=callback,
-                                error_callback=self._on_error)
-        else:
-            callback(fn())
-
     def _request_frame(self):
-        gen = self._gen
-        window, shape = self._window()
-        self._run(lambda: self._compute_frame(gen, window, shape), self._set_frame, "frame")
+        gen, args = self._gen, self._window()
+        self._run(lambda: self._compute_frame(gen, *args), self._set_frame, "frame")
 
     def _set_frame(self, frame):
         if frame.gen != self._gen:
@@ -162,17 +157,15 @@ class RasterView(MarkerSizeMixin, BaseColorView, BaseGlobalView, ManualClusterin
         f = self._frame
         if f is None or f.gen != self._gen:
             return False
-        (t0, t1, r0, r1), shape = f.window, f.shape
-        (nt0, nt1, nr0, nr1), new_shape = self._window()
-        vis_t = (nt0 + nt1) / 2
-        covers = t0 <= nt0 + 1e-12 and nt1 <= t1 + 1e-12 and r0 <= nr0 and nr1 <= r1
-        if not covers or not t0 <= vis_t <= t1:
+        t0, t1, r0, r1 = f.window
+        (nt0, nt1, nr0, nr1), (_, new_w), new_h = self._window()
+        if not (t0 <= nt0 + 1e-12 and nt1 <= t1 + 1e-12 and r0 <= nr0 and nr1 <= r1):
             return False
         if f.mode == "spikes":
             return True
-        # Resolution: texels per second (and per row) close to the new request.
-        res = shape[1] / (t1 - t0), shape[0] / (r1 - r0)
-        new_res = new_shape[1] / (nt1 - nt0), new_shape[0] / (nr1 - nr0)
+        # Resolution: texels per second and pixels per row close to the new request.
+        res = f.shape[1] / (t1 - t0), f.height_px / (r1 - r0)
+        new_res = new_w / (nt1 - nt0), new_h / (nr1 - nr0)
         return all(.67 < a / b < 1.5 for a, b in zip(res, new_res))
 
     def _refresh_window(self):
@@ -195,9 +188,12 @@ class RasterView(MarkerSizeMixin, BaseColorView, BaseGlobalView, ManualClusterin
         if not self.n_spikes:
             return
         if self._frame is None or self._frame.gen != self._gen:
-            window, shape = self._window()
-            self._frame = self._compute_frame(self._gen, window, shape)
+            self._frame = self._compute_frame(self._gen, *self._window())
         self._draw()
+
+    def _tick_px(self):
+        """Tick height (pixels) in the binned image: the marker size."""
+        return self.marker_size * self.canvas.devicePixelRatioF()
 
     def _row_colors(self):
         return self.cluster_colors()
@@ -212,7 +208,9 @@ class RasterView(MarkerSizeMixin, BaseColorView, BaseGlobalView, ManualClusterin
             t0, t1, r0, r1 = f.window
             x0, x1 = -1 + 2 * t0 / self.duration, -1 + 2 * t1 / self.duration
             y_top, y_bottom = 1 - 2 * r0 / n, 1 - 2 * r1 / n
-            self.image_visual.set_data(image=colorize(f.image, colors),
+            ticks = tick_rows(len(f.image), f.height_px, self._tick_px())
+            image = expand(f.image, ticks, .24 * self.marker_size)
+            self.image_visual.set_data(image=colorize(image, colors),
                                        rect=(x0, y_bottom, x1, y_top))
             self.image_visual.show()
             if self._sel is None and self.cluster_ids:
@@ -273,7 +271,9 @@ class RasterView(MarkerSizeMixin, BaseColorView, BaseGlobalView, ManualClusterin
         self._draw()
 
     def on_marker_size_changed(self):
-        if self._frame is not None:
+        if self._frame is not None and self._frame.mode == "image":
+            self._draw()
+        elif self._frame is not None:
             self.visual.set_marker_size(self.marker_size)
             self.canvas.update()
 
@@ -304,6 +304,3 @@ class RasterView(MarkerSizeMixin, BaseColorView, BaseGlobalView, ManualClusterin
             self.emit_cluster_click(self.all_cluster_ids[row], button=e.button,
                                     modifiers=e.modifiers)
 
-    def close(self):
-        self._rebin.stop()
-        super().close()

@@ -62,6 +62,42 @@ def index_image(spike_times, spike_clusters, table, i0, i1, window, shape):
     return img.reshape(h, w)
 
 
+def tick_rows(n_rows, height, tick_px):
+    """Image row shown on each of ``height`` pixel rows (-1: gap between ticks) when
+    ``n_rows`` image rows fill them: a tick is ``tick_px`` tall (at most 90% of a row, at
+    least one pixel), centred in its row. Pooled images (as many rows as pixels, or more)
+    are shown as they are."""
+    if n_rows >= height:
+        return np.arange(n_rows)
+    row_px = height / n_rows
+    p = np.arange(height) + .5
+    row = np.minimum((p / row_px).astype(np.int64), n_rows - 1)
+    half = max(min(tick_px, .9 * row_px), 1.) / 2
+    return np.where(np.abs(p - (row + .5) * row_px) <= half, row, -1)
+
+
+def _shift(img, d):
+    """The image moved by ``d`` columns (empty texels come in)."""
+    out = np.full_like(img, -1)
+    if d > 0:
+        out[:, d:] = img[:, :-d]
+    else:
+        out[:, :d] = img[:, -d:]
+    return out
+
+
+def expand(img, row_map, width_px):
+    """The index image at pixel resolution: rows through ``row_map``, each lit texel
+    widened to ``width_px`` texels (empty texels only are filled)."""
+    base = np.where(row_map[:, None] >= 0, img[np.maximum(row_map, 0)], -1)
+    out = base
+    for s in range(1, int(round(width_px))):
+        d = (s + 1) // 2 if s % 2 else -(s // 2)  # 1, -1, 2, -2...
+        if abs(d) < img.shape[1]:
+            out = np.where(out < 0, _shift(base, d), out)
+    return out
+
+
 def colorize(img, row_colors):
     """RGBA uint8 image: ``row_colors[row]`` where a spike is, transparent elsewhere."""
     table = np.zeros((len(row_colors) + 1, 4), dtype=np.uint8)

@@ -23,7 +23,7 @@ from phyclone.utils import Bunch
 from phyclone.utils.colors import _index_of
 
 from .base import ManualClusteringView, ScalingMixin
-from .global_view import BaseColorView, BaseGlobalView, Debounced
+from .global_view import BaseColorView, BaseGlobalView
 
 logger = logging.getLogger(__name__)
 
@@ -104,7 +104,7 @@ class TemplateView(ScalingMixin, BaseColorView, BaseGlobalView, ManualClustering
         self.canvas.enable_axes()
         if cluster_ids is not None:
             self._store_cluster_ids(cluster_ids)
-        self._relod = Debounced(self._refresh_lod, delay=150)
+        self._relod = self._debounced(self._refresh_lod, delay=150)
 
     # Data ---------------------------------------------------------------------------------------
     def _fetch(self, cluster_ids):
@@ -122,13 +122,6 @@ class TemplateView(ScalingMixin, BaseColorView, BaseGlobalView, ManualClustering
             m = np.median([e.lo for e in shown])
             M = np.median([e.hi for e in shown])
             self._amp = float(max(abs(m), abs(M))) or 1.
-
-    def _run(self, fn, callback, key):
-        if self._runner is not None and self.threaded:
-            self._runner.submit(fn, key=(id(self), key), callback=callback,
-                                error_callback=self._on_error)
-        else:
-            callback(fn())
 
     def _on_clusters_changed(self):
         self._invalidate_colors()
@@ -281,6 +274,3 @@ class TemplateView(ScalingMixin, BaseColorView, BaseGlobalView, ManualClustering
             self.emit_cluster_click(self.all_cluster_ids[col], button=e.button,
                                     modifiers=e.modifiers)
 
-    def close(self):
-        self._relod.stop()
-        super().close()
