@@ -101,3 +101,16 @@ def test_wait_signal(qapp):
     thread_pool().start(w)
     QTimer.singleShot(20, gate.set)
     assert _wait_signal(w.signals.result) == ("done",)
+
+
+def test_resubmit_after_the_worker_ran(qapp):
+    """A worker that already ran (and was deleted by the pool) while its ``finished`` signal
+    waits in the event queue does not break the next request of the same key."""
+    runner = TaskRunner()
+    got = []
+    runner.submit(lambda: 1, key="k", callback=got.append)
+    thread_pool().waitForDone()  # ran, no event processed: still "queued" for the runner
+    runner.submit(lambda: 2, key="k", callback=got.append)
+    runner.cancel("other")
+    runner.wait()
+    assert got == [2]

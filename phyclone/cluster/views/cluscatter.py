@@ -29,13 +29,13 @@ _CLICK_MARGIN = 10  # pixels beyond the disk within which a click picks a cluste
 
 
 def _bounds(x, y):
-    """(xmin, ymin, xmax, ymax) with degenerate axes widened, plus a 5% margin."""
+    """(xmin, ymin, xmax, ymax) with degenerate axes widened, plus a 10% margin."""
     b = []
     for v in (x, y):
         lo, hi = (float(v.min()), float(v.max())) if len(v) else (0., 1.)
         if hi <= lo:
             lo, hi = lo - 1., hi + 1.
-        m = .05 * (hi - lo)
+        m = .1 * (hi - lo)
         b.append((lo - m, hi + m))
     return (b[0][0], b[1][0], b[0][1], b[1][1])
 
@@ -210,8 +210,8 @@ class ClusterScatterView(MarkerSizeMixin, BaseColorView, BaseGlobalView, ManualC
     def _update_labels(self):
         x = self.x_axis + (" (log)" if self.x_axis_log_scale else "")
         y = self.y_axis + (" (log)" if self.y_axis_log_scale else "")
-        self.label_visual.set_data(pos=[[1., -1.], [-1., 1.]], text=[x, y],
-                                   anchor=[[-1.1, 3.], [1.1, -2.]])
+        self.label_visual.set_data(pos=[[1., -1.], [-.9, 1.]], text=[x, y],
+                                   anchor=[[-1.1, 3.], [1., -1.5]])
 
     def update_color(self):
         """Recolour every cluster (colour scheme changed)."""
