@@ -22,7 +22,7 @@ import numpy as np
 from phyclone.qt import QTimer
 from phyclone.utils import emit
 from phyclone.utils.colors import (
-    BLANK, ClusterColorSelector, add_alpha, add_selected_clusters_colors,
+    BLANK, ClusterColorSelector, add_selected_clusters_colors,
 )
 
 from .base import is_supervisor

@@ -20,7 +20,6 @@ import numpy as np
 
 from phyclone.plot import PlotVisual
 from phyclone.utils import Bunch
-from phyclone.utils.colors import _index_of
 
 from .base import ManualClusteringView, ScalingMixin
 from .global_view import BaseColorView, BaseGlobalView
@@ -42,19 +41,36 @@ def envelope(waves, n_points):
     return out
 
 
-def template_entry(bunch, channel_ids):
-    """A template as drawn: (channels, samples) float32 rows sorted by decreasing
-    peak-to-peak amplitude, and the grid row of each channel."""
-    wave = np.asarray(bunch.template, dtype=np.float32).T
-    if wave.ndim != 2:
-        raise ValueError(f"a template must be (n_samples, n_channels), got {wave.shape}")
-    ch = np.asarray(bunch.channel_ids).ravel()
-    order = np.argsort(-np.ptp(wave, axis=1), kind="stable")
-    rows = _index_of(ch[order], channel_ids)
-    keep = rows >= 0
-    wave = np.ascontiguousarray(wave[order][keep])
-    return Bunch(wave=wave, rows=rows[keep],
-                 lo=float(wave.min()) if wave.size else 0., hi=float(wave.max()) if wave.size else 0.)
+def template_entries(bunchs, channel_ids):
+    """``{cluster_id: entry}``: ``wave`` (channels, samples) float32, ``order`` of its
+    channels by decreasing peak-to-peak amplitude (channels missing from the grid left
+    out), ``rows`` the grid row of each channel, ``lo``/``hi`` the extrema. Templates of the
+    same shape are processed together (no per-template numpy calls, no reordered copies)."""
+    channel_ids = np.asarray(channel_ids, dtype=np.int64).ravel()
+    table = np.full(int(channel_ids.max(initial=0)) + 2, -1, dtype=np.int64)
+    table[channel_ids] = np.arange(len(channel_ids))  # last entry: unknown channels
+    groups = {}
+    for c, b in bunchs.items():
+        wave = np.asarray(b.template, dtype=np.float32)
+        if wave.ndim != 2:
+            raise ValueError(f"the template of cluster {c} must be (n_samples, n_channels), "
+                             f"got shape {wave.shape}")
+        groups.setdefault(wave.shape, []).append((int(c), wave, b.channel_ids))
+    out = {}
+    for items in groups.values():
+        waves = np.stack([w for _, w, _ in items])  # (k, samples, channels)
+        chs = np.array([np.ravel(chs) for _, _, chs in items], dtype=np.int64)
+        chs = chs.reshape(-1, waves.shape[2])
+        rows = table[np.where((chs >= 0) & (chs < len(table) - 1), chs, len(table) - 1)]
+        mn, mx = waves.min(axis=1), waves.max(axis=1)
+        amp = np.where(rows >= 0, mx - mn, -1.)
+        order = np.argsort(-amp, axis=1, kind="stable")
+        n_valid = (rows >= 0).sum(axis=1)
+        lo, hi = mn.min(axis=1), mx.max(axis=1)
+        for k, (c, _, _) in enumerate(items):
+            out[c] = Bunch(wave=waves[k].T, order=order[k, :n_valid[k]], rows=rows[k],
+                           lo=float(lo[k]), hi=float(hi[k]))
+    return out
 
 
 class TemplateView(ScalingMixin, BaseColorView, BaseGlobalView, ManualClusteringView):
@@ -112,8 +128,7 @@ class TemplateView(ScalingMixin, BaseColorView, BaseGlobalView, ManualClustering
         missing = [int(c) for c in cluster_ids if int(c) not in self._cache]
         if not missing or self.templates is None:
             return {}
-        bunchs = self.templates(missing)
-        return {int(c): template_entry(b, self.channel_ids) for c, b in bunchs.items()}
+        return template_entries(self.templates(missing), self.channel_ids)
 
     def _add_entries(self, entries):
         self._cache.update(entries)
@@ -149,16 +164,17 @@ class TemplateView(ScalingMixin, BaseColorView, BaseGlobalView, ManualClustering
         """Signals of the columns c0..c1 within the vertex budget (worker-safe)."""
         ids = self.all_cluster_ids[c0:c1]
         entries = [(c0 + i, self._cache.get(int(c))) for i, c in enumerate(ids)]
-        entries = [(col, e) for col, e in entries if e is not None and len(e.wave)]
+        entries = [(col, e) for col, e in entries if e is not None and len(e.order)]
         n_cols = max(len(entries), 1)
         n_samples = max((e.wave.shape[1] for _, e in entries), default=2)
         per_signal = min(n_points, n_samples)
         n_ch = int(np.clip(self.max_vertices // (n_cols * per_signal), 1, self.n_channels))
         ys, rows, cols = [], [], []
         for col, e in entries:
-            w = envelope(e.wave[:n_ch], n_points)
+            idx = e.order[:n_ch]
+            w = envelope(e.wave[idx], n_points)
             ys.append(w)
-            rows.append(e.rows[:n_ch])
+            rows.append(e.rows[idx])
             cols.append(np.full(len(w), col))
         if not ys:
             return Bunch(gen=gen, c0=c0, c1=c1, n_points=n_points, y=None)
