@@ -192,6 +192,13 @@ class ClusterScatterView(MarkerSizeMixin, BaseColorView, BaseGlobalView, ManualC
                 self.plot()
         self._run(lambda: self._fetch(ids), done, "info")
 
+    def _on_metadata_changed(self, cluster_ids):
+        """Labels changed: fetch these clusters' info again (a label may be bound)."""
+        for c in cluster_ids:
+            self._info.pop(c, None)
+        self._invalidate_colors()
+        self._on_clusters_changed()
+
     # Drawing ------------------------------------------------------------------------------------
     def plot(self, **kwargs):
         """Draw every cluster (fetching the missing cluster info)."""

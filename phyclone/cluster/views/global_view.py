@@ -191,13 +191,18 @@ class BaseGlobalView:
             self.set_cluster_ids(ids)
 
     def _on_cluster_event(self, sender, up):
-        """After a clustering action: new spike clusters and cluster list."""
-        if not is_supervisor(sender) or not (up.get("added") or up.get("deleted")):
+        """After a clustering action: new spike clusters and cluster list; after a label
+        change: new colours."""
+        if not is_supervisor(sender):
             return
         self._adopt_supervisor(sender)
+        if not (up.get("added") or up.get("deleted")):
+            if up.get("metadata_changed"):
+                self._on_metadata_changed([int(c) for c in up.metadata_changed])
+            return
         clustering = getattr(sender, "clustering", None)
-        if clustering is not None and hasattr(self, "spike_clusters"):
-            self.spike_clusters = np.asarray(clustering.spike_clusters)
+        if clustering is not None and hasattr(self, "_set_spike_clusters"):
+            self._set_spike_clusters(clustering.spike_clusters)
         ids = getattr(sender, "shown_cluster_ids", None)
         if ids is None and clustering is not None:
             ids = clustering.cluster_ids
@@ -205,6 +210,10 @@ class BaseGlobalView:
             ids = np.asarray(ids, dtype=np.int64)
             self._store_cluster_ids(ids if self.follows_sort else np.sort(ids))
         self._on_clusters_changed()
+
+    def _on_metadata_changed(self, cluster_ids):
+        """Labels of these clusters changed (their colours may have)."""
+        self.update_color()
 
 
 class BaseColorView:
@@ -299,15 +308,16 @@ class BaseColorView:
         """Switch to the previous colour scheme."""
         self._neighbor_color_scheme(-1)
 
-    def get_cluster_colors(self, cluster_ids, alpha=1.):
-        """RGBA (n, 4) float32 colours of these clusters in the current scheme."""
+    def get_cluster_colors(self, cluster_ids, alpha=1., refresh=False):
+        """RGBA (n, 4) float32 colours of these clusters in the current scheme (``refresh``:
+        recompute the value range of the view's own schemes)."""
         sel = self._schemes.get(self._scheme)
         ids = np.asarray(cluster_ids, dtype=np.int64)
         if sel is None:
             return np.tile(np.array(BLANK + (alpha,), dtype=np.float32), (len(ids), 1))
-        if sel is not self.color_selector:  # the view's own schemes follow its clusters
-            if not np.array_equal(sel.cluster_ids, self.all_cluster_ids):
-                sel.set_cluster_ids(self.all_cluster_ids)
+        if sel is not self.color_selector and (
+                refresh or not np.array_equal(sel.cluster_ids, self.all_cluster_ids)):
+            sel.set_cluster_ids(self.all_cluster_ids)  # the view's own schemes: value range
         try:
             return sel.get_colors(ids, alpha=alpha)
         except Exception as e:  # a metric failing must not blank the view
@@ -318,7 +328,8 @@ class BaseColorView:
         """Cached colours of ``all_cluster_ids`` (unselected look)."""
         ids = self.all_cluster_ids
         if self._base_colors is None or not np.array_equal(self._base_colors_ids, ids):
-            self._base_colors = self.get_cluster_colors(ids, alpha=self._default_alpha)
+            self._base_colors = self.get_cluster_colors(ids, alpha=self._default_alpha,
+                                                        refresh=True)
             self._base_colors_ids = ids
         return self._base_colors
 

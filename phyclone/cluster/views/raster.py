@@ -79,7 +79,8 @@ class RasterView(MarkerSizeMixin, BaseColorView, BaseGlobalView, ManualClusterin
         super().__init__(**kwargs)
         self._init_colors()
         self._set_spike_clusters(spike_clusters)
-        ids = cluster_ids if cluster_ids is not None else np.unique(self.spike_clusters)
+        ids = cluster_ids if cluster_ids is not None else \
+            np.nonzero(np.bincount(self.spike_clusters))[0]
         self._store_cluster_ids(ids)
         self._table = row_table(self.all_cluster_ids, self._max_cluster)
 
@@ -97,6 +98,8 @@ class RasterView(MarkerSizeMixin, BaseColorView, BaseGlobalView, ManualClusterin
     # Data ---------------------------------------------------------------------------------------
     def _set_spike_clusters(self, spike_clusters):
         sc = np.asarray(spike_clusters)
+        if len(sc) != self.n_spikes:
+            raise ValueError(f"{len(sc)} spike clusters for {self.n_spikes} spikes")
         if self._order is not None:
             sc = sc[self._order]
         self.spike_clusters = sc
@@ -200,8 +203,8 @@ class RasterView(MarkerSizeMixin, BaseColorView, BaseGlobalView, ManualClusterin
 
     def _draw(self):
         f = self._frame
-        if f is None:
-            return
+        if f is None or f.gen != self._gen:
+            return  # a new frame is being prepared (it draws itself)
         n = max(self.n_clusters, 1)
         colors = self._row_colors()
         if f.mode == "image":
@@ -226,9 +229,8 @@ class RasterView(MarkerSizeMixin, BaseColorView, BaseGlobalView, ManualClusterin
         n = max(self.n_clusters, 1)
         if f.mode == "spikes":
             ids, rows = f.spike_ids, f.rows
-            sel_rows = self._table[np.asarray(self.cluster_ids, dtype=np.int64)
-                                   .clip(0, len(self._table) - 1)] if self.cluster_ids \
-                else np.zeros(0, dtype=np.int32)
+            sel = np.asarray(self.cluster_ids, dtype=np.int64)
+            sel_rows = self._table[sel[(sel >= 0) & (sel < len(self._table))]]
             on_top = np.isin(rows, sel_rows[sel_rows >= 0])
             order = np.r_[np.nonzero(~on_top)[0], np.nonzero(on_top)[0]]
             ids, rows = ids[order], rows[order]

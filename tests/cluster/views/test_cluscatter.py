@@ -163,3 +163,17 @@ def test_marker_size(view, qtbot):
     x, y = disk_px(view, 5)
     assert near(img, (x + 16, y), np.asarray(view.sup.color_selector.get(5)[:3]) * .75)
     assert view.state["marker_size"] == pytest.approx(1.2)
+
+
+def test_label_change(view):
+    for c in IDS:
+        INFO[c]["quality"] = float(c)
+    view._info.clear()
+    view.plot()
+    view.set_x_axis("quality")
+    assert view.marker_positions[1, 0] == 2.
+    INFO[2]["quality"] = 7.
+    emit("cluster", view.sup, Bunch(added=[], deleted=[], metadata_changed=[2]))
+    assert view.marker_positions[1, 0] == 7.
+    for c in IDS:
+        INFO[c]["quality"] = None

@@ -251,3 +251,17 @@ def test_threaded(gui, qtbot, data):
     qtbot.waitUntil(lambda: v._frame is not None and len(v._frame.rows) and
                     v._frame.rows.max() == 1, timeout=5000)
     assert list(v.all_cluster_ids) == [13, 10]
+
+
+def test_label_change_recolors(view, qtbot, data):
+    groups = {c: 0. for c in IDS}
+    view.add_color_scheme(lambda c: groups[c], name="by_group", colormap="linear",
+                          categorical=False)
+    view.color_scheme = "by_group"
+    times, clusters = data
+    i = isolated(times, clusters, 13)
+    before = frame(qtbot, view)[spike_px(view, times[i], 3)[::-1]][:3].copy()
+    groups[13] = 1.
+    emit("cluster", view.sup, Bunch(added=[], deleted=[], metadata_changed=[13]))
+    after = frame(qtbot, view)[spike_px(view, times[i], 3)[::-1]][:3]
+    assert np.abs(after.astype(int) - before.astype(int)).max() > 30
