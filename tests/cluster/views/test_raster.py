@@ -265,3 +265,10 @@ def test_label_change_recolors(view, qtbot, data):
     emit("cluster", view.sup, Bunch(added=[], deleted=[], metadata_changed=[13]))
     after = frame(qtbot, view)[spike_px(view, times[i], 3)[::-1]][:3]
     assert np.abs(after.astype(int) - before.astype(int)).max() > 30
+
+
+def test_color_scheme_state_before_the_scheme_exists(view):
+    view.set_state({"color_scheme": "depth"})  # restored before the controller adds it
+    assert view.color_scheme == "cluster_view"
+    view.add_color_scheme(lambda c: float(c), name="depth", colormap="linear")
+    assert view.color_scheme == "depth"
