@@ -26,6 +26,7 @@ from phyclone.utils.colors import (
 )
 
 from .base import is_supervisor
+from .rotating import RotatingProperty
 
 logger = logging.getLogger(__name__)
 
@@ -227,12 +228,12 @@ class BaseColorView:
     _default_alpha = .75
 
     def _init_colors(self):
-        self._schemes = {"blank": None}
-        self._scheme = "blank"
-        self._wanted_scheme = None  # restored from the GUI state before it was added
+        self.color_schemes = RotatingProperty()  # name -> ClusterColorSelector (phy's)
+        self.color_schemes.add("blank", None)
         self.color_selector = None  # the Supervisor's (cluster_view scheme)
+        self._wanted_scheme = None  # restored from the GUI state before it was added
         self._base_colors = None  # (n_clusters, 4) in all_cluster_ids order, cached
-        self._base_colors_ids = None
+        self._base_colors_key = None
 
     def add_color_scheme(self, fun=None, name=None, cluster_ids=None, colormap=None,
                          categorical=None, logarithmic=None):
@@ -246,31 +247,25 @@ class BaseColorView:
             value = fun
             fun = lambda cluster_id: value  # noqa: E731 (a constant scheme, as phy's blank)
         name = name or fun.__name__
-        self._schemes[name] = ClusterColorSelector(
+        self.color_schemes.add(name, ClusterColorSelector(
             fun, colormap=colormap, categorical=categorical, logarithmic=logarithmic,
-            cluster_ids=cluster_ids if cluster_ids is not None else self.all_cluster_ids)
+            cluster_ids=cluster_ids if cluster_ids is not None else self.all_cluster_ids))
         if name == self._wanted_scheme:
             self.color_scheme = name
         return fun
 
     @property
-    def color_schemes(self):
-        """Names of the colour schemes."""
-        return list(self._schemes)
-
-    @property
     def color_scheme(self):
         """Name of the current colour scheme."""
-        return self._scheme
+        return self.color_schemes.current
 
     @color_scheme.setter
     def color_scheme(self, name):
-        if name not in self._schemes:
+        if name not in self.color_schemes:
             self._wanted_scheme = name  # may be added later (e.g. by the controller)
             return
         self._wanted_scheme = None
-        self._scheme = name
-        self._base_colors = None
+        self.color_schemes.set(name)
         self.update_color()
         self.update_status()
 
@@ -279,25 +274,23 @@ class BaseColorView:
         if sel is None:
             return
         self.color_selector = sel
-        self._schemes["cluster_view"] = sel
-        if self._scheme == "blank":
-            self._scheme = "cluster_view"
-            self._base_colors = None
+        self.color_schemes.add("cluster_view", sel)
+        if self.color_scheme == "blank" and self._wanted_scheme is None:
+            self.color_schemes.set("cluster_view")
 
     def _on_color_mapping_changed(self, sender):
         """The cluster view's colour mapping changed: use it."""
         if not is_supervisor(sender):
             return
         self._set_supervisor_colors(sender)
-        if "cluster_view" in self._schemes:
-            self._scheme = "cluster_view"
-        self._base_colors = None
+        if "cluster_view" in self.color_schemes:
+            self.color_schemes.set("cluster_view")
         self.update_color()
         self.update_status()
 
     def _neighbor_color_scheme(self, step):
-        names = self.color_schemes
-        i = names.index(self._scheme) if self._scheme in names else 0
+        names = self.color_schemes.keys()
+        i = names.index(self.color_scheme) if self.color_scheme in names else 0
         self.color_scheme = names[(i + step) % len(names)]
 
     def next_color_scheme(self):
@@ -311,7 +304,7 @@ class BaseColorView:
     def get_cluster_colors(self, cluster_ids, alpha=1., refresh=False):
         """RGBA (n, 4) float32 colours of these clusters in the current scheme (``refresh``:
         recompute the value range of the view's own schemes)."""
-        sel = self._schemes.get(self._scheme)
+        sel = self.color_schemes.get()
         ids = np.asarray(cluster_ids, dtype=np.int64)
         if sel is None:
             return np.tile(np.array(BLANK + (alpha,), dtype=np.float32), (len(ids), 1))
@@ -321,16 +314,18 @@ class BaseColorView:
         try:
             return sel.get_colors(ids, alpha=alpha)
         except Exception as e:  # a metric failing must not blank the view
-            logger.warning("Colour scheme %s failed in %s: %s", self._scheme, self.name, e)
+            logger.warning("Colour scheme %s failed in %s: %s", self.color_scheme, self.name, e)
             return np.tile(np.array(BLANK + (alpha,), dtype=np.float32), (len(ids), 1))
 
     def base_colors(self):
         """Cached colours of ``all_cluster_ids`` (unselected look)."""
-        ids = self.all_cluster_ids
-        if self._base_colors is None or not np.array_equal(self._base_colors_ids, ids):
+        ids, key = self.all_cluster_ids, self.color_scheme
+        if self._base_colors is None or self._base_colors_key is None or \
+                self._base_colors_key[0] != key or \
+                not np.array_equal(self._base_colors_key[1], ids):
             self._base_colors = self.get_cluster_colors(ids, alpha=self._default_alpha,
                                                         refresh=True)
-            self._base_colors_ids = ids
+            self._base_colors_key = (key, ids)
         return self._base_colors
 
     def cluster_colors(self):
@@ -346,7 +341,7 @@ class BaseColorView:
 
     def attach(self, gui):
         super().attach(gui)
-        for name in self.color_schemes:
+        for name in self.color_schemes.keys():
             self.actions.add(self._scheme_setter(name), name=f"Change color scheme to {name}",
                              show_shortcut=False, view_submenu="Change color scheme")
         self.actions.add(self.next_color_scheme)
@@ -359,14 +354,11 @@ class BaseColorView:
         return callback
 
     def on_mouse_wheel(self, e):
-        """shift+wheel: change the colour scheme; alt+wheel: the marker size."""
+        """shift+wheel: change the colour scheme."""
         parent = getattr(super(), "on_mouse_wheel", None)
         if parent is not None:
             parent(e)
-        mods = tuple(e.modifiers)
-        if mods == ("Alt",) and hasattr(self, "increase_marker_size"):
-            (self.increase_marker_size if e.delta > 0 else self.decrease_marker_size)()
-        elif mods == ("Shift",):
+        if tuple(e.modifiers) == ("Shift",):
             if e.delta > 0:
                 self.next_color_scheme()
             elif e.delta < 0:

@@ -146,7 +146,7 @@ def test_color_schemes(view, qtbot):
                           categorical=False)
     view.color_scheme = "id_linear"
     img = frame(qtbot, view)
-    sel = view._schemes["id_linear"]
+    sel = view.color_schemes.get("id_linear")
     assert near(img, disk_px(view, 5), np.asarray(sel.get(5)[:3]) * .75)
     view.next_color_scheme()
     assert view.color_scheme == "blank"
@@ -177,3 +177,16 @@ def test_label_change(view):
     assert view.marker_positions[1, 0] == 7.
     for c in IDS:
         INFO[c]["quality"] = None
+
+
+def test_phy_controller_color_schemes(view, qtbot):
+    """phy's controller adds schemes, then ``view.color_schemes.set('random')``."""
+    view.add_color_scheme(name="random", fun=lambda c: c, colormap="categorical",
+                          categorical=True, cluster_ids=IDS)
+    view.color_schemes.set("random")
+    view.update_color()
+    assert view.color_scheme == "random"
+    assert "random" in view.color_schemes.keys()
+    img = frame(qtbot, view)
+    expected = np.asarray(view.color_schemes.get("random").get(5)[:3]) * .75
+    assert near(img, disk_px(view, 5), expected)
