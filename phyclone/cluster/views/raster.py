@@ -75,7 +75,6 @@ class RasterView(MarkerSizeMixin, BaseColorView, BaseGlobalView, ManualClusterin
         self._frame = None
         self._sel = None  # selected spikes drawn over the binned image
         self._table = np.full(1, -1, dtype=np.int32)
-        self.cluster_ids = []
         super().__init__(**kwargs)
         self._init_colors()
         self._set_spike_clusters(spike_clusters)
@@ -198,15 +197,12 @@ class RasterView(MarkerSizeMixin, BaseColorView, BaseGlobalView, ManualClusterin
         """Tick height (pixels) in the binned image: the marker size."""
         return self.marker_size * self.canvas.devicePixelRatioF()
 
-    def _row_colors(self):
-        return self.cluster_colors()
-
     def _draw(self):
         f = self._frame
         if f is None or f.gen != self._gen:
             return  # a new frame is being prepared (it draws itself)
         n = max(self.n_clusters, 1)
-        colors = self._row_colors()
+        colors = self.cluster_colors()
         if f.mode == "image":
             t0, t1, r0, r1 = f.window
             x0, x1 = -1 + 2 * t0 / self.duration, -1 + 2 * t1 / self.duration
@@ -255,7 +251,7 @@ class RasterView(MarkerSizeMixin, BaseColorView, BaseGlobalView, ManualClusterin
         def done(sel):
             if sel.gen == self._gen and sel.cluster_ids == list(self.cluster_ids):
                 self._sel = sel
-                self._draw_spikes(self._row_colors())
+                self._draw_spikes(self.cluster_colors())
                 self.canvas.update()
         self._run(compute, done, "selection")
 
