@@ -157,7 +157,8 @@ def main():
         print(f"{name:<42} {r['plot']:8.0f} {r['select']:8.0f} {r['zoom']:8.0f} "
               f"{r['frame']:8.0f}")
     for k in (2, 10):
-        print(f"{'CorrelogramView, %d selected' % k:<42} {bench_correlograms(k, args.repeats):8.0f}")
+        name = f"CorrelogramView, {k} selected"
+        print(f"{name:<42} {bench_correlograms(k, args.repeats):8.0f}")
 
 
 if __name__ == "__main__":

@@ -98,15 +98,21 @@ class BaseGlobalView:
         self._store_cluster_ids(ids)
         self._on_order_changed()
 
-    def _debounced(self, f, delay=150):
-        """A Debounced call of ``f``, stopped when the GUI closes."""
-        d = Debounced(f, delay)
-        self.__dict__.setdefault("_debouncers", []).append(d)
-        return d
+    def _follow_view_changes(self, f, delay=150):
+        """Call ``f`` (GUI thread) once pan, zoom and resizes have settled for ``delay`` ms
+        (views re-binning or re-detailing what is visible); stopped when the GUI closes."""
+        self._view_changed = Debounced(f, delay)
+
+    def on_pan_zoom(self, e):
+        if getattr(self, "_view_changed", None) is not None:
+            self._view_changed.request()
+
+    def on_resize(self, e):
+        self.on_pan_zoom(e)
 
     def _on_gui_close(self, sender=None):
-        for d in self.__dict__.get("_debouncers", ()):
-            d.stop()
+        if getattr(self, "_view_changed", None) is not None:
+            self._view_changed.stop()
         if self._runner is not None:
             for key in self.__dict__.get("_run_keys", ()):
                 self._runner.cancel(key)

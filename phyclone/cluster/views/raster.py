@@ -92,7 +92,7 @@ class RasterView(MarkerSizeMixin, BaseColorView, BaseGlobalView, ManualClusterin
         self.canvas.add_visual(self.visual)
         self.canvas.panzoom.set_constrain_bounds((-1, -1, 1, 1))
         self.canvas.enable_axes(data_bounds=(0, -1, self.duration, 1), show_y=False)
-        self._rebin = self._debounced(self._refresh_window, delay=150)
+        self._follow_view_changes(self._refresh_window)
 
     # Data ---------------------------------------------------------------------------------------
     def _set_spike_clusters(self, spike_clusters):
@@ -175,14 +175,6 @@ class RasterView(MarkerSizeMixin, BaseColorView, BaseGlobalView, ManualClusterin
             self._gen += 1
             self._sel = None
             self._request_frame()
-
-    def on_pan_zoom(self, e):
-        if hasattr(self, "_rebin"):
-            self._rebin.request()
-
-    def on_resize(self, e):
-        if hasattr(self, "_rebin"):
-            self._rebin.request()
 
     # Drawing (GUI thread) -----------------------------------------------------------------------
     def plot(self, **kwargs):

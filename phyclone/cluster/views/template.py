@@ -120,7 +120,7 @@ class TemplateView(ScalingMixin, BaseColorView, BaseGlobalView, ManualClustering
         self.canvas.enable_axes()
         if cluster_ids is not None:
             self._store_cluster_ids(cluster_ids)
-        self._relod = self._debounced(self._refresh_lod, delay=150)
+        self._follow_view_changes(self._refresh_lod)
 
     # Data ---------------------------------------------------------------------------------------
     def _fetch(self, cluster_ids):
@@ -206,14 +206,6 @@ class TemplateView(ScalingMixin, BaseColorView, BaseGlobalView, ManualClustering
         if not self._lod_is_good():
             self._gen += 1
             self._request_lod()
-
-    def on_pan_zoom(self, e):
-        if hasattr(self, "_relod"):
-            self._relod.request()
-
-    def on_resize(self, e):
-        if hasattr(self, "_relod"):
-            self._relod.request()
 
     # Drawing ------------------------------------------------------------------------------------
     def plot(self, **kwargs):

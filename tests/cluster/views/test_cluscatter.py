@@ -6,10 +6,10 @@ import pytest
 
 from phyclone.cluster.views import ClusterScatterView
 from phyclone.qt import QPoint, Qt
-from phyclone.utils import Bunch, connect, emit
+from phyclone.utils import Bunch, emit
 from phyclone.utils.colors import selected_cluster_color
 
-from viewtest import ClusterView, Supervisor, frame, ndc_to_px, rgb255, shot
+from viewtest import ClusterView, Supervisor, frame, ndc_to_px, near, record_clicks, shot
 
 pytestmark = pytest.mark.gl
 
@@ -33,12 +33,6 @@ def disk_px(view, cluster_id):
     x0, y0, x1, y1 = view.data_bounds
     x, y = view.marker_positions[i]
     return ndc_to_px(view, -1 + 2 * (x - x0) / (x1 - x0), -1 + 2 * (y - y0) / (y1 - y0))
-
-
-def near(img, px, color, tol=8, r=1):
-    x, y = px
-    patch = img[y - r:y + r + 1, x - r:x + r + 1, :3].astype(int)
-    return bool((np.abs(patch - rgb255(color)).max(axis=-1) <= tol).any())
 
 
 @pytest.fixture
@@ -91,23 +85,10 @@ def test_bindings_and_log_scale(view, gui, qtbot):
 
 
 def test_click_and_lasso(view, qtbot):
-    events = []
-
-    @connect
-    def on_cluster_click(sender, cluster_id, button=None, modifiers=None):
-        events.append(("click", cluster_id, modifiers))
-
-    @connect
-    def on_request_select(sender, cluster_ids):
-        events.append(("select", cluster_ids))
-
-    @connect
-    def on_select_more(sender, cluster_ids):
-        events.append(("more", cluster_ids))
-
+    events = record_clicks()
     x, y = disk_px(view, 4)
     qtbot.mouseClick(view.canvas, Qt.LeftButton, Qt.NoModifier, QPoint(x + 3, y))
-    assert events == [("click", 4, ()), ("select", [4])]
+    assert events == [("click", 4, "Left", ()), ("select", [4])]
     qtbot.mouseClick(view.canvas, Qt.LeftButton, Qt.ShiftModifier, QPoint(x, y))
     assert events[-1] == ("more", [4])
     n = len(events)

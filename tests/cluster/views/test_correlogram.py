@@ -10,6 +10,7 @@ from phyclone.qt import Qt
 from phyclone.utils import emit
 from phyclone.utils.colors import selected_cluster_color
 
+import viewtest
 from viewtest import Supervisor, frame, lit, rgb255, shot
 
 pytestmark = pytest.mark.gl
@@ -65,19 +66,11 @@ def test_brute_ccg_reference():
 
 
 def box_px(view, box, x, y):
-    """Pixel of (x, y) given in a box's NDC (grid margin and the outer 0.9 scale applied)."""
-    xy = view.canvas.grid.map(np.array([[x, y]], dtype=np.float64), box=box)[0] * .9
-    w, h = view.canvas.get_size()
-    return int(round((xy[0] + 1) / 2 * w)), int(round((1 - xy[1]) / 2 * h))
+    return viewtest.box_px(view, box, x, y, scale=.9)
 
 
 def bar_height(img, view, box, bin_index, n_bins, color):
-    """Height in pixels of the bar of a bin (pixels of the bar colour in its column)."""
-    x = -1 + 2 * (bin_index + .5) / n_bins
-    col, top = box_px(view, box, x, 1.)
-    _, bottom = box_px(view, box, x, -1.)
-    column = img[top:bottom + 1, col, :3].astype(int)
-    return int((np.abs(column - rgb255(color)).max(axis=1) <= 3).sum()), bottom - top
+    return viewtest.bar_height(img, view, box, bin_index, n_bins, color, scale=.9)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from phyclone.qt import QApplication, QPoint, QPointF, Qt, QWheelEvent
 from phyclone.utils import Bunch, emit
 from phyclone.utils.colors import selected_cluster_color
 
-from viewtest import Supervisor, frame, lit, rgb255, shot
+from viewtest import Supervisor, bar_height, box_px, frame, lit, shot
 
 pytestmark = pytest.mark.gl
 
@@ -40,21 +40,6 @@ def test_compute_histogram_edges():
     assert list(h) == [1, 2]  # 0 in bin 0, 1 and 2 (right edge included) in bin 1
 
 
-def box_px(view, box, x, y):
-    xy = view.canvas.stacked.map(np.array([[x, y]], dtype=np.float64), box=box)[0]
-    w, h = view.canvas.get_size()
-    return int(round((xy[0] + 1) / 2 * w)), int(round((1 - xy[1]) / 2 * h))
-
-
-def bar_px(img, view, box, bin_index, n_bins, color):
-    x = -1 + 2 * (bin_index + .5) / n_bins
-    col, top = box_px(view, box, x, 1.)
-    _, bottom = box_px(view, box, x, -1.)
-    column = img[top:bottom, col, :3].astype(int)
-    hit = np.nonzero(np.abs(column - rgb255(color)).max(axis=1) <= 3)[0]
-    return (bottom - top - int(hit[0]) if len(hit) else 0), bottom - top
-
-
 def wheel(view, delta, modifiers):
     e = QWheelEvent(QPointF(50, 50), QPointF(50, 50), QPoint(0, 0), QPoint(0, 120 * delta),
                     Qt.NoButton, modifiers, Qt.NoScrollPhase, False)
@@ -74,12 +59,12 @@ def test_isi_bars(isi, qtbot):
     shot(isi, "ISIView")
     c0, c1 = selected_cluster_color(0), selected_cluster_color(1)
     assert isi.canvas.stacked.n_boxes == 2
-    h1, full = bar_px(img, isi, 0, 1, 50, c0)  # 1.5 ms: 20 intervals
-    h3, _ = bar_px(img, isi, 0, 3, 50, c0)  # 3.5 ms: 10 intervals
+    h1, full = bar_height(img, isi, 0, 1, 50, c0)  # 1.5 ms: 20 intervals
+    h3, _ = bar_height(img, isi, 0, 3, 50, c0)  # 3.5 ms: 10 intervals
     assert h1 >= .95 * full and h1 / h3 == pytest.approx(2., rel=.06)
-    assert bar_px(img, isi, 0, 2, 50, c0)[0] == 0
-    assert bar_px(img, isi, 1, 10, 50, c1)[0] >= .95 * full  # second cluster, lower box
-    assert bar_px(img, isi, 1, 1, 50, c1)[0] == 0
+    assert bar_height(img, isi, 0, 2, 50, c0)[0] == 0
+    assert bar_height(img, isi, 1, 10, 50, c1)[0] >= .95 * full  # second cluster, lower box
+    assert bar_height(img, isi, 1, 1, 50, c1)[0] == 0
     assert isi.dock.status == "[0.0ms, 50.0ms]"
 
 
@@ -126,8 +111,8 @@ def test_firing_rate(gui, qtbot):
     img = frame(qtbot, v)
     shot(v, "FiringRateView")
     c0 = selected_cluster_color(0)
-    h0, full = bar_px(img, v, 0, 0, 2, c0)
-    h1, _ = bar_px(img, v, 0, 1, 2, c0)
+    h0, full = bar_height(img, v, 0, 0, 2, c0)
+    h1, _ = bar_height(img, v, 0, 1, 2, c0)
     assert h0 >= .95 * full and h0 / h1 == pytest.approx(3., rel=.05)
     assert "x_max" in v.local_state_attrs and "x_max" not in v.state_attrs
     assert v.state["n_bins"] == 2

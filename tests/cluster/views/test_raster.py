@@ -9,10 +9,12 @@ from hypothesis import strategies as st
 from phyclone.cluster.views import RasterView
 from phyclone.cluster.views.raster_binning import index_image, row_table, window_frame
 from phyclone.qt import QPoint, Qt
-from phyclone.utils import Bunch, connect, emit
+from phyclone.utils import Bunch, emit
 from phyclone.utils.colors import selected_cluster_color
 
-from viewtest import ClusterView, Supervisor, frame, lit, ndc_to_px, rgb255, shot
+from viewtest import (
+    ClusterView, Supervisor, frame, lit, ndc_to_px, near, record_clicks, rgb255, shot,
+)
 
 pytestmark = pytest.mark.gl
 
@@ -41,13 +43,6 @@ def isolated(times, clusters, c):
 def spike_px(view, t, row):
     n = len(view.all_cluster_ids)
     return ndc_to_px(view, -1 + 2 * t / view.duration, 1 - 2 * (row + .5) / n)
-
-
-def near(img, px, color, tol=6, r=1):
-    """Whether a pixel within ``r`` of ``px`` has this colour."""
-    x, y = px
-    patch = img[y - r:y + r + 1, x - r:x + r + 1, :3].astype(int)
-    return bool((np.abs(patch - rgb255(color)).max(axis=-1) <= tol).any())
 
 
 @pytest.fixture
@@ -178,27 +173,14 @@ def test_color_mapping_changed(view, qtbot, data):
 
 
 def test_click_selects(view, qtbot):
-    clicks = []
-
-    @connect
-    def on_cluster_click(sender, cluster_id, button=None, modifiers=None):
-        clicks.append(("click", cluster_id, button, modifiers))
-
-    @connect
-    def on_request_select(sender, cluster_ids):
-        clicks.append(("request_select", cluster_ids))
-
-    @connect
-    def on_select_more(sender, cluster_ids):
-        clicks.append(("select_more", cluster_ids))
-
+    clicks = record_clicks()
     x, y = spike_px(view, 3., 3)
     qtbot.mouseClick(view.canvas, Qt.LeftButton, Qt.ControlModifier, QPoint(x, y))
-    assert clicks == [("click", 13, "Left", ("Control",)), ("request_select", [13])]
+    assert clicks == [("click", 13, "Left", ("Control",)), ("select", [13])]
     x, y = spike_px(view, 8., 1)
     qtbot.mouseClick(view.canvas, Qt.LeftButton, Qt.ControlModifier | Qt.ShiftModifier,
                      QPoint(x, y))
-    assert clicks[-1] == ("select_more", [11])
+    assert clicks[-1] == ("more", [11])
     n = len(clicks)
     qtbot.mouseClick(view.canvas, Qt.LeftButton, Qt.NoModifier, QPoint(x, y))
     assert len(clicks) == n  # a plain click pans, selects nothing

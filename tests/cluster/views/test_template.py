@@ -7,10 +7,10 @@ import pytest
 from phyclone.cluster.views import TemplateView
 from phyclone.cluster.views.template import envelope
 from phyclone.qt import QPoint, Qt
-from phyclone.utils import Bunch, connect, emit
+from phyclone.utils import Bunch, emit
 from phyclone.utils.colors import selected_cluster_color
 
-from viewtest import ClusterView, Supervisor, frame, lit, rgb255, shot
+from viewtest import ClusterView, Supervisor, frame, lit, record_clicks, rgb255, shot
 
 pytestmark = pytest.mark.gl
 
@@ -118,20 +118,11 @@ def test_sort_filter_and_merge(view, qtbot):
 
 
 def test_click(view, qtbot):
-    clicks = []
-
-    @connect
-    def on_cluster_click(sender, cluster_id, button=None, modifiers=None):
-        clicks.append((cluster_id, button, modifiers))
-
-    @connect
-    def on_request_select(sender, cluster_ids):
-        clicks.append(cluster_ids)
-
+    clicks = record_clicks()
     x0, y0, x1, y1 = box_region(view, 4, 3)
     qtbot.mouseClick(view.canvas, Qt.LeftButton, Qt.ControlModifier,
                      QPoint((x0 + x1) // 2, (y0 + y1) // 2))
-    assert clicks == [(7, "Left", ("Control",)), [7]]
+    assert clicks == [("click", 7, "Left", ("Control",)), ("select", [7])]
 
 
 def test_scaling_and_state(view, gui, qtbot):
