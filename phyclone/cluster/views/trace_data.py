@@ -6,10 +6,12 @@ from phyclone.utils.bunch import Bunch
 from phyclone.utils.colors import selected_cluster_color
 
 #: Vertex-shader snippet of the channel labels: when the boxes are closer than a label's
-#: height (many channels, zoomed out), only every k-th label is drawn.
+#: height (many channels, zoomed out), only every k-th label is drawn (the middle one of each
+#: group of k, so that no label is cut by the edges).
 LABEL_DISCARD_GLSL = (
     "float label_step = max(1.0, ceil(12.0 * N_BOXES / max(u_window_size.y * u_zoom.y, 1.0)));\n"
-    "v_discard = float(mod(floor(a_box_index + 0.5), label_step) > 0.5);")
+    "float label_rank = floor(a_box_index + 0.5) + label_step - floor(label_step / 2.0);\n"
+    "v_discard = float(mod(label_rank, label_step) > 0.5);")
 
 
 def channel_y_ranks(channel_positions, n_channels):

@@ -133,7 +133,7 @@ class TraceImageView(TraceView):
         if step == self._label_step or not n:
             return
         self._label_step = step
-        ranks = np.arange(0, n, step)
+        ranks = np.arange(step // 2, n, step)
         y = -1. + (2. * ranks + 1.) / n
         if self._origin == "top":
             y = -y
