@@ -10,6 +10,8 @@
   do not grow with the interval length.
 """
 
+from functools import lru_cache
+
 import numpy as np
 
 from phyclone.utils.bunch import Bunch
@@ -130,8 +132,40 @@ def get_trace_interval(traces, interval, sample_rate=None, filtered=True, spike_
 
 # Display decimation -------------------------------------------------------------------------
 
-def _bin_edges(n, n_bins):
-    return np.linspace(0, n, n_bins + 1).astype(np.int64)
+def _bin_minmax_kernel(data, edges, lo, hi):
+    """Per bin ``[edges[k], edges[k + 1])`` and channel: min and max (one pass, row order)."""
+    nc = data.shape[1]
+    for k in range(len(edges) - 1):
+        for c in range(nc):
+            lo[k, c] = data[edges[k], c]
+            hi[k, c] = data[edges[k], c]
+        for i in range(edges[k] + 1, edges[k + 1]):
+            for c in range(nc):
+                v = data[i, c]
+                if v < lo[k, c]:
+                    lo[k, c] = v
+                elif v > hi[k, c]:
+                    hi[k, c] = v
+
+
+@lru_cache(maxsize=1)
+def _kernel():
+    import numba  # compiled on first use (then cached on disk)
+    return numba.njit(cache=True, nogil=True)(_bin_minmax_kernel)
+
+
+def bin_minmax(data, n_bins):
+    """(lo, hi): per-channel min and max of (n_samples, n_channels) data in ``n_bins`` bins of
+    consecutive samples (bin k: samples ``edges[k]`` to ``edges[k + 1]``), each (n_bins,
+    n_channels), and the bin ``edges``. A compiled single pass (no temporary copies)."""
+    data = np.ascontiguousarray(data)
+    n, nc = data.shape
+    edges = np.linspace(0, n, n_bins + 1).astype(np.int64)
+    lo = np.empty((n_bins, nc), dtype=data.dtype)
+    hi = np.empty((n_bins, nc), dtype=data.dtype)
+    if n_bins and nc:
+        _kernel()(data, edges, lo, hi)
+    return lo, hi, edges
 
 
 def decimate_minmax(data, n_pairs):
@@ -144,9 +178,7 @@ def decimate_minmax(data, n_pairs):
     n, nc = data.shape
     if n <= 2 * n_pairs:
         return np.arange(n, dtype=np.float64), np.ascontiguousarray(data.T)
-    edges = _bin_edges(n, n_pairs)
-    lo = np.minimum.reduceat(data, edges[:-1], axis=0)
-    hi = np.maximum.reduceat(data, edges[:-1], axis=0)
+    lo, hi, edges = bin_minmax(data, n_pairs)
     values = np.empty((nc, 2 * n_pairs), dtype=data.dtype)
     values[:, 0::2] = lo.T
     values[:, 1::2] = hi.T
@@ -161,10 +193,7 @@ def decimate_extreme(data, n_bins):
     bins of consecutive samples of (n_samples, n_channels) data (spikes survive, unlike with
     averaging); the transposed data when n_samples <= n_bins."""
     data = np.asarray(data)
-    n = data.shape[0]
-    if n <= n_bins:
+    if data.shape[0] <= n_bins:
         return np.ascontiguousarray(data.T)
-    edges = _bin_edges(n, n_bins)[:-1]
-    lo = np.minimum.reduceat(data, edges, axis=0)
-    hi = np.maximum.reduceat(data, edges, axis=0)
-    return np.ascontiguousarray(np.where(-lo > hi, lo, hi).T)
+    lo, hi, _ = bin_minmax(data, n_bins)
+    return np.ascontiguousarray(np.where(-lo.astype(np.float64) > hi, lo, hi).T)

@@ -57,7 +57,7 @@ class TraceView(ScalingMixin, ManualClusteringView):
     trace_color_1 = (.133, .404, .396)
     unselected_spike_color = (.8, .8, .8, .8)
     #: Vertex budgets (software OpenGL draws ~1e6 line vertices per second).
-    max_trace_points = 300_000
+    max_trace_points = 200_000
     max_points_per_channel = 6_000
     max_waveform_points = 150_000
     default_shortcuts = {
@@ -157,7 +157,7 @@ class TraceView(ScalingMixin, ManualClusteringView):
     def get_clusters_data(self, cluster_ids, interval=None, auto_scale=True, ybounds=None,
                           width=None):
         """Read the interval and prepare every array the visuals need (worker thread).
-        ``width``: the canvas width in pixels (at most 2 min/max pairs per pixel)."""
+        ``width``: the canvas width in pixels (at most one min/max pair per pixel)."""
         interval = interval or self._interval
         start, end = interval
         b = self.traces(interval)
@@ -170,7 +170,7 @@ class TraceView(ScalingMixin, ManualClusteringView):
         data_bounds = (start, ybounds[0], end, ybounds[1])
         n = max(self.n_channels, 1)
         per_channel = max(4, min(self.max_points_per_channel, self.max_trace_points // n))
-        pairs = per_channel // 2 if not width else min(per_channel // 2, 2 * int(width))
+        pairs = per_channel // 2 if not width else min(per_channel // 2, int(width))
         index, y = decimate_minmax(data, pairs)
         out = Bunch(interval=interval, data_bounds=data_bounds, n_samples=len(data),
                     decimated=len(index) < len(data), trace_color=b.get("color"),
