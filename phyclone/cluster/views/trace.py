@@ -218,7 +218,7 @@ class TraceView(ScalingMixin, ManualClusteringView):
         else:
             self.waveform_visual.hide()
             self._spikes = None
-        self.text_visual._hidden = not self.do_show_labels
+        self._show_labels()
         self.canvas.axes.reset_data_bounds(d.data_bounds)
 
     @property
@@ -397,8 +397,10 @@ class TraceView(ScalingMixin, ManualClusteringView):
     def toggle_show_labels(self, checked=None):
         """Toggle the display of the channel labels."""
         self.do_show_labels = (not self.do_show_labels) if checked is None else bool(checked)
-        self.text_visual._hidden = not self.do_show_labels
-        self.canvas.update()
+        self._show_labels()
+
+    def _show_labels(self):
+        (self.text_visual.show if self.do_show_labels else self.text_visual.hide)()
 
     def toggle_auto_scale(self, checked=None):
         """Toggle the automatic scaling of the traces to each interval's amplitude."""

@@ -140,7 +140,7 @@ class TraceImageView(TraceView):
         channels = np.argsort(self.channel_y_ranks)[ranks]
         self.text_visual.set_data(pos=np.c_[-np.ones(len(ranks)), y], anchor=(1.3, 0.),
                                   text=[self.channel_labels[c] for c in channels])
-        self.text_visual._hidden = not self.do_show_labels
+        self._show_labels()
 
     def on_resize(self, e):
         if self.data is not None:
