@@ -133,3 +133,18 @@ def test_no_events(qtbot, gui):
     assert "2 stimuli" in view.status
     with pytest.raises(TypeError):
         view.set_events(np.array([.5]))
+
+
+def test_events_file(qtbot, gui, tmp_path):
+    from phyclone.io.events import load_events
+    path = tmp_path / "events.tsv"
+    path.write_text("onset\ttrial_type\n" + "".join(f"{1 + 2 * i}\tgo\n" for i in range(20)))
+    events = load_events(path, SR)
+    np.testing.assert_array_equal(events, EventModel().events)
+    view = EventView(events=events, spike_samples=EventModel().spike_samples, sample_rate=SR,
+                     event_name="go")
+    view.attach(gui)
+    emit("select", Supervisor(), [2])
+    wait(qtbot, view, 1)
+    assert view.data.clusters[0].rate.max() == pytest.approx(300.)  # 3 spikes per 10 ms bin
+    assert "20 go" in view.status
