@@ -9,6 +9,10 @@ _LAZY = {
     "History": "phyclone.clustering",
     "GlobalHistory": "phyclone.clustering",
     "UpdateInfo": "phyclone.clustering",
+    "Supervisor": "phyclone.cluster.supervisor",
+    "ClusterView": "phyclone.cluster.cluster_view",
+    "SimilarityView": "phyclone.cluster.cluster_view",
+    "ActionCreator": "phyclone.cluster.supervisor_actions",
 }
 
 

@@ -1,13 +1,26 @@
 """Manual clustering views: one module per view, on the ``ManualClusteringView`` base."""
 
+from .amplitude import AmplitudeView
 from .base import LassoMixin, ManualClusteringView, MarkerSizeMixin, ScalingMixin
-from .matplotlib_view import ManualClusteringViewMatplotlib
 from .event import EventView
+from .feature import FeatureView
+from .matplotlib_view import ManualClusteringViewMatplotlib
+from .probe import ProbeView
+from .rotating import RotatingProperty
+from .scatter import (
+    ScatterView, make_spike_attribute_view, spike_attribute_coords, spike_attribute_view_class,
+    spike_attribute_view_name,
+)
+from .template_feature import TemplateFeatureView
 from .trace import TraceView, select_traces
 from .trace_image import TraceImageView
+from .waveform import WaveformView
 
 __all__ = [
-    "LassoMixin", "ManualClusteringView", "ManualClusteringViewMatplotlib", "MarkerSizeMixin",
-    "ScalingMixin",
+    "AmplitudeView", "FeatureView", "LassoMixin", "ManualClusteringView",
+    "ManualClusteringViewMatplotlib", "MarkerSizeMixin", "ProbeView", "RotatingProperty",
+    "ScalingMixin", "ScatterView", "TemplateFeatureView", "WaveformView",
+    "make_spike_attribute_view", "spike_attribute_coords", "spike_attribute_view_class",
+    "spike_attribute_view_name",
     "EventView", "TraceImageView", "TraceView", "select_traces",
 ]

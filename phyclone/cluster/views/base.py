@@ -42,6 +42,7 @@ class ManualClusteringView:
     default_shortcuts = {}
     default_snippets = {}
     auto_update = True
+    max_n_clusters = 0  # larger selections are ignored (0: no limit), as phy
     ex_status = ""
     plot_canvas_class = PlotCanvas
     _default_position = None
@@ -106,6 +107,8 @@ class ManualClusteringView:
 
     def _on_select_event(self, sender, cluster_ids, **kwargs):
         if not self.auto_update or not is_supervisor(sender):
+            return
+        if self.max_n_clusters and len(cluster_ids) > self.max_n_clusters:
             return
         self.on_select(cluster_ids=cluster_ids, **kwargs)
 
@@ -190,6 +193,17 @@ class ManualClusteringView:
         self.canvas.close()
 
 
+def _wheel_sign(e):
+    return float(np.sign(e.delta[1] if np.ndim(e.delta) else e.delta))
+
+
+def _chain_wheel(parent, e):
+    """Pass a wheel event on to the next class in the MRO (mixins combine)."""
+    f = getattr(parent, "on_mouse_wheel", None)
+    if f is not None:
+        f(e)
+
+
 class ScalingMixin:
     """``increase``/``decrease``/``reset_scaling`` actions and ctrl+wheel scaling.
 
@@ -222,9 +236,10 @@ class ScalingMixin:
         self._set_scaling_value(self._scaling_default)
 
     def on_mouse_wheel(self, e):
+        """ctrl+wheel changes the scaling."""
         if "Control" in getattr(e, "modifiers", ()):
-            self._scale(self._scaling_param_increment ** np.sign(e.delta[1] if np.ndim(e.delta)
-                                                                  else e.delta))
+            self._scale(self._scaling_param_increment ** _wheel_sign(e))
+        _chain_wheel(super(), e)
 
 
 class MarkerSizeMixin:
@@ -267,6 +282,12 @@ class MarkerSizeMixin:
     def reset_marker_size(self):
         """Reset the marker size."""
         self.marker_size = self._default_marker_size
+
+    def on_mouse_wheel(self, e):
+        """alt+wheel changes the marker size."""
+        if "Alt" in getattr(e, "modifiers", ()):
+            self.marker_size *= self._marker_size_increment ** _wheel_sign(e)
+        _chain_wheel(super(), e)
 
 
 class LassoMixin:
