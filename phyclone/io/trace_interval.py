@@ -16,7 +16,10 @@ import numpy as np
 
 from phyclone.utils.bunch import Bunch
 
-from .filtering import filtered_traces, highpass
+from .filtering import default_margin, filter_windows, highpass
+
+#: Channels filtered together: bounds the filter's float64 work buffer of wide intervals.
+FILTER_BLOCK = 32
 
 
 def interval_samples(interval, sample_rate):
@@ -103,6 +106,21 @@ def interval_spike_waveforms(traces_interval, interval, sample_rate, spike_sampl
             sorted(out_sel, key=lambda w: w.spike_id))
 
 
+def filtered_interval(traces, start, stop, block=FILTER_BLOCK):
+    """High-pass filtered samples ``[start, stop)`` of an ``EphysTraces``, float32 (as
+    ``filtering.filtered_traces``, with its margins), read once and filtered ``block``
+    channels at a time so that wide intervals need little memory beyond the output."""
+    m = default_margin(traces.sample_rate)
+    n = int(stop) - int(start)
+    win = traces.read_windows([int(start) - m], n + 2 * m)
+    nc = win.shape[2]
+    out = np.empty((n, nc), dtype=np.float32)
+    for b0 in range(0, nc, block):
+        part = np.ascontiguousarray(win[:, :, b0:b0 + block])
+        out[:, b0:b0 + block] = filter_windows(part, traces.sample_rate, m, m + n)[0]
+    return out
+
+
 def get_trace_interval(traces, interval, sample_rate=None, filtered=True, spike_samples=None,
                        spike_clusters=None, selected=(), get_best_channels=None,
                        n_samples_waveforms=None, show_all_spikes=False, max_spikes=None):
@@ -116,7 +134,7 @@ def get_trace_interval(traces, interval, sample_rate=None, filtered=True, spike_
     sr = float(sample_rate or traces.sample_rate)
     s0, s1 = interval_samples(interval, sr)
     if filtered and hasattr(traces, "read_windows"):
-        data = filtered_traces(traces, s0, s1)
+        data = filtered_interval(traces, s0, s1)
     elif filtered:
         data = highpass(select_traces(traces, interval, sr), sr, axis=0)
     else:

@@ -6,7 +6,7 @@ import pytest
 
 from phyclone.io.filtering import filtered_traces, highpass
 from phyclone.io.trace_interval import (
-    decimate_extreme, decimate_minmax, get_trace_interval, interval_samples,
+    decimate_extreme, decimate_minmax, filtered_interval, get_trace_interval, interval_samples,
     interval_spike_waveforms, select_traces,
 )
 from phyclone.io.traces import get_ephys_reader
@@ -106,6 +106,13 @@ def test_get_trace_interval(recording):
     unfiltered = get_trace_interval(tr, (1, 2), filtered=False)
     np.testing.assert_allclose(unfiltered.data, select_traces(raw, (1, 2), SR))
     assert unfiltered.waveforms == []
+
+
+def test_filtered_interval_by_blocks(recording):
+    tr = get_ephys_reader(recording[0], sample_rate=SR)
+    for block in (1, 4, 32):
+        np.testing.assert_array_equal(filtered_interval(tr, 10, 4990, block=block),
+                                      filtered_traces(tr, 10, 4990))
 
 
 def test_decimate_minmax():
