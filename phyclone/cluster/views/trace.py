@@ -145,8 +145,11 @@ class TraceView(ScalingMixin, ManualClusteringView):
             self.canvas.update_visual(
                 self.text_visual, pos=np.tile([[-1., 0.]], (n, 1)), text=self.channel_labels,
                 anchor=(1.3, 0.), box_index=self.channel_y_ranks.astype(np.float32))
-        self._trace_colors = gradient_colors(self.channel_y_ranks, self.trace_color_0,
-                                             self.trace_color_1)
+        if self.trace_color_0 and self.trace_color_1:  # a gradient by depth, as phy
+            self._trace_colors = gradient_colors(self.channel_y_ranks, self.trace_color_0,
+                                                 self.trace_color_1)
+        else:
+            self._trace_colors = self.default_trace_color
 
     @property
     def stacked(self):

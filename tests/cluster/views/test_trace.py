@@ -286,3 +286,16 @@ def test_384_channels_budget(qtbot, gui, duration):
     assert top - 4 < y < bottom + 4
     assert abs(x - to_pixel(view, 6.0, 0)[0]) < 4
     view.screenshot(f"{SHOTS}/trace_384ch_{int(duration)}s.png")
+
+
+def test_uniform_trace_color(qtbot, gui):
+    class GreyTraceView(TraceView):
+        trace_color_0 = None  # as phy: no gradient, default_trace_color
+
+    model = TraceModel()
+    view = GreyTraceView(**model.view_kwargs())
+    model.view = view
+    view.attach(gui)
+    wait(qtbot, view, 1)
+    img = view.canvas.grab_image()
+    assert lit(img, view.default_trace_color, 12).mean() > .05
