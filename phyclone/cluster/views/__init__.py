@@ -4,6 +4,7 @@ from .amplitude import AmplitudeView
 from .base import LassoMixin, ManualClusteringView, MarkerSizeMixin, ScalingMixin
 from .cluscatter import ClusterScatterView
 from .correlogram import CorrelogramView
+from .event import EventView
 from .feature import FeatureView
 from .firing_rate import FiringRateView
 from .global_view import BaseColorView, BaseGlobalView
@@ -19,6 +20,8 @@ from .scatter import (
 )
 from .template import TemplateView
 from .template_feature import TemplateFeatureView
+from .trace import TraceView, select_traces
+from .trace_image import TraceImageView
 from .waveform import WaveformView
 
 __all__ = [
@@ -29,4 +32,5 @@ __all__ = [
     "spike_attribute_view_name",
     "BaseColorView", "BaseGlobalView", "ClusterScatterView", "CorrelogramView",
     "FiringRateView", "HistogramView", "ISIView", "RasterView", "TemplateView",
+    "EventView", "TraceImageView", "TraceView", "select_traces",
 ]
