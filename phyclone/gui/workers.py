@@ -54,6 +54,15 @@ class Worker(QRunnable):
             self.signals.finished.emit()
 
 
+def _try_take(pool, worker):
+    """Take a queued worker back from the pool; False when it already started (it may even
+    have been deleted by the pool while its ``finished`` signal waits in the event queue)."""
+    try:
+        return pool.tryTake(worker)
+    except RuntimeError:
+        return False
+
+
 def _log_error(err):
     e, tb = err
     logger.error("Error in a background task: %s\n%s", e, tb)
@@ -97,7 +106,7 @@ class TaskRunner(QObject):
         gen = self._generation[key]
         if self.latest_wins and key in self._queued:
             old = self._queued.pop(key)
-            if self.pool.tryTake(old):
+            if _try_take(self.pool, old):
                 self._pending -= 1
                 _ALIVE.discard(old)
                 self.n_dropped += 1
@@ -128,7 +137,7 @@ class TaskRunner(QObject):
         """Drop the results of every request made so far for ``key``."""
         self._generation[key] += 1
         old = self._queued.pop(key, None)
-        if old is not None and self.pool.tryTake(old):
+        if old is not None and _try_take(self.pool, old):
             self._pending -= 1
             _ALIVE.discard(old)
 

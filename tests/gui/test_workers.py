@@ -49,6 +49,21 @@ def test_latest_wins(qapp, qtbot):
     assert runner.n_dropped == 7 and not runner.is_busy()
 
 
+def test_resubmit_after_a_finished_task(qapp, qtbot):
+    """A task that ran (and was deleted by Qt) before its signals were processed does not
+    break the next request of its key (rapid key repeats in a view)."""
+    runner = TaskRunner()
+    got, done = [], threading.Event()
+    runner.submit(lambda: done.set() or 1, key="k", callback=got.append)
+    assert done.wait(5)
+    time.sleep(.05)  # the runnable finished; its `finished` signal is not processed yet
+    runner.submit(lambda: 2, key="k", callback=got.append)
+    runner.cancel("k")
+    runner.submit(lambda: 3, key="k", callback=got.append)
+    runner.wait()
+    assert got == [3]
+
+
 def test_keep_all_and_cancel(qapp, qtbot):
     runner = TaskRunner(latest_wins=False)
     got = []
@@ -101,3 +116,16 @@ def test_wait_signal(qapp):
     thread_pool().start(w)
     QTimer.singleShot(20, gate.set)
     assert _wait_signal(w.signals.result) == ("done",)
+
+
+def test_resubmit_after_the_worker_ran(qapp):
+    """A worker that already ran (and was deleted by the pool) while its ``finished`` signal
+    waits in the event queue does not break the next request of the same key."""
+    runner = TaskRunner()
+    got = []
+    runner.submit(lambda: 1, key="k", callback=got.append)
+    thread_pool().waitForDone()  # ran, no event processed: still "queued" for the runner
+    runner.submit(lambda: 2, key="k", callback=got.append)
+    runner.cancel("other")
+    runner.wait()
+    assert got == [2]
