@@ -9,6 +9,8 @@ import pytest
 
 from phyclone.utils import event
 
+from _controller_fixtures import open_controller
+
 SI_EXPORT = Path(__file__).parent.parent / "data" / "si_export_16ch"
 
 
@@ -42,14 +44,6 @@ def si_dir(tmp_path):
     d = tmp_path / "si"
     shutil.copytree(SI_EXPORT, d)
     return d
-
-
-def open_controller(d, config_dir, **kwargs):
-    from phyclone.apps.template import TemplateController, load_model
-    kwargs.setdefault("replay_journal", False)
-    kwargs.setdefault("enable_threading", False)
-    return TemplateController(model=load_model(Path(d) / "params.py"), dir_path=d,
-                              config_dir=config_dir, **kwargs)
 
 
 @pytest.fixture

@@ -53,13 +53,13 @@ class GUIMixin:
         self.view_updater = ViewUpdater(self, gui, threaded=self._enable_threading)
         self._gui_callbacks = [
             connect(self._on_add_view, event="add_view", sender=gui),
+            # The views emit phy's documented cluster_click / spike_click / channel_click
+            # (for plugins) and phy 2.1's request_select, select_more, select_spike,
+            # select_channel, select_feature, which the controller acts upon.
             connect(self._on_request_select, event="request_select"),
             connect(self._on_select_more, event="select_more"),
-            connect(self._on_cluster_click, event="cluster_click"),
-            connect(self._on_spike_click, event="spike_click"),
-            connect(self._on_spike_click, event="select_spike"),
-            connect(self._on_channel_click, event="channel_click"),
-            connect(self._on_channel_click, event="select_channel"),
+            connect(self._on_select_spike, event="select_spike"),
+            connect(self._on_select_channel, event="select_channel"),
             connect(self._on_select_feature, event="select_feature"),
         ]
         self.supervisor.attach(gui)  # asks whether to replay the journal if not decided yet
@@ -90,7 +90,17 @@ class GUIMixin:
 
     # Events from the views --------------------------------------------------------------------
     def _on_add_view(self, gui, view):
+        """A view added to the GUI shows the current selection (as in phy)."""
         self.view_updater.add_view(view)
+        if not (self.supervisor.selected and hasattr(view, "n_plots_done")):
+            return
+        from phyclone.qt import QTimer
+
+        def show():  # once the view is attached (its worker thread exists)
+            selected = self.supervisor.selected
+            if selected and view in gui.views:
+                view.on_select(cluster_ids=selected)
+        QTimer.singleShot(0, show)
 
     def _on_request_select(self, sender, cluster_ids):
         self.supervisor.select(list(cluster_ids))
@@ -99,20 +109,13 @@ class GUIMixin:
         self.supervisor.select(self.supervisor.selected_clusters + [
             c for c in cluster_ids if c not in self.supervisor.selected_clusters])
 
-    def _on_cluster_click(self, sender, cluster_id, key=None, button=None, modifiers=()):
-        """Click on a cluster in a view: select it (with control: add it)."""
-        if "Control" in (modifiers or ()) or key == "Control":
-            self._on_select_more(sender, [cluster_id])
-        else:
-            self._on_request_select(sender, [cluster_id])
-
-    def _on_spike_click(self, sender, channel_id=None, spike_id=None, cluster_id=None, **kw):
+    def _on_select_spike(self, sender, channel_id=None, spike_id=None, cluster_id=None, **kw):
         """Click on a spike in the trace view: remember it, select its cluster."""
         self.selection.spike_ids = [spike_id]
         if cluster_id is not None:
             self.supervisor.select([cluster_id])
 
-    def _on_channel_click(self, sender, channel_id=None, key=None, button=None, **kwargs):
+    def _on_select_channel(self, sender, channel_id=None, key=None, button=None, **kwargs):
         """Click on a channel (waveform, trace, probe views): the amplitude view follows it."""
         self.selection.channel_id = channel_id
         emit("selected_channel_changed", sender)

@@ -128,7 +128,7 @@ def test_similarity(controller, synth_dir):
 
 
 def test_peak_channel_similarity_fallback(synth_dir, config_dir):
-    from conftest import open_controller
+    from _controller_fixtures import open_controller
     np.save(synth_dir / "similar_templates.npy",
             np.zeros_like(load(synth_dir, "similar_templates")))
     c = open_controller(synth_dir, config_dir)

@@ -11,7 +11,7 @@ import pytest
 from phyclone.apps.template import load_model
 from phyclone.utils.fileio import read_tsv
 
-from conftest import open_controller
+from _controller_fixtures import open_controller
 
 
 def snapshot(d):

@@ -8,7 +8,7 @@ import numpy as np
 
 from phyclone.utils.fileio import read_tsv
 
-from conftest import open_controller
+from _controller_fixtures import open_controller
 
 PLUGINS = '''
 import numpy as np

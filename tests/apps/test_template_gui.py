@@ -16,7 +16,7 @@ from phyclone.apps.template import load_model
 from phyclone.utils import connect, unconnect
 from phyclone.utils.fileio import read_tsv
 
-from conftest import open_controller
+from _controller_fixtures import open_controller
 
 pytestmark = pytest.mark.gl
 
@@ -335,3 +335,15 @@ def test_views_show_selection_and_lasso_split(gui_controller, qtbot, tmp_path):
     new = s.selected
     assert 1 <= len(new) <= 2 and sum(s.n_spikes(i) for i in new) == n_before
 
+
+
+def test_view_added_later_shows_selection(gui_controller, qtbot):
+    c, gui = gui_controller
+    s = c.supervisor
+    ids = [int(x) for x in s.clustering.cluster_ids[:2]]
+    s.select(ids)
+    s.block()
+    view = gui.create_and_add_view("TemplateView")
+    assert view is not None and view in gui.views
+    view = gui.create_and_add_view("CorrelogramView")
+    qtbot.waitUntil(lambda: view.cluster_ids == ids and view.n_plots_done > 0)
