@@ -28,3 +28,13 @@ def test_row_reader_fallbacks(tmp_path):
         r = RowReader(v)
         assert r._fd is None
         np.testing.assert_array_equal(r[[0, 3]], v[[0, 3]])
+
+
+def test_prefetch_raw_windows(synth_dir):
+    """Announcing raw data windows never fails (flat binary, clipped at the edges)."""
+    from phyclone.apps.rows import prefetch_raw_windows
+    from phyclone.apps.template import load_model
+    m = load_model(synth_dir / "params.py")
+    prefetch_raw_windows(m.traces, [-100, 0, 5000, m.traces.n_samples + 10], 382)
+    prefetch_raw_windows(None, [0], 10)
+    m.close()

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from phyclone.io.sparse import densify
+from phyclone.io.sparse import densify, sparse_rows
 from phyclone.utils import Bunch, connect
 
 from ..spikes import intersect_sorted
@@ -48,12 +48,22 @@ class FeatureMixin:
         return Bunch(data=self._get_spike_times_reordered(spike_ids), spike_ids=spike_ids,
                      lim=(0., float(self.model.duration)))
 
-    def _get_spike_features(self, spike_ids, channel_ids):
+    def _background_rows(self, n):
+        """The stored PC features of the ``n`` background spikes, read once and kept in
+        memory (every selection shows them, on other channels)."""
+        cache = self.__dict__.setdefault("_background_feature_rows", {})
+        if n not in cache:
+            sparse = self._sparse_rows("sparse_features")
+            ids = self._get_feature_view_spike_ids(None)
+            cache[n] = Bunch(data=sparse_rows(sparse, ids), cols=sparse.cols, rows=ids)
+        return cache[n]
+
+    def _get_spike_features(self, spike_ids, channel_ids, sparse=None):
         """``Bunch(data (n, n_channels, n_pcs), spike_ids, channel_ids, channel_labels)``;
         missing features are zeros."""
         spike_ids = np.asarray(spike_ids, dtype=np.int64)
         channel_ids = np.asarray(channel_ids, dtype=np.int64)
-        sparse = self._sparse_rows("sparse_features")
+        sparse = sparse or self._sparse_rows("sparse_features")
         if sparse is None:
             return Bunch()
         data = densify(sparse, self.model.spike_templates, spike_ids, channel_ids)
@@ -68,6 +78,9 @@ class FeatureMixin:
         if channel_ids is None:
             return Bunch()
         spike_ids = self._get_feature_view_spike_ids(cluster_id, load_all=n is None)
+        if cluster_id is None and self._sparse_rows("sparse_features") is not None:
+            return self._get_spike_features(spike_ids, channel_ids,
+                                            sparse=self._background_rows(n_background))
         return self._get_spike_features(spike_ids, channel_ids)
 
     def _get_features(self, cluster_id=None, channel_ids=None, load_all=False):
