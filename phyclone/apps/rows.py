@@ -33,28 +33,74 @@ def prefetch(fd, offsets, lengths):
         advise(fd, int(off), int(length), os.POSIX_FADV_WILLNEED)
 
 
-def prefetch_raw_windows(traces, starts, length):
-    """Announce the windows ``[s, s + length)`` (samples) of flat binary raw data (a
-    ``phyclone.io.traces.EphysTraces``) before they are read; other formats are skipped."""
-    paths = getattr(traces, "paths", None) or []
+def _flat_parts(traces):
+    """``[(path, byte offset of the first sample, first sample, end sample)]`` of raw data
+    stored as flat memory-mapped files (binary or .npy), None for other formats."""
     bounds = getattr(traces, "part_bounds", None)
     parts = getattr(traces, "_parts", None)
-    if not paths or bounds is None or parts is None or not hasattr(os, "posix_fadvise"):
+    if bounds is None or parts is None:
+        return None
+    out = []
+    for i, part in enumerate(parts):
+        m = _memmap_base(getattr(part, "array", None))
+        if m is None or getattr(m, "filename", None) is None or not m.flags.c_contiguous:
+            return None
+        out.append((m.filename, int(m.offset), int(bounds[i]), int(bounds[i + 1])))
+    return out
+
+
+def prefetch_raw_windows(traces, starts, length):
+    """Announce the windows ``[s, s + length)`` (samples) of flat raw data (a
+    ``phyclone.io.traces.EphysTraces``) before they are read; other formats are skipped."""
+    parts = _flat_parts(traces) if traces is not None else None
+    if not parts or not hasattr(os, "posix_fadvise"):
         return
-    starts = np.clip(np.asarray(starts, dtype=np.int64), 0, max(0, traces.n_samples - 1))
-    part = np.searchsorted(bounds, starts, side="right") - 1
     row = int(traces.n_channels_raw) * np.dtype(traces.dtype).itemsize
-    for i in np.unique(part).tolist():
-        arr = getattr(parts[i], "array", None)
-        m = _memmap_base(arr) if arr is not None else None
-        if m is None or getattr(m, "filename", None) is None:
+    starts = np.asarray(starts, dtype=np.int64)
+    for path, offset, b0, b1 in parts:
+        sel = starts[(starts + length > b0) & (starts < b1)]
+        if not len(sel):
             continue
-        sel = starts[part == i] - bounds[i]
-        fd = os.open(m.filename, os.O_RDONLY)
+        a = np.clip(sel, b0, b1) - b0
+        lengths = np.clip(sel + length, b0, b1) - b0 - a
+        fd = os.open(path, os.O_RDONLY)
         try:
-            prefetch(fd, int(m.offset) + sel * row, np.full(len(sel), length * row))
+            prefetch(fd, offset + a * row, lengths * row)
         finally:
             os.close(fd)
+
+
+def read_raw_windows(traces, starts, length, channel_ids):
+    """``traces.read_windows(starts, length, channel_ids)`` with ``pread`` for flat raw
+    data: the same values (zeros outside the recording), without mapping the file's pages
+    into the process (each 384-channel window is ~0.3 MB; a session reads thousands)."""
+    parts = _flat_parts(traces)
+    starts = np.asarray(starts, dtype=np.int64).reshape(-1)
+    channel_ids = np.atleast_1d(np.asarray(channel_ids, dtype=np.int64))
+    if not parts:
+        return traces.read_windows(starts, length, channel_ids)
+    prefetch_raw_windows(traces, starts, length)
+    cols = traces.channel_map[channel_ids]
+    n_raw = int(traces.n_channels_raw)
+    dtype = np.dtype(traces.dtype)
+    row = n_raw * dtype.itemsize
+    out = np.zeros((len(starts), length, len(cols)), dtype=dtype)
+    fds = {}
+    try:
+        for j, s in enumerate(starts.tolist()):
+            for path, offset, b0, b1 in parts:
+                a, b = max(s, b0), min(s + length, b1)
+                if a >= b:
+                    continue
+                if path not in fds:
+                    fds[path] = os.open(path, os.O_RDONLY)
+                buf = os.pread(fds[path], (b - a) * row, offset + (a - b0) * row)
+                block = np.frombuffer(buf, dtype=dtype).reshape(-1, n_raw)
+                out[j, a - s:a - s + len(block)] = block[:, cols]
+    finally:
+        for fd in fds.values():
+            os.close(fd)
+    return out
 
 
 class RowReader:

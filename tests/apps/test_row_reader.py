@@ -30,7 +30,7 @@ def test_row_reader_fallbacks(tmp_path):
         np.testing.assert_array_equal(r[[0, 3]], v[[0, 3]])
 
 
-def test_prefetch_raw_windows(synth_dir):
+def test_prefetch_raw_windows(synth_dir):  # noqa: D103
     """Announcing raw data windows never fails (flat binary, clipped at the edges)."""
     from phyclone.apps.rows import prefetch_raw_windows
     from phyclone.apps.template import load_model
@@ -38,3 +38,23 @@ def test_prefetch_raw_windows(synth_dir):
     prefetch_raw_windows(m.traces, [-100, 0, 5000, m.traces.n_samples + 10], 382)
     prefetch_raw_windows(None, [0], 10)
     m.close()
+
+
+@pytest.mark.parametrize("multi", [False, True])
+def test_read_raw_windows(tmp_path, multi):
+    """pread windows = the reader's memory-mapped windows, across files and edges."""
+    from phyclone.apps.rows import read_raw_windows
+    from phyclone.io.traces import get_ephys_reader
+    rng = np.random.default_rng(1)
+    raw = rng.integers(-1000, 1000, (3000, 7)).astype(np.int16)
+    paths = []
+    for k, part in enumerate(np.array_split(raw, 2 if multi else 1)):
+        paths.append(tmp_path / f"raw{k}.dat")
+        part.tofile(paths[-1])
+    traces = get_ephys_reader(paths, n_channels_dat=7, dtype="int16", sample_rate=1000.,
+                              channel_map=[6, 0, 3, 2])
+    starts = [-20, 0, 1490, 1495, 2990, 3100]
+    for ch in ([0], [3, 1], [0, 1, 2, 3]):
+        np.testing.assert_array_equal(read_raw_windows(traces, starts, 30, ch),
+                                      traces.read_windows(starts, 30, ch))
+    traces.close()

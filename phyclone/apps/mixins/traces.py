@@ -2,10 +2,12 @@
 
 import numpy as np
 
+from phyclone.io.filtering import default_margin, filter_windows
 from phyclone.utils import Bunch, connect
 from phyclone.utils.colors import selected_cluster_color
 
 from ..raw_filter import HIGH_PASS, RAW
+from ..rows import read_raw_windows
 from .views import on_view_closed, view_class
 
 
@@ -22,12 +24,14 @@ class TraceMixin:
         """Samples ``[start, stop)`` of every channel, float32, filtered with the current
         raw data filter (the high-pass reads a margin around the interval)."""
         traces = self.model.traces
+        channels = np.arange(traces.n_channels)
         name = current_filter or self.raw_data_filter.current
-        if name == HIGH_PASS:
-            from phyclone.io.filtering import filtered_traces
-            return filtered_traces(traces, start, stop)
-        data = np.asarray(traces.read(start, stop), dtype=np.float32)
-        if name != RAW:
+        if name == HIGH_PASS and not getattr(self.model, "hp_filtered", False):
+            m = default_margin(traces.sample_rate)  # as io.filtering.filtered_traces
+            w = read_raw_windows(traces, [start - m], stop - start + 2 * m, channels)
+            return filter_windows(w, traces.sample_rate, m, m + stop - start)[0]
+        data = read_raw_windows(traces, [start], stop - start, channels)[0].astype(np.float32)
+        if name not in (RAW, HIGH_PASS):
             data = self.raw_data_filter.apply(data, axis=0, name=name).astype(np.float32)
         if len(data):
             data -= data.mean(axis=0)

@@ -2,12 +2,12 @@
 
 import numpy as np
 
-from phyclone.io.filtering import default_margin
+from phyclone.io.filtering import default_margin, filter_windows
 from phyclone.utils import Bunch
 
 from ..inherit import concatenate_parents_attributes
 from ..raw_filter import HIGH_PASS, RAW
-from ..rows import prefetch_raw_windows
+from ..rows import read_raw_windows
 from ..spikes import intersect_sorted, regular_subset
 from .views import view_class
 
@@ -30,8 +30,12 @@ class WaveformMixin:
         """Waveforms (n, n_samples, n_channels) filtered with the given (default: current)
         raw data filter, each channel's median over time removed; None without raw data."""
         name = current_filter or self.raw_data_filter.current
-        self._prefetch_waveforms(spike_ids, filtered=(name == HIGH_PASS))
-        data = self.model.get_waveforms(spike_ids, channel_ids, filtered=(name == HIGH_PASS))
+        filtered = name == HIGH_PASS and not getattr(self.model, "hp_filtered", False)
+        if getattr(self.model, "spike_waveforms", None) is None and \
+                getattr(self.model, "traces", None) is not None:
+            data = self._raw_waveforms(spike_ids, channel_ids, filtered)
+        else:
+            data = self.model.get_waveforms(spike_ids, channel_ids, filtered=filtered)
         if data is None:
             return None
         data = np.asarray(data, dtype=np.float32)
@@ -41,19 +45,19 @@ class WaveformMixin:
             data -= np.median(data, axis=1)[:, np.newaxis, :]
         return data
 
-    def _prefetch_waveforms(self, spike_ids, filtered):
-        """Announce the raw data windows of spikes that are not in the waveform pool."""
-        traces = getattr(self.model, "traces", None)
-        if traces is None or not len(spike_ids):
-            return
-        pool = getattr(self.model, "spike_waveforms", None)
-        if pool is not None:
-            spike_ids = np.setdiff1d(spike_ids, pool.spike_ids)
+    def _raw_waveforms(self, spike_ids, channel_ids, filtered):
+        """Spike windows read from the raw data (``pread``, see ``phyclone.apps.rows``), as
+        ``model.get_waveforms`` does: ``[s - n // 2, s + n - n // 2)``, high-pass filtered
+        with a margin when asked."""
+        traces = self.model.traces
         nsw = int(self.model.n_samples_waveforms)
-        margin = default_margin(self.model.sample_rate) if filtered else 0
-        starts = np.asarray(self.model.spike_samples[np.asarray(spike_ids, dtype=np.int64)],
-                            dtype=np.int64) - nsw // 2 - margin
-        prefetch_raw_windows(traces, starts, nsw + 2 * margin)
+        m = default_margin(traces.sample_rate) if filtered else 0
+        samples = np.asarray(self.model.spike_samples[np.asarray(spike_ids, np.int64)],
+                             dtype=np.int64)
+        windows = read_raw_windows(traces, samples - nsw // 2 - m, nsw + 2 * m, channel_ids)
+        if filtered:
+            return filter_windows(windows, traces.sample_rate, m, m + nsw)
+        return windows
 
     def _waveform_spike_ids(self, cluster_id, n):
         """Up to ``n`` regularly spaced spikes of a cluster whose waveforms are cheap to read:
