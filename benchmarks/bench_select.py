@@ -14,7 +14,8 @@ phyclone (child process, the real TemplateController GUI with its default views,
 - ``all_views``: until every view following the selection has painted its new data (its
   ``view_painted`` event);
 - ``blocking``: the longest stall of the GUI thread during the selections (a 2 ms heartbeat
-  timer), and the same without the time spent in OpenGL paints (data preparation, tables);
+  timer), the same without the time spent in OpenGL paints, and the longest call of a
+  controller data method (``get_*``, similarity...) made on the GUI thread;
 - peak RSS of the process.
 phy 2.1: ``/work/shared/compare/phy_bench_gui_select.py`` with ``/work/phyvenv/bin/python``.
 The clusters are the largest ones, each selected once (cold caches), then 3 pairs
@@ -22,6 +23,7 @@ The clusters are the largest ones, each selected once (cold caches), then 3 pair
 """
 
 import argparse
+import functools
 import json
 import os
 import resource
@@ -89,6 +91,28 @@ def child(dataset, n_select):
                 return None if last is None else last - t0
             time.sleep(.002)
 
+    # Time spent in the controller's data methods on the GUI thread (data preparation).
+    import threading
+    main = threading.main_thread()
+    on_gui = []
+
+    def timed(f):
+        @functools.wraps(f)  # the caches are named after the methods
+        def g(*a, **k):
+            t = time.perf_counter()
+            try:
+                return f(*a, **k)
+            finally:
+                if threading.current_thread() is main:
+                    on_gui.append(time.perf_counter() - t)
+        return g
+    for name in dir(TemplateController):  # before the controller and views bind them
+        if (name.startswith("get_") or name.startswith("_get_") or
+                name in ("_amplitude_getter", "template_similarity",
+                         "peak_channel_similarity")) and \
+                callable(getattr(TemplateController, name, None)):
+            setattr(TemplateController, name, timed(getattr(TemplateController, name)))
+
     res = {"gl": gl.get("renderer"), "gl_message": gl.get("message")}
     t0 = time.perf_counter()
     model = load_model(Path(dataset) / "params.py")
@@ -129,6 +153,7 @@ def child(dataset, n_select):
         return sync, drawn if drawn is not None else float("nan"), all_views
 
     t_start = time.perf_counter()
+    del on_gui[:]
     one = [measure([cid]) for cid in cids[:n_select]]
     pairs = []
     for cid in cids[n_select:n_select + 3]:
@@ -152,6 +177,7 @@ def child(dataset, n_select):
                               drawn_median=round(statistics.median(x[1] for x in pairs), 3))
     res["gui_thread_max_block_s"] = round(block, 3)
     res["gui_thread_max_block_without_paint_s"] = round(block_np, 3)
+    res["gui_thread_max_data_s"] = round(max(on_gui, default=0.), 4)
     res["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     print(json.dumps(res), flush=True)
     from phyclone.gui import preset_answers
@@ -211,7 +237,8 @@ def print_row(name, ours, theirs):
             f" all views {o['all_views_median']:.3f} s (p95 {o['all_views_p95']:.3f}), pair "
             f"{ours['select_pair']['drawn_median']:.3f} s; GUI thread max block "
             f"{ours['gui_thread_max_block_s']:.3f} s "
-            f"({ours['gui_thread_max_block_without_paint_s']:.3f} s without GL paints); "
+            f"({ours['gui_thread_max_block_without_paint_s']:.3f} s without GL paints, "
+            f"{ours['gui_thread_max_data_s'] * 1e3:.1f} ms in data methods); "
             f"peak RSS {ours['peak_rss_mb']} MB; views: {len(ours['views'])}")
     if theirs:
         t = theirs["select_one"]
