@@ -175,10 +175,14 @@ class SessionMixin:
         return save_cluster_info(self.dir_path, self.supervisor.cluster_info)
 
     def close(self, close_model=True):
-        """Save the memory caches, close the journal, release the model's files."""
+        """Save the memory caches, close the journal, release the model's files (once the
+        views' worker threads are done with them)."""
         for f in self._connected:
             unconnect(f)
         self._connected = []
+        if getattr(self, "gui", None) is not None:
+            from phyclone.gui import thread_pool
+            thread_pool().waitForDone(10000)
         try:
             self.context.save_memcache()
         except OSError as e:
