@@ -103,3 +103,37 @@ def test_demo_headless(synth_source, tmp_path):
     assert len(saved) == 1 and (saved[0] / "cluster_info.tsv").exists()
     assert not (saved[0] / "spike_clusters.npy").is_symlink()
     assert Path(saved[0] / "raw.dat").is_symlink()
+
+
+@pytest.mark.gl
+def test_template_gui_command(qapp, synth_dir, config_dir, monkeypatch):
+    """``phy template-gui params.py``: the GUI opens on the folder (the event loop is
+    replaced by a short wait, then the window is closed) and the controller is closed."""
+    import phyclone.gui
+    import phyclone.plot.gl
+    from phyclone.gui import preset_answers
+    from phyclone.qt import QApplication
+    from phyclone.utils import Bunch, connect
+    seen = {}
+
+    def on_gui_ready(sender, gui):
+        seen["controller"], seen["gui"] = sender, gui
+
+    def run_app():
+        gui = seen["gui"]
+        assert gui.isVisible() and gui.windowTitle().endswith(str(synth_dir))
+        with preset_answers("close"):
+            gui.close()
+        QApplication.processEvents()
+        return 0
+
+    connect(on_gui_ready, event="gui_ready")
+    monkeypatch.setattr(phyclone.gui, "run_app", run_app)
+    monkeypatch.setattr(phyclone.plot.gl, "setup_opengl",
+                        lambda: Bunch(ok=True, renderer="test", message=""))
+    res = CliRunner().invoke(phycli, ["template-gui", str(synth_dir / "params.py"),
+                                      "--no-replay-journal", "--clear-state"])
+    assert res.exit_code == 0, res.output
+    c = seen["controller"]
+    assert c.model.spike_samples is None  # closed
+    assert c.gl_status_label.text() == "OpenGL: test"
