@@ -1,8 +1,9 @@
 """Keeping the views up to date without blocking the GUI thread.
 
-``ViewUpdater`` tracks the views of a GUI, re-plots some on request, and warms up the
-compiled kernels (numba correlograms, filters, scipy) in a worker thread at start-up so the
-first selection does not pay for compilation.
+The views prepare their data in worker threads themselves (``phyclone.cluster.views.base``).
+``ViewUpdater`` re-fetches some on request, and warms up the compiled kernels (numba
+correlograms, filters, scipy) and the controller's per-cluster caches in a worker thread at
+start-up, so that the first selection does not pay for them.
 """
 
 import logging
@@ -29,23 +30,22 @@ def warm_up_kernels(sample_rate):
 
 
 class ViewUpdater:
-    """Views of a controller's GUI and their updates."""
+    """Warm-up and refreshes of the views of a controller's GUI."""
 
     def __init__(self, controller, gui, threaded=True):
         self.controller = controller
         self.gui = gui
         self.threaded = threaded
-        self.views = []
         self.warm_up_time = None
 
-    def add_view(self, view):
-        self.views.append(view)
-
-    def refresh(self, class_names):
-        """Re-plot the views of these classes (e.g. after a raw data filter change)."""
+    def refresh(self, class_names, status=None):
+        """Fetch the data of the views of these classes again (e.g. after a raw data filter
+        change), with ``status`` as their extra status text."""
         for view in self.gui.list_views(*class_names):
-            if getattr(view, "auto_update", True) and hasattr(view, "plot"):
-                view.plot()
+            if status is not None:
+                view.ex_status = status
+            if getattr(view, "auto_update", True) and hasattr(view, "replot"):
+                view.replot()
 
     def _warm_up(self):
         t0 = time.perf_counter()
@@ -65,6 +65,3 @@ class ViewUpdater:
             self.warm_up_time = t
             logger.debug("Warm-up done in %.2f s.", t)
         run_in_worker(self._warm_up, callback=done)
-
-    def close(self):
-        self.views = []

@@ -347,3 +347,24 @@ def test_view_added_later_shows_selection(gui_controller, qtbot):
     assert view is not None and view in gui.views
     view = gui.create_and_add_view("CorrelogramView")
     qtbot.waitUntil(lambda: view.cluster_ids == ids and view.n_plots_done > 0)
+
+
+def test_switch_raw_data_filter(gui_controller, qtbot):
+    c, gui = gui_controller
+    s = c.supervisor
+    s.select([int(s.clustering.cluster_ids[0])])
+    s.block()
+    wv = gui.get_view("WaveformView")
+    if wv is None:
+        pytest.skip("the views are not available")
+    qtbot.waitUntil(lambda: wv.n_plots_done > 0)
+    n = wv.n_plots_done
+    assert c.raw_data_filter.current == "high_pass"
+    press(qtbot, gui, "alt+r", s)
+    assert c.raw_data_filter.current == "raw" and wv.ex_status == "raw"
+    qtbot.waitUntil(lambda: wv.n_plots_done > n)
+    cid = s.selected[0]
+    raw = c._get_waveforms(cid)
+    np.testing.assert_array_equal(wv.waveforms["waveforms"](cid).data, raw.data)
+    hp = c._load_waveforms(raw.spike_ids, raw.channel_ids, "high_pass")
+    assert not np.allclose(hp, raw.data)

@@ -76,7 +76,6 @@ class GUIMixin:
             for param in state_params:
                 gui.state[param] = getattr(self, param, None)
             gui.state["GUI_VERSION"] = self.gui_version
-            self.view_updater.close()
             unconnect(*self._gui_callbacks, on_close)
             self.context.save_memcache()
 
@@ -91,7 +90,6 @@ class GUIMixin:
     # Events from the views --------------------------------------------------------------------
     def _on_add_view(self, gui, view):
         """A view added to the GUI shows the current selection (as in phy)."""
-        self.view_updater.add_view(view)
         if not (self.supervisor.selected and hasattr(view, "n_plots_done")):
             return
         from phyclone.qt import QTimer
@@ -132,7 +130,8 @@ class GUIMixin:
             """Switch the raw data filter of the trace and waveform views."""
             name = self.raw_data_filter.next()
             gui.status_message = f"Raw data filter: {name}."
-            self.view_updater.refresh(("TraceView", "TraceImageView", "WaveformView"))
+            self.view_updater.refresh(("TraceView", "TraceImageView", "WaveformView"),
+                                      status=name)
 
         gui.view_actions.separator()
 
