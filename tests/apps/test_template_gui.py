@@ -368,3 +368,29 @@ def test_switch_raw_data_filter(gui_controller, qtbot):
     np.testing.assert_array_equal(wv.waveforms["waveforms"](cid).data, raw.data)
     hp = c._load_waveforms(raw.spike_ids, raw.channel_ids, "high_pass")
     assert not np.allclose(hp, raw.data)
+
+
+def test_events_view(qapp, qtbot, synth_dir, config_dir, tmp_path):
+    """``--events FILE``: an event view joins the default views and shows the selection."""
+    events = tmp_path / "stim.npy"
+    np.save(events, np.array([0.5, 1.25, 2., 3.5]))
+    c = open_controller(synth_dir, config_dir, events=events, enable_threading=True)
+    gui = c.create_gui()
+    qtbot.addWidget(gui)
+    try:
+        assert "EventView" in c.default_views
+        view = gui.get_view("EventView")
+        if view is None:
+            pytest.skip("the views are not available")
+        assert view.event_name == "stim"
+        np.testing.assert_array_equal(view.events, np.round(np.array(
+            [0.5, 1.25, 2., 3.5]) * c.model.sample_rate).astype(np.int64))
+        cid = int(c.supervisor.clustering.cluster_ids[0])
+        c.supervisor.select([cid])
+        c.supervisor.block()
+        qtbot.waitUntil(lambda: view.cluster_ids == [cid] and view.n_plots_done > 0)
+    finally:
+        from phyclone.gui import preset_answers
+        with preset_answers("close"):
+            gui.close()
+        c.close()
