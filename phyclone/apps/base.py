@@ -12,7 +12,6 @@ save without a display. The view and GUI parts come from mixins (``phyclone.apps
 that import Qt only when a GUI is created.
 """
 
-import logging
 from functools import cached_property
 from pathlib import Path
 
@@ -30,8 +29,6 @@ from .mixins.views import ViewsMixin
 from .raw_filter import RawDataFilter
 from .rows import RowReader
 from .spikes import SpikeSelector
-
-logger = logging.getLogger(__name__)
 
 _EMPTY = np.zeros(0, dtype=np.int64)
 

@@ -235,12 +235,8 @@ class ResultCache:
             return _copy(value)
         return cached
 
-    def flush(self):
-        """Wait until every scheduled result is on disk."""
-        if self._writer is not None:
-            self._queue.join()
-
     def close(self):
+        """Write what is scheduled, then stop the writer thread."""
         if self._writer is not None:
             self._queue.put(None)
             self._queue.join()

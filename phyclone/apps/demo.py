@@ -6,7 +6,6 @@ private working copy of the dataset (the cached one is never modified), and writ
 screenshot of the whole window and of every view into a folder it prints.
 """
 
-import logging
 import os
 import shutil
 import subprocess
@@ -16,8 +15,6 @@ from datetime import datetime
 from pathlib import Path
 
 import numpy as np
-
-logger = logging.getLogger(__name__)
 
 #: The demo dataset: small enough to generate in seconds, big enough to look real.
 DEMO_PARAMS = dict(n_channels=32, duration=60., n_clusters=24, probe="neuropixels", seed=0)

@@ -1,15 +1,10 @@
 """TemplateController: the Template GUI on a KiloSort / SpikeInterface folder
 (``phy template-gui params.py``)."""
 
-import logging
 from pathlib import Path
-
-from phyclone.utils import connect
 
 from ..base import BaseController
 from ..mixins import FeatureMixin, TemplateMixin, TraceMixin, WaveformMixin
-
-logger = logging.getLogger(__name__)
 
 
 class TemplateController(WaveformMixin, FeatureMixin, TemplateMixin, TraceMixin,

@@ -1,7 +1,6 @@
 """The Trace GUI: a raw data file (or the raw data of a params.py) in a trace view and a
 trace image view (heat map, for thousands of channels), with the raw data filters."""
 
-import logging
 from pathlib import Path
 
 import numpy as np
@@ -10,8 +9,6 @@ from phyclone.utils import Bunch, connect
 from phyclone.utils.errors import DataError
 
 from ..raw_filter import HIGH_PASS, RAW, RawDataFilter
-
-logger = logging.getLogger(__name__)
 
 GUI_NAME = "TraceGUI"
 
