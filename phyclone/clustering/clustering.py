@@ -188,6 +188,10 @@ class Clustering:
         """The id the next new cluster gets; it only ever increases (ids are never reused)."""
         return self._new_cluster_id
 
+
+    def reserve_cluster_ids(self, new_cluster_id):
+        """Never give new ids below ``new_cluster_id`` (ids an earlier session already used)."""
+        self._new_cluster_id = max(self._new_cluster_id, int(new_cluster_id))
     def spikes_in_clusters(self, clusters):
         """Sorted int64 array of the spikes belonging to any of these clusters (unknown ids
         are ignored)."""

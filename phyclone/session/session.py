@@ -57,12 +57,16 @@ class Session:
         self.journal = Journal(journal_path) if journal_path else None
         self.replayed = 0
         # Cluster ids are never reused, across sessions too: the journal remembers the next id.
-        header = self.journal.header() if self.journal else None
+        # A replay must start from the journal's own first id to give the same ids; the other
+        # ids used before (``new_cluster_id``) are reserved once the journal is started.
+        self._id_floor = int(new_cluster_id or 0)
+        header, actions = self.journal.read() if self.journal else (None, [])
         if header and header.get("fingerprint") == fingerprint(spike_clusters):
             stored = header.get("new_cluster_id")
             if stored is not None:
-                new_cluster_id = max(int(stored), int(new_cluster_id or 0))
-        self.clustering = Clustering(spike_clusters, new_cluster_id=new_cluster_id)
+                self._id_floor = max(self._id_floor, int(stored))
+                new_cluster_id = int(stored) if actions else self._id_floor
+        self.clustering = Clustering(spike_clusters, new_cluster_id=new_cluster_id or None)
         self.cluster_meta = ClusterMeta()
         self.cluster_meta.add_field("group")
         for c, g in (cluster_groups or {}).items():
@@ -119,6 +123,7 @@ class Session:
                 getattr(self, a["action"])(**a["args"])
         finally:
             self.journal = journal
+        self.clustering.reserve_cluster_ids(self._id_floor)
         self.replayed = len(actions)
         if actions:
             logger.info("Replayed %d actions from the crash journal.", len(actions))

@@ -123,3 +123,18 @@ def test_replay_is_identical(tmp_path, seed, n):
     s2 = Session(sc, journal_path=journal)
     s2.start_journal(replay=True)
     assert _state(s2) == expected
+
+
+def test_replay_ignores_a_larger_requested_id(tmp_path):
+    """The caller's new_cluster_id (e.g. remembered by a cache) must not shift replayed ids."""
+    journal = tmp_path / "j.jsonl"
+    sc = np.arange(40) % 4
+    s = Session(sc, journal_path=journal)
+    s.start_journal()
+    s.split(np.arange(0, 40, 8))
+    s.label("score", 1, list(s.selected))
+    expected = _state(s)
+    s.journal.close()
+    s2 = Session(sc, journal_path=journal, new_cluster_id=1000)
+    s2.start_journal(replay=True)
+    assert _state(s2) == expected
