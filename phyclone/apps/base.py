@@ -12,6 +12,7 @@ save without a display. The view and GUI parts come from mixins (``phyclone.apps
 that import Qt only when a GUI is created.
 """
 
+import logging
 from functools import cached_property
 from pathlib import Path
 
@@ -29,6 +30,8 @@ from .mixins.views import ViewsMixin
 from .raw_filter import RawDataFilter
 from .rows import RowReader
 from .spikes import SpikeSelector
+
+logger = logging.getLogger(__name__)
 
 _EMPTY = np.zeros(0, dtype=np.int64)
 
@@ -121,7 +124,10 @@ class BaseController(SessionMixin, GUIMixin, ViewsMixin, AmplitudeMixin, StatsMi
         self._cache_methods()
         self._set_supervisor(replay_journal)
         self._set_selector()
-        emit("controller_ready", self)
+        try:
+            emit("controller_ready", self)
+        except Exception:  # a failing plugin must not prevent opening the data
+            logger.exception("Error in a controller_ready callback.")
 
     # Set-up ---------------------------------------------------------------------------------
     def _create_model(self, dir_path=None, **kwargs):

@@ -56,6 +56,7 @@ class Supervisor(ColorMappingMixin):
                  cluster_labels=None, similarity=None, new_cluster_id=None, sort=None,
                  context=None, journal_path=None, replay_journal=None):
         self.context = context
+        self._columns = None  # columns of the tables; None: every metric and label
         self._sort = tuple(sort) if sort and sort[0] else ("n_spikes", "desc")
         if new_cluster_id is None and context is not None:
             new_cluster_id = context.load("new_cluster_id").get("new_cluster_id")
@@ -116,8 +117,19 @@ class Supervisor(ColorMappingMixin):
 
     @property
     def columns(self):
-        """Columns of the cluster view: id, metrics, group, labels."""
+        """Columns of the cluster view: id, metrics, group, labels; or the ones set with
+        ``supervisor.columns = [...]`` before the GUI is created (as phy; ``id`` first)."""
+        if self._columns is not None:
+            return list(self._columns)
         return self.session.columns
+
+    @columns.setter
+    def columns(self, columns):
+        if self.cluster_view is not None:
+            logger.warning("supervisor.columns is set after the GUI was created: the tables "
+                           "keep their columns; set it on controller_ready.")
+        self._columns = None if columns is None else \
+            ["id"] + [c for c in dict.fromkeys(columns) if c != "id"]
 
     @property
     def fields(self):

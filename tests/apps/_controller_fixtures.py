@@ -1,7 +1,9 @@
 """Helpers of the controller tests (a module with a unique name: several test folders have a
-conftest.py)."""
+conftest.py; tests/examples imports it too)."""
 
 from pathlib import Path
+
+_KEYS = {"space": "Key_Space", "down": "Key_Down", "up": "Key_Up", "esc": "Key_Escape"}
 
 
 def open_controller(d, config_dir, **kwargs):
@@ -10,3 +12,45 @@ def open_controller(d, config_dir, **kwargs):
     kwargs.setdefault("enable_threading", False)
     return TemplateController(model=load_model(Path(d) / "params.py"), dir_path=d,
                               config_dir=config_dir, **kwargs)
+
+
+def show_gui(qtbot, controller):
+    """Create the controller's GUI, show it and make it the active window; return it."""
+    from phyclone.qt import QApplication
+    gui = controller.create_gui()
+    qtbot.addWidget(gui)
+    gui.show()
+    qtbot.waitExposed(gui)
+    gui.activateWindow()
+    QApplication.setActiveWindow(gui)
+    qtbot.waitUntil(gui.isActiveWindow)
+    return gui
+
+
+def close_gui(gui, controller):
+    """Close the GUI without saving, then the controller."""
+    from phyclone.gui import preset_answers
+    if not gui._closed:
+        with preset_answers("close"):
+            gui.close()
+    controller.close()
+
+
+def press(qtbot, gui, shortcut, supervisor):
+    """Press a shortcut ('ctrl+shift+z', 'alt+g', 'g') as a key event on the GUI."""
+    from phyclone.qt import Qt
+    *mods, key = shortcut.split("+")
+    modifier = Qt.NoModifier
+    for m in mods:
+        modifier |= {"ctrl": Qt.ControlModifier, "alt": Qt.AltModifier,
+                     "shift": Qt.ShiftModifier}[m]
+    qtbot.keyClick(gui, getattr(Qt, _KEYS.get(key, "Key_" + key.upper())), modifier)
+    supervisor.block()
+
+
+def type_snippet(qtbot, gui, text, supervisor):
+    """Type a snippet (':c 3 4') on the GUI and press Return."""
+    from phyclone.qt import Qt
+    qtbot.keyClicks(gui, text)
+    qtbot.keyClick(gui, Qt.Key_Return)
+    supervisor.block()

@@ -200,7 +200,7 @@ def test_template_waveforms(controller, synth_dir):
         tb = c.model.get_template(t, channel_ids=b.channel_ids)
         np.testing.assert_allclose(b.data[i], tb.template, rtol=1e-5)
     np.testing.assert_allclose(b.masks[:, 0], counts[tids][order] / counts.max())
-    templates = c._get_all_templates([merged])
+    templates = c.get_templates([merged])  # phy's public name
     np.testing.assert_allclose(templates[merged].template, b.data[0])
 
 

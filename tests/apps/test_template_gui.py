@@ -16,50 +16,20 @@ from phyclone.apps.template import load_model
 from phyclone.utils import connect, unconnect
 from phyclone.utils.fileio import read_tsv
 
-from _controller_fixtures import open_controller
+from _controller_fixtures import (  # noqa: I001
+    close_gui, open_controller, press, show_gui, type_snippet,
+)
 
 pytestmark = pytest.mark.gl
-
-_KEYS = {"space": "Key_Space", "down": "Key_Down", "up": "Key_Up", "esc": "Key_Escape"}
-
-
-def press(qtbot, gui, shortcut, supervisor):
-    """Press a shortcut ('ctrl+shift+z', 'alt+g', 'g') as a key event on the GUI."""
-    from phyclone.qt import Qt
-    *mods, key = shortcut.split("+")
-    modifier = Qt.NoModifier
-    for m in mods:
-        modifier |= {"ctrl": Qt.ControlModifier, "alt": Qt.AltModifier,
-                     "shift": Qt.ShiftModifier}[m]
-    qtbot.keyClick(gui, getattr(Qt, _KEYS.get(key, "Key_" + key.upper())), modifier)
-    supervisor.block()
-
-
-def type_snippet(qtbot, gui, text, supervisor):
-    from phyclone.qt import Qt
-    qtbot.keyClicks(gui, text)
-    qtbot.keyClick(gui, Qt.Key_Return)
-    supervisor.block()
 
 
 @pytest.fixture
 def gui_controller(qapp, qtbot, synth_dir, config_dir):
     """(controller, gui): the Template GUI shown and active."""
-    from phyclone.gui import preset_answers
-    from phyclone.qt import QApplication
     c = open_controller(synth_dir, config_dir)
-    gui = c.create_gui()
-    qtbot.addWidget(gui)
-    gui.show()
-    qtbot.waitExposed(gui)
-    gui.activateWindow()
-    QApplication.setActiveWindow(gui)
-    qtbot.waitUntil(gui.isActiveWindow)
+    gui = show_gui(qtbot, c)
     yield c, gui
-    if not gui._closed:
-        with preset_answers("close"):
-            gui.close()
-    c.close()
+    close_gui(gui, c)
 
 
 def test_default_views_and_events(qapp, qtbot, synth_dir, config_dir):

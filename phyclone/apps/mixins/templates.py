@@ -148,6 +148,8 @@ class TemplateMixin:
             out[int(cluster_id)] = Bunch(template=b.data[0], channel_ids=b.channel_ids)
         return out
 
+    get_templates = _get_all_templates  # phy's public name (plugins use it)
+
     # Amplitudes and template features --------------------------------------------------------
     def get_amplitudes(self, cluster_id, load_all=False):
         """``amplitudes.npy`` values of the spikes the amplitude view shows."""
