@@ -28,7 +28,7 @@ class PeakTemplateView(ManualClusteringView):
     def __init__(self, templates=None, **kwargs):
         super().__init__(**kwargs)
         self.templates = templates  # cluster_ids -> {cluster_id: Bunch(template, ...)}
-        self.canvas.set_layout("stacked", n_plots=1)
+        self.canvas.set_layout("stacked", n_plots=1, origin="top")  # first cluster on top
         self.visual = PlotVisual()
         self.canvas.add_visual(self.visual)
 
