@@ -20,7 +20,8 @@ class ExampleNspikesViewsPlugin(IPlugin):
         controller.n_spikes_amplitudes = 5000  # points per cluster, amplitude view (10000)
         controller.n_spikes_correlograms = 50000  # spikes used by the correlograms (100000)
 
-        # A cluster's best channels: the n closest to its peak channel (12) whose template
-        # amplitude reaches this fraction of the peak amplitude (0: all n of them).
+        # A cluster's best channels, when templates.npy is dense: the n closest to its peak
+        # channel (12) whose template amplitude reaches this fraction of the peak amplitude
+        # (0: all n of them). Sparse templates (template_ind.npy) keep their own channels.
         controller.model.n_closest_channels = 8
         controller.model.amplitude_threshold = .1

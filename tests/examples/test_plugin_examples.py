@@ -223,3 +223,237 @@ def test_waveform_pca_view(example_gui, qtbot, tmp_path):
     new, = c.supervisor.selected
     np.testing.assert_array_equal(
         np.flatnonzero(c.supervisor.clustering.spike_clusters == new), spikes)
+
+
+# Actions and events --------------------------------------------------------------------------
+
+def test_hello(example_gui, qtbot, capsys):
+    c, gui = example_gui("hello.py", "ExampleHelloPlugin")
+    a, b = largest(c, 2)
+    select(c, [a, b])
+    capsys.readouterr()
+    press(qtbot, gui, "g", c.supervisor)
+    merged = c.supervisor.selected[0]
+    assert f"Clusters update: merge {sorted([a, b])} -> [{merged}]" in capsys.readouterr().out
+
+
+def test_n_spikes_views(example_gui, qtbot):
+    c, gui = example_gui("n_spikes_views.py", "ExampleNspikesViewsPlugin")
+    assert (c.n_spikes_waveforms, c.n_spikes_features, c.n_spikes_features_background,
+            c.n_spikes_amplitudes, c.n_spikes_correlograms) == (250, 5000, 1000, 5000, 50000)
+    cid = largest(c)[0]
+    assert c.supervisor.n_spikes(cid) > 250
+    wv = gui.get_view("WaveformView")
+    show_clusters(qtbot, c, wv, [cid])
+    assert wv.waveforms["waveforms"](cid).data.shape[0] == 250
+    assert (c.model.n_closest_channels, c.model.amplitude_threshold) == (8, .1)
+
+
+def test_actions(example_gui, qtbot):
+    from phyclone.gui import preset_answers
+    c, gui = example_gui("action_status_bar.py", "ExampleActionPlugin")
+    s = c.supervisor
+    press(qtbot, gui, "ctrl+alt+h", s)
+    assert gui.status_message == "Hello world"
+    type_snippet(qtbot, gui, ":fc 3", s)
+    assert s.selected == s.shown_cluster_ids[:3]
+    s.sort("id", "asc")
+    s.block()
+    with preset_answers("4") as asked:  # the shortcut asks for N, proposing 5
+        press(qtbot, gui, "ctrl+alt+f", s)
+    assert [d.message for d in asked] and asked[0].kind == "input"
+    assert s.selected == sorted(ids_of(c))[:4]
+    assert "select_first_clusters" in [a.objectName() for a in
+                                       gui.get_submenu("Sele&ct", "My submenu").actions()]
+
+
+def test_filter_action(example_gui, qtbot):
+    c, gui = example_gui("filter_action.py", "ExampleFilterFiringRatePlugin")
+    s = c.supervisor
+    duration = c.model.duration
+    rate = {cid: s.n_spikes(cid) / max(1., duration) for cid in ids_of(c)}
+    threshold = sorted(rate.values())[len(rate) // 2]
+    type_snippet(qtbot, gui, f":fr {threshold}", s)
+    expected = sorted(cid for cid, r in rate.items() if r > threshold)
+    assert 0 < len(expected) < len(rate)
+    assert sorted(s.shown_cluster_ids) == expected
+    press(qtbot, gui, "esc", s)  # clear the filter
+    assert sorted(s.shown_cluster_ids) == sorted(rate)
+
+
+def _check_kmeans_partition(c, spike_ids, x, new_clusters):
+    """The new clusters hold exactly ``spike_ids``, and each spike's feature row ``x`` is
+    closest to the mean of its own cluster (a fixed point of Lloyd's algorithm)."""
+    sc = c.supervisor.clustering.spike_clusters
+    labels = sc[spike_ids]
+    assert sorted(set(labels)) == sorted(new_clusters)
+    assert sum(c.supervisor.n_spikes(n) for n in new_clusters) == len(spike_ids)
+    means = np.array([x[labels == n].mean(axis=0) for n in new_clusters])
+    nearest = ((x[:, None, :] - means[None]) ** 2).sum(-1).argmin(axis=1)
+    np.testing.assert_array_equal(np.asarray(new_clusters)[nearest], labels)
+
+
+def test_custom_split_kmeans(example_gui, qtbot):
+    c, gui = example_gui("custom_split.py", "ExampleCustomSplitPlugin")
+    s = c.supervisor
+    first, second = largest(c, 2)
+    before = s.clustering.spike_clusters.copy()
+
+    spike_ids, features = reference_features(c, first)
+    select(c, [first])
+    press(qtbot, gui, "s", s)  # k = 2
+    new = s.selected
+    assert len(new) == 2 and first not in ids_of(c)
+    _check_kmeans_partition(c, spike_ids, features.reshape(len(spike_ids), -1), new)
+    others = ~np.isin(before, [first])
+    np.testing.assert_array_equal(s.clustering.spike_clusters[others], before[others])
+
+    spike_ids, features = reference_features(c, second)
+    select(c, [second])
+    type_snippet(qtbot, gui, ":ks 3", s)
+    assert len(s.selected) == 3
+    _check_kmeans_partition(c, spike_ids, features.reshape(len(spike_ids), -1), s.selected)
+
+    press(qtbot, gui, "ctrl+z", s)
+    press(qtbot, gui, "ctrl+z", s)
+    np.testing.assert_array_equal(s.clustering.spike_clusters, before)
+
+
+def test_custom_similarity(example_gui, qtbot):
+    c, gui = example_gui("custom_similarity.py", "ExampleSimilarityPlugin")
+    s = c.supervisor
+    assert c.similarity == "mean_waveform"
+
+    def dense(cid):  # the mean waveform on all channels, zeros outside its best channels
+        b = c._get_mean_waveforms(cid)
+        out = np.zeros((b.data.shape[1], c.model.n_channels))
+        out[:, b.channel_ids] = b.data[0]
+        return out.ravel()
+
+    def expected(cid):
+        ref = dense(cid)
+        sims = {o: ref @ dense(o) / np.sqrt((ref @ ref) * (dense(o) @ dense(o)))
+                for o in ids_of(c) if o != cid}
+        return sorted(sims, key=sims.get, reverse=True), sims
+
+    cid = largest(c)[0]
+    select(c, [cid])
+    order, sims = expected(cid)
+    assert s.similarity_view.get_ids() == order
+    for o in order:
+        assert s.similarity_view.get(o)["similarity"] == pytest.approx(sims[o], rel=1e-6)
+    # After a merge, the new cluster is compared too (nothing stale is kept).
+    a, b = order[-2:]
+    s.merge([a, b])
+    s.block()
+    select(c, [cid])
+    order, sims = expected(cid)
+    assert s.similarity_view.get_ids() == order and s.selected == [cid]
+    press(qtbot, gui, "space", s)  # the wizard's next similar cluster: the most similar
+    assert s.selected == [cid, order[0]]
+
+
+def test_raw_data_filter(example_gui, qtbot):
+    from scipy.signal import butter, sosfiltfilt
+    c, gui = example_gui("raw_data_filter.py", "ExampleRawDataFilterPlugin")
+    s = c.supervisor
+    assert c.raw_data_filter.names == ["raw", "high_pass", "band_pass"]
+    cid = largest(c)[0]
+    wv = gui.get_view("WaveformView")
+    show_clusters(qtbot, c, wv, [cid])
+    n = wv.n_plots_done
+    press(qtbot, gui, "alt+r", s)  # high_pass -> band_pass
+    assert c.raw_data_filter.current == "band_pass" and "band_pass" in gui.status_message
+    qtbot.waitUntil(lambda: wv.n_plots_done > n)
+    assert wv.ex_status == "band_pass"
+    b = wv.waveforms["waveforms"](cid)
+    sos = butter(3, (300., 3000.), btype="bandpass", fs=c.model.sample_rate, output="sos")
+    raw = np.asarray(c.model.get_waveforms(b.spike_ids, b.channel_ids), dtype=np.float64)
+    ref = sosfiltfilt(sos, raw, axis=1)
+    ref -= np.median(ref, axis=1)[:, None, :]
+    np.testing.assert_allclose(b.data, ref, rtol=1e-3, atol=1e-3 * np.abs(ref).max())
+    # The trace view shows the band-passed traces too.
+    start, stop = 30000, 33000
+    traces = c._read_traces(start, stop)
+    raw = np.fromfile(c.model.dat_path[0] if isinstance(c.model.dat_path, (list, tuple))
+                      else c.model.dat_path, dtype=c.model.dtype).reshape(
+                          -1, c.model.n_channels_dat)[start:stop][:, c.model.channel_mapping]
+    ref = sosfiltfilt(sos, raw.astype(np.float64), axis=0)
+    ref -= ref.mean(axis=0)
+    np.testing.assert_allclose(traces, ref, rtol=1e-3, atol=1e-3 * np.abs(ref).max())
+
+
+def test_custom_button(example_gui, qtbot):
+    from phyclone.qt import Qt
+    c, gui = example_gui("custom_button.py", "ExampleCustomButtonPlugin")
+    wv = gui.get_view("WaveformView")
+    button = wv.dock.get_widget("next_waveforms_type")
+    assert button.isVisible()
+    types = wv.waveforms_types.keys()
+    seen = [wv.waveforms_type]
+    for _ in range(len(types)):
+        qtbot.mouseClick(button, Qt.LeftButton)
+        seen.append(wv.waveforms_type)
+    assert seen == [types[(types.index(seen[0]) + i) % len(types)] for i in range(len(seen))]
+
+
+def test_color_scheme(example_gui, qtbot, tmp_path):
+    from phyclone.utils.colors import get_colormap
+    c, gui = example_gui("color_scheme.py", "ExampleColorSchemePlugin")
+    view = add_view_from_menu(gui, "ClusterScatterView")
+    assert "template_amplitude" in view.color_schemes.keys()
+    view.actions.get("Change color scheme to template_amplitude").trigger()
+    assert view.color_scheme == "template_amplitude"
+    ids = ids_of(c)
+    amp = np.array([c.get_cluster_amplitude(i) for i in ids])
+    cmap = get_colormap("rainbow")
+    idx = np.round((amp - amp.min()) / (amp.max() - amp.min()) * (len(cmap) - 1)).astype(int)
+    np.testing.assert_allclose(view.get_cluster_colors(ids)[:, :3], cmap[idx], atol=1e-6)
+    qtbot.wait(100)
+    assert not is_blank(view.screenshot(tmp_path / "scatter.png"))
+
+
+def test_font_size(example_gui, monkeypatch):
+    from phyclone.plot import TextVisual
+    monkeypatch.setattr(TextVisual, "default_font_size", TextVisual.default_font_size)
+    assert TextVisual().font_size == 8.
+    c, gui = example_gui("font_size.py", "ExampleFontSizePlugin")
+    assert gui.get_view("ISIView").text_visual.font_size == 6.
+    assert TextVisual().font_size == 6.
+
+
+def test_feature_view_custom_grid(example_gui, qtbot, tmp_path):
+    c, gui = example_gui("feature_view_custom_grid.py", "ExampleCustomFeatureViewPlugin")
+    fv = gui.get_view("FeatureView")
+    assert fv.grid_dim == [["0A,1A", "1A,2A", "2A,0A"], ["0B,1B", "1B,2B", "2B,0B"],
+                           ["0C,1C", "1C,2C", "2C,0C"]]
+    assert fv.canvas.grid.shape == (3, 3)
+    show_clusters(qtbot, c, fv, largest(c, 1))
+    assert not fv.canvas.gl_errors
+    assert not is_blank(fv.screenshot(tmp_path / "features.png"))
+
+
+def test_ipython_view(example_gui):
+    c, gui = example_gui("ipython_view.py", "ExampleIPythonViewPlugin")
+    view = add_view_from_menu(gui, "IPythonView")
+    assert view.shell.user_ns["wv"] is gui.get_view("WaveformView")
+    view.execute("n_types = len(wv.waveforms_types.keys())")
+    assert view.shell.user_ns["n_types"] == len(gui.get_view("WaveformView").waveforms_types.keys())
+
+
+def test_cluster_metadata(example_gui, qtbot, data_dir):
+    from phyclone.utils.fileio import read_tsv
+    c, gui = example_gui("cluster_metadata.py", "ExampleClusterMetadataPlugin")
+    s = c.supervisor
+    select(c, largest(c, 2))
+    press(qtbot, gui, "g", s)
+    press(qtbot, gui, "ctrl+s", s)
+    sc = s.clustering.spike_clusters
+    expected = {}
+    for cid in ids_of(c):  # the channel of largest amplitude of the main template
+        main = np.bincount(np.asarray(c.model.spike_templates)[sc == cid]).argmax()
+        t = c.model.get_template(int(main))
+        expected[cid] = int(t.channel_ids[np.ptp(t.template, axis=0).argmax()])
+    rows = read_tsv(data_dir / "cluster_best_channel.tsv")
+    assert {r["cluster_id"]: r["best_channel"] for r in rows} == expected
+    assert (data_dir / "spike_clusters.npy").exists()  # phy's files are saved as well
