@@ -14,6 +14,7 @@ from itertools import chain
 import numpy as np
 
 from phyclone.gui import Table
+from phyclone.gui.table import answer
 
 _SORT_DIRS = ("asc", "desc")
 
@@ -154,8 +155,8 @@ class SimilarityView(ClusterView):
         self._selected = []
         self._refresh()
 
-    def get_ids(self):
+    def get_ids(self, callback=None):
         """The similar ids in the current sort order (filtered-out ones included)."""
         m = self.model
         order = m.order
-        return m.ids[order[self._similar_mask()[order]]].tolist()
+        return answer(m.ids[order[self._similar_mask()[order]]].tolist(), callback)

@@ -1,7 +1,8 @@
 """Table widget: native QTableView over a NumPy model, with a filter box and a status line.
 
 The base of the cluster view and the similarity view. Its API is synchronous: ``select``,
-``next``, ``get_selected``... return their result directly. Events (global bus, sender = the
+``next``, ``get_selected``... return their result directly (``get``, ``get_ids``,
+``get_selected`` and ``get_current_sort`` also take phy's ``callback``). Events (global bus, sender = the
 table): ``select(obj)`` with ``obj = {'selected': ids, 'next': id, 'kwargs': {...}}``,
 ``table_sort(ids)`` with every id in the new order, ``table_filter(ids)`` with the shown ids.
 """
@@ -35,6 +36,14 @@ QHeaderView::section { background: #232426; color: white; padding: 2px 4px; bord
 """
 FILTER_STYLESHEET = "QLineEdit { background: #111; color: white; border: 1px solid #333; }"
 STATUS_STYLESHEET = "QLabel { background: black; color: #ff8080; padding: 1px 3px; }"
+
+
+def answer(value, callback=None):
+    """Return ``value``, first passing it to ``callback`` if any: phy's tables answered
+    through callbacks (their JavaScript was asynchronous), so phy plugins pass one."""
+    if callback is not None:
+        callback(value)
+    return value
 
 
 def _uniq(ids):
@@ -200,13 +209,13 @@ class Table(QWidget):
             self.model.add_rows(list(objects))
         self._refresh()
 
-    def get(self, id):
+    def get(self, id, callback=None):
         """The fields of one row as a dict (empty when missing)."""
-        return self.model.row_dict(id) if self.model.has(id) else {}
+        return answer(self.model.row_dict(id) if self.model.has(id) else {}, callback)
 
-    def get_ids(self):
+    def get_ids(self, callback=None):
         """Every id, in the current sort order (filtered-out rows included)."""
-        return self.model.ids[self.model.order].tolist()
+        return answer(self.model.ids[self.model.order].tolist(), callback)
 
     def shown_ids(self):
         """The ids shown (after filtering), in display order."""
@@ -339,9 +348,9 @@ class Table(QWidget):
         self._apply_selection()
         return self._emit_select(kwargs)
 
-    def get_selected(self):
+    def get_selected(self, callback=None):
         """The selected ids, in selection order."""
-        return list(self._selected)
+        return answer(list(self._selected), callback)
 
     def scroll_to(self, id, center=True):
         """Scroll until the row of ``id`` is visible."""
@@ -427,9 +436,9 @@ class Table(QWidget):
         self._refresh()
         emit("table_sort", self, self.get_ids())
 
-    def get_current_sort(self):
+    def get_current_sort(self, callback=None):
         """The current sort ``(column, dir)``, ``(None, None)`` when unsorted."""
-        return tuple(self.model.sort)
+        return answer(tuple(self.model.sort), callback)
 
     # Filter
     # ---------------------------------------------------------------------------------------

@@ -94,3 +94,38 @@ def test_plugins_argument(synth_dir, config_dir):
         assert c.similarity == "n_spikes"
     finally:
         c.close()
+
+
+def test_controller_ready_and_phylib_metadata(synth_dir, config_dir, tmp_path):
+    """A plugin whose ``controller_ready`` callback raises does not prevent opening the data;
+    ``phylib.io.model``'s metadata helpers are importable from plugin files."""
+    d = Path(config_dir) / "plugins"
+    d.mkdir(parents=True)
+    (d / "ready.py").write_text(f'''
+from phy import IPlugin, connect
+from phylib.io.model import load_metadata, save_metadata
+
+
+class FailingReadyPlugin(IPlugin):
+    def attach_to_controller(self, controller):
+        @connect(sender=controller)
+        def on_controller_ready(sender):
+            raise RuntimeError("broken callback")
+
+
+class MetadataPlugin(IPlugin):
+    def attach_to_controller(self, controller):
+        path = {str(tmp_path / "cluster_x.tsv")!r}
+        save_metadata(path, "x", {{3: "a", 1: "b"}})
+        controller.metadata_read = load_metadata(path)
+''')
+    (Path(config_dir) / "phy_config.py").write_text(
+        "c = get_config()\nc.TemplateGUI.plugins = ['FailingReadyPlugin', 'MetadataPlugin']\n")
+    c = open_controller(synth_dir, config_dir)
+    try:
+        assert c.attached_plugins == ["FailingReadyPlugin", "MetadataPlugin"]
+        assert c.supervisor.clustering.cluster_ids.size
+        assert c.metadata_read == {"x": {1: "b", 3: "a"}}
+        assert (tmp_path / "cluster_x.tsv").read_text() == "cluster_id\tx\n1\tb\n3\ta\n"
+    finally:
+        c.close()

@@ -434,3 +434,26 @@ def test_change_similarity(sup_gui, qtbot):
     assert s.similarity_view.shown_ids() == [15, 5]
     press(qtbot, gui, "space", s)
     assert s.selected == [10, 5]  # 15 is mua: skipped
+
+
+def test_custom_columns(qapp, qtbot, config_dir):
+    """``supervisor.columns = [...]`` before the GUI exists chooses the tables' columns (as
+    phy); hidden metrics still filter and sort. Setting it later changes nothing."""
+    from _supervisor_fixtures import make_supervisor, new_gui
+    s = make_supervisor(cluster_metrics={"twice": lambda c: 2 * c, "half": lambda c: c / 2})
+    assert s.columns == ["id", "twice", "half", "n_spikes", "group"]
+    s.columns = ["n_spikes", "id", "twice", "twice"]
+    assert s.columns == ["id", "n_spikes", "twice"]
+    gui = new_gui(qtbot, config_dir)
+    s.attach(gui)
+    assert s.cluster_view.columns == ["id", "n_spikes", "twice"]
+    assert s.similarity_view.columns == ["id", "n_spikes", "twice", "similarity"]
+    assert "sort_by_half" not in s.select_actions
+    s.filter("half > 8")
+    s.block()
+    assert sorted(s.shown_cluster_ids) == list(range(17, N_CLUSTERS))
+    s.columns = ["id"]
+    assert s.cluster_view.columns == ["id", "n_spikes", "twice"]
+    s.columns = None  # back to every metric and label
+    assert s.columns == ["id", "twice", "half", "n_spikes", "group"]
+    gui.close()

@@ -62,6 +62,8 @@ def test_similarity_reset(views):
     sv.filter("n_spikes > 30")  # the filter applies to the similar rows only
     assert sv.shown_ids() == [3, 5, 7]
     assert sv.get_ids() == [3, 5, 2, 1, 7, 0]
+    got = []
+    assert sv.get_ids(got.append) == [3, 5, 2, 1, 7, 0] and got == [[3, 5, 2, 1, 7, 0]]  # phy
     sv.filter("")
     sv.update_rows(added=_rows([11]), removed=[5])  # new rows have no similarity yet
     assert sv.shown_ids() == [3, 2, 1, 7, 0]

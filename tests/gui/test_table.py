@@ -39,6 +39,18 @@ def test_init(table):
     assert table.model.data(table.model.index(4, 1)) == "110"
 
 
+def test_phy_callbacks(table):
+    """phy plugins pass callbacks (phy's tables were asynchronous): they get the value."""
+    got = []
+    table.sort_by("count", "desc")
+    table.select([3])
+    assert table.get_ids(got.append) == got[-1] == list(range(N))  # count decreases with id
+    assert table.get_selected(got.append) == got[-1] == [3]
+    assert table.get_current_sort(got.append) == got[-1] == ("count", "desc")
+    assert table.get(4, got.append) == got[-1] == table.get(4)
+    assert len(got) == 4
+
+
 def test_empty_and_missing_columns(qapp, qtbot):
     t = Table()
     qtbot.addWidget(t)

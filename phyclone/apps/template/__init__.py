@@ -8,6 +8,8 @@ _LAZY = {
     "get_template_params": "phyclone.io.template_model",
     "from_sparse": "phyclone.io.template_model",
     "template_describe": "phyclone.io.template_model",
+    "load_metadata": "phyclone.io.metadata",  # phylib.io.model's, for plugins
+    "save_metadata": "phyclone.io.metadata",
     "TemplateController": "phyclone.apps.template.controller",
     "template_gui": "phyclone.apps.template.controller",
 }
