@@ -2,10 +2,16 @@
 
 A rotating choice of named functions ``f(array, axis=...) -> array``: ``raw`` (identity)
 and ``high_pass`` (phy's 3rd-order 150 Hz Butterworth, zero-phase) by default; plugins add
-more with ``controller.raw_data_filter.add_filter(f)``. ``alt+r`` cycles through them.
+more with ``controller.raw_data_filter.add_filter(f)``, or replace one by adding a function
+of the same name (phy's example replaces ``high_pass``). ``alt+r`` cycles through them.
+
+The data readers apply the built-in filters themselves (the high-pass on windows read with
+margins); any other function is applied to the windows read. Caches of filtered data are
+keyed by ``key(name)``, which changes when a plugin's function changes.
 """
 
 import logging
+import marshal
 from functools import partial
 
 from phyclone.io.filtering import highpass
@@ -21,8 +27,13 @@ class RawDataFilter:
 
     def __init__(self):
         self._filters = {}
+        self._builtin = {}
         self.current = None
-        self.add(RAW, lambda arr, axis=None: arr)
+        self._add_builtin(RAW, _identity)
+
+    def _add_builtin(self, name, fun):
+        self.add(name, fun)
+        self._builtin[name] = fun
 
     def add(self, name, fun):
         """Add (or replace) a filter; the first one added becomes current."""
@@ -32,7 +43,7 @@ class RawDataFilter:
 
     def add_default_filter(self, sample_rate):
         """Add phy's high-pass filter and make it current."""
-        self.add(HIGH_PASS, partial(_highpass, sample_rate=float(sample_rate)))
+        self._add_builtin(HIGH_PASS, partial(_highpass, sample_rate=float(sample_rate)))
         self.set(HIGH_PASS)
 
     def add_filter(self, fun=None, name=None):
@@ -46,8 +57,26 @@ class RawDataFilter:
     def names(self):
         return list(self._filters)
 
+    def is_builtin(self, name=None):
+        """Whether a filter (default: the current one) is a built-in one, not replaced."""
+        name = self.name_of(name or self.current)
+        return name in self._builtin and self._filters.get(name) is self._builtin[name]
+
+    def key(self, name=None):
+        """The filter's name for caches: the name of a built-in filter, else the name and a
+        digest of the function (code, default arguments, closure values)."""
+        name = self.name_of(name or self.current)
+        if self.is_builtin(name):
+            return name
+        return f"{name}@{_digest(self._filters[name])}"
+
+    @staticmethod
+    def name_of(key):
+        """The filter name of a ``key()`` (or of a name)."""
+        return key.split("@", 1)[0] if key else key
+
     def get(self, name=None):
-        return self._filters[name or self.current]
+        return self._filters[self.name_of(name or self.current)]
 
     def set(self, name):
         """Make a filter current (unknown names are ignored with a warning)."""
@@ -71,6 +100,25 @@ class RawDataFilter:
             raise ValueError(f"The raw data filter {name or self.current!r} changed the shape "
                              f"{arr.shape} into {out.shape}.")
         return out
+
+
+def _identity(arr, axis=None):
+    return arr
+
+
+def _digest(fun):
+    """Short digest of what a function computes: its code, defaults and closure values."""
+    import joblib
+    f = getattr(fun, "func", fun)  # functools.partial
+    code = getattr(f, "__code__", None)
+    parts = [marshal.dumps(code) if code is not None else repr(f),
+             getattr(f, "__defaults__", None), getattr(fun, "args", None),
+             getattr(fun, "keywords", None)]
+    parts += [c.cell_contents for c in (getattr(f, "__closure__", None) or ())]
+    try:
+        return joblib.hash(parts)[:12]
+    except Exception:  # unpicklable closure values: the function object itself
+        return f"id{id(fun):x}"
 
 
 def _highpass(arr, axis=None, sample_rate=None):

@@ -188,6 +188,39 @@ def test_waveforms_high_pass_and_custom_filter(controller):
     assert c.raw_data_filter.next() == "raw"
 
 
+def test_replaced_high_pass_filter(controller):
+    """A plugin replacing ``high_pass`` (as phy's example does) is applied to the waveforms
+    and traces instead of the built-in filter, also for clusters cached before; the cache
+    key of a plugin filter follows its code and closure values."""
+    c = controller
+    rdf = c.raw_data_filter
+    cid = int(c.supervisor.clustering.cluster_ids[1])
+    builtin = c._get_waveforms(cid)  # cached with the built-in high-pass
+    assert rdf.is_builtin("high_pass") and rdf.key() == "high_pass"
+
+    @rdf.add_filter
+    def high_pass(arr, axis=0):
+        return -arr
+
+    assert rdf.names == ["raw", "high_pass"] and rdf.current == "high_pass"
+    assert not rdf.is_builtin() and rdf.key().startswith("high_pass@")
+    b = c._get_waveforms(cid)
+    np.testing.assert_array_equal(b.spike_ids, builtin.spike_ids)
+    raw = c.model.get_waveforms(b.spike_ids, b.channel_ids, filtered=False).astype(np.float32)
+    np.testing.assert_allclose(b.data, -(raw - np.median(raw, axis=1)[:, None, :]), atol=1e-3)
+    traces = c._read_traces(1000, 2000)
+    raw = c._read_traces(1000, 2000, current_filter="raw")
+    np.testing.assert_allclose(traces, -raw, atol=1e-3)
+
+    def scaled(k):
+        return lambda arr, axis=0: k * arr
+    keys = []
+    for k in (2., 3., 2.):
+        rdf.add("scaled", scaled(k))
+        keys.append(rdf.key("scaled"))
+    assert keys[0] == keys[2] != keys[1] and rdf.name_of(keys[1]) == "scaled"
+
+
 def test_template_waveforms(controller, synth_dir):
     c = controller
     merged = _merge_split(c)

@@ -438,7 +438,8 @@ def test_ipython_view(example_gui):
     view = add_view_from_menu(gui, "IPythonView")
     assert view.shell.user_ns["wv"] is gui.get_view("WaveformView")
     view.execute("n_types = len(wv.waveforms_types.keys())")
-    assert view.shell.user_ns["n_types"] == len(gui.get_view("WaveformView").waveforms_types.keys())
+    wv = gui.get_view("WaveformView")
+    assert view.shell.user_ns["n_types"] == len(wv.waveforms_types.keys())
 
 
 def test_cluster_metadata(example_gui, qtbot, data_dir):

@@ -6,7 +6,7 @@ from phyclone.io.filtering import default_margin, filter_windows
 from phyclone.utils import Bunch, connect
 from phyclone.utils.colors import selected_cluster_color
 
-from ..raw_filter import HIGH_PASS, RAW
+from ..raw_filter import HIGH_PASS
 from ..rows import read_raw_windows
 from .views import on_view_closed, view_class
 
@@ -25,14 +25,16 @@ class TraceMixin:
         raw data filter (the high-pass reads a margin around the interval)."""
         traces = self.model.traces
         channels = np.arange(traces.n_channels)
-        name = current_filter or self.raw_data_filter.current
-        if name == HIGH_PASS and not getattr(self.model, "hp_filtered", False):
+        rdf = self.raw_data_filter
+        name = rdf.name_of(current_filter or rdf.current)
+        builtin = rdf.is_builtin(name)
+        if name == HIGH_PASS and builtin and not getattr(self.model, "hp_filtered", False):
             m = default_margin(traces.sample_rate)  # as io.filtering.filtered_traces
             w = read_raw_windows(traces, [start - m], stop - start + 2 * m, channels)
             return filter_windows(w, traces.sample_rate, m, m + stop - start)[0]
         data = read_raw_windows(traces, [start], stop - start, channels)[0].astype(np.float32)
-        if name not in (RAW, HIGH_PASS):
-            data = self.raw_data_filter.apply(data, axis=0, name=name).astype(np.float32)
+        if not builtin:
+            data = rdf.apply(data, axis=0, name=name).astype(np.float32)
         if len(data):
             data -= data.mean(axis=0)
         return data

@@ -6,7 +6,7 @@ from phyclone.io.filtering import default_margin, filter_windows
 from phyclone.utils import Bunch
 
 from ..inherit import concatenate_parents_attributes
-from ..raw_filter import HIGH_PASS, RAW
+from ..raw_filter import HIGH_PASS
 from ..rows import read_raw_windows
 from ..spikes import intersect_sorted, regular_subset
 from .views import view_class
@@ -29,8 +29,10 @@ class WaveformMixin:
     def _load_waveforms(self, spike_ids, channel_ids, current_filter=None):
         """Waveforms (n, n_samples, n_channels) filtered with the given (default: current)
         raw data filter, each channel's median over time removed; None without raw data."""
-        name = current_filter or self.raw_data_filter.current
-        filtered = name == HIGH_PASS and not getattr(self.model, "hp_filtered", False)
+        rdf = self.raw_data_filter
+        name = rdf.name_of(current_filter or rdf.current)
+        builtin = rdf.is_builtin(name)
+        filtered = name == HIGH_PASS and builtin and not getattr(self.model, "hp_filtered", False)
         if getattr(self.model, "spike_waveforms", None) is None and \
                 getattr(self.model, "traces", None) is not None:
             data = self._raw_waveforms(spike_ids, channel_ids, filtered)
@@ -39,8 +41,8 @@ class WaveformMixin:
         if data is None:
             return None
         data = np.asarray(data, dtype=np.float32)
-        if name not in (RAW, HIGH_PASS):
-            data = self.raw_data_filter.apply(data, axis=1, name=name).astype(np.float32)
+        if not builtin:
+            data = rdf.apply(data, axis=1, name=name).astype(np.float32)
         if data.size:
             data -= np.median(data, axis=1)[:, np.newaxis, :]
         return data
@@ -82,13 +84,13 @@ class WaveformMixin:
     def _get_waveforms(self, cluster_id):
         """Waveforms of ``n_spikes_waveforms`` spikes of a cluster (the current filter)."""
         return self._get_waveforms_with_n_spikes(int(cluster_id), int(self.n_spikes_waveforms),
-                                                 current_filter=self.raw_data_filter.current)
+                                                 current_filter=self.raw_data_filter.key())
 
     def get_waveforms(self, cluster_id, n=None):
         """Waveforms of up to ``n`` (default ``n_spikes_waveforms``) spikes of a cluster."""
         n = self.n_spikes_waveforms if n is None else n
         return self._get_waveforms_with_n_spikes(int(cluster_id), int(n),
-                                                 current_filter=self.raw_data_filter.current)
+                                                 current_filter=self.raw_data_filter.key())
 
     def _mean_waveforms(self, cluster_id, n_spikes_waveforms, current_filter):
         b = self._get_waveforms_with_n_spikes(cluster_id, n_spikes_waveforms, current_filter)
@@ -101,7 +103,7 @@ class WaveformMixin:
     def _get_mean_waveforms(self, cluster_id, current_filter=None):
         """Mean waveform of a cluster on its best channels: ``data`` (1, n_samples, n_ch)."""
         return self._mean_waveforms(int(cluster_id), int(self.n_spikes_waveforms),
-                                    current_filter or self.raw_data_filter.current)
+                                    current_filter or self.raw_data_filter.key())
 
     def _get_waveforms_dict(self):
         """``{waveform type: function cluster_id -> Bunch}`` for the waveform view."""

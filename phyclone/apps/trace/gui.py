@@ -30,12 +30,13 @@ class TraceData:
         start = int(np.clip(round(interval[0] * sr), 0, n))
         stop = int(np.clip(round(interval[1] * sr), start, n))
         name = self.raw_data_filter.current
-        if name == HIGH_PASS:
+        builtin = self.raw_data_filter.is_builtin(name)
+        if name == HIGH_PASS and builtin:
             from phyclone.io.filtering import filtered_traces
             data = filtered_traces(self.traces, start, stop)
         else:
             data = np.asarray(self.traces.read(start, stop), dtype=np.float32)
-            if name != RAW:
+            if not builtin:
                 data = self.raw_data_filter.apply(data, axis=0).astype(np.float32)
             if len(data):
                 data -= data.mean(axis=0)
