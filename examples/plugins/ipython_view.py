@@ -1,6 +1,6 @@
 """Put more variables in the IPython console (``View > Add IPythonView``): here the
 waveform view, as ``wv`` (``wv.next_waveforms_type()``, ``wv.cluster_ids``...). The console
-already has ``controller`` (also ``c``), ``model`` (``m``), ``supervisor`` (``s``), ``gui``,
+already has ``controller`` (also ``c``), ``m`` (the model), ``s`` (the Supervisor), ``gui``,
 ``emit``, ``connect``, ``np`` and ``plt``.
 
 Enable with ``c.TemplateGUI.plugins = ['ExampleIPythonViewPlugin']``.

@@ -436,7 +436,10 @@ def test_feature_view_custom_grid(example_gui, qtbot, tmp_path):
 def test_ipython_view(example_gui):
     c, gui = example_gui("ipython_view.py", "ExampleIPythonViewPlugin")
     view = add_view_from_menu(gui, "IPythonView")
-    assert view.shell.user_ns["wv"] is gui.get_view("WaveformView")
+    ns = view.shell.user_ns
+    assert ns["wv"] is gui.get_view("WaveformView")
+    assert ns["c"] is ns["controller"] is c and ns["s"] is c.supervisor and ns["m"] is c.model
+    assert ns["gui"] is gui and {"np", "plt", "emit", "connect"} <= set(ns)
     view.execute("n_types = len(wv.waveforms_types.keys())")
     wv = gui.get_view("WaveformView")
     assert view.shell.user_ns["n_types"] == len(wv.waveforms_types.keys())
