@@ -7,8 +7,9 @@ similar first. ``controller.similarity_functions`` holds them by name and
 
 Here: the cosine similarity of the mean waveforms, each on its own best channels (zero on
 the channels the other cluster lacks). The controller caches every cluster's mean waveform
-(ids are never reused), so only the dot products are computed at each selection; they
-must be recomputed then, as merges and splits change the set of clusters.
+(ids are never reused; also on disk, for the next sessions), so after the first selection
+only the dot products are computed; they are computed at each selection, as merges and
+splits change the set of clusters.
 
 Enable with ``c.TemplateGUI.plugins = ['ExampleSimilarityPlugin']``.
 """

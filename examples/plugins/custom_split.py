@@ -5,8 +5,10 @@ cluster goes to one part; the parts become new clusters and are selected, and ``
 undoes the split like any other.
 
 ``controller.get_features(cluster_id, load_all=True)`` gives the PC features of every spike
-of a cluster on its best channels; ``supervisor.actions.split(spike_ids, labels)`` makes one
-new cluster per label. The k-means below is plain numpy (no scikit-learn needed).
+of a cluster on its best channels (spikes without stored features, when the sorter kept
+them for a subset only, stay together in one more cluster);
+``supervisor.actions.split(spike_ids, labels)`` makes one new cluster per label. The
+k-means below is plain numpy (no scikit-learn needed).
 
 Enable with ``c.TemplateGUI.plugins = ['ExampleCustomSplitPlugin']``.
 """
@@ -16,6 +18,12 @@ import numpy as np
 from phyclone import IPlugin, connect
 
 
+def squared_distances(x, centers):
+    """(n_points, n_centers) squared distances, without an (n, k, dims) temporary."""
+    d2 = (x * x).sum(axis=1)[:, None] - 2 * x @ centers.T + (centers * centers).sum(axis=1)
+    return np.maximum(d2, 0)
+
+
 def kmeans(x, k, max_iter=200, seed=0):
     """Lloyd's k-means of the rows of ``x``, started by k-means++; iterates until no point
     changes cluster. Returns labels 0..m-1 (m <= k: as many as distinct points allow)."""
@@ -23,13 +31,13 @@ def kmeans(x, k, max_iter=200, seed=0):
     rng = np.random.default_rng(seed)
     centers = x[[rng.integers(len(x))]]
     for _ in range(1, k):  # k-means++: far points are likelier next centres
-        d2 = ((x[:, None, :] - centers[None]) ** 2).sum(-1).min(axis=1)
+        d2 = squared_distances(x, centers).min(axis=1)
         if d2.sum() == 0:
             break
         centers = np.vstack([centers, x[rng.choice(len(x), p=d2 / d2.sum())]])
     labels = None
     for _ in range(max_iter):
-        new = ((x[:, None, :] - centers[None]) ** 2).sum(-1).argmin(axis=1)
+        new = squared_distances(x, centers).argmin(axis=1)
         if labels is not None and np.array_equal(new, labels):
             break
         labels = new

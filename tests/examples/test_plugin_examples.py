@@ -131,7 +131,8 @@ def reference_features(c, cluster_id):
 
 def test_matplotlib_view(example_gui, qtbot, tmp_path):
     from phyclone.gui import screenshot
-    c, gui = example_gui("matplotlib_view.py", "ExampleMatplotlibViewPlugin")
+    c, gui = example_gui("matplotlib_view.py", "ExampleMatplotlibViewPlugin",
+                         enable_threading=True)
     view = gui.get_view("FeatureDensityView")  # opened by the plugin at start-up
     assert view is not None and view.dock.isVisible()
     cid = largest(c)[0]
@@ -149,7 +150,8 @@ def test_matplotlib_view(example_gui, qtbot, tmp_path):
 
 def test_opengl_view(example_gui, qtbot, tmp_path):
     from phyclone.utils.colors import selected_cluster_color
-    c, gui = example_gui("opengl_view.py", "ExampleOpenGLViewPlugin")
+    c, gui = example_gui("opengl_view.py", "ExampleOpenGLViewPlugin",
+                         enable_threading=True)
     view = gui.get_view("PeakTemplateView")
     assert view is not None and view.dock.isVisible()
     pair = largest(c, 2)
@@ -174,7 +176,8 @@ def test_opengl_view(example_gui, qtbot, tmp_path):
 
 def test_cluster_stats_view(example_gui, qtbot, tmp_path):
     from phyclone.cluster.views.histogram import compute_histogram
-    c, gui = example_gui("cluster_stats.py", "ExampleClusterStatsPlugin")
+    c, gui = example_gui("cluster_stats.py", "ExampleClusterStatsPlugin",
+                         enable_threading=True)
     view = add_view_from_menu(gui, "FeatureHistogramView")
     cid = largest(c)[0]
     show_clusters(qtbot, c, view, [cid])
@@ -193,7 +196,8 @@ def test_cluster_stats_view(example_gui, qtbot, tmp_path):
 
 def test_waveform_pca_view(example_gui, qtbot, tmp_path):
     from phyclone.qt import QPoint, Qt
-    c, gui = example_gui("waveform_pca_view.py", "ExampleWaveformPCAPlugin")
+    c, gui = example_gui("waveform_pca_view.py", "ExampleWaveformPCAPlugin",
+                         enable_threading=True)
     view = add_view_from_menu(gui, "WaveformPCAView")
     pair = largest(c, 2)
     show_clusters(qtbot, c, view, pair)
@@ -201,7 +205,8 @@ def test_waveform_pca_view(example_gui, qtbot, tmp_path):
     sc = c.supervisor.clustering.spike_clusters
     assert set(sc[b.spike_ids]) == set(pair)
     # Reference: the projection on the two main eigenvectors of the covariance matrix.
-    w = c.model.get_waveforms(b.spike_ids, None, filtered=True)
+    channels = np.unique(np.concatenate([c.get_best_channels(i) for i in pair]))
+    w = c.model.get_waveforms(b.spike_ids, channels, filtered=True)
     x = np.asarray(w, dtype=np.float64).reshape(len(b.spike_ids), -1)
     x -= x.mean(axis=0)
     values, vectors = np.linalg.eigh(x.T @ x)
