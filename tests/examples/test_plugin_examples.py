@@ -34,12 +34,6 @@ def read_png(path):
         else img[..., :3]
 
 
-def has_color(pixels, rgba, tol=40):
-    """Whether some pixels are close to a colour (RGB components within ``tol``)."""
-    rgb = (np.asarray(rgba[:3]) * 255).astype(int)
-    return bool((np.abs(pixels.astype(int) - rgb).max(axis=-1) <= tol).any())
-
-
 def spike_times(c, cluster_id):
     """Seconds of every spike of a cluster, from the model and the clustering (reference)."""
     sc = c.supervisor.clustering.spike_clusters
@@ -90,7 +84,8 @@ def test_waveform_metrics(example_gui):
             (peak - trough) / c.model.sample_rate * 1e3)
 
 
-def test_custom_columns(example_gui):
+def test_custom_columns(example_gui, qtbot, data_dir):
+    from phyclone.utils.fileio import read_tsv
     c, gui = example_gui("custom_columns.py", "ExampleCustomColumnsPlugin")
     s = c.supervisor
     assert s.cluster_view.columns == ["id", "ch", "fr", "n_spikes", "group"]
@@ -102,6 +97,9 @@ def test_custom_columns(example_gui):
     s.filter(f"amp > {threshold}")
     s.block()
     assert sorted(s.shown_cluster_ids) == sorted(k for k, v in amp.items() if v > threshold)
+    press(qtbot, gui, "ctrl+s", s)
+    header = read_tsv(data_dir / "cluster_info.tsv")[0]
+    assert {"amp", "depth", "ch", "fr", "n_spikes", "group"} <= set(header)
 
 
 # Views ---------------------------------------------------------------------------------------
@@ -264,9 +262,12 @@ def test_actions(example_gui, qtbot):
     assert s.selected == s.shown_cluster_ids[:3]
     s.sort("id", "asc")
     s.block()
-    with preset_answers("4") as asked:  # the shortcut asks for N, proposing 5
+    with preset_answers() as asked:  # the shortcut asks for N: the proposed 5 accepted
         press(qtbot, gui, "ctrl+alt+f", s)
-    assert [d.message for d in asked] and asked[0].kind == "input"
+    assert [d.kind for d in asked] == ["input"] and asked[0].answer == ("5", True)
+    assert s.selected == sorted(ids_of(c))[:5]
+    with preset_answers("4"):
+        press(qtbot, gui, "ctrl+alt+f", s)
     assert s.selected == sorted(ids_of(c))[:4]
     assert "select_first_clusters" in [a.objectName() for a in
                                        gui.get_submenu("Sele&ct", "My submenu").actions()]
