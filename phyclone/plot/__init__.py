@@ -22,6 +22,7 @@ from .geometry import get_non_overlapping_boxes, in_polygon
 from .inserter import GLSLInserter
 from .interact import BaseLayout, Boxed, Grid, Stacked
 from .lasso import Lasso
+from .mpl_canvas import PlotCanvasMpl
 from .panzoom import PanZoom
 from .plot import PlotCanvas
 from .transform import (

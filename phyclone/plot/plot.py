@@ -4,6 +4,7 @@ from .axes import Axes
 from .canvas import BaseCanvas
 from .interact import BaseLayout, Boxed, Grid, Stacked
 from .lasso import Lasso
+from .mpl_canvas import PlotCanvasMpl  # noqa: F401 (phy's phy.plot.plot.PlotCanvasMpl)
 from .panzoom import PanZoom
 from .transform import NDC, Range
 from .visuals import (

@@ -43,24 +43,28 @@ def data_dir(example_source, tmp_path):
     return d
 
 
-def install_plugin(config_dir, filename, plugin):
-    """Copy an example into ``<config_dir>/plugins/`` and enable ``plugin`` in
-    ``phy_config.py``."""
+def install_plugin(config_dir, filename, plugin, source=None):
+    """Copy an example (or write ``source``) into ``<config_dir>/plugins/`` and enable
+    ``plugin`` in ``phy_config.py``."""
     plugins = Path(config_dir) / "plugins"
     plugins.mkdir(parents=True, exist_ok=True)
-    shutil.copy(EXAMPLES / filename, plugins / filename)
+    if source is None:
+        shutil.copy(EXAMPLES / filename, plugins / filename)
+    else:
+        (plugins / filename).write_text(source)
     (Path(config_dir) / "phy_config.py").write_text(
         f"c = get_config()\nc.TemplateGUI.plugins = [{plugin!r}]\n")
 
 
 @pytest.fixture
 def example_gui(qapp, qtbot, data_dir, config_dir):
-    """``open(filename, plugin, **controller_kwargs) -> (controller, gui)``: the shown and
-    active Template GUI with that example enabled (closed, unsaved, after the test)."""
+    """``open(filename, plugin, source=None, **controller_kwargs) -> (controller, gui)``:
+    the shown and active Template GUI with that example (or plugin ``source``) enabled
+    (closed, unsaved, after the test)."""
     opened = []
 
-    def open_(filename, plugin, **kwargs):
-        install_plugin(config_dir, filename, plugin)
+    def open_(filename, plugin, source=None, **kwargs):
+        install_plugin(config_dir, filename, plugin, source=source)
         c = open_controller(data_dir, config_dir, **kwargs)
         assert c.attached_plugins == [plugin]
         opened.append(c)

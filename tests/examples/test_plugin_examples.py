@@ -228,6 +228,103 @@ def test_waveform_pca_view(example_gui, qtbot, tmp_path):
         np.flatnonzero(c.supervisor.clustering.spike_clusters == new), spikes)
 
 
+PHY_STYLE_VIEW = """
+import numpy as np
+from phy import IPlugin
+from phy.cluster.views import ManualClusteringView
+from phy.plot.visuals import PlotVisual
+from phylib.utils.color import selected_cluster_color
+
+
+class PeakChannelView(ManualClusteringView):
+    def __init__(self, templates=None):
+        super().__init__()
+        self.templates = templates
+        self.canvas.set_layout("stacked", n_plots=1)
+        self.visual = PlotVisual()
+        self.canvas.add_visual(self.visual)
+
+    def on_select(self, cluster_ids=(), **kwargs):  # phy's way: draw right here
+        self.cluster_ids = cluster_ids
+        if not cluster_ids:
+            return
+        self.canvas.stacked.n_boxes = len(cluster_ids)
+        templates = self.templates(cluster_ids)
+        self.visual.reset_batch()
+        for i, cluster_id in enumerate(cluster_ids):
+            y = templates[cluster_id].template[:, 0]
+            self.visual.add_batch_data(x=np.linspace(-1, 1, len(y)), y=y,
+                                       color=selected_cluster_color(i),
+                                       data_bounds=(-1, y.min(), 1, y.max()), box_index=i)
+        self.canvas.update_visual(self.visual)
+        self.canvas.update()
+        self.n_plots_done += 1
+
+
+class PhyStyleViewPlugin(IPlugin):
+    def attach_to_controller(self, controller):
+        controller.view_creator["PeakChannelView"] = lambda: PeakChannelView(
+            templates=controller.get_templates)
+"""
+
+
+def test_phy_style_view(example_gui, qtbot, tmp_path):
+    """A view written as phy's OpenGL example (drawing in ``on_select``, phy's imports)."""
+    c, gui = example_gui("phy_style_view.py", "PhyStyleViewPlugin", source=PHY_STYLE_VIEW)
+    view = add_view_from_menu(gui, "PeakChannelView")
+    show_clusters(qtbot, c, view, largest(c, 2))
+    assert view.canvas.stacked.n_boxes == 2 and not view.canvas.gl_errors
+    assert not is_blank(view.screenshot(tmp_path / "phy_style.png"))
+
+
+PHY_STYLE_MPL_VIEW = """
+from phy import IPlugin
+from phy.cluster.views import ManualClusteringView
+from phy.plot.plot import PlotCanvasMpl
+
+
+class AmplitudeHistView(ManualClusteringView):
+    plot_canvas_class = PlotCanvasMpl
+
+    def __init__(self, amplitudes=None):
+        super().__init__()
+        self.amplitudes = amplitudes
+
+    def on_select(self, cluster_ids=(), **kwargs):  # phy's way: draw right here
+        self.cluster_ids = cluster_ids
+        if not cluster_ids:
+            return
+        self.canvas.ax.clear()
+        self.canvas.ax.hist(self.amplitudes(cluster_ids[0]), 30)
+        self.canvas.update()
+        self.n_plots_done += 1
+
+
+class PhyStyleMplViewPlugin(IPlugin):
+    def attach_to_controller(self, controller):
+        controller.view_creator["AmplitudeHistView"] = lambda: AmplitudeHistView(
+            amplitudes=lambda cid: controller.get_amplitudes(cid, load_all=True))
+"""
+
+
+def test_phy_style_matplotlib_view(example_gui, qtbot, tmp_path):
+    """A view written as phy's matplotlib example (``plot_canvas_class = PlotCanvasMpl``,
+    ``canvas.ax``, drawing in ``on_select``)."""
+    from phyclone.gui import screenshot
+    c, gui = example_gui("phy_style_mpl.py", "PhyStyleMplViewPlugin",
+                         source=PHY_STYLE_MPL_VIEW)
+    view = add_view_from_menu(gui, "AmplitudeHistView")
+    assert view.dock.widget() is view.canvas
+    cid = largest(c)[0]
+    show_clusters(qtbot, c, view, [cid])
+    amp = np.asarray(c.model.amplitudes)[c.supervisor.clustering.spike_clusters == cid]
+    heights = [p.get_height() for p in view.canvas.ax.patches]
+    np.testing.assert_array_equal(heights, np.histogram(amp, 30)[0])
+    qtbot.wait(100)
+    assert not is_blank(screenshot(view.canvas, tmp_path / "phy_style_mpl.png"))
+    assert not is_blank(view.screenshot(tmp_path / "phy_style_mpl_view.png"))
+
+
 # Actions and events --------------------------------------------------------------------------
 
 def test_hello(example_gui, qtbot, capsys):

@@ -1,5 +1,6 @@
 """``ManualClusteringViewMatplotlib``: a view drawn with matplotlib (plugins' custom views)."""
 
+from phyclone.plot.mpl_canvas import style_dark_axes
 from phyclone.utils.bunch import Bunch
 
 from .base import ManualClusteringView
@@ -30,12 +31,7 @@ class ManualClusteringViewMatplotlib(ManualClusteringView):
         self.figure.clear()
         self.axes = self.figure.subplots(nrows, ncols, squeeze=False, **kwargs)
         for ax in self.axes.flat:
-            ax.set_facecolor("black")
-            ax.tick_params(colors="#aaa", labelsize=8)
-            for side in ("top", "right"):
-                ax.spines[side].set_visible(False)
-            for side in ("bottom", "left"):
-                ax.spines[side].set_color("#888")
+            style_dark_axes(ax)
         return self.axes
 
     def _on_data(self, cluster_ids, kwargs, data):
