@@ -63,4 +63,5 @@ class ExampleCustomSplitPlugin(IPlugin):
                 # (n_spikes, n_channels, n_pcs) -> one row of features per spike.
                 x = features.data.reshape(len(features.spike_ids), -1)
                 labels = kmeans(x, int(n_clusters))
-                supervisor.actions.split(features.spike_ids, labels)
+                if labels.max() > 0:  # else every spike is alike: nothing to split
+                    supervisor.actions.split(features.spike_ids, labels)
