@@ -9,7 +9,7 @@ thread (see ``phyclone.apps.view_updates``).
 import logging
 from pathlib import Path
 
-from phyclone.utils import connect, emit, unconnect
+from phyclone.utils import connect, emit, load_master_config, unconnect
 
 from ..inherit import concatenate_parents_attributes
 
@@ -30,6 +30,12 @@ class GUIMixin:
         path = Path(inspect.getfile(type(self))).parent / STATIC_STATE
         return path if path.exists() else None
 
+    def _user_config(self):
+        try:
+            return load_master_config(self.config_dir)
+        except Exception:  # a broken phy_config.py is reported when plugins are attached
+            return {}
+
     def create_gui(self, default_views=None, **kwargs):
         """Create the GUI: views ``default_views`` (default: the controller's) unless the
         saved GUI state lists others; ``kwargs`` go to ``phyclone.gui.GUI``."""
@@ -39,6 +45,11 @@ class GUIMixin:
 
         default_views = self.default_views if default_views is None else default_views
         kwargs.setdefault("size", (1600, 1000))
+        # The user's overrides: c.TemplateGUI.shortcuts / c.TemplateGUI.snippets = {action: key}.
+        section = self._user_config().get(self.gui_name) or {}
+        for key in ("shortcuts", "snippets"):
+            if section.get(key):
+                kwargs.setdefault(key, dict(section[key]))
         gui = GUI(name=self.gui_name, subtitle=str(self.dir_path), config_dir=self.config_dir,
                   local_path=self.cache_dir / "state.json",
                   default_state_path=self._default_state_path(),
