@@ -19,10 +19,9 @@ from phyclone.utils.errors import DataError
 from . import kwik_clusterings as kc
 from . import kwik_loading as kl
 from .h5 import open_h5
-from .kwik_arrays import (ConcatenatedTraces, LazyVector, VirtualWaveforms, WaveformLoader,
-                          unique_ids)
+from .kwik_arrays import LazyVector, VirtualWaveforms, unique_ids
 from .kwik_editing import KwikEditingMixin
-from .kwik_recordings import RawSources, recording_starts
+from .kwik_recordings import RawSources, WaveformLoader, concatenate_recordings, recording_starts
 
 logger = logging.getLogger(__name__)
 
@@ -168,19 +167,17 @@ class KwikModel(KwikEditingMixin):
             raise DataError(self.kwik_path, f"channel group {self._channel_group} uses channel "
                             f"{int(self._channel_order.max())} but the raw data have "
                             f"{raw.n_columns} channels", "check n_channels in the PRM parameters")
-        args = (raw.arrays, self._recording_offsets, raw.n_columns, raw.dtype)
-        self._all_traces = ConcatenatedTraces(*args, n_samples=self.n_samples)
-        self._traces = ConcatenatedTraces(*args, cols=self._channel_order, n_samples=self.n_samples)
+        self._all_traces = concatenate_recordings(raw.arrays, self._recording_offsets,
+                                                  self.n_samples, self.sample_rate)
+        self._traces = self._all_traces.select_channels(self._channel_order)
         md = self._metadata
-        filt, margin = None, 0
-        if self.waveform_filter:
-            low, order = float(md["filter_low"]), int(md["filter_butter_order"])
-            high = float(md["filter_high_factor"]) * self.sample_rate
-            filt = (self.sample_rate, low, high, order)
-            # Three periods of the high-pass cut-off on each side absorb the filter transients.
-            margin = max(3 * order, int(np.ceil(3 * self.sample_rate / low)))
-        self._waveform_loader = WaveformLoader(self._traces, md["extract_s_before"],
-                                               md["extract_s_after"], filt, margin)
+        low, order = float(md["filter_low"]), int(md["filter_butter_order"])
+        high = float(md["filter_high_factor"]) * self.sample_rate
+        # Three periods of the high-pass cut-off on each side absorb the filter transients.
+        margin = max(3 * order, int(np.ceil(3 * self.sample_rate / low)))
+        self._waveform_loader = WaveformLoader(
+            self._traces, md["extract_s_before"], md["extract_s_after"], (low, high, order),
+            margin, filtered=self.waveform_filter)
 
     @property
     def channel_group(self):
@@ -426,13 +423,14 @@ class KwikModel(KwikEditingMixin):
 
     all_waveforms = waveforms
 
-    def get_waveforms(self, spike_ids, channel_ids=None):
-        """``(n, n_samples_waveforms, len(channel_ids))`` float32 filtered waveforms (channel
-        ids index ``channel_order``), or None without raw data."""
+    def get_waveforms(self, spike_ids, channel_ids=None, filtered=None):
+        """``(n, n_samples_waveforms, len(channel_ids))`` float32 waveforms (channel ids index
+        ``channel_order``), filtered with the PRM's filter (SpikeDetekt's band-pass) when
+        ``filtered`` (default: ``waveform_filter``); None without raw data."""
         if self._waveform_loader is None:
             return None
         samples = self._spike_samples[np.asarray(spike_ids, dtype=np.int64)]
-        return self._waveform_loader.get(samples, channel_ids)
+        return self._waveform_loader.get(samples, channel_ids, filtered=filtered)
 
     def get_features(self, spike_ids, channel_ids=None):
         """``(n, len(channel_ids), n_features_per_channel)`` float32 features, or None."""
@@ -506,6 +504,8 @@ class KwikModel(KwikEditingMixin):
     def close(self):
         """Close the .kwx and raw data files."""
         self._features_masks = self._features = self._masks = None
+        if getattr(self, "_all_traces", None) is not None:
+            self._all_traces.close()
         self._traces = self._all_traces = self._waveform_loader = None
         if self._kwx is not None:
             self._kwx.close()
