@@ -69,6 +69,7 @@ class KwikModel(KwikEditingMixin):
                                self.name)
         warnings.extend(self._raw.warnings)
         lengths = [len(a) if a is not None else None for a in self._raw.arrays]
+        self._raw_lengths = lengths
         self._recording_offsets, w = recording_starts(self.kwik_path, recs.ids, recs.start_attrs,
                                                       lengths, recs.spikes_max)
         warnings.extend(w)
@@ -245,6 +246,19 @@ class KwikModel(KwikEditingMixin):
     def recording_offsets(self):
         """Start sample of every recording on the concatenated time axis."""
         return self._recording_offsets.copy()
+
+    @property
+    def raw_data_intervals(self):
+        """``(k, 2)`` intervals ``[start, stop)`` of the concatenated time axis (samples)
+        covered by raw data (the rest of ``traces`` reads as zeros)."""
+        starts, out = self._recording_offsets, []
+        for i, n in enumerate(self._raw_lengths):
+            stop = int(starts[i]) + (n or 0)
+            if i + 1 < len(starts):
+                stop = min(stop, int(starts[i + 1]))
+            if stop > starts[i]:
+                out.append((int(starts[i]), stop))
+        return np.array(out, dtype=np.int64).reshape(-1, 2)
 
     @property
     def raw_data_files(self):

@@ -26,7 +26,8 @@ def _sha(path):
 
 
 def _files(folder):
-    return sorted(p.name for p in folder.iterdir())
+    """Files of the dataset folder (the .phy cache folder, holding the backups, aside)."""
+    return sorted(p.name for p in folder.iterdir() if p.name != ".phy")
 
 
 def test_open_never_writes(dataset):
@@ -41,6 +42,7 @@ def test_open_never_writes(dataset):
 
 
 def test_save_merge_split_labels_and_reopen(dataset):
+    original = _sha(dataset.kwik_path)
     m = KwikModel(dataset.kwik_path, channel_group=1)
     sc = m.spike_clusters.copy()
     sc[np.isin(sc, [1, 4])] = 11  # merge 1 + 4 -> 11
@@ -69,6 +71,9 @@ def test_save_merge_split_labels_and_reopen(dataset):
     np.testing.assert_array_equal(m.spike_clusters, dataset.groups[0].spike_clusters)
     assert _files(dataset.kwik_path.parent) == ["syn.kwik", "syn.kwx", "syn.raw.kwd"]
     m.close()
+    # The file as it was before the save is kept in .phy/backup.
+    backups = sorted((dataset.kwik_path.parent / ".phy" / "backup").glob("syn.*.kwik"))
+    assert len(backups) == 1 and _sha(backups[0]) == original
 
 
 def test_save_keeps_stored_groups_and_removes_labels(dataset):
