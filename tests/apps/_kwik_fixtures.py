@@ -30,10 +30,10 @@ def open_kwik(kwik_path, config_dir, **kwargs):
 
 
 def show_gui(qtbot, controller):
-    """Create, show and activate the controller's GUI."""
+    """Create, show and activate the controller's GUI (not registered with qtbot: a switch
+    deletes it; ``close_all`` closes the last one)."""
     from phyclone.qt import QApplication
     gui = controller.create_gui()
-    qtbot.addWidget(gui)
     gui.show()
     qtbot.waitExposed(gui)
     gui.activateWindow()

@@ -164,7 +164,9 @@ class KwikMenuMixin:
             self.close()
             self.successor = new
             if gui is not None:
-                new.create_gui().show()
+                new_gui = new.create_gui()
+                new_gui.show()
+                new_gui.activateWindow()
                 gui.deleteLater()
         finally:
             if app is not None:
