@@ -20,6 +20,7 @@ from phyclone.utils.errors import DataError
 
 from ..base import BaseController
 from ..mixins import FeatureMixin, TraceMixin, WaveformMixin
+from ..rows import RowReader
 from ..spikes import regular_subset
 from .menu import KwikMenuMixin
 
@@ -103,6 +104,33 @@ class KwikController(KwikMenuMixin, WaveformMixin, FeatureMixin, TraceMixin, Bas
         for cluster_id in list(self.supervisor.clustering.cluster_ids):
             self._channel_scores(int(cluster_id))
 
+    # Features and masks ---------------------------------------------------------------------
+    def _read_features_masks(self, spike_ids, channel_ids=None):
+        """``(features (n, n_channels, n_features_per_channel) or None, masks (n,
+        n_channels))`` float32 of spikes on channels (default: all). Rows of a memory-mapped
+        .kwx are read with ``pread``, once for both (see ``phyclone.apps.rows``)."""
+        m = self.model
+        spike_ids = np.asarray(spike_ids, dtype=np.int64)
+        readers = self.__dict__.setdefault("_row_readers", {})
+        if "features_masks" not in readers:
+            fm = m.features_masks
+            readers["features_masks"] = Bunch(data=RowReader(fm)) \
+                if isinstance(fm, np.ndarray) else None
+        rows = readers["features_masks"]
+        if rows is None:  # no .kwx, or an HDF5 dataset that cannot be memory-mapped
+            features = m.get_features(spike_ids, channel_ids)
+            masks = m.get_masks(spike_ids, channel_ids)
+        else:
+            nfpc = m.n_features_per_channel
+            block = rows.data[spike_ids]
+            features = block[:, :, 0].reshape((len(spike_ids), m.n_channels, nfpc))
+            masks = block[:, ::nfpc, 1]
+            if channel_ids is not None:
+                channel_ids = np.asarray(channel_ids, dtype=np.int64)
+                features, masks = features[:, channel_ids], masks[:, channel_ids]
+        features = None if features is None else np.asarray(features, dtype=np.float32)
+        return features, np.asarray(masks, dtype=np.float32)
+
     # Best channels ----------------------------------------------------------------------------
     def _channel_scores(self, cluster_id):
         """``(mean masks, scores)`` of every channel for a cluster: the masks of up to
@@ -113,10 +141,11 @@ class KwikController(KwikMenuMixin, WaveformMixin, FeatureMixin, TraceMixin, Bas
         nc = m.n_channels
         if not len(spike_ids):
             return np.zeros(nc), np.zeros(nc)
-        masks = np.asarray(m.get_masks(spike_ids), dtype=np.float64)
+        features, masks = self._read_features_masks(spike_ids)
+        masks = masks.astype(np.float64)
         mean_masks = masks.mean(axis=0)
-        if m.features is not None:
-            f0 = np.abs(np.asarray(m.get_features(spike_ids)[:, :, 0], dtype=np.float64))
+        if features is not None:
+            f0 = np.abs(features[:, :, 0].astype(np.float64))
             return mean_masks, (masks * f0).mean(axis=0)
         spike_ids = self._waveform_spike_ids(cluster_id, self.n_spikes_waveforms)
         w = m.get_waveforms(spike_ids) if len(spike_ids) else None
@@ -153,7 +182,7 @@ class KwikController(KwikMenuMixin, WaveformMixin, FeatureMixin, TraceMixin, Bas
     def _get_waveforms_with_n_spikes(self, cluster_id, n_spikes_waveforms, current_filter=None):
         """The waveforms with their spikes' masks on the best channels."""
         b = super()._get_waveforms_with_n_spikes(cluster_id, n_spikes_waveforms, current_filter)
-        b.masks = np.asarray(self.model.get_masks(b.spike_ids, b.channel_ids), dtype=np.float32)
+        b.masks = self._read_features_masks(b.spike_ids, b.channel_ids)[1]
         return b
 
     def _mean_waveforms(self, cluster_id, n_spikes_waveforms, current_filter):
@@ -169,11 +198,10 @@ class KwikController(KwikMenuMixin, WaveformMixin, FeatureMixin, TraceMixin, Bas
         spike_ids, channel_ids, channel_labels)`` from the .kwx."""
         spike_ids = np.asarray(spike_ids, dtype=np.int64)
         channel_ids = np.asarray(channel_ids, dtype=np.int64)
-        data = self.model.get_features(spike_ids, channel_ids)
+        data, masks = self._read_features_masks(spike_ids, channel_ids)
         if data is None:
             return Bunch()
-        data = np.nan_to_num(np.asarray(data, dtype=np.float32), copy=False)
-        masks = np.asarray(self.model.get_masks(spike_ids, channel_ids), dtype=np.float32)
+        data = np.nan_to_num(data, copy=False)
         return Bunch(data=data, masks=masks, spike_ids=spike_ids, channel_ids=channel_ids,
                      channel_labels=self._get_channel_labels(channel_ids))
 
@@ -205,10 +233,11 @@ def kwik_gui(kwik_path, channel_group=None, clustering=None, clear_cache=False,
     from phyclone.io.kwik_model import KwikModel
     from phyclone.plot.gl import setup_opengl
 
-    gl_info = setup_opengl()  # before the QApplication: may switch to software OpenGL
+    # Bad input fails here, before any GUI work.
     model = KwikModel(kwik_path, channel_group=channel_group, clustering=clustering)
-    create_app()
     try:
+        gl_info = setup_opengl()  # before the QApplication: may switch to software OpenGL
+        create_app()
         controller = KwikController(model=model, clear_cache=clear_cache,
                                     clear_state=clear_state, replay_journal=replay_journal,
                                     **kwargs)
