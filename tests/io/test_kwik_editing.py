@@ -155,7 +155,40 @@ def test_added_clustering_contents(dataset):
     m.clustering = "new"
     assert m.cluster_ids.tolist() == [5] and m.cluster_groups == {5: "unsorted"}
     assert m.cluster_group_names == {0: "Noise", 1: "MUA", 2: "Good", 3: "Unsorted"}
+    # With cluster groups (names or ids, new names become groups) and labels.
+    sc = np.where(np.arange(m.n_spikes) % 2, 20, 21)
+    m.add_clustering("curated", sc, {20: "good", 21: "Oddities"},
+                     [("comment", {20: "even"}), ("group", {20: "ignored"})])
+    assert m.clustering == "new"  # unchanged
+    m.clustering = "curated"
+    assert m.cluster_groups == {20: "good", 21: "oddities"}
+    assert m.cluster_labels["comment"] == {20: "even"}
+    assert m.cluster_group_names[4] == "Oddities"
     m.close()
+
+
+@pytest.mark.parametrize("name", ["", "  ", "a/b", ".."])
+def test_invalid_clustering_names(dataset, name):
+    m = KwikModel(dataset.kwik_path)
+    before = _sha(dataset.kwik_path)
+    for f, args in ((m.add_clustering, (name, m.spike_clusters)),
+                    (m.copy_clustering, ("main", name)), (m.rename_clustering, ("main", name))):
+        with pytest.raises(ValueError, match="invalid clustering name"):
+            f(*args)
+    assert _sha(dataset.kwik_path) == before
+    m.close()
+
+
+def test_backups_are_kept_and_pruned(dataset):
+    from phyclone.io.kwik_editing import N_BACKUPS
+    m = KwikModel(dataset.kwik_path)
+    versions = []
+    for i in range(N_BACKUPS + 2):
+        versions.append(_sha(dataset.kwik_path))
+        m.save(None, {1: ["good", "mua"][i % 2]})
+    m.close()
+    backups = sorted((dataset.kwik_path.parent / ".phy" / "backup").glob("syn.*.kwik"))
+    assert [_sha(p) for p in backups] == versions[-N_BACKUPS:]
 
 
 def test_cluster_group_management(dataset):

@@ -148,6 +148,61 @@ def test_waveforms_at_the_edges_are_zero_padded(tmp_path):
     m2.close()
 
 
+def test_unfiltered_waveforms_are_the_raw_windows(dataset):
+    m = KwikModel(dataset.kwik_path, channel_group=1)
+    with h5py.File(dataset.kwik_path, "r") as f:
+        before = int(f["application_data/spikedetekt"].attrs.get("extract_s_before", 10))
+    ids = np.array([5, 70, 3, m.n_spikes - 1])
+    w = m.get_waveforms(ids, [2, 0], filtered=False)
+    for i, s in zip(ids, m.spike_samples[ids]):
+        ref = np.zeros((m.n_samples_waveforms, 2), dtype=np.float32)
+        lo, hi = s - before, s - before + m.n_samples_waveforms
+        a, b = max(lo, 0), min(hi, m.n_samples)
+        ref[a - lo:b - lo] = m.traces[a:b][:, [2, 0]]
+        np.testing.assert_array_equal(w[list(ids).index(i)], ref)
+    assert not np.array_equal(m.get_waveforms(ids, [2, 0]), w)  # filtered by default
+    m.close()
+    m = KwikModel(dataset.kwik_path, channel_group=1, waveform_filter=False)
+    np.testing.assert_array_equal(m.get_waveforms(ids, [2, 0]), w)
+    assert m.get_waveforms(ids[:1], filtered=True).dtype == np.float32
+    m.close()
+
+
+def test_raw_data_intervals(tmp_path):
+    d = synthetic_kwik(tmp_path / "i.kwik", raw_duration=.1, recording_duration=.5)
+    m = KwikModel(d.kwik_path)
+    n, raw = d.recording_length, len(d.raw[0])
+    assert m.raw_data_intervals.tolist() == [[0, raw], [n, n + raw]]
+    m.close()
+    for p in d.raw_paths:
+        p.unlink()
+    m = KwikModel(d.kwik_path)
+    assert m.raw_data_intervals.shape == (0, 2)
+    m.close()
+
+
+def test_chunked_overlapping_raw_kwd(tmp_path):
+    """Recordings stored chunked (read through h5py) and longer than the room before the
+    next recording: cut where the next one starts."""
+    d = synthetic_kwik(tmp_path / "c.kwik", raw_format="kwd", n_spikes=100)
+    n = d.recording_length
+    with h5py.File(d.raw_paths[0], "a") as f:
+        for r in (0, 1):
+            data = f[f"recordings/{r}/data"][:]
+            del f[f"recordings/{r}/data"]
+            f.create_dataset(f"recordings/{r}/data", data=data, chunks=(64, data.shape[1]),
+                             compression="gzip")
+    with h5py.File(d.kwik_path, "a") as f:
+        f["recordings/1"].attrs["start_sample"] = n - 100  # the first one is 100 too long
+    m = KwikModel(d.kwik_path)
+    assert any("not shown" in w for w in m.warnings)
+    tr = m.all_traces
+    np.testing.assert_array_equal(tr[:n - 100], d.raw[0][:n - 100])
+    np.testing.assert_array_equal(tr[n - 100:n - 50], d.raw[1][:50])
+    assert m.raw_data_intervals.tolist() == [[0, n - 100], [n - 100, 2 * n - 100]]
+    m.close()
+
+
 def test_without_kwx(dataset):
     dataset.kwx_path.unlink()
     m = KwikModel(dataset.kwik_path)
