@@ -198,6 +198,31 @@ def test_switch_without_gui(qapp, controller, kwik, config_dir):
     # The discarded merge of group 0 stays in its journal, offered when group 0 is reopened.
     pending = Journal(kwik.kwik_path.parent / ".phy" / "syn_0_main" / "journal.jsonl")
     assert [a["action"] for a in pending.read()[1]] == ["merge"]
+    with preset_answers("yes") as asked:
+        c3 = c2.switch_channel_group(0)
+    assert "Replay" in asked[0].message and c3.supervisor.is_dirty()
+    assert 1 not in c3.supervisor.clustering.cluster_ids
+
+
+def test_plugins_follow_a_switch(qapp, kwik, config_dir):
+    plugins = config_dir / "plugins"
+    plugins.mkdir(parents=True)
+    (plugins / "kwik_plugin.py").write_text(
+        "from phyclone import IPlugin\n"
+        "SEEN = []\n"
+        "class KwikTestPlugin(IPlugin):\n"
+        "    def attach_to_controller(self, controller):\n"
+        "        SEEN.append(controller.model.channel_group)\n"
+        "        controller.plugin_seen = SEEN\n")
+    (config_dir / "phy_config.py").write_text(
+        "c = get_config()\nc.KwikGUI.plugins = ['KwikTestPlugin']\n")
+    c = open_kwik(kwik.kwik_path, config_dir)
+    try:
+        assert c.attached_plugins == ["KwikTestPlugin"]
+        c1 = c.switch_channel_group(1)
+        assert c1.attached_plugins == ["KwikTestPlugin"] and c1.plugin_seen[-1] == 1
+    finally:
+        c.latest.close()
 
 
 def test_clustering_management(qapp, controller, kwik):
