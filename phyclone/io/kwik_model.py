@@ -487,33 +487,8 @@ class KwikModel(KwikEditingMixin):
     # Summary, closing -------------------------------------------------------------------------
     def describe(self):
         """A text summary of the dataset (what ``phy kwik-describe`` prints)."""
-        def mark(items, current):
-            return ", ".join(f"{x}{'*' if x == current else ''}" for x in items)
-        groups = defaultdict(int)
-        for gname in self.cluster_groups.values():
-            groups[gname] += 1
-        fm = self._features_masks
-        rows = [
-            ("Kwik file", str(self.kwik_path)),
-            ("Recordings", f"{self.n_recordings} (start samples "
-                           f"{self._recording_offsets.tolist()})"),
-            ("Raw data", ", ".join(Path(s).name if s else "missing" for s in self.raw_data_files)),
-            ("Channel groups", mark(self.channel_groups, self.channel_group)),
-            ("Clusterings", mark(self.clusterings, self.clustering) or "none"),
-            ("Channels", f"{self.n_channels} {self.channel_order.tolist()}"),
-            ("Sample rate", f"{self.sample_rate:g} Hz"),
-            ("Duration", f"{self.duration:.2f} s"),
-            ("Spikes", f"{self.n_spikes}"),
-            ("Clusters", f"{self.n_clusters}"),
-            ("Cluster groups", ", ".join(f"{k}: {v}" for k, v in sorted(groups.items()))),
-            ("Features", f"{fm.shape} ({self.n_features_per_channel} per channel)"
-             if fm is not None else "none"),
-            ("Waveforms", f"{self.n_samples_waveforms} samples" if self.waveforms is not None
-             else "none"),
-        ]
-        lines = [f"{k:<16}{v}" for k, v in rows]
-        lines += [f"{'Warning':<16}{w}" for w in self.warnings]
-        return "\n".join(lines)
+        from .kwik_describe import describe
+        return describe(self)
 
     def close(self):
         """Close the .kwx and raw data files."""

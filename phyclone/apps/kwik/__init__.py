@@ -4,6 +4,7 @@ import importlib
 
 _LAZY = {
     "KwikModel": "phyclone.io.kwik_model",
+    "kwik_describe": "phyclone.io.kwik_describe",
     "KwikController": "phyclone.apps.kwik.controller",
     "kwik_gui": "phyclone.apps.kwik.controller",
 }

@@ -164,10 +164,15 @@ class KwikMenuMixin:
             self.close()
             self.successor = new
             if gui is not None:
-                new_gui = new.create_gui()
+                gui.deleteLater()
+                try:
+                    new_gui = new.create_gui()
+                except Exception:  # no window left: quit rather than run without one
+                    if app is not None:
+                        app.quit()
+                    raise
                 new_gui.show()
                 new_gui.activateWindow()
-                gui.deleteLater()
         finally:
             if app is not None:
                 app.setQuitOnLastWindowClosed(quit_on_close)
