@@ -363,3 +363,21 @@ def test_recordings_with_another_sample_rate(dataset):
     assert m.sample_rate == dataset.sample_rate
     assert any("another sample rate ([25000.0])" in w for w in m.warnings)
     m.close()
+
+
+def test_shared_reader_concatenates_arrays(tmp_path):
+    """``get_ephys_reader`` (the one raw-data reader) takes the Kwik recordings as a list of
+    arrays: memmaps, h5py datasets, zero blocks."""
+    from phyclone.io.traces import get_ephys_reader
+    a = np.arange(12, dtype=np.int16).reshape(4, 3)
+    with h5py.File(tmp_path / "r.h5", "w") as f:
+        f["d"] = a + 100
+    with h5py.File(tmp_path / "r.h5", "r") as f:
+        tr = get_ephys_reader([a, f["d"], np.zeros((2, 3), np.int16)], sample_rate=10.)
+        assert tr.shape == (10, 3) and tr.sample_rate == 10.
+        np.testing.assert_array_equal(tr[:], np.r_[a, a + 100, np.zeros((2, 3))])
+        np.testing.assert_array_equal(tr.read_windows([2], 4, [1])[0, :, 0], [7, 10, 101, 104])
+    with pytest.raises(ValueError, match="same number of channels"):
+        get_ephys_reader([a, np.zeros((2, 4), np.int16)])
+    with pytest.raises(ValueError, match="n_samples, n_channels"):
+        get_ephys_reader([a, np.zeros(3, np.int16)])
