@@ -1,4 +1,4 @@
-"""``phy kwik-describe``: print a summary of a Kwik dataset (no GUI)."""
+"""``phy kwik-describe`` (no GUI) and ``phy kwik-gui``: Kwik datasets."""
 
 import click
 
@@ -20,3 +20,25 @@ def kwik_describe(path, channel_group=None, clustering=None):
         raise click.ClickException(str(e)) from None
     with model:
         click.echo(model.describe())
+
+
+@click.command("kwik-gui")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--channel-group", type=int, default=None,
+              help="Channel group (shank) to open; default: the first one.")
+@click.option("--clustering", type=str, default=None,
+              help="Clustering to open; default: 'main'.")
+@click.option("--clear-cache", is_flag=True,
+              help="Delete the cache of this channel group and clustering (in .phy) first.")
+@click.option("--clear-state", is_flag=True, help="Forget the saved GUI layout and settings.")
+@click.option("--replay-journal/--no-replay-journal", default=None,
+              help="After a crash: replay the unsaved actions (default: ask).")
+def kwik_gui_cmd(path, channel_group, clustering, clear_cache, clear_state, replay_journal):
+    """Curate a Kwik dataset (.kwik file, with its .kwx and raw data) in the Kwik GUI."""
+    from phyclone.apps.kwik.controller import kwik_gui
+    try:
+        kwik_gui(path, channel_group=channel_group, clustering=clustering,
+                 clear_cache=clear_cache, clear_state=clear_state,
+                 replay_journal=replay_journal)
+    except DataError as e:
+        raise click.ClickException(str(e)) from None

@@ -89,15 +89,17 @@ def _kernel():
     return numba.njit(cache=True, nogil=True)(_filtfilt_windows)
 
 
-def filter_windows(windows, sample_rate, start=0, stop=None):
+def filter_windows(windows, sample_rate, start=0, stop=None, sos=None):
     """High-pass windows (n, length, n_channels) of raw data along their time axis, each
-    channel's mean removed first; return samples ``[start, stop)`` as float32."""
+    channel's mean removed first; return samples ``[start, stop)`` as float32. ``sos``:
+    another filter (second-order sections, as ``scipy.signal.butter(..., output='sos')``)."""
     windows = np.ascontiguousarray(windows)
     n, length, nc = windows.shape
     stop = length if stop is None else stop
     out = np.zeros((n, max(0, stop - start), nc), dtype=np.float32)
     if n and nc and stop > start:
-        sos = np.ascontiguousarray(highpass_sos(float(sample_rate)), dtype=np.float64)
+        sos = highpass_sos(float(sample_rate)) if sos is None else sos
+        sos = np.ascontiguousarray(sos, dtype=np.float64)
         _kernel()(windows, sos, int(start), int(stop), out)
     return out
 

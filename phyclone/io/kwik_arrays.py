@@ -1,8 +1,6 @@
-"""Lazy arrays behind ``KwikModel``: HDF5 row readers, recordings concatenated in time, and
-virtual spike waveforms filtered on the fly. Nothing here loads a whole file in memory.
-
-The raw-trace pieces (recording concatenation, Butterworth filtering) are private to the Kwik
-reader until the shared ``phyclone.io.traces`` / ``phyclone.io.filtering`` modules exist.
+"""Lazy arrays behind ``KwikModel``: HDF5 row readers, the features / masks views of a
+``features_masks`` array, and virtual spike waveforms. Nothing here loads a whole file in
+memory. (Raw traces are ``phyclone.io.traces.EphysTraces``, see ``kwik_recordings``.)
 """
 
 import numpy as np
@@ -125,149 +123,15 @@ def features_masks_views(fm, n_channels, n_features_per_channel):
     return features, masks
 
 
-class ConcatenatedTraces:
-    """Several recordings ``(n_samples_r, n_columns)`` placed end to end in time.
-
-    Recording ``r`` starts at sample ``starts[r]``; samples not covered by any recording (gaps,
-    truncated or missing files) read as zeros. ``cols`` selects and orders the columns
-    (channels) exposed; None exposes all. Rows are read lazily from memmaps / h5py datasets.
-    """
-
-    def __init__(self, arrays, starts, n_columns, dtype, cols=None, n_samples=None):
-        self.arrays = list(arrays)
-        self.starts = np.asarray(starts, dtype=np.int64)
-        ends = [s + (len(a) if a is not None else 0) for s, a in zip(self.starts, self.arrays)]
-        # A recording never overlaps the next one.
-        nexts = list(self.starts[1:]) + [None]
-        self.stops = np.array([e if n is None else min(e, n) for e, n in zip(ends, nexts)],
-                              dtype=np.int64)
-        self.n_samples = int(n_samples if n_samples is not None else max(ends, default=0))
-        self.n_columns = int(n_columns)
-        self.cols = None if cols is None else np.asarray(cols, dtype=np.int64)
-        self.dtype = np.dtype(dtype)
-
-    @property
-    def shape(self):
-        nc = len(self.cols) if self.cols is not None else self.n_columns
-        return (self.n_samples, nc)
-
-    @property
-    def ndim(self):
-        return 2
-
-    @property
-    def chunk_bounds(self):
-        """Sample boundaries of the recordings, ``[start_0, start_1, ..., n_samples]``."""
-        return np.r_[self.starts, self.n_samples]
-
-    def __len__(self):
-        return self.n_samples
-
-    def _read(self, start, stop, cols):
-        """Rows ``[start, stop)`` (clipped to the data) on the given columns."""
-        out = np.zeros((max(0, stop - start), len(cols)), dtype=self.dtype)
-        for arr, s0, s1 in zip(self.arrays, self.starts, self.stops):
-            a, b = max(start, s0), min(stop, s1)
-            if arr is None or a >= b:
-                continue
-            block = np.asarray(arr[a - s0:b - s0])
-            out[a - start:b - start] = block[:, cols]
-        return out
-
-    def read(self, start, stop, channels=None):
-        """Samples ``[start, stop)`` (outside the data: zeros) on the exposed channel indices
-        ``channels`` (default: all), as ``(stop - start, n_channels)``."""
-        cols = self.cols if self.cols is not None else np.arange(self.n_columns)
-        if channels is not None:
-            cols = cols[np.asarray(channels, dtype=np.int64)]
-        return self._read(int(start), int(stop), cols)
-
-    def __getitem__(self, item):
-        cols_item = slice(None)
-        if isinstance(item, tuple):
-            item, cols_item = item[0], (item[1] if len(item) > 1 else slice(None))
-        idx = _as_index(item, self.n_samples)
-        cols = self.cols if self.cols is not None else np.arange(self.n_columns)
-        cols = np.atleast_1d(cols[cols_item])
-        if isinstance(idx, int):
-            out = self._read(idx, idx + 1, cols)[0]
-        elif isinstance(idx, slice):
-            start, stop, step = idx.indices(self.n_samples)
-            out = self._read(start, max(start, stop), cols)[::step]
-        else:
-            out = np.zeros((len(idx), len(cols)), dtype=self.dtype)
-            order = np.argsort(idx, kind="stable")
-            sorted_idx = idx[order]
-            for arr, s0, s1 in zip(self.arrays, self.starts, self.stops):
-                lo, hi = np.searchsorted(sorted_idx, [s0, s1])
-                if arr is None or lo >= hi:
-                    continue
-                out[order[lo:hi]] = read_rows(arr, sorted_idx[lo:hi] - s0)[:, cols]
-        if isinstance(cols_item, (int, np.integer)):
-            out = out[..., 0]
-        return out
-
-
-def butter_filter(sample_rate, low, high=None, order=3):
-    """Butterworth ``(b, a)``: band-pass ``[low, high]`` Hz, or high-pass at ``low`` when
-    ``high`` is None or not below Nyquist."""
-    from scipy import signal  # imported on first use: keeps model loading fast
-    nyq = .5 * float(sample_rate)
-    if high is not None and float(high) < nyq:
-        return signal.butter(int(order), (float(low) / nyq, float(high) / nyq), "bandpass")
-    return signal.butter(int(order), float(low) / nyq, "highpass")
-
-
-class WaveformLoader:
-    """Extract spike waveforms from traces, filtering each window on the fly.
-
-    A waveform of spike sample ``s`` covers samples ``[s - n_before, s + n_after)``. With
-    ``filter_params`` (``butter_filter`` arguments; the filter is designed on first use),
-    ``margin`` extra samples on each side are read, filtered forward and backward (zero phase)
-    and dropped. Samples outside the recording read as zeros.
-    """
-
-    def __init__(self, traces, n_samples_before, n_samples_after, filter_params=None, margin=0):
-        self.traces = traces
-        self.n_before = int(n_samples_before)
-        self.n_after = int(n_samples_after)
-        self.filter_params = filter_params
-        self.margin = int(margin) if filter_params is not None else 0
-        self._ba = None
-
-    @property
-    def n_samples_waveforms(self):
-        return self.n_before + self.n_after
-
-    def get(self, spike_samples, channels=None):
-        """``(n_spikes, n_samples_waveforms, n_channels)`` float32 waveforms."""
-        spike_samples = np.asarray(spike_samples, dtype=np.int64).ravel()
-        n_ch = self.traces.shape[1] if channels is None else len(channels)
-        m, ns = self.margin, self.n_samples_waveforms
-        out = np.zeros((len(spike_samples), ns, n_ch), dtype=np.float32)
-        if not len(spike_samples):
-            return out
-        windows = np.stack([self.traces.read(s - self.n_before - m, s + self.n_after + m,
-                                             channels) for s in spike_samples])
-        windows = windows.astype(np.float32)
-        if self.filter_params is not None:
-            from scipy import signal
-            if self._ba is None:
-                self._ba = butter_filter(*self.filter_params)
-            b, a = self._ba
-            windows = signal.filtfilt(b, a, windows, axis=1).astype(np.float32)
-        out[:] = windows[:, m:m + ns, :]
-        return out
-
-
 class VirtualWaveforms:
     """``(n_spikes, n_samples_waveforms, n_channels)`` virtual array: ``w[spike_ids]``
-    extracts and filters those spikes' waveforms from the raw traces."""
+    extracts and filters those spikes' waveforms from the raw traces with
+    ``loader.get(spike_samples, channels)``."""
 
     def __init__(self, loader, spike_samples):
         self.loader = loader
         self.spike_samples = spike_samples
-        self.shape = (len(spike_samples), loader.n_samples_waveforms, loader.traces.shape[1])
+        self.shape = (len(spike_samples), loader.n_samples_waveforms, loader.n_channels)
         self.dtype = np.dtype(np.float32)
         self.ndim = 3
 

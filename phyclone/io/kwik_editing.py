@@ -1,14 +1,19 @@
 """Writing methods of ``KwikModel``: save, clusterings and cluster groups (phy 0.x API).
 
 Every write edits a copy of the ``.kwik`` and atomically replaces it (``edit_h5``): a crash
-or an error mid-way leaves the original file as it was.
+or an error mid-way leaves the original file as it was. The file as it was before is kept in
+``<kwik dir>/.phy/backup/`` (a hard link: instant; the last ``N_BACKUPS`` are kept).
 """
 
 import numpy as np
 
 from . import kwik_clusterings as kc
+from .backup import backup_file
 from .h5 import edit_h5, open_h5
 from .kwik_arrays import unique_ids
+
+#: Number of timestamped backups of the .kwik kept in ``<kwik dir>/.phy/backup/``.
+N_BACKUPS = 5
 
 
 class KwikEditingMixin:
@@ -54,6 +59,7 @@ class KwikEditingMixin:
     def _edit(self, func, clustering=None):
         """Apply ``func(file)`` to the .kwik atomically, then reload the list of clusterings
         and ``clustering`` (default: the current one)."""
+        backup_file(self.kwik_path, self.kwik_path.parent / ".phy" / "backup", N_BACKUPS)
         with edit_h5(self.kwik_path) as f:
             func(f)
         with open_h5(self.kwik_path) as f:
@@ -61,23 +67,37 @@ class KwikEditingMixin:
             self._load_clustering(f, clustering or self._clustering)
 
     # Clusterings ----------------------------------------------------------------------------
-    def add_clustering(self, name, spike_clusters):
-        """Add a clustering to the current channel group (every cluster unsorted)."""
+    def add_clustering(self, name, spike_clusters, cluster_groups=None, labels=()):
+        """Add a clustering to the current channel group: spike clusters, cluster groups
+        ``{cluster: group name or id}`` (default: every cluster unsorted) and labels
+        ``(name, {cluster: value})``; the current clustering stays current."""
         sc = np.asarray(spike_clusters).ravel()
         if sc.shape != (self.n_spikes,):
             raise ValueError(f"spike_clusters has {sc.size} values, not {self.n_spikes}")
-        if name in self._clusterings:
-            raise ValueError(f"the clustering {name!r} already exists")
-        self._edit(lambda f: kc.create_clustering(f, self._channel_group, name, sc))
+        if sc.size and sc.min() < 0:
+            raise ValueError("cluster ids must be non-negative")
+        name = self._check_new_name(name)
+        g = self._channel_group
+        labels = [(k, v) for k, v in labels if k != "group"]
+        names = dict(kc.DEFAULT_GROUPS) if self._clustering is None else self._group_names
+
+        def edit(f):
+            kc.create_clustering(f, g, name, sc, cluster_groups, names)
+            if labels:
+                gids, _ = kc.resolve_groups(cluster_groups or {}, names)
+                kc.write_cluster_entries(f, g, name, unique_ids(sc), gids, labels)
+        self._edit(edit)
 
     def copy_clustering(self, name, new_name):
         """Copy a clustering (spike clusters, cluster entries, cluster groups)."""
         self._check_clustering(name)
+        new_name = self._check_new_name(new_name)
         self._edit(lambda f: kc.move_clustering(f, self._channel_group, name, new_name, True))
 
     def rename_clustering(self, old_name, new_name):
         """Rename a clustering (the current one too)."""
         self._check_clustering(old_name)
+        new_name = self._check_new_name(new_name)
         current = new_name if self._clustering == old_name else self._clustering
         self._edit(lambda f: kc.move_clustering(f, self._channel_group, old_name, new_name),
                    current)
@@ -88,6 +108,14 @@ class KwikEditingMixin:
         if name == self._clustering:
             raise ValueError("the current clustering cannot be deleted: switch to another first")
         self._edit(lambda f: kc.delete_clustering(f, self._channel_group, name))
+
+    def _check_new_name(self, name):
+        name = str(name).strip()
+        if not name or "/" in name or name in (".", ".."):
+            raise ValueError(f"invalid clustering name {name!r}")
+        if name in self._clusterings:
+            raise ValueError(f"the clustering {name!r} already exists")
+        return name
 
     def _check_clustering(self, name):
         if name not in self._clusterings:

@@ -19,10 +19,9 @@ from phyclone.utils.errors import DataError
 from . import kwik_clusterings as kc
 from . import kwik_loading as kl
 from .h5 import open_h5
-from .kwik_arrays import (ConcatenatedTraces, LazyVector, VirtualWaveforms, WaveformLoader,
-                          unique_ids)
+from .kwik_arrays import LazyVector, VirtualWaveforms, unique_ids
 from .kwik_editing import KwikEditingMixin
-from .kwik_recordings import RawSources, recording_starts
+from .kwik_recordings import RawSources, WaveformLoader, concatenate_recordings, recording_starts
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +69,7 @@ class KwikModel(KwikEditingMixin):
                                self.name)
         warnings.extend(self._raw.warnings)
         lengths = [len(a) if a is not None else None for a in self._raw.arrays]
+        self._raw_lengths = lengths
         self._recording_offsets, w = recording_starts(self.kwik_path, recs.ids, recs.start_attrs,
                                                       lengths, recs.spikes_max)
         warnings.extend(w)
@@ -168,19 +168,17 @@ class KwikModel(KwikEditingMixin):
             raise DataError(self.kwik_path, f"channel group {self._channel_group} uses channel "
                             f"{int(self._channel_order.max())} but the raw data have "
                             f"{raw.n_columns} channels", "check n_channels in the PRM parameters")
-        args = (raw.arrays, self._recording_offsets, raw.n_columns, raw.dtype)
-        self._all_traces = ConcatenatedTraces(*args, n_samples=self.n_samples)
-        self._traces = ConcatenatedTraces(*args, cols=self._channel_order, n_samples=self.n_samples)
+        self._all_traces = concatenate_recordings(raw.arrays, self._recording_offsets,
+                                                  self.n_samples, self.sample_rate)
+        self._traces = self._all_traces.select_channels(self._channel_order)
         md = self._metadata
-        filt, margin = None, 0
-        if self.waveform_filter:
-            low, order = float(md["filter_low"]), int(md["filter_butter_order"])
-            high = float(md["filter_high_factor"]) * self.sample_rate
-            filt = (self.sample_rate, low, high, order)
-            # Three periods of the high-pass cut-off on each side absorb the filter transients.
-            margin = max(3 * order, int(np.ceil(3 * self.sample_rate / low)))
-        self._waveform_loader = WaveformLoader(self._traces, md["extract_s_before"],
-                                               md["extract_s_after"], filt, margin)
+        low, order = float(md["filter_low"]), int(md["filter_butter_order"])
+        high = float(md["filter_high_factor"]) * self.sample_rate
+        # Three periods of the high-pass cut-off on each side absorb the filter transients.
+        margin = max(3 * order, int(np.ceil(3 * self.sample_rate / low)))
+        self._waveform_loader = WaveformLoader(
+            self._traces, md["extract_s_before"], md["extract_s_after"], (low, high, order),
+            margin, filtered=self.waveform_filter)
 
     @property
     def channel_group(self):
@@ -248,6 +246,19 @@ class KwikModel(KwikEditingMixin):
     def recording_offsets(self):
         """Start sample of every recording on the concatenated time axis."""
         return self._recording_offsets.copy()
+
+    @property
+    def raw_data_intervals(self):
+        """``(k, 2)`` intervals ``[start, stop)`` of the concatenated time axis (samples)
+        covered by raw data (the rest of ``traces`` reads as zeros)."""
+        starts, out = self._recording_offsets, []
+        for i, n in enumerate(self._raw_lengths):
+            stop = int(starts[i]) + (n or 0)
+            if i + 1 < len(starts):
+                stop = min(stop, int(starts[i + 1]))
+            if stop > starts[i]:
+                out.append((int(starts[i]), stop))
+        return np.array(out, dtype=np.int64).reshape(-1, 2)
 
     @property
     def raw_data_files(self):
@@ -426,13 +437,14 @@ class KwikModel(KwikEditingMixin):
 
     all_waveforms = waveforms
 
-    def get_waveforms(self, spike_ids, channel_ids=None):
-        """``(n, n_samples_waveforms, len(channel_ids))`` float32 filtered waveforms (channel
-        ids index ``channel_order``), or None without raw data."""
+    def get_waveforms(self, spike_ids, channel_ids=None, filtered=None):
+        """``(n, n_samples_waveforms, len(channel_ids))`` float32 waveforms (channel ids index
+        ``channel_order``), filtered with the PRM's filter (SpikeDetekt's band-pass) when
+        ``filtered`` (default: ``waveform_filter``); None without raw data."""
         if self._waveform_loader is None:
             return None
         samples = self._spike_samples[np.asarray(spike_ids, dtype=np.int64)]
-        return self._waveform_loader.get(samples, channel_ids)
+        return self._waveform_loader.get(samples, channel_ids, filtered=filtered)
 
     def get_features(self, spike_ids, channel_ids=None):
         """``(n, len(channel_ids), n_features_per_channel)`` float32 features, or None."""
@@ -475,37 +487,14 @@ class KwikModel(KwikEditingMixin):
     # Summary, closing -------------------------------------------------------------------------
     def describe(self):
         """A text summary of the dataset (what ``phy kwik-describe`` prints)."""
-        def mark(items, current):
-            return ", ".join(f"{x}{'*' if x == current else ''}" for x in items)
-        groups = defaultdict(int)
-        for gname in self.cluster_groups.values():
-            groups[gname] += 1
-        fm = self._features_masks
-        rows = [
-            ("Kwik file", str(self.kwik_path)),
-            ("Recordings", f"{self.n_recordings} (start samples "
-                           f"{self._recording_offsets.tolist()})"),
-            ("Raw data", ", ".join(Path(s).name if s else "missing" for s in self.raw_data_files)),
-            ("Channel groups", mark(self.channel_groups, self.channel_group)),
-            ("Clusterings", mark(self.clusterings, self.clustering) or "none"),
-            ("Channels", f"{self.n_channels} {self.channel_order.tolist()}"),
-            ("Sample rate", f"{self.sample_rate:g} Hz"),
-            ("Duration", f"{self.duration:.2f} s"),
-            ("Spikes", f"{self.n_spikes}"),
-            ("Clusters", f"{self.n_clusters}"),
-            ("Cluster groups", ", ".join(f"{k}: {v}" for k, v in sorted(groups.items()))),
-            ("Features", f"{fm.shape} ({self.n_features_per_channel} per channel)"
-             if fm is not None else "none"),
-            ("Waveforms", f"{self.n_samples_waveforms} samples" if self.waveforms is not None
-             else "none"),
-        ]
-        lines = [f"{k:<16}{v}" for k, v in rows]
-        lines += [f"{'Warning':<16}{w}" for w in self.warnings]
-        return "\n".join(lines)
+        from .kwik_describe import describe
+        return describe(self)
 
     def close(self):
         """Close the .kwx and raw data files."""
         self._features_masks = self._features = self._masks = None
+        if getattr(self, "_all_traces", None) is not None:
+            self._all_traces.close()
         self._traces = self._all_traces = self._waveform_loader = None
         if self._kwx is not None:
             self._kwx.close()

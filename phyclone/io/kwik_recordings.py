@@ -1,5 +1,6 @@
-"""Recordings of a Kwik dataset: their raw data (``.raw.kwd`` or flat ``.dat`` files) and
-where each starts on the concatenated time axis.
+"""Recordings of a Kwik dataset: their raw data (``.raw.kwd`` or flat ``.dat`` files), where
+each starts on the concatenated time axis, the traces of all of them end to end (one
+``phyclone.io.traces.EphysTraces``), and spike waveforms filtered as SpikeDetekt did.
 
 Raw data of recording ``r`` are looked for, in order: the ``hdf5_path`` attribute of
 ``/recordings/r/raw`` (a ``.raw.kwd``), its ``dat_path`` attribute (a flat binary file with the
@@ -17,6 +18,9 @@ import numpy as np
 from phyclone.utils.errors import DataError
 
 from .h5 import dataset_memmap, open_h5
+from .kwik_arrays import LazyRows
+from .traces import get_ephys_reader
+from .waveforms import extract_waveforms
 
 logger = logging.getLogger(__name__)
 
@@ -183,3 +187,89 @@ def recording_starts(kwik_path, recordings, start_attrs, lengths, spikes_max):
         warnings.append(f"the recordings have no start_sample attributes: placed end to end "
                         f"(from their {how})")
     return np.asarray(starts, dtype=np.int64), warnings
+
+
+def concatenate_recordings(arrays, starts, n_samples, sample_rate):
+    """The recordings ``arrays[r]`` (``(n_samples_r, n_columns)`` memmaps or h5py datasets,
+    None when missing) placed at ``starts[r]`` on one time axis of ``n_samples`` samples, as
+    an ``EphysTraces``. Gaps and missing recordings read as zeros; a recording longer than the
+    room before the next one is cut. None when no recording has raw data."""
+    found = [a for a in arrays if a is not None]
+    if not found:
+        return None
+    n_columns, dtype = found[0].shape[1], np.dtype(found[0].dtype)
+    pieces, t = [], 0
+
+    def zeros(n):  # a read-only block of zeros that takes no memory
+        pieces.append(np.broadcast_to(np.zeros((1, n_columns), dtype=dtype), (n, n_columns)))
+
+    ends = list(np.asarray(starts[1:], dtype=np.int64)) + [int(n_samples)]
+    for arr, start, end in zip(arrays, starts, ends):
+        start = int(start)
+        if arr is None or start >= end:
+            continue
+        if start > t:
+            zeros(start - t)
+            t = start
+        n = min(len(arr), int(end) - start)
+        if n <= 0:
+            continue
+        if n < len(arr):  # a view of the first n rows
+            arr = arr[:n] if isinstance(arr, np.ndarray) else \
+                LazyRows(arr, (n, n_columns), arr.dtype)
+        pieces.append(arr)
+        t = start + n
+    if n_samples > t:
+        zeros(int(n_samples) - t)
+    return get_ephys_reader(pieces, sample_rate=sample_rate)
+
+
+def butter_sos(sample_rate, low, high=None, order=3):
+    """Butterworth second-order sections: band-pass ``[low, high]`` Hz, or high-pass at ``low``
+    when ``high`` is None or not below Nyquist (SpikeDetekt's filter)."""
+    from scipy import signal  # imported on first use: keeps model loading fast
+    nyq = .5 * float(sample_rate)
+    if high is not None and float(high) < nyq:
+        return signal.butter(int(order), (float(low) / nyq, float(high) / nyq), "bandpass",
+                             output="sos")
+    return signal.butter(int(order), float(low) / nyq, "highpass", output="sos")
+
+
+class WaveformLoader:
+    """Spike waveforms ``[s - n_before, s + n_after)`` around spike samples ``s``, read from
+    ``traces`` (an ``EphysTraces``; zeros outside the recording).
+
+    ``filter_params`` ``(low, high, order)`` (a ``butter_sos`` filter, designed on first use)
+    filter them zero-phase after reading ``margin`` extra samples on each side; ``filtered``
+    is the default of ``get``.
+    """
+
+    def __init__(self, traces, n_before, n_after, filter_params=None, margin=0, filtered=True):
+        self.traces = traces
+        self.n_before, self.n_after = int(n_before), int(n_after)
+        self.filter_params = filter_params
+        self.margin = int(margin)
+        self.filtered = bool(filtered) and filter_params is not None
+        self._sos = None
+
+    @property
+    def n_samples_waveforms(self):
+        return self.n_before + self.n_after
+
+    @property
+    def n_channels(self):
+        return self.traces.n_channels
+
+    def get(self, spike_samples, channels=None, filtered=None):
+        """``(n_spikes, n_samples_waveforms, n_channels)`` float32 waveforms."""
+        samples = np.asarray(spike_samples, dtype=np.int64).ravel()
+        ns = self.n_samples_waveforms
+        filtered = self.filtered if filtered is None else \
+            (bool(filtered) and self.filter_params is not None)
+        if filtered and self._sos is None:
+            self._sos = butter_sos(self.traces.sample_rate, *self.filter_params)
+        # extract_waveforms reads [s - ns // 2, s + ns - ns // 2).
+        out = extract_waveforms(self.traces, samples + (ns // 2 - self.n_before), channels, ns,
+                                filter=filtered, margin=self.margin,
+                                sos=self._sos if filtered else None)
+        return np.asarray(out, dtype=np.float32)

@@ -255,25 +255,34 @@ class EphysTraces:
             p.close()
 
 
+def _is_array(obj):
+    return not isinstance(obj, (str, Path)) and hasattr(obj, "shape") and hasattr(obj, "dtype")
+
+
 def get_ephys_reader(obj, n_channels_dat=None, dtype=None, offset=0, sample_rate=None,
                      channel_map=None):
     """Open raw data as :class:`EphysTraces`; ``None`` (with a warning) when a file is missing.
 
-    ``obj``: a path, a list of paths (concatenated in time), a NumPy-like 2-D array, or an
+    ``obj``: a path, a list of paths (concatenated in time), a NumPy-like 2-D array (a
+    memmap, an h5py dataset...), a list of such arrays (concatenated in time), or an
     ``mtscomp.Reader``. Files that describe themselves (``.npy``, ``.mda``, ``.cbin``) must
     agree with ``n_channels_dat`` when it is given.
     """
     if obj is None:
         return None
-    if isinstance(obj, np.ndarray):
-        if obj.ndim != 2:
-            raise ValueError("raw data arrays must be (n_samples, n_channels)")
-        parts = [_Part(None, obj.shape[1], obj.dtype, obj.shape[0], array=obj)]
-        return EphysTraces(parts, sample_rate or 1.0, channel_map)
     if hasattr(obj, "cmeta") and hasattr(obj, "chunk_bounds"):  # an open mtscomp.Reader
         parts = [_Part(Path(getattr(obj.cdata, "name", "")), obj.n_channels, obj.dtype,
                        obj.n_samples, reader=obj)]
         return EphysTraces(parts, sample_rate or obj.sample_rate, channel_map)
+    arrays = [obj] if _is_array(obj) else list(obj) if isinstance(obj, (list, tuple)) else []
+    if arrays and all(_is_array(a) for a in arrays):
+        if any(len(a.shape) != 2 for a in arrays):
+            raise ValueError("raw data arrays must be (n_samples, n_channels)")
+        if len({(a.shape[1], np.dtype(a.dtype)) for a in arrays}) > 1:
+            raise ValueError("concatenated raw data arrays must have the same number of "
+                             "channels and dtype")
+        parts = [_Part(None, a.shape[1], a.dtype, a.shape[0], array=a) for a in arrays]
+        return EphysTraces(parts, sample_rate or 1.0, channel_map)
     paths = [Path(p) for p in (obj if isinstance(obj, (list, tuple)) else [obj])]
     if not paths:
         return None

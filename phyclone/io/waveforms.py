@@ -25,7 +25,7 @@ _BATCH = 1024
 
 
 def extract_waveforms(traces, spike_samples, channel_ids=None, n_samples_waveforms=None,
-                      filter=False, margin=None):
+                      filter=False, margin=None, sos=None):
     """Waveforms (n_spikes, n_samples_waveforms, n_channels) around integer spike samples.
 
     The window of a spike at sample ``s`` is ``[s - n // 2, s + n - n // 2)`` as in phy.
@@ -33,6 +33,7 @@ def extract_waveforms(traces, spike_samples, channel_ids=None, n_samples_wavefor
     filtered (phy's filter) after reading ``margin`` extra samples on both sides (default
     5 ms) and removing the per-channel mean (phy removes the median of the bare window: any
     constant only changes the start-up transient, which the margin absorbs); float32.
+    ``sos``: another filter than phy's high-pass (see ``filter_windows``).
     """
     nsw = int(n_samples_waveforms or 0)
     if nsw <= 0:
@@ -46,7 +47,7 @@ def extract_waveforms(traces, spike_samples, channel_ids=None, n_samples_wavefor
     out = np.empty((len(samples), nsw, nc), dtype=np.float32)
     for i in range(0, len(samples), _BATCH):
         w = traces.read_windows(samples[i:i + _BATCH] - a - m, nsw + 2 * m, channel_ids)
-        out[i:i + _BATCH] = filter_windows(w, traces.sample_rate, m, m + nsw)
+        out[i:i + _BATCH] = filter_windows(w, traces.sample_rate, m, m + nsw, sos=sos)
     return out
 
 

@@ -55,3 +55,12 @@ def test_kwik_model_is_reexported_by_the_app_package():
     from phyclone.apps.kwik import KwikModel
     from phyclone.io.kwik_model import KwikModel as IOKwikModel
     assert KwikModel is IOKwikModel
+
+
+def test_kwik_describe_function(capsys):
+    from phyclone.apps.kwik import KwikModel, kwik_describe
+    kwik_describe(KWIK, channel_group=1)
+    out = capsys.readouterr().out
+    assert "Channel groups  0, 1*" in out and "Clusterings     main*, original" in out
+    with KwikModel(KWIK) as m:
+        assert m.describe().splitlines()[0] == f"Kwik file       {KWIK}"

@@ -26,7 +26,8 @@ def _sha(path):
 
 
 def _files(folder):
-    return sorted(p.name for p in folder.iterdir())
+    """Files of the dataset folder (the .phy cache folder, holding the backups, aside)."""
+    return sorted(p.name for p in folder.iterdir() if p.name != ".phy")
 
 
 def test_open_never_writes(dataset):
@@ -41,6 +42,7 @@ def test_open_never_writes(dataset):
 
 
 def test_save_merge_split_labels_and_reopen(dataset):
+    original = _sha(dataset.kwik_path)
     m = KwikModel(dataset.kwik_path, channel_group=1)
     sc = m.spike_clusters.copy()
     sc[np.isin(sc, [1, 4])] = 11  # merge 1 + 4 -> 11
@@ -69,6 +71,9 @@ def test_save_merge_split_labels_and_reopen(dataset):
     np.testing.assert_array_equal(m.spike_clusters, dataset.groups[0].spike_clusters)
     assert _files(dataset.kwik_path.parent) == ["syn.kwik", "syn.kwx", "syn.raw.kwd"]
     m.close()
+    # The file as it was before the save is kept in .phy/backup.
+    backups = sorted((dataset.kwik_path.parent / ".phy" / "backup").glob("syn.*.kwik"))
+    assert len(backups) == 1 and _sha(backups[0]) == original
 
 
 def test_save_keeps_stored_groups_and_removes_labels(dataset):
@@ -150,7 +155,40 @@ def test_added_clustering_contents(dataset):
     m.clustering = "new"
     assert m.cluster_ids.tolist() == [5] and m.cluster_groups == {5: "unsorted"}
     assert m.cluster_group_names == {0: "Noise", 1: "MUA", 2: "Good", 3: "Unsorted"}
+    # With cluster groups (names or ids, new names become groups) and labels.
+    sc = np.where(np.arange(m.n_spikes) % 2, 20, 21)
+    m.add_clustering("curated", sc, {20: "good", 21: "Oddities"},
+                     [("comment", {20: "even"}), ("group", {20: "ignored"})])
+    assert m.clustering == "new"  # unchanged
+    m.clustering = "curated"
+    assert m.cluster_groups == {20: "good", 21: "oddities"}
+    assert m.cluster_labels["comment"] == {20: "even"}
+    assert m.cluster_group_names[4] == "Oddities"
     m.close()
+
+
+@pytest.mark.parametrize("name", ["", "  ", "a/b", ".."])
+def test_invalid_clustering_names(dataset, name):
+    m = KwikModel(dataset.kwik_path)
+    before = _sha(dataset.kwik_path)
+    for f, args in ((m.add_clustering, (name, m.spike_clusters)),
+                    (m.copy_clustering, ("main", name)), (m.rename_clustering, ("main", name))):
+        with pytest.raises(ValueError, match="invalid clustering name"):
+            f(*args)
+    assert _sha(dataset.kwik_path) == before
+    m.close()
+
+
+def test_backups_are_kept_and_pruned(dataset):
+    from phyclone.io.kwik_editing import N_BACKUPS
+    m = KwikModel(dataset.kwik_path)
+    versions = []
+    for i in range(N_BACKUPS + 2):
+        versions.append(_sha(dataset.kwik_path))
+        m.save(None, {1: ["good", "mua"][i % 2]})
+    m.close()
+    backups = sorted((dataset.kwik_path.parent / ".phy" / "backup").glob("syn.*.kwik"))
+    assert [_sha(p) for p in backups] == versions[-N_BACKUPS:]
 
 
 def test_cluster_group_management(dataset):

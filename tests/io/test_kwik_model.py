@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from phyclone.io.kwik_arrays import ConcatenatedTraces
 from phyclone.io.kwik_creator import synthetic_kwik
 from phyclone.io.kwik_model import KwikModel
+from phyclone.io.kwik_recordings import concatenate_recordings
 
 KLUSTA = Path(__file__).resolve().parents[1] / "data" / "klusta_16ch" / "synth.kwik"
 
@@ -148,6 +148,61 @@ def test_waveforms_at_the_edges_are_zero_padded(tmp_path):
     m2.close()
 
 
+def test_unfiltered_waveforms_are_the_raw_windows(dataset):
+    m = KwikModel(dataset.kwik_path, channel_group=1)
+    with h5py.File(dataset.kwik_path, "r") as f:
+        before = int(f["application_data/spikedetekt"].attrs.get("extract_s_before", 10))
+    ids = np.array([5, 70, 3, m.n_spikes - 1])
+    w = m.get_waveforms(ids, [2, 0], filtered=False)
+    for i, s in zip(ids, m.spike_samples[ids]):
+        ref = np.zeros((m.n_samples_waveforms, 2), dtype=np.float32)
+        lo, hi = s - before, s - before + m.n_samples_waveforms
+        a, b = max(lo, 0), min(hi, m.n_samples)
+        ref[a - lo:b - lo] = m.traces[a:b][:, [2, 0]]
+        np.testing.assert_array_equal(w[list(ids).index(i)], ref)
+    assert not np.array_equal(m.get_waveforms(ids, [2, 0]), w)  # filtered by default
+    m.close()
+    m = KwikModel(dataset.kwik_path, channel_group=1, waveform_filter=False)
+    np.testing.assert_array_equal(m.get_waveforms(ids, [2, 0]), w)
+    assert m.get_waveforms(ids[:1], filtered=True).dtype == np.float32
+    m.close()
+
+
+def test_raw_data_intervals(tmp_path):
+    d = synthetic_kwik(tmp_path / "i.kwik", raw_duration=.1, recording_duration=.5)
+    m = KwikModel(d.kwik_path)
+    n, raw = d.recording_length, len(d.raw[0])
+    assert m.raw_data_intervals.tolist() == [[0, raw], [n, n + raw]]
+    m.close()
+    for p in d.raw_paths:
+        p.unlink()
+    m = KwikModel(d.kwik_path)
+    assert m.raw_data_intervals.shape == (0, 2)
+    m.close()
+
+
+def test_chunked_overlapping_raw_kwd(tmp_path):
+    """Recordings stored chunked (read through h5py) and longer than the room before the
+    next recording: cut where the next one starts."""
+    d = synthetic_kwik(tmp_path / "c.kwik", raw_format="kwd", n_spikes=100)
+    n = d.recording_length
+    with h5py.File(d.raw_paths[0], "a") as f:
+        for r in (0, 1):
+            data = f[f"recordings/{r}/data"][:]
+            del f[f"recordings/{r}/data"]
+            f.create_dataset(f"recordings/{r}/data", data=data, chunks=(64, data.shape[1]),
+                             compression="gzip")
+    with h5py.File(d.kwik_path, "a") as f:
+        f["recordings/1"].attrs["start_sample"] = n - 100  # the first one is 100 too long
+    m = KwikModel(d.kwik_path)
+    assert any("not shown" in w for w in m.warnings)
+    tr = m.all_traces
+    np.testing.assert_array_equal(tr[:n - 100], d.raw[0][:n - 100])
+    np.testing.assert_array_equal(tr[n - 100:n - 50], d.raw[1][:50])
+    assert m.raw_data_intervals.tolist() == [[0, n - 100], [n - 100, 2 * n - 100]]
+    m.close()
+
+
 def test_without_kwx(dataset):
     dataset.kwx_path.unlink()
     m = KwikModel(dataset.kwik_path)
@@ -254,13 +309,18 @@ def test_concatenated_traces_match_a_dense_reference(lengths, gaps, missing, a, 
             continue
         stop = min(s + len(x), starts[i + 1] if i + 1 < len(starts) else n_total)
         dense[s:stop] = x[:stop - s]
-    tr = ConcatenatedTraces(arrays, starts, 3, np.int16, cols=[2, 0], n_samples=n_total)
+    tr = concatenate_recordings(arrays, starts, n_total, 1000.)
+    if all(x is None for x in arrays):
+        assert tr is None
+        return
+    tr = tr.select_channels([2, 0])
+    assert tr.shape == (n_total, 2) and tr.dtype == np.int16
     np.testing.assert_array_equal(tr[a:b:step], dense[:, [2, 0]][a:b:step])
     rows = [r for r in rows if r < n_total]
     np.testing.assert_array_equal(tr[np.array(rows, dtype=np.int64)], dense[rows][:, [2, 0]])
-    # read() pads with zeros outside the data (waveforms at the edges).
+    # Windows are padded with zeros outside the data (waveforms at the edges).
     ref = np.array([dense[i, 0] if 0 <= i < n_total else 0 for i in range(a, max(a, b))])
-    np.testing.assert_array_equal(tr.read(a, max(a, b), [1])[:, 0], ref)
+    np.testing.assert_array_equal(tr.read_windows([a], max(a, b) - a, [1])[0, :, 0], ref)
 
 
 @pytest.mark.parametrize("value", ["syn.raw.kwd", "syn.raw.kwd/recordings/{r}",
@@ -303,3 +363,21 @@ def test_recordings_with_another_sample_rate(dataset):
     assert m.sample_rate == dataset.sample_rate
     assert any("another sample rate ([25000.0])" in w for w in m.warnings)
     m.close()
+
+
+def test_shared_reader_concatenates_arrays(tmp_path):
+    """``get_ephys_reader`` (the one raw-data reader) takes the Kwik recordings as a list of
+    arrays: memmaps, h5py datasets, zero blocks."""
+    from phyclone.io.traces import get_ephys_reader
+    a = np.arange(12, dtype=np.int16).reshape(4, 3)
+    with h5py.File(tmp_path / "r.h5", "w") as f:
+        f["d"] = a + 100
+    with h5py.File(tmp_path / "r.h5", "r") as f:
+        tr = get_ephys_reader([a, f["d"], np.zeros((2, 3), np.int16)], sample_rate=10.)
+        assert tr.shape == (10, 3) and tr.sample_rate == 10.
+        np.testing.assert_array_equal(tr[:], np.r_[a, a + 100, np.zeros((2, 3))])
+        np.testing.assert_array_equal(tr.read_windows([2], 4, [1])[0, :, 0], [7, 10, 101, 104])
+    with pytest.raises(ValueError, match="same number of channels"):
+        get_ephys_reader([a, np.zeros((2, 4), np.int16)])
+    with pytest.raises(ValueError, match="n_samples, n_channels"):
+        get_ephys_reader([a, np.zeros(3, np.int16)])

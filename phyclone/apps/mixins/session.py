@@ -18,12 +18,20 @@ logger = logging.getLogger(__name__)
 class SessionMixin:
     """Cache (``context``, ``cache_dir``), journal and Supervisor of a controller."""
 
+    def _cache_root(self):
+        """Folder of the cache, the crash journal and the local GUI state."""
+        return self.dir_path / ".phy"
+
+    def _model_cluster_labels(self):
+        """``{field: {cluster_id: value}}`` stored in the dataset, ``group`` included."""
+        return dict(getattr(self.model, "metadata", {}) or {})
+
     def _set_cache(self, clear_cache=None):
-        """The Context in ``<data dir>/.phy`` (``cache_dir``; another folder when the dataset
+        """The Context in ``_cache_root()`` (``cache_dir``; another folder when the dataset
         is read-only), cleared when asked or when the dataset changed since it was written."""
         if clear_cache:
-            self._clear_cache(self.dir_path / ".phy")
-        self.context = Context(self.dir_path / ".phy")
+            self._clear_cache(self._cache_root())
+        self.context = Context(self._cache_root())
         self.cache_dir = self.context.cache_dir
         self.cache_key = CacheKey(self.model, self.config_dir)
         if not self.cache_key.matches(self.context):
@@ -121,7 +129,7 @@ class SessionMixin:
 
     def _set_supervisor(self, replay_journal=None):
         from phyclone.cluster.supervisor import Supervisor  # Qt modules, no Qt objects
-        metadata = dict(getattr(self.model, "metadata", {}) or {})
+        metadata = self._model_cluster_labels()
         replay_journal, new_cluster_id = self._journal_and_new_id(replay_journal)
         self.supervisor = Supervisor(
             spike_clusters=self.model.spike_clusters,

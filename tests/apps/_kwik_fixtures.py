@@ -1,0 +1,123 @@
+"""Helpers of the Kwik controller tests: small synthetic Kwik datasets (two channel groups,
+two clusterings, .kwx and .raw.kwd), the trimmed klusta output, opening a KwikController, and
+driving a GUI with keys and snippets."""
+
+import shutil
+from pathlib import Path
+
+KLUSTA = Path(__file__).resolve().parents[1] / "data" / "klusta_16ch"
+
+
+def make_kwik(folder, **kwargs):
+    """A synthetic Kwik dataset in ``folder`` (``syn.kwik``); returns its ground truth."""
+    from phyclone.io.kwik_creator import synthetic_kwik
+    kwargs = {"n_spikes": 1500, "n_clusters": 5, "n_channels": 6, "recording_duration": 1.,
+              "seed": 2, **kwargs}
+    return synthetic_kwik(Path(folder) / "syn.kwik", **kwargs)
+
+
+def copy_klusta(dest):
+    """A private copy of the trimmed klusta dataset; returns the path of its .kwik."""
+    shutil.copytree(KLUSTA, dest)
+    return Path(dest) / "synth.kwik"
+
+
+def open_kwik(kwik_path, config_dir, **kwargs):
+    from phyclone.apps.kwik import KwikController
+    kwargs.setdefault("replay_journal", False)
+    kwargs.setdefault("enable_threading", False)
+    return KwikController(kwik_path, config_dir=config_dir, **kwargs)
+
+
+def show_gui(qtbot, controller):
+    """Create, show and activate the controller's GUI (not registered with qtbot: a switch
+    deletes it; ``close_all`` closes the last one)."""
+    from phyclone.qt import QApplication
+    gui = controller.create_gui()
+    gui.show()
+    qtbot.waitExposed(gui)
+    gui.activateWindow()
+    QApplication.setActiveWindow(gui)
+    qtbot.waitUntil(gui.isActiveWindow)
+    return gui
+
+
+def close_all(controller):
+    """Close the GUI (without saving) and the controller that replaced ``controller``."""
+    from phyclone.gui import preset_answers
+    c = controller.latest
+    gui = getattr(c, "gui", None)
+    if gui is not None and not gui._closed:
+        with preset_answers("close"):
+            gui.close()
+    c.close()
+
+
+_KEYS = {"space": "Key_Space", "down": "Key_Down", "up": "Key_Up", "esc": "Key_Escape"}
+
+
+def press(qtbot, gui, shortcut, supervisor):
+    """Press a shortcut ('ctrl+shift+z', 'alt+g', 'g') as a key event on the GUI."""
+    from phyclone.qt import Qt
+    *mods, key = shortcut.split("+")
+    modifier = Qt.NoModifier
+    for m in mods:
+        modifier |= {"ctrl": Qt.ControlModifier, "alt": Qt.AltModifier,
+                     "shift": Qt.ShiftModifier}[m]
+    qtbot.keyClick(gui, getattr(Qt, _KEYS.get(key, "Key_" + key.upper())), modifier)
+    supervisor.block()
+
+
+def type_snippet(qtbot, gui, text, supervisor=None):
+    """Type a snippet (':merge 3-6') and Enter."""
+    from phyclone.qt import Qt
+    qtbot.keyClicks(gui, text)
+    qtbot.keyClick(gui, Qt.Key_Return)
+    if supervisor is not None:
+        supervisor.block()
+
+
+def wait_painted(qtbot, gui, before, timeout=20000):
+    """Wait until every view following the selection painted since ``before`` (``{id(view):
+    n_plots_done}``); return those views."""
+    views = [v for v in gui.views if hasattr(v, "n_plots_done") and not hasattr(
+        v, "all_cluster_ids")]
+    qtbot.waitUntil(lambda: all(v.n_plots_done > before.get(id(v), 0) for v in views),
+                    timeout=timeout)
+    qtbot.wait(100)
+    return views
+
+
+def crash_child(kwik_path, config_dir):
+    """A Kwik GUI process (run by the crash test) that curates channel group 1, prints the
+    expected state and waits to be killed without saving."""
+    import json
+    import time
+
+    import numpy as np
+
+    from phyclone.gui import create_app
+    app = create_app()
+    c = open_kwik(kwik_path, config_dir, channel_group=1, enable_threading=True)
+    gui = c.create_gui()
+    gui.show()
+    s = c.supervisor
+    ids = [int(x) for x in s.clustering.cluster_ids]
+    s.select(ids[0])
+    s.merge(ids[:2])
+    s.split(s.clustering.spikes_per_cluster[ids[2]][1::2])
+    s.label("group", "good", [ids[3]])
+    s.move("noise", "best")
+    s.label("quality", 7, [ids[4]])
+    s.undo()
+    s.redo()
+    s.block()
+    state = dict(spike_clusters=np.asarray(s.clustering.spike_clusters).tolist(),
+                 groups={str(k): v for k, v in s.get_labels("group").items()},
+                 quality={str(k): v for k, v in s.get_labels("quality").items()},
+                 new_cluster_id=int(s.clustering.new_cluster_id()))
+    print(json.dumps(state), flush=True)
+    print("READY", flush=True)
+    while True:  # killed here, never saved
+        app.processEvents()
+        time.sleep(.01)
