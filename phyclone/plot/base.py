@@ -101,13 +101,6 @@ class _GLState:
                 obj.delete()
         self.__init__()
 
-    def release_context(self):
-        """Forget the vertex array (per-context object); it is rebuilt at the next draw."""
-        if self.vao is not None:
-            self.vao.delete()
-            self.vao = None
-        self.vao_dirty = True
-
 
 class BaseVisual:
     """Base class of visuals.

@@ -1,10 +1,9 @@
-"""BaseCanvas: a QOpenGLWidget (OpenGL 3.3 core) holding visuals, with phy's event API.
+"""BaseCanvas: a native OpenGL window (OpenGL 3.3 core) holding visuals, with phy's event API.
 
 Visuals and interacts never call GL outside ``paintGL``: the canvas builds programs,
 uploads pending data and draws there. ``update()`` may be called from any thread.
 """
 
-import gc
 import logging
 import os
 import threading
@@ -13,12 +12,13 @@ from contextlib import contextmanager
 import numpy as np
 
 from phyclone.qt import (
-    QColor, QFont, QImage, QOpenGLContext, QOpenGLWidget, QPainter, Qt, Signal,
+    QColor, QFont, QImage, QOpenGLContext, QOpenGLPaintDevice, QPainter, QRect, QSize, Qt, Signal,
 )
 from phyclone.utils import Bunch, emit
 
 from .inserter import GLSLInserter
 from .transform import TransformChain, pixels_to_ndc
+from .window import GLWindow
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ def key_name(key):
     return _KEY_NAMES.get(key)
 
 
-class BaseCanvas(QOpenGLWidget):
+class BaseCanvas(GLWindow):
     """An OpenGL canvas: add visuals, attach interacts (objects with ``on_<event>`` methods).
 
     Internal events (passed to ``on_<name>(e)`` of attached objects, ``e`` a Bunch):
@@ -81,9 +81,7 @@ class BaseCanvas(QOpenGLWidget):
         self._mouse_press = None
         self._last_mouse_pos = None
         self._current_key = None
-        self.setFocusPolicy(Qt.StrongFocus)
-        self.setMouseTracking(True)
-        self.setMinimumSize(50, 50)
+        self.setMinimumSize(QSize(50, 50))
         self.resize(800, 600)
         self._update_requested.connect(self._update_now)
 
@@ -96,7 +94,7 @@ class BaseCanvas(QOpenGLWidget):
             self._update_requested.emit()
 
     def _update_now(self):
-        QOpenGLWidget.update(self)
+        GLWindow.update(self)
 
     def set_lazy(self, lazy):
         """In lazy mode ``update()`` does nothing: data can be set from a worker thread and
@@ -163,7 +161,7 @@ class BaseCanvas(QOpenGLWidget):
     # ---------------------------------------------------------------------------------------
 
     def get_size(self):
-        """Widget size in pixels."""
+        """Window size in pixels."""
         return max(self.width(), 1), max(self.height(), 1)
 
     def window_to_ndc(self, pos, panzoom=True):
@@ -279,7 +277,6 @@ class BaseCanvas(QOpenGLWidget):
                    f"({self.gl_info.renderer}); OpenGL 3.3 is needed")
             self._gl_error(msg)
             self._context_error = msg
-        ctx.aboutToBeDestroyed.connect(self._gl_cleanup)
 
     def _gl_error(self, msg):
         if msg not in self.gl_errors:
@@ -300,14 +297,6 @@ class BaseCanvas(QOpenGLWidget):
                 prev.makeCurrent(surface)
             elif prev is None:
                 self.doneCurrent()
-
-    def _gl_cleanup(self):
-        """The context is about to be destroyed (e.g. the widget moves to another window):
-        vertex arrays are per context; buffers, textures and programs live on in the shared
-        context group and are reused by the next context."""
-        with self._context():
-            for v in self.visuals:
-                v.visual._gl.release_context()
 
     def close(self):
         """Free every GL object of the canvas and close the widget."""
@@ -355,18 +344,8 @@ class BaseCanvas(QOpenGLWidget):
         return uniforms
 
     def paintGL(self):
-        """Upload pending data and draw every visual (clearable ones first).
-
-        Python's cyclic garbage collector is paused meanwhile: collecting another canvas
-        destroys its context, which leaves no context current in the middle of this paint.
-        """
-        gc_enabled = gc.isenabled()
-        gc.disable()
-        try:
-            self._paint()
-        finally:
-            if gc_enabled:
-                gc.enable()
+        """Upload pending data and draw every visual (clearable ones first)."""
+        self._paint()
 
     def _paint(self):
         from OpenGL import GL
@@ -417,14 +396,17 @@ class BaseCanvas(QOpenGLWidget):
     def _paint_errors(self, errors):
         """Write the current GL errors on the canvas: a failure never looks like an empty
         view."""
-        p = QPainter(self)
+        device = QOpenGLPaintDevice(QSize(*self.pixel_size()))
+        device.setDevicePixelRatio(self.devicePixelRatio())
+        p = QPainter(device)
         try:
             font = QFont()
             font.setPointSize(9)
             p.setFont(font)
             text = "OpenGL error (details in the log):\n" + "\n".join(
                 m.splitlines()[0][:200] for m in errors[-5:])
-            area = self.rect().adjusted(6, 6, -6, -6)
+            w, h = self.get_size()
+            area = QRect(0, 0, w, h).adjusted(6, 6, -6, -6)
             box = p.boundingRect(area, Qt.AlignLeft | Qt.AlignTop | Qt.TextWordWrap, text)
             p.fillRect(box.adjusted(-6, -6, 6, 6), QColor(110, 0, 0, 230))
             p.setPen(QColor(255, 255, 255))

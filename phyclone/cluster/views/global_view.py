@@ -386,14 +386,18 @@ class Debounced:
 
     def __init__(self, f, delay=120):
         self.f = f
+        self._stopped = False
         self._timer = QTimer()
         self._timer.setSingleShot(True)
         self._timer.setInterval(int(delay))
         self._timer.timeout.connect(f)
 
     def request(self):
-        self._timer.start()
+        if not self._stopped:
+            self._timer.start()
 
     def stop(self):
+        """Stop for good (the view's GUI closed; its canvas may still get resize events)."""
+        self._stopped = True
         self._timer.stop()
 
