@@ -19,7 +19,7 @@ if not os.environ.get("XDG_RUNTIME_DIR"):
 
 from qtpy import QtCore, QtGui, QtWidgets  # noqa: E402
 from qtpy.QtCore import (  # noqa: E402,F401
-    QByteArray, QEvent, QItemSelection, QItemSelectionModel, QModelIndex, QMutex, QObject,
+    QByteArray, QEvent, QEventLoop, QItemSelection, QItemSelectionModel, QModelIndex, QMutex, QObject,
     QPoint, QPointF, QRect, QRectF, QRunnable, QSize, QSortFilterProxyModel,
     QAbstractTableModel, QThread, QThreadPool, QTimer, QUrl, Qt, QVariant, Signal, Slot,
 )
@@ -40,6 +40,7 @@ from qtpy.QtWidgets import (  # noqa: E402,F401
 # Names used by the GUI framework (phyclone.gui).
 from qtpy.QtCore import QBuffer, QCoreApplication, QIODevice  # noqa: E402,F401
 from qtpy.QtGui import QOpenGLWindow, QPalette  # noqa: E402,F401
+from qtpy.sip import isdeleted  # noqa: E402,F401
 from qtpy.QtWidgets import (  # noqa: E402,F401
     QDoubleSpinBox, QPlainTextEdit, QShortcut, QStyledItemDelegate, QStyleOptionViewItem,
     QTableWidget, QTableWidgetItem,

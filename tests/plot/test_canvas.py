@@ -249,63 +249,79 @@ def test_attribute_type_mismatch_is_reported(canvas):
 
 
 def test_reparenting_to_another_window_keeps_the_data(qapp, qtbot):
-    """Floating a dock and moving the canvas to another top-level window keep its context
-    and data: it still draws, on screen and in screenshots, without GL errors."""
-    from phyclone.qt import QDockWidget, QMainWindow, QWidget
+    """Floating a dock and moving the canvas to another top-level window keep its data: it
+    still draws, in the window and in screenshots, without GL errors."""
+    from phyclone.qt import QDockWidget, QMainWindow
     win = QMainWindow()
     dock = QDockWidget("view", win)
     c = PlotCanvas()
-    swaps = []
-    c.frameSwapped.connect(lambda: swaps.append(1))
-    container = QWidget.createWindowContainer(c)
-    dock.setWidget(container)
+    shown = []
+    c.frameShown.connect(lambda: shown.append(1))
+    dock.setWidget(c)
     win.addDockWidget(Qt.LeftDockWidgetArea, dock)
     win.resize(400, 300)
     win.show()
     qtbot.waitExposed(win)
     c.scatter(pos=[[0, 0]], color=RED, size=12)
-    qtbot.waitUntil(lambda: bool(swaps))  # drawn on screen
+    qtbot.waitUntil(lambda: bool(shown))  # drawn in the window
     assert lit(c.grab_image()).sum() > 50
-    ctx = c.context()
     dock.setFloating(True)
     qtbot.wait(50)
     other = QMainWindow()
-    container.setParent(other)
-    other.setCentralWidget(container)
+    c.setParent(other)
+    other.setCentralWidget(c)
     other.show()
     qtbot.waitExposed(other)
-    del swaps[:]
+    del shown[:]
     c.update()
-    qtbot.waitUntil(lambda: bool(swaps))
-    assert lit(c.grab_image()).sum() > 50 and c.gl_errors == [] and c.context() is ctx
+    qtbot.waitUntil(lambda: bool(shown))
+    assert lit(c.grab_image()).sum() > 50 and c.gl_errors == []
     c.close()
     other.close()
     win.close()
 
 
-def test_native_window_paints_once_per_batch_of_updates(canvas, qtbot):
-    """update() calls before the next event-loop turn give one paint; the frame is swapped
-    on screen (``frameSwapped``) and the window's pixels are what a grab returns."""
-    paints, swaps = [], []
+def test_frames_coalesce_and_reach_the_window(canvas, qtbot):
+    """update() calls made before the GL thread renders give one frame; the frame is shown
+    in the widget (``frameShown``, ``on_next_frame``) and equals what a grab returns."""
+    from phyclone.plot.renderer import renderer
+    paints, shown, after = [], [], []
     orig = canvas.paintGL
     canvas.paintGL = lambda: (paints.append(1), orig())
-    canvas.frameSwapped.connect(lambda: swaps.append(1))
+    canvas.frameShown.connect(lambda: shown.append(1))
     canvas.show()
     qtbot.waitExposed(canvas)
-    qtbot.waitUntil(lambda: bool(swaps))
+    qtbot.waitUntil(lambda: bool(shown))
     qtbot.wait(30)
-    del paints[:], swaps[:]
-    canvas.scatter(pos=[[0, 0]], color=RED, size=12)
-    for _ in range(5):
-        canvas.update()
-    qtbot.waitUntil(lambda: bool(swaps))
+    del paints[:], shown[:]
+    with renderer()._cv:  # hold the GL thread: the requests pile up
+        canvas.scatter(pos=[[0, 0]], color=RED, size=12)
+        for _ in range(5):
+            canvas.update()
+        canvas.on_next_frame(lambda: after.append(canvas._image))
+    qtbot.waitUntil(lambda: bool(after))
     qtbot.wait(30)
-    assert len(paints) == 1 and len(swaps) == 1
+    assert len(paints) == 1 and len(shown) == 1
     img = canvas.grab_image()
     assert img.shape == (H, W, 4) and lit(img).sum() > 50
+    shot = canvas.grab()  # what the widget paints: the frame
+    from phyclone.qt import QColor
+    assert QColor(shot.toImage().pixel(W // 2, H // 2)).red() > 200
 
 
 def test_grab_of_a_hidden_canvas_does_not_show_it(canvas):
     canvas.scatter(pos=[[0, 0]], color=RED, size=12)
     assert lit(canvas.grab_image()).sum() > 50
-    assert not canvas.isVisible() and not canvas.isExposed()
+    assert not canvas.isVisible()
+
+
+def test_gl_calls_happen_in_the_gl_thread(canvas):
+    import threading
+    from phyclone.plot.renderer import renderer
+    threads = []
+    canvas.on_next_paint(lambda: threads.append(threading.current_thread()))
+    canvas.grab_image()
+    r = renderer()
+    expected = r._thread if r.threaded else threading.main_thread()
+    assert threads == [expected]
+    assert canvas.run_gl(threading.current_thread) is expected

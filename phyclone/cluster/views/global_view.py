@@ -100,8 +100,10 @@ class BaseGlobalView:
 
     def _follow_view_changes(self, f, delay=150):
         """Call ``f`` (GUI thread) once pan, zoom and resizes have settled for ``delay`` ms
-        (views re-binning or re-detailing what is visible); stopped when the GUI closes."""
+        (views re-binning or re-detailing what is visible); stopped when the GUI closes or
+        the canvas is destroyed."""
         self._view_changed = Debounced(f, delay)
+        self.canvas.destroyed.connect(self._view_changed.stop)
 
     def on_pan_zoom(self, e):
         if getattr(self, "_view_changed", None) is not None:
