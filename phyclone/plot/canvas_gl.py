@@ -26,6 +26,21 @@ class CanvasGL:
         self._textures = {}
         self._fbo = Framebuffer()
         self._frame_size = (1, 1)
+        self._soft_raster = None
+
+    @property
+    def soft_raster(self):
+        """Whether big point and line visuals are splatted on the CPU (``softraster``):
+        automatic on software OpenGL; can be set per canvas."""
+        if self._soft_raster is not None:
+            return self._soft_raster
+        from .softraster import enabled
+        return enabled(renderer().gl_info.software)
+
+    @soft_raster.setter
+    def soft_raster(self, value):
+        self._soft_raster = None if value is None else bool(value)
+        self.update()
 
     @property
     def gl_info(self):
@@ -107,7 +122,7 @@ class CanvasGL:
             self._gl_error(self._frame_error)
             return
         canvas_sig = (tuple((id(t), id(o)) for t, o in self.gpu_transforms),
-                      self.inserter.signature())
+                      self.inserter.signature(), self.soft_raster)
         with self._lock:
             visuals = list(self.visuals)
         ordered = [v for v in visuals if v.clearable] + [v for v in visuals if not v.clearable]

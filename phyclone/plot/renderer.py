@@ -111,7 +111,7 @@ class Renderer:
 
     def __init__(self, threaded=True):
         self.threaded = bool(threaded)
-        self.gl_info = Bunch(version=(0, 0), renderer="", error=None)
+        self.gl_info = Bunch(version=(0, 0), renderer="", error=None, software=False)
         self._cv = threading.Condition()
         self._frames = OrderedDict()  # id(canvas) -> canvas, in request order
         self._calls = []
@@ -171,7 +171,9 @@ class Renderer:
         if version < (3, 3):
             error = (f"OpenGL {version[0]}.{version[1]} context ({renderer}); "
                      "OpenGL 3.3 is needed")
-        self.gl_info = Bunch(version=version, renderer=renderer, error=error)
+        from .gl.probe import _SOFTWARE_NAMES
+        software = any(n in renderer.lower() for n in _SOFTWARE_NAMES)
+        self.gl_info = Bunch(version=version, renderer=renderer, error=error, software=software)
 
     # Requests
     # ---------------------------------------------------------------------------------------
