@@ -162,9 +162,12 @@ def child(dataset, n_select):
     spc = s.clustering.spikes_per_cluster
     cids = sorted((int(x) for x in s.clustering.cluster_ids), key=lambda x: -len(spc[x]))
 
+    starts = []
+
     def measure(selection):
         pump_until_quiet(time.perf_counter(), quiet=.3)
         t0 = time.perf_counter()
+        starts.append(t0)
         s.select(selection)
         sync = time.perf_counter() - t0
         drawn = pump_until_quiet(t0)
@@ -186,6 +189,12 @@ def child(dataset, n_select):
 
     gaps = [(a, b) for a, b in zip(ticks, ticks[1:]) if a >= t_start and b <= t_end]
     block = max((b - a for a, b in gaps), default=0.)
+
+    def where(t):  # (selection number, ms after its select call)
+        i = max((k for k, t0 in enumerate(starts) if t0 <= t), default=0)
+        return i, round((t - starts[i]) * 1e3)
+    res["gui_thread_longest_blocks"] = [
+        (round(b - a, 3), *where(a)) for a, b in sorted(gaps, key=lambda g: g[0] - g[1])[:3]]
     in_frames = [f for f in frames if f[0] >= t_start]
     res["select_one"] = dict(
         clusters=cids[:n_select], sync_s=[round(x[0], 3) for x in one],
