@@ -5,7 +5,8 @@ For each case and size N (points, line vertices or text glyphs):
   (validation, normalization to NDC, float32 arrays) + the upload done at the next paint.
   Bare: the minimal numpy conversion to float32 + glBufferData of the same points.
 - frame: one repaint after a pan (phyclone: ``paintGL`` after ``panzoom.pan_delta``, i.e.
-  uniforms only; bare: glUniform + draw), glFinish included; best of interleaved repeats.
+  uniforms only, in its GL thread; bare: glUniform + draw), glFinish included; best of
+  interleaved repeats.
 Bare shaders draw the same primitives (points of the same size with a round discard, line
 strips with glMultiDrawArrays, instanced glyph quads from the same font atlas).
 
@@ -207,12 +208,13 @@ def ours(make_visual, data):
     t0 = time.perf_counter()
     v.set_data(**data)
     t_cpu = time.perf_counter() - t0
-    c.makeCurrent()
-    t0 = time.perf_counter()
-    v._gl_flush()  # the upload that paintGL does
-    _finish()
-    t_upload = time.perf_counter() - t0
-    return c, t_cpu + t_upload
+
+    def upload():  # the upload that paintGL does, timed in the GL thread
+        t0 = time.perf_counter()
+        v._gl_flush()
+        _finish()
+        return time.perf_counter() - t0
+    return c, t_cpu + c.run_gl(upload)
 
 
 def frames(paints, repeats):
@@ -221,10 +223,7 @@ def frames(paints, repeats):
     times = [[] for _ in paints]
     for i in range(repeats + 1):
         for paint, ts in zip(paints, times):
-            t0 = time.perf_counter()
-            paint(i)
-            _finish()
-            ts.append(time.perf_counter() - t0)
+            ts.append(paint(i))
     return [min(ts[1:]) for ts in times]
 
 
@@ -251,14 +250,19 @@ def run_case(case, n, repeats):
                                               anchor=(1, 1)))
         bare, b_set, uni = bare_text(pos, text, bounds)
 
+    def timed(f):
+        t0 = time.perf_counter()
+        f()
+        _finish()
+        return time.perf_counter() - t0
+
     def paint_ours(i):
         canvas.panzoom.pan_delta((.001 * (-1) ** i, 0))
-        canvas.makeCurrent()
-        canvas.paintGL()
+        return canvas.run_gl(timed, canvas.paintGL)
 
     def paint_bare(i):
         bare.makeCurrent()
-        bare.draw((.001 * (i % 2), 0), **uni)
+        return timed(lambda: bare.draw((.001 * (i % 2), 0), **uni))
 
     f_ours, f_bare = frames([paint_ours, paint_bare], repeats)
     assert not canvas.gl_errors, canvas.gl_errors
@@ -278,8 +282,8 @@ def main():
     from phyclone.plot import PlotCanvas
     c = PlotCanvas()
     c.grab_image()
-    c.makeCurrent()
-    print(f"renderer: {GL.glGetString(GL.GL_RENDERER).decode()}, canvas {SIZE[0]}x{SIZE[1]}")
+    name = c.run_gl(lambda: GL.glGetString(GL.GL_RENDERER).decode())
+    print(f"renderer: {name}, canvas {SIZE[0]}x{SIZE[1]}")
     c.close()
     print(f"{'case':8s} {'N':>9s} | {'set_data ours':>13s} {'bare':>9s} {'ratio':>6s} | "
           f"{'frame ours':>10s} {'bare':>9s} {'ratio':>6s}")

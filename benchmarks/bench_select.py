@@ -9,12 +9,16 @@ the dataset (the big files are symbolic links; each program writes its cache the
 
 phyclone (child process, the real TemplateController GUI with its default views, window
 1920x1080, threads on):
-- ``drawn``: from ``supervisor.select([cluster])`` to the end of the last OpenGL paint of any
-  view, waiting for 0.5 s without paint — phy's script's definition;
+- ``drawn``: from ``supervisor.select([cluster])`` to the end of the last OpenGL paint
+  (``paintGL``) of any view, waiting for 0.5 s without paint — phy's script's definition;
+- ``on_screen``: the same until the last new frame was shown in the window (phyclone
+  renders in a GL thread and shows the frames as images; phy's definition leaves the
+  rasterization of its last frame, done at the buffer swap, out);
 - ``all_views``: until every view following the selection has painted its new data (its
   ``view_painted`` event);
 - ``blocking``: the longest stall of the GUI thread during the selections (a 2 ms heartbeat
-  timer), the same without the time spent in OpenGL paints, and the longest call of a
+  timer; phyclone's frames are drawn in its GL thread), the longest frame of the GL thread,
+  and the longest call of a
   controller data method (``get_*``, similarity...) made on the GUI thread;
 - peak RSS of the process.
 phy 2.1: ``/work/shared/compare/phy_bench_gui_select.py`` with ``/work/phyvenv/bin/python``.
@@ -68,28 +72,43 @@ def child(dataset, n_select):
     app = create_app()
     from phyclone.apps.template import TemplateController, load_model
     from phyclone.plot import BaseCanvas
-    from phyclone.qt import QTimer
+    from phyclone.qt import QEventLoop, QTimer
     from phyclone.utils import connect
 
-    paints, painted = [], {}
-    orig = BaseCanvas.paintGL
+    paints, painted, frames, shown = [], {}, [], []
+    orig_paint, orig_frame = BaseCanvas.paintGL, BaseCanvas._render_frame
 
-    def paint(self):
+    def paint(self):  # GL thread
         t = time.perf_counter()
-        orig(self)
+        orig_paint(self)
         paints.append((t, time.perf_counter()))
-    BaseCanvas.paintGL = paint
+
+    def frame(self):  # GL thread: paint and read back
+        t = time.perf_counter()
+        try:
+            return orig_frame(self)
+        finally:
+            frames.append((t, time.perf_counter()))
+    BaseCanvas.paintGL, BaseCanvas._render_frame = paint, frame
     connect(lambda view, *a: painted.__setitem__(id(view), time.perf_counter()),
             event="view_painted")
 
     def pump_until_quiet(t0, quiet=.5, timeout=60.):
-        while True:
-            app.processEvents()
+        """Run the event loop (as the application does) until no paint for ``quiet`` s."""
+        loop, out = QEventLoop(), []
+
+        def check():
             now = time.perf_counter()
             last = max([e for s, e in paints if e >= t0], default=None)
             if now - (last if last is not None else t0) > quiet or now - t0 > timeout:
-                return None if last is None else last - t0
-            time.sleep(.002)
+                out.append(None if last is None else last - t0)
+                loop.quit()
+        poll = QTimer()
+        poll.timeout.connect(check)
+        poll.start(5)
+        loop.exec_()
+        poll.stop()
+        return out[0]
 
     # Time spent in the controller's data methods on the GUI thread (data preparation).
     import threading
@@ -130,6 +149,8 @@ def child(dataset, n_select):
     gui.setGeometry(0, 0, 1920, 1080)
     res["show_until_painted_s"] = pump_until_quiet(t0, quiet=1.)
     views = [v for v in gui.views if hasattr(v, "n_plots_done")]
+    for v in views:
+        v.canvas.frameShown.connect(lambda: shown.append(time.perf_counter()))
     res["views"] = [type(v).__name__ for v in gui.views]
 
     ticks = []
@@ -141,16 +162,20 @@ def child(dataset, n_select):
     spc = s.clustering.spikes_per_cluster
     cids = sorted((int(x) for x in s.clustering.cluster_ids), key=lambda x: -len(spc[x]))
 
+    starts = []
+
     def measure(selection):
         pump_until_quiet(time.perf_counter(), quiet=.3)
         t0 = time.perf_counter()
+        starts.append(t0)
         s.select(selection)
         sync = time.perf_counter() - t0
         drawn = pump_until_quiet(t0)
+        on_screen = max([t for t in shown if t >= t0], default=float("nan")) - t0
         followers = [v for v in views if getattr(v, "auto_update", True)]
         done = [painted.get(id(v), 0) - t0 for v in followers]
         all_views = max(done) if done and min(done) > 0 else float("nan")
-        return sync, drawn if drawn is not None else float("nan"), all_views
+        return (sync, drawn if drawn is not None else float("nan"), all_views, on_screen)
 
     t_start = time.perf_counter()
     del on_gui[:]
@@ -164,19 +189,28 @@ def child(dataset, n_select):
 
     gaps = [(a, b) for a, b in zip(ticks, ticks[1:]) if a >= t_start and b <= t_end]
     block = max((b - a for a, b in gaps), default=0.)
-    block_np = max((b - a - sum(max(0., min(e, b) - max(s_, a)) for s_, e in paints)
-                    for a, b in gaps), default=0.)
+
+    def where(t):  # (selection number, ms after its select call)
+        i = max((k for k, t0 in enumerate(starts) if t0 <= t), default=0)
+        return i, round((t - starts[i]) * 1e3)
+    res["gui_thread_longest_blocks"] = [
+        (round(b - a, 3), *where(a)) for a, b in sorted(gaps, key=lambda g: g[0] - g[1])[:3]]
+    in_frames = [f for f in frames if f[0] >= t_start]
     res["select_one"] = dict(
         clusters=cids[:n_select], sync_s=[round(x[0], 3) for x in one],
         drawn_s=[round(x[1], 3) for x in one], all_views_s=[round(x[2], 3) for x in one],
         drawn_median=round(statistics.median(x[1] for x in one), 3),
         drawn_p95=round(p95([x[1] for x in one]), 3),
         all_views_median=round(statistics.median(x[2] for x in one), 3),
-        all_views_p95=round(p95([x[2] for x in one]), 3))
+        all_views_p95=round(p95([x[2] for x in one]), 3),
+        on_screen_s=[round(x[3], 3) for x in one],
+        on_screen_median=round(statistics.median(x[3] for x in one), 3),
+        on_screen_p95=round(p95([x[3] for x in one]), 3))
     res["select_pair"] = dict(drawn_s=[round(x[1], 3) for x in pairs],
-                              drawn_median=round(statistics.median(x[1] for x in pairs), 3))
+                              drawn_median=round(statistics.median(x[1] for x in pairs), 3),
+                              on_screen_median=round(statistics.median(x[3] for x in pairs), 3))
     res["gui_thread_max_block_s"] = round(block, 3)
-    res["gui_thread_max_block_without_paint_s"] = round(block_np, 3)
+    res["gl_thread_max_frame_s"] = round(max((e - s_ for s_, e in in_frames), default=0.), 3)
     res["gui_thread_max_data_s"] = round(max(on_gui, default=0.), 4)
     res["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     print(json.dumps(res), flush=True)
@@ -234,10 +268,11 @@ def main():
 def print_row(name, ours, theirs):
     o = ours["select_one"]
     line = (f"{name}: phyclone drawn median {o['drawn_median']:.3f} s (p95 {o['drawn_p95']:.3f}),"
+            f" on screen {o['on_screen_median']:.3f} s (p95 {o['on_screen_p95']:.3f}),"
             f" all views {o['all_views_median']:.3f} s (p95 {o['all_views_p95']:.3f}), pair "
             f"{ours['select_pair']['drawn_median']:.3f} s; GUI thread max block "
             f"{ours['gui_thread_max_block_s']:.3f} s "
-            f"({ours['gui_thread_max_block_without_paint_s']:.3f} s without GL paints, "
+            f"(longest frame of the GL thread {ours['gl_thread_max_frame_s']:.3f} s, "
             f"{ours['gui_thread_max_data_s'] * 1e3:.1f} ms in data methods); "
             f"peak RSS {ours['peak_rss_mb']} MB; views: {len(ours['views'])}")
     if theirs:

@@ -68,10 +68,7 @@ def info_fn(n_clusters, clusters, seed=2):
 
 
 def _frame(view):
-    from OpenGL import GL
-    view.canvas.grabFramebuffer()
-    view.canvas.makeCurrent()
-    GL.glFinish()
+    view.canvas.grab_image()  # rendered in the GL thread, read back
 
 
 def _show(view):

@@ -19,15 +19,15 @@ if not os.environ.get("XDG_RUNTIME_DIR"):
 
 from qtpy import QtCore, QtGui, QtWidgets  # noqa: E402
 from qtpy.QtCore import (  # noqa: E402,F401
-    QByteArray, QEvent, QItemSelection, QItemSelectionModel, QModelIndex, QMutex, QObject,
+    QByteArray, QEvent, QEventLoop, QItemSelection, QItemSelectionModel, QModelIndex, QMutex, QObject,
     QPoint, QPointF, QRect, QRectF, QRunnable, QSize, QSortFilterProxyModel,
     QAbstractTableModel, QThread, QThreadPool, QTimer, QUrl, Qt, QVariant, Signal, Slot,
 )
 from qtpy.QtGui import (  # noqa: E402,F401
     QBrush, QColor, QCursor, QFont, QFontDatabase, QFontMetrics, QGuiApplication, QIcon,
     QImage, QKeyEvent, QKeySequence, QMouseEvent, QOpenGLContext, QOffscreenSurface,
-    QOpenGLFramebufferObject, QOpenGLFramebufferObjectFormat, QPainter, QPainterPath, QPen,
-    QPixmap, QSurfaceFormat, QWheelEvent, QWindow,
+    QOpenGLFramebufferObject, QOpenGLFramebufferObjectFormat, QOpenGLPaintDevice, QPainter,
+    QPainterPath, QPen, QPixmap, QSurface, QSurfaceFormat, QWheelEvent, QWindow,
 )
 from qtpy.QtWidgets import (  # noqa: E402,F401
     QAction, QApplication, QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDockWidget,
@@ -40,6 +40,7 @@ from qtpy.QtWidgets import (  # noqa: E402,F401
 # Names used by the GUI framework (phyclone.gui).
 from qtpy.QtCore import QBuffer, QCoreApplication, QIODevice  # noqa: E402,F401
 from qtpy.QtGui import QOpenGLWindow, QPalette  # noqa: E402,F401
+from qtpy.sip import isdeleted  # noqa: E402,F401
 from qtpy.QtWidgets import (  # noqa: E402,F401
     QDoubleSpinBox, QPlainTextEdit, QShortcut, QStyledItemDelegate, QStyleOptionViewItem,
     QTableWidget, QTableWidgetItem,

@@ -25,8 +25,12 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def qapp():
-    """The QApplication, created with the OpenGL 3.3 core default format."""
+    """The QApplication, created with the OpenGL 3.3 core default format; the software
+    splatter's kernels are compiled first, so that big visuals always take that path on
+    software OpenGL (in the GUI they are compiled in the background at start-up)."""
+    from phyclone.plot import softraster
     from phyclone.qt import create_app
+    softraster.warm_up()
     return create_app()
 
 

@@ -7,12 +7,13 @@ costs 40 MB and ~0.2 s (measured here), and releases the GIL during the reads. W
 data is not in the page cache, announcing the remaining ranges (``posix_fadvise(WILLNEED)``)
 lets the disk serve them in parallel: 2,500 cold rows come 4-5x faster. The announcement
 costs ~15 µs a range even for cached data, so it is only made once the first reads turned
-out slow.
+out slow. Files up to ``MMAP_MAX_BYTES`` are gathered through the memory map all the same:
+the resident memory it adds is bounded by the file's size, and 2,500 rows then take ~1 ms
+instead of ~10 ms of ``pread`` calls (measured on a 77 MB ``pc_features.npy``).
 """
 
-import time
-
 import os
+import time
 
 import numpy as np
 
@@ -31,6 +32,8 @@ def _memmap_base(arr):
 _PROBE = 8
 #: Mean time (s) per read above which the data is taken to come from the disk.
 _SLOW = 30e-6
+#: Files up to this size are read through their memory map (see the module docstring).
+MMAP_MAX_BYTES = 256 << 20
 
 
 def prefetch(fd, offsets, lengths):
@@ -117,15 +120,17 @@ def read_raw_windows(traces, starts, length, channel_ids):
 
 class RowReader:
     """``reader[rows]`` → the same as ``arr[rows]`` for a (view of a) memory-mapped array
-    whose first axis is the file's first axis (e.g. a transposed ``.npy`` memmap); other
-    arrays are indexed directly."""
+    whose first axis is the file's first axis (e.g. a transposed ``.npy`` memmap), read
+    with ``pread`` when the file is bigger than ``MMAP_MAX_BYTES``; other arrays are
+    indexed directly."""
 
     def __init__(self, arr):
         self.arr = arr
         self.shape, self.dtype, self.ndim = arr.shape, arr.dtype, arr.ndim
         m = _memmap_base(arr)
         self._fd = None
-        if m is None or getattr(m, "filename", None) is None or not m.flags.c_contiguous:
+        if m is None or getattr(m, "filename", None) is None or not m.flags.c_contiguous \
+                or m.nbytes <= MMAP_MAX_BYTES:
             return
         # The view must start at the map's first byte and step through it row by row.
         start = arr.__array_interface__["data"][0] - m.__array_interface__["data"][0]

@@ -15,9 +15,12 @@ logger = logging.getLogger(__name__)
 
 
 def warm_up_kernels(sample_rate):
-    """Compile or load the numba kernels and import scipy.signal (a worker runs this)."""
+    """Compile or load the numba kernels (statistics, filters, the software splatter of
+    the views) and import scipy.signal (a worker runs this)."""
     t0 = time.perf_counter()
     from phyclone.io.filtering import filter_windows, highpass
+    from phyclone.plot import softraster
+    softraster.warm_up()
     from phyclone.stats import correlograms, histogram
     samples = np.arange(0, 3000, 7, dtype=np.int64)
     correlograms(samples, samples % 2, cluster_ids=[0, 1], sample_rate=sample_rate,

@@ -4,6 +4,7 @@ results when a newer request with the same key was made ("latest request wins").
 
 import logging
 import os
+import threading
 import traceback
 from collections import defaultdict
 
@@ -33,6 +34,26 @@ class WorkerSignals(QObject):
     finished = Signal()
 
 
+#: Niceness added to the pool threads: the GUI and OpenGL threads, whose work the user
+#: waits for, run first; the workers take the CPU they leave (2 cores are common).
+WORKER_NICENESS = int(os.environ.get("PHYCLONE_WORKER_NICENESS", "5"))
+_NICED = set()
+
+
+def _lower_priority():
+    """Lower the calling pool thread's scheduling priority once (Linux: threads have their
+    own nice value; raising it needs no privilege)."""
+    tid = threading.get_native_id()
+    if tid in _NICED or not WORKER_NICENESS or not hasattr(os, "setpriority"):
+        return
+    _NICED.add(tid)
+    try:
+        os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) +
+                       WORKER_NICENESS)
+    except OSError:
+        pass
+
+
 class Worker(QRunnable):
     """Call ``fn(*args, **kwargs)`` in a pool thread; results come back through ``signals``."""
 
@@ -44,6 +65,7 @@ class Worker(QRunnable):
         self.signals.finished.connect(lambda: _ALIVE.discard(self))
 
     def run(self):
+        _lower_priority()
         try:
             result = self.fn(*self.args, **self.kwargs)
         except BaseException as e:  # delivered to the GUI thread, never lost

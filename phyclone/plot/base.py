@@ -94,19 +94,16 @@ class _GLState:
         self.draw = None
         self.error = None
         self.error_stage = None
+        self.exclude_origins = ()
+        self.soft = {}  # objects of the software splatter (softraster)
 
     def delete(self):
+        from .softraster import release
         for obj in (self.program, self.vao, *self.buffers.values(), *self.textures.values()):
             if obj is not None:
                 obj.delete()
+        release(self)
         self.__init__()
-
-    def release_context(self):
-        """Forget the vertex array (per-context object); it is rebuilt at the next draw."""
-        if self.vao is not None:
-            self.vao.delete()
-            self.vao = None
-        self.vao_dirty = True
 
 
 class BaseVisual:
@@ -280,7 +277,8 @@ class BaseVisual:
     # ---------------------------------------------------------------------------------------
 
     def _gl_build(self, canvas, exclude_origins):
-        from .gl import Program, VertexArray
+        from .gl import Program, ShaderError, VertexArray
+        from .softraster import feedback_for
         chain = GLSLInserter()
         chain.add_gpu_transforms(canvas.gpu_transforms)
         inserter = self.inserter + chain + canvas.inserter
@@ -288,7 +286,14 @@ class BaseVisual:
             self.vertex_shader, self.fragment_shader, exclude_origins=exclude_origins)
         logger.log(5, "Vertex shader of %s:\n%s", self, vs)
         gl = self._gl
-        program = Program(vs, fs, name=type(self).__name__)
+        feedback = feedback_for(self, vs) if canvas.soft_raster else ()
+        try:
+            program = Program(vs, fs, name=type(self).__name__, feedback=feedback)
+        except ShaderError:
+            if not feedback:
+                raise
+            program = Program(vs, fs, name=type(self).__name__)  # never splatted
+        gl.exclude_origins = tuple(exclude_origins)
         if gl.program is not None:
             gl.program.delete()
         if gl.vao is None:
@@ -355,6 +360,7 @@ class BaseVisual:
     def _gl_draw(self, canvas, uniforms, textures):
         from OpenGL import GL
 
+        from . import softraster
         from .gl import VertexArray, draw_arrays, draw_instanced, draw_multi
         gl = self._gl
         prog = gl.program
@@ -390,7 +396,9 @@ class BaseVisual:
             return
         (GL.glEnable if self.depth_test else GL.glDisable)(GL.GL_DEPTH_TEST)
         count, ranges, instances = counts
-        if instances is not None:
+        if softraster.can_splat(self, canvas, count, ranges, instances, gl.exclude_origins):
+            softraster.splat(self, canvas, count, ranges, gl.exclude_origins)
+        elif instances is not None:
             if instances > 0 and count > 0:
                 draw_instanced(self.gl_primitive_type, count, instances)
         elif ranges is not None:

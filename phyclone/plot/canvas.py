@@ -1,53 +1,39 @@
-"""BaseCanvas: a QOpenGLWidget (OpenGL 3.3 core) holding visuals, with phy's event API.
+"""BaseCanvas: a widget holding visuals (OpenGL 3.3 core), with phy's event API.
 
-Visuals and interacts never call GL outside ``paintGL``: the canvas builds programs,
-uploads pending data and draws there. ``update()`` may be called from any thread.
+The widget itself is a plain raster widget: its frames are rendered by the GL thread
+(``phyclone.plot.renderer``) into an offscreen framebuffer and shown as images, so that the
+GUI thread never waits for software OpenGL and Qt never composes the window through OpenGL.
+Visuals and interacts never call GL themselves: at each frame the canvas builds programs,
+uploads pending data and draws. ``update()`` may be called from any thread.
 """
 
-import gc
 import logging
 import os
 import threading
-from contextlib import contextmanager
+import weakref
 
 import numpy as np
 
-from phyclone.qt import (
-    QColor, QFont, QImage, QOpenGLContext, QOpenGLWidget, QPainter, Qt, Signal,
-)
+from phyclone.qt import QColor, QFont, QImage, QPainter, QRect, Qt, QTimer, QWidget, Signal
 from phyclone.utils import Bunch, emit
 
+from .canvas_events import CanvasEvents, key_name, modifiers_of  # noqa: F401 (API)
+from .canvas_gl import CanvasGL
 from .inserter import GLSLInserter
+from .renderer import existing_renderer, renderer
 from .transform import TransformChain, pixels_to_ndc
 
 logger = logging.getLogger(__name__)
 
-_BUTTONS = {Qt.LeftButton: "Left", Qt.RightButton: "Right", Qt.MiddleButton: "Middle"}
-_MODIFIERS = (("Shift", Qt.ShiftModifier), ("Control", Qt.ControlModifier),
-              ("Alt", Qt.AltModifier), ("Meta", Qt.MetaModifier))
-_KEY_NAMES = {getattr(Qt, "Key_" + n): n for n in (
-    "Shift", "Control", "Alt", "AltGr", "Meta", "Left", "Up", "Right", "Down", "PageUp",
-    "PageDown", "Insert", "Delete", "Home", "End", "Escape", "Backspace", "Space", "Enter",
-    "Return", "Tab", *("F%d" % i for i in range(1, 13)))}
-_CLICK_MAX_MOVE = 4  # pixels between press and release for a click
+
+def _release_gl(fbo):
+    """Free a garbage-collected canvas' framebuffer in the GL thread (no wait)."""
+    r = existing_renderer()
+    if r is not None:
+        r.post(fbo.delete)
 
 
-def modifiers_of(e):
-    m = e.modifiers()
-    return tuple(name for name, flag in _MODIFIERS if m & flag)
-
-
-def key_name(key):
-    """phy's key names: printable ASCII as the character ('R', '+'), else 'Left', 'F1'..."""
-    key = int(key)
-    if key == Qt.Key_Space:
-        return "Space"
-    if 32 < key < 127:
-        return chr(key)
-    return _KEY_NAMES.get(key)
-
-
-class BaseCanvas(QOpenGLWidget):
+class BaseCanvas(CanvasEvents, CanvasGL, QWidget):
     """An OpenGL canvas: add visuals, attach interacts (objects with ``on_<event>`` methods).
 
     Internal events (passed to ``on_<name>(e)`` of attached objects, ``e`` a Bunch):
@@ -56,9 +42,12 @@ class BaseCanvas(QOpenGLWidget):
     mouse_press_position, mouse_press_modifiers), mouse_wheel (pos, pos_ndc, delta,
     modifiers), key_press / key_release (key, modifiers), resize (width, height),
     pan_zoom (pan, zoom). Positions are in pixels (origin top-left), pos_ndc in NDC.
+
+    ``frameShown`` is emitted when a new frame has been painted in the window.
     """
 
     _update_requested = Signal()
+    frameShown = Signal()
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -66,37 +55,44 @@ class BaseCanvas(QOpenGLWidget):
         self.inserter = GLSLInserter()
         self.visuals = []
         self.clear_color = (0., 0., 0., 1.)
-        self.gl_info = Bunch()
-        self.gl_errors = []  # every GL error message seen (also logged)
-        self._context_error = None  # the context cannot run our shaders
-        self._frame_error = None  # the last frame set-up failed
-        self._attached = []
+        self.pixel_ratio = float(self.devicePixelRatioF())
         self._lock = threading.Lock()
-        self._next_paint = []
-        self._trash = []
-        self._uniforms = {}
-        self._texture_data = {}
-        self._textures = {}
+        self._init_gl()
+        self._init_events()
         self._is_lazy = False
-        self._mouse_press = None
-        self._last_mouse_pos = None
-        self._current_key = None
+        self._dirty = True
+        self._image = None  # the last frame (QImage), errors written on it
+        self._new_frame = False
+        self._shown_callbacks = []
+        self.setAttribute(Qt.WA_OpaquePaintEvent)
         self.setFocusPolicy(Qt.StrongFocus)
         self.setMouseTracking(True)
         self.setMinimumSize(50, 50)
         self.resize(800, 600)
         self._update_requested.connect(self._update_now)
+        weakref.finalize(self, _release_gl, self._fbo)
 
     # Updates
     # ---------------------------------------------------------------------------------------
 
     def update(self):
-        """Schedule a repaint (thread-safe; no-op in lazy mode)."""
+        """Schedule a new frame (thread-safe; no-op in lazy mode)."""
         if not self._is_lazy:
             self._update_requested.emit()
 
+    def _publish_size(self):
+        """What the GL thread needs of the widget, read here on the GUI thread."""
+        self.pixel_ratio = float(self.devicePixelRatioF())
+        w, h = self.get_size()
+        self._frame_size = (max(1, int(round(w * self.pixel_ratio))),
+                            max(1, int(round(h * self.pixel_ratio))))
+
     def _update_now(self):
-        QOpenGLWidget.update(self)
+        if not self.isVisible():
+            self._dirty = True  # drawn when shown
+            return
+        self._dirty = False
+        renderer().request_soon(self)
 
     def set_lazy(self, lazy):
         """In lazy mode ``update()`` does nothing: data can be set from a worker thread and
@@ -104,9 +100,16 @@ class BaseCanvas(QOpenGLWidget):
         self._is_lazy = bool(lazy)
 
     def on_next_paint(self, f):
-        """Call ``f()`` at the start of the next paint, with the GL context current."""
+        """Call ``f()`` at the start of the next frame, in the GL thread with the context
+        current."""
         with self._lock:
             self._next_paint.append(f)
+        self.update()
+
+    def on_next_frame(self, f):
+        """Call ``f()`` on the GUI thread once the next frame is in the window."""
+        with self._lock:
+            self._next_frame.append(f)
         self.update()
 
     def set_uniform(self, name, value):
@@ -130,8 +133,9 @@ class BaseCanvas(QOpenGLWidget):
         if self.has_visual(visual):
             return visual
         visual.canvas = self
-        self.visuals.append(Bunch(visual=visual, clearable=clearable, key=key,
-                                  exclude_origins=tuple(exclude_origins)))
+        with self._lock:
+            self.visuals.append(Bunch(visual=visual, clearable=clearable, key=key,
+                                      exclude_origins=tuple(exclude_origins)))
         emit("visual_added", self, visual)
         self.update()
         return visual
@@ -148,8 +152,8 @@ class BaseCanvas(QOpenGLWidget):
     def remove(self, *visuals):
         """Remove visuals (their GL objects are freed at the next paint)."""
         for v in [v for v in self.visuals if v.visual in visuals]:
-            self.visuals.remove(v)
             with self._lock:
+                self.visuals.remove(v)
                 self._trash.append(v.visual._gl)
             v.visual._gl = type(v.visual._gl)()
             v.visual.canvas = None
@@ -159,7 +163,7 @@ class BaseCanvas(QOpenGLWidget):
         """Remove every visual added with ``clearable=True``."""
         self.remove(*[v.visual for v in self.visuals if v.clearable])
 
-    # Coordinates and screenshots
+    # Coordinates
     # ---------------------------------------------------------------------------------------
 
     def get_size(self):
@@ -173,8 +177,105 @@ class BaseCanvas(QOpenGLWidget):
             return pz.window_to_ndc(pos)
         return pixels_to_ndc(pos, self.get_size())
 
+    # Frames (GUI thread)
+    # ---------------------------------------------------------------------------------------
+
+    def _show_frame(self, result):
+        """A frame came from the GL thread: keep it as a QImage and repaint the widget."""
+        if result.image is not None:
+            h, w = result.image.shape[:2]
+            image = QImage(result.image.data, w, h, 4 * w, QImage.Format_RGBA8888)
+            image._array = result.image  # the QImage does not own its pixels
+        else:
+            image = QImage(*self._frame_size, QImage.Format_RGBA8888)
+            image.fill(QColor(*[int(255 * c) for c in self.clear_color]))
+        if result.errors:
+            image = image.copy()
+            self._write_errors(image, result.errors)
+        image.setDevicePixelRatio(self.pixel_ratio)
+        self._image = image
+        self._new_frame = True
+        self._shown_callbacks.extend(result.callbacks)
+        if self.isVisible():
+            QWidget.update(self)
+        else:
+            self._frame_shown()
+
+    def _write_errors(self, image, errors):
+        """Write the current GL errors on the frame: a failure never looks like an empty
+        view."""
+        p = QPainter(image)
+        try:
+            p.scale(self.pixel_ratio, self.pixel_ratio)
+            font = QFont()
+            font.setPointSize(9)
+            p.setFont(font)
+            text = "OpenGL error (details in the log):\n" + "\n".join(
+                m.splitlines()[0][:200] for m in errors[-5:])
+            w, h = self.get_size()
+            area = QRect(0, 0, w, h).adjusted(6, 6, -6, -6)
+            box = p.boundingRect(area, Qt.AlignLeft | Qt.AlignTop | Qt.TextWordWrap, text)
+            p.fillRect(box.adjusted(-6, -6, 6, 6), QColor(110, 0, 0, 230))
+            p.setPen(QColor(255, 255, 255))
+            p.drawText(area, Qt.AlignLeft | Qt.AlignTop | Qt.TextWordWrap, text)
+        finally:
+            p.end()
+
+    def paintEvent(self, e):
+        p = QPainter(self)
+        try:
+            image = self._image
+            if image is not None:
+                p.drawImage(0, 0, image)
+                w = image.width() / image.devicePixelRatio()
+                h = image.height() / image.devicePixelRatio()
+            else:
+                w = h = 0
+            bg = QColor(*[int(255 * c) for c in self.clear_color])
+            if w < self.width():
+                p.fillRect(QRect(int(w), 0, self.width() - int(w), self.height()), bg)
+            if h < self.height():
+                p.fillRect(QRect(0, int(h), self.width(), self.height() - int(h)), bg)
+        finally:
+            p.end()
+        if self._new_frame:
+            self._new_frame = False
+            QTimer.singleShot(0, self._frame_shown)
+
+    def _frame_shown(self):
+        callbacks, self._shown_callbacks = self._shown_callbacks, []
+        for f in callbacks:
+            f()
+        self.frameShown.emit()
+
+    def showEvent(self, e):
+        super().showEvent(e)
+        if self._dirty or self._image is None:
+            self._update_now()
+
+    def resizeEvent(self, e):
+        super().resizeEvent(e)
+        w, h = self.get_size()
+        self.emit("resize", width=w, height=h)
+        emit("resize", self, w, h)
+        self._update_now()
+
+    # Synchronous rendering (GUI thread)
+    # ---------------------------------------------------------------------------------------
+
+    def sync_frame(self):
+        """Render a frame now (waiting for it) and show it."""
+        self._publish_size()
+        renderer().discard(self)
+        self._show_frame(renderer().call(self._render_frame))
+
+    def grabFramebuffer(self):
+        """Render now and return the frame as a QImage (errors written on it)."""
+        self.sync_frame()
+        return self._image
+
     def grab_image(self):
-        """Render now and return the framebuffer as an (h, w, 4) uint8 RGBA array."""
+        """Render now and return the frame as an (h, w, 4) uint8 RGBA array."""
         img = self.grabFramebuffer().convertToFormat(QImage.Format_RGBA8888)
         w, h = img.width(), img.height()
         ptr = img.constBits()
@@ -191,243 +292,18 @@ class BaseCanvas(QOpenGLWidget):
         os.replace(tmp, path)
         return path
 
-    # Events
-    # ---------------------------------------------------------------------------------------
+    def run_gl(self, f, *args):
+        """Call ``f(*args)`` in the GL thread with the context current and this canvas'
+        framebuffer bound (e.g. to time GL calls); return its result."""
+        self._publish_size()
 
-    def attach_events(self, obj):
-        """Call ``obj.on_<event>(e)`` for every internal event."""
-        if obj not in self._attached:
-            self._attached.append(obj)
-
-    def detach_events(self, obj):
-        if obj in self._attached:
-            self._attached.remove(obj)
-
-    def emit(self, name, **kwargs):
-        """Raise an internal event: call ``on_<name>(Bunch(kwargs))`` on attached objects."""
-        e = Bunch(kwargs)
-        for obj in list(self._attached):
-            f = getattr(obj, "on_" + name, None)
-            if f is not None:
-                f(e)
-        return e
-
-    def _mouse(self, name, e, **extra):
-        pos = (e.pos().x(), e.pos().y())
-        return self.emit(name, pos=pos, pos_ndc=pixels_to_ndc(pos, self.get_size()),
-                         button=_BUTTONS.get(e.button()), modifiers=modifiers_of(e),
-                         key=self._current_key, **extra)
-
-    def mousePressEvent(self, e):
-        ev = self._mouse("mouse_press", e)
-        self._mouse_press = (ev.pos, ev.button, ev.modifiers)
-        self._last_mouse_pos = ev.pos
-
-    def mouseReleaseEvent(self, e):
-        ev = self._mouse("mouse_release", e)
-        if self._mouse_press is not None:
-            (x0, y0), button, _ = self._mouse_press
-            if button == ev.button and abs(ev.pos[0] - x0) + abs(ev.pos[1] - y0) <= _CLICK_MAX_MOVE:
-                self._mouse("mouse_click", e)
-        self._mouse_press = None
-
-    def mouseDoubleClickEvent(self, e):
-        self._mouse("mouse_double_click", e)
-
-    def mouseMoveEvent(self, e):
-        pos = (e.pos().x(), e.pos().y())
-        press = self._mouse_press
-        self.emit("mouse_move", pos=pos, pos_ndc=pixels_to_ndc(pos, self.get_size()),
-                  last_pos=self._last_mouse_pos or pos, modifiers=modifiers_of(e),
-                  button=press[1] if press else None,
-                  mouse_press_position=press[0] if press else None,
-                  mouse_press_modifiers=press[2] if press else None)
-        self._last_mouse_pos = pos
-
-    def wheelEvent(self, e):
-        d = e.angleDelta()
-        pos = (e.pos().x(), e.pos().y())
-        self.emit("mouse_wheel", pos=pos, pos_ndc=pixels_to_ndc(pos, self.get_size()),
-                  delta=(d.y() or d.x()) / 120., modifiers=modifiers_of(e))
-
-    def keyPressEvent(self, e):
-        key = key_name(e.key())
-        self.emit("key_press", key=key, modifiers=modifiers_of(e))
-        self._current_key = key
-
-    def keyReleaseEvent(self, e):
-        self.emit("key_release", key=key_name(e.key()), modifiers=modifiers_of(e))
-        self._current_key = None
-
-    def resizeEvent(self, e):
-        super().resizeEvent(e)
-        w, h = self.get_size()
-        self.emit("resize", width=w, height=h)
-        emit("resize", self, w, h)
-
-    # OpenGL
-    # ---------------------------------------------------------------------------------------
-
-    def initializeGL(self):
-        from OpenGL import GL
-        ctx = self.context()
-        fmt = ctx.format()
-        self.gl_info = Bunch(version=(fmt.majorVersion(), fmt.minorVersion()),
-                             renderer=(GL.glGetString(GL.GL_RENDERER) or b"").decode())
-        if self.gl_info.version < (3, 3):
-            msg = (f"OpenGL {fmt.majorVersion()}.{fmt.minorVersion()} context "
-                   f"({self.gl_info.renderer}); OpenGL 3.3 is needed")
-            self._gl_error(msg)
-            self._context_error = msg
-        ctx.aboutToBeDestroyed.connect(self._gl_cleanup)
-
-    def _gl_error(self, msg):
-        if msg not in self.gl_errors:
-            logger.error("OpenGL error in %s: %s", type(self).__name__, msg)
-            self.gl_errors.append(msg)
-
-    @contextmanager
-    def _context(self):
-        """Make this canvas' context current, then restore whatever was current (a canvas
-        can be garbage-collected while another one paints)."""
-        prev = QOpenGLContext.currentContext()
-        surface = prev.surface() if prev is not None else None
-        self.makeCurrent()
-        try:
-            yield
-        finally:
-            if prev is not None and prev is not self.context():
-                prev.makeCurrent(surface)
-            elif prev is None:
-                self.doneCurrent()
-
-    def _gl_cleanup(self):
-        """The context is about to be destroyed (e.g. the widget moves to another window):
-        vertex arrays are per context; buffers, textures and programs live on in the shared
-        context group and are reused by the next context."""
-        with self._context():
-            for v in self.visuals:
-                v.visual._gl.release_context()
+        def run():
+            self._fbo.bind(*self._frame_size)
+            return f(*args)
+        return renderer().call(run)
 
     def close(self):
         """Free every GL object of the canvas and close the widget."""
-        if self.context() is not None and self.context().isValid():
-            with self._context():
-                for v in self.visuals:
-                    v.visual._gl.delete()
-                with self._lock:
-                    trash, self._trash = self._trash, []
-                for gl in trash:
-                    gl.delete()
-                for tex in self._textures.values():
-                    tex.delete()
-                self._textures = {}
+        renderer().discard(self)
+        renderer().call(self._gl_delete)
         return super().close()
-
-    def _gl_prepare(self):
-        from OpenGL import GL
-
-        from .gl import Texture2D
-        with self._lock:
-            callbacks, self._next_paint = self._next_paint, []
-            trash, self._trash = self._trash, []
-            tex_data, self._texture_data = self._texture_data, {}
-            uniforms = dict(self._uniforms)
-        for gl in trash:
-            gl.delete()
-        for name, (arr, interp) in tex_data.items():
-            tex = self._textures.get(name) or Texture2D(interpolation=interp)
-            self._textures[name] = tex
-            tex.set_data(arr)
-        for f in callbacks:
-            f()
-        GL.glClearColor(*self.clear_color)
-        GL.glClear(GL.GL_COLOR_BUFFER_BIT | GL.GL_DEPTH_BUFFER_BIT)
-        GL.glEnable(GL.GL_BLEND)
-        GL.glBlendFuncSeparate(GL.GL_SRC_ALPHA, GL.GL_ONE_MINUS_SRC_ALPHA,
-                               GL.GL_ONE, GL.GL_ONE_MINUS_SRC_ALPHA)
-        GL.glDepthFunc(GL.GL_LEQUAL)
-        GL.glEnable(GL.GL_PROGRAM_POINT_SIZE)
-        ratio = self.devicePixelRatioF()
-        w, h = self.get_size()
-        uniforms["u_window_size"] = (w * ratio, h * ratio)
-        uniforms["u_pixel_ratio"] = ratio
-        return uniforms
-
-    def paintGL(self):
-        """Upload pending data and draw every visual (clearable ones first).
-
-        Python's cyclic garbage collector is paused meanwhile: collecting another canvas
-        destroys its context, which leaves no context current in the middle of this paint.
-        """
-        gc_enabled = gc.isenabled()
-        gc.disable()
-        try:
-            self._paint()
-        finally:
-            if gc_enabled:
-                gc.enable()
-
-    def _paint(self):
-        from OpenGL import GL
-        try:
-            uniforms = self._gl_prepare()
-            self._frame_error = None
-        except Exception as e:
-            self._frame_error = f"{type(e).__name__}: {e}"
-            self._gl_error(self._frame_error)
-            uniforms = None
-        if uniforms is not None:
-            canvas_sig = (tuple((id(t), id(o)) for t, o in self.gpu_transforms),
-                          self.inserter.signature())
-            ordered = ([v for v in self.visuals if v.clearable] +
-                       [v for v in self.visuals if not v.clearable])
-            for v in ordered:
-                self._paint_visual(v, canvas_sig, uniforms)
-            GL.glBindVertexArray(0)
-            GL.glUseProgram(0)
-        current = [e for e in (self._context_error, self._frame_error) if e] + [
-            v.visual._gl.error for v in self.visuals if v.visual._gl.error is not None]
-        if current:
-            self._paint_errors(current)
-
-    def _paint_visual(self, v, canvas_sig, uniforms):
-        """Build (if needed), upload and draw one visual. A failing build is not retried
-        until the shaders change; a failing upload/draw is retried when new data arrives."""
-        visual = v.visual
-        gl = visual._gl
-        sig = hash((canvas_sig, visual.inserter.signature(), visual.vertex_shader,
-                    visual.fragment_shader, tuple(id(o) for o in v.exclude_origins)))
-        stage = "build"
-        try:
-            if gl.signature != sig:
-                gl.signature, gl.error = sig, None
-                visual._gl_build(self, v.exclude_origins)
-            if gl.error is not None and (gl.error_stage == "build" or not visual._pending):
-                return
-            stage = "data"
-            visual._gl_flush()
-            gl.error = None
-            if not visual._hidden:
-                visual._gl_draw(self, uniforms, self._textures)
-        except Exception as e:
-            gl.error, gl.error_stage = f"{type(visual).__name__}: {type(e).__name__}: {e}", stage
-            self._gl_error(gl.error)
-
-    def _paint_errors(self, errors):
-        """Write the current GL errors on the canvas: a failure never looks like an empty
-        view."""
-        p = QPainter(self)
-        try:
-            font = QFont()
-            font.setPointSize(9)
-            p.setFont(font)
-            text = "OpenGL error (details in the log):\n" + "\n".join(
-                m.splitlines()[0][:200] for m in errors[-5:])
-            area = self.rect().adjusted(6, 6, -6, -6)
-            box = p.boundingRect(area, Qt.AlignLeft | Qt.AlignTop | Qt.TextWordWrap, text)
-            p.fillRect(box.adjusted(-6, -6, 6, 6), QColor(110, 0, 0, 230))
-            p.setPen(QColor(255, 255, 255))
-            p.drawText(area, Qt.AlignLeft | Qt.AlignTop | Qt.TextWordWrap, text)
-        finally:
-            p.end()

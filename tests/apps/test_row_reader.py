@@ -7,7 +7,8 @@ from phyclone.apps.rows import RowReader
 
 
 @pytest.mark.parametrize("view", ["plain", "transposed", "reshaped"])
-def test_row_reader(tmp_path, view):
+def test_row_reader(tmp_path, view, monkeypatch):
+    monkeypatch.setattr("phyclone.apps.rows.MMAP_MAX_BYTES", 1000)  # pread this small file
     arr = np.random.default_rng(0).normal(size=(1000, 3, 5)).astype(np.float32)
     np.save(tmp_path / "a.npy", arr)
     m = np.load(tmp_path / "a.npy", mmap_mode="r")
@@ -20,7 +21,8 @@ def test_row_reader(tmp_path, view):
     r.close()
 
 
-def test_row_reader_fallbacks(tmp_path):
+def test_row_reader_fallbacks(tmp_path, monkeypatch):
+    monkeypatch.setattr("phyclone.apps.rows.MMAP_MAX_BYTES", 100)
     arr = np.arange(60.).reshape(20, 3)
     np.save(tmp_path / "a.npy", arr)
     m = np.load(tmp_path / "a.npy", mmap_mode="r")
@@ -28,6 +30,10 @@ def test_row_reader_fallbacks(tmp_path):
         r = RowReader(v)
         assert r._fd is None
         np.testing.assert_array_equal(r[[0, 3]], v[[0, 3]])
+    monkeypatch.undo()
+    r = RowReader(m)  # a small file: gathered through its memory map
+    assert r._fd is None
+    np.testing.assert_array_equal(r[[0, 3]], arr[[0, 3]])
 
 
 def test_prefetch_raw_windows(synth_dir):  # noqa: D103

@@ -75,3 +75,27 @@ def test_screenshot_gl_in_gui(qapp, qtbot, tmp_path, config_dir):
     path = screenshot(gui, tmp_path / "gui.png")
     assert QImage(str(path)).size() == img.size()
     gui.close()
+
+
+@pytest.mark.gl
+def test_shortcuts_work_when_a_canvas_has_the_focus(qapp, qtbot, config_dir):
+    """When a canvas has the keyboard focus, the GUI's shortcuts still fire and the canvas
+    gets the other keys."""
+    from phyclone.plot import PlotCanvas
+    from phyclone.qt import Qt
+    gui = GUI(name="FocusGUI", config_dir=config_dir, size=(600, 400))
+    qtbot.addWidget(gui)
+    fired, keys = [], []
+    gui.file_actions.add(lambda: fired.append(1), name="do_it", shortcut="g")
+    canvas = PlotCanvas()
+    canvas.attach_events(type("K", (), {"on_key_press": lambda self, e: keys.append(e.key)})())
+    gui.add_view(canvas)
+    gui.show()
+    qtbot.waitExposed(gui)
+    gui.activateWindow()
+    canvas.setFocus()
+    qtbot.waitUntil(canvas.hasFocus)
+    qtbot.keyClick(canvas, Qt.Key_G)
+    qtbot.keyClick(canvas, Qt.Key_R)
+    assert fired == [1] and "R" in keys
+    gui.close()

@@ -150,10 +150,13 @@ class GUIMixin:
         """Show the OpenGL renderer (and any software fallback message) in the status bar."""
         from phyclone.qt import QLabel
         info = getattr(self, "gl_info", None)
-        if info is None:
+        if info is None:  # ask the GL thread (no OpenGL call on the GUI thread)
             try:
-                from phyclone.plot.gl import probe_gl
-                info = probe_gl()
+                from phyclone.plot.renderer import renderer
+                r = renderer()
+                r.call(lambda: None)
+                info = dict(ok=not r.gl_info.error, renderer=r.gl_info.renderer,
+                            error=r.gl_info.error)
             except Exception as e:  # no GL at all: the views will say so
                 logger.warning("OpenGL probe failed: %s", e)
                 info = None

@@ -99,7 +99,7 @@ class ManualClusteringView:
         self.canvas.update()
         self.update_status()
         self.n_plots_done += 1
-        self.canvas.on_next_paint(lambda: emit("view_painted", self, cluster_ids))
+        self.canvas.on_next_frame(lambda: emit("view_painted", self, cluster_ids))
 
     def _on_error(self, err):
         logger.error("%s could not show clusters %s: %s", self.name, self.cluster_ids, err)

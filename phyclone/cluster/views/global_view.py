@@ -100,8 +100,10 @@ class BaseGlobalView:
 
     def _follow_view_changes(self, f, delay=150):
         """Call ``f`` (GUI thread) once pan, zoom and resizes have settled for ``delay`` ms
-        (views re-binning or re-detailing what is visible); stopped when the GUI closes."""
+        (views re-binning or re-detailing what is visible); stopped when the GUI closes or
+        the canvas is destroyed."""
         self._view_changed = Debounced(f, delay)
+        self.canvas.destroyed.connect(self._view_changed.stop)
 
     def on_pan_zoom(self, e):
         if getattr(self, "_view_changed", None) is not None:
@@ -386,14 +388,18 @@ class Debounced:
 
     def __init__(self, f, delay=120):
         self.f = f
+        self._stopped = False
         self._timer = QTimer()
         self._timer.setSingleShot(True)
         self._timer.setInterval(int(delay))
         self._timer.timeout.connect(f)
 
     def request(self):
-        self._timer.start()
+        if not self._stopped:
+            self._timer.start()
 
     def stop(self):
+        """Stop for good (the view's GUI closed; its canvas may still get resize events)."""
+        self._stopped = True
         self._timer.stop()
 

@@ -1,5 +1,6 @@
 """GLSL programs: compile and link with readable errors, typed uniform setters."""
 
+import ctypes
 import logging
 import re
 
@@ -73,9 +74,13 @@ class Program:
     ``uniforms`` and ``attributes`` map names to Bunch-like tuples
     ``(location, glsl_type, n_components, kind, size)``; sampler uniforms get a fixed
     texture unit each (``texture_units``).
+
+    ``feedback``: vertex shader outputs captured (interleaved, float) when the program runs
+    with transform feedback; ``feedback_layout`` maps each to its (offset, n_components)
+    in floats, ``feedback_stride`` is the floats per vertex.
     """
 
-    def __init__(self, vertex, fragment, name=""):
+    def __init__(self, vertex, fragment, name="", feedback=()):
         self.name = name
         self.vertex_source, self.fragment_source = vertex, fragment
         shaders = [compile_shader(vertex, GL.GL_VERTEX_SHADER, name),
@@ -83,6 +88,13 @@ class Program:
         self.id = GL.glCreateProgram()
         for s in shaders:
             GL.glAttachShader(self.id, s)
+        self.feedback = tuple(feedback)
+        if self.feedback:
+            names = (ctypes.c_char_p * len(self.feedback))(*(f.encode() for f in self.feedback))
+            GL.glTransformFeedbackVaryings(
+                self.id, len(self.feedback),
+                ctypes.cast(names, ctypes.POINTER(ctypes.POINTER(GL.GLchar))),
+                GL.GL_INTERLEAVED_ATTRIBS)
         GL.glLinkProgram(self.id)
         for s in shaders:
             GL.glDetachShader(self.id, s)
@@ -97,6 +109,7 @@ class Program:
                                          GL.glGetUniformLocation)
         self.attributes = self._introspect(GL.GL_ACTIVE_ATTRIBUTES, GL.glGetActiveAttrib,
                                            GL.glGetAttribLocation)
+        self.feedback_layout, self.feedback_stride = self._feedback_layout()
         self.texture_units = {}
         GL.glUseProgram(self.id)
         for uname, u in self.uniforms.items():
@@ -116,6 +129,18 @@ class Program:
             glsl, n, kind = _TYPES.get(int(gtype), (f"type{int(gtype)}", 1, "other"))
             out[name] = (locator(self.id, name), glsl, n, kind, int(size))
         return out
+
+    def _feedback_layout(self):
+        layout, offset = {}, 0
+        for i, name in enumerate(self.feedback):
+            length, size, gtype = GL.GLsizei(), GL.GLsizei(), GL.GLenum()
+            buf = ctypes.create_string_buffer(256)
+            GL.glGetTransformFeedbackVarying(self.id, i, 256, ctypes.byref(length),
+                                             ctypes.byref(size), ctypes.byref(gtype), buf)
+            n = _TYPES.get(int(gtype.value), ("", 1, ""))[1] * int(size.value)
+            layout[name] = (offset, n)
+            offset += n
+        return layout, offset
 
     def use(self):
         """Make this program current."""

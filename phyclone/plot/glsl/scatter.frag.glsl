@@ -1,7 +1,7 @@
 #version 330 core
 #include "markers.glsl"
-in vec4 v_color;
-in float v_size;
+flat in vec4 v_color;
+flat in float v_size;
 out vec4 frag_color;
 
 void main() {

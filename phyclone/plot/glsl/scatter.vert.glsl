@@ -6,8 +6,8 @@ in float a_size;
 in float a_depth;
 in float a_mask;
 uniform float u_pixel_ratio;
-out vec4 v_color;
-out float v_size;
+flat out vec4 v_color;
+flat out float v_size;
 
 void main() {
     gl_Position = transform(a_position);

@@ -90,6 +90,7 @@ class TextVisual(BaseVisual):
         attrs, consts = split_constants({"a_color": color, "a_line": line})
         attrs.update(a_position=np.repeat(pos, lengths, axis=0), a_offset=offset_x,
                      a_glyph=cells)
+        get_atlas(self.font_size, self._pixel_ratio())  # built here, not in the GL thread
         self.upload(attributes=attrs, constants=consts,
                     divisors={k: 1 for k in ("a_position", "a_offset", "a_line", "a_glyph",
                                              "a_color")},
@@ -105,8 +106,11 @@ class TextVisual(BaseVisual):
                 box_index = np.repeat(box_rows(b, len(b)), lengths, axis=0)
         super().set_box_index(box_index, data=data)
 
+    def _pixel_ratio(self):
+        return float(getattr(self.canvas, "pixel_ratio", 1.))
+
     def _gl_flush(self):
-        ratio = self.canvas.devicePixelRatioF() if self.canvas is not None else 1.
+        ratio = self._pixel_ratio()
         key = (self.font_size, ratio)
         if key != self._atlas_key:
             self._atlas_key = key

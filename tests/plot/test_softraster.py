@@ -1,0 +1,138 @@
+"""Software splatting (software OpenGL): the same pixels as OpenGL for big scatter and plot
+visuals, a kernel checked against a brute-force reference, and the cases left to OpenGL."""
+
+import numpy as np
+import pytest
+
+from phyclone.plot import PlotCanvas, softraster
+from phyclone.plot.softraster_kernels import points, strips, to_rgba8
+
+from plot_pixels import H, W
+
+pytestmark = pytest.mark.gl
+
+
+def _disc_reference(layer_shape, x, y, size, color):
+    """Brute force: every pixel centre within the sprite gets the fragment shader's coverage,
+    blended in order."""
+    h, w = layer_shape
+    out = np.zeros((h, w, 4))
+    jj, ii = np.mgrid[0:h, 0:w] + .5
+    for k in range(len(x)):  # centres on the rasterizer's 1/256 pixel grid
+        px, py = np.round((x[k] + 1) / 2 * w * 256) / 256, np.round((y[k] + 1) / 2 * h * 256) / 256
+        inside = (np.abs(ii - px) <= size[k] / 2) & (np.abs(jj - py) <= size[k] / 2)
+        d = np.hypot(ii - px, jj - py) - (size[k] - 1) / 2
+        a = color[k, 3] * np.clip(.5 - d, 0, 1) * inside
+        out[..., :3] = color[k, :3] * a[..., None] + out[..., :3] * (1 - a[..., None])
+        out[..., 3] = a + out[..., 3] * (1 - a)
+    return out
+
+
+def test_points_kernel_matches_reference():
+    rng = np.random.default_rng(1)
+    n = 40
+    x, y = rng.uniform(-.9, .9, n), rng.uniform(-.9, .9, n)
+    size = rng.uniform(1.5, 9, n)
+    color = rng.uniform(.2, 1, (n, 4))
+    data = np.zeros((n, 9), dtype=np.float32)
+    data[:, 0], data[:, 1], data[:, 3] = x, y, 1.
+    data[:, 4:8], data[:, 8] = color, size
+    layer = np.zeros((30, 40, 4), dtype=np.float32)
+    rect = np.zeros(4, dtype=np.int64)
+    points(layer, data, 0, 4, 8, -1, np.zeros(4), False, rect)
+    ref = _disc_reference((30, 40), data[:, 0], data[:, 1], data[:, 8], data[:, 4:8])
+    np.testing.assert_allclose(layer, ref, atol=2e-4)
+    touched = np.nonzero(ref[..., 3] > 0)
+    assert rect[0] <= touched[1].min() and rect[2] > touched[1].max()
+    assert to_rgba8(layer, rect).shape == (rect[3] - rect[1], rect[2] - rect[0], 4)
+
+
+def test_strip_kernel_draws_connected_pixels_once():
+    data = np.zeros((3, 8), dtype=np.float32)
+    data[:, 3] = 1.
+    data[:, 4:8] = (1., 0., 0., .5)
+    data[:, 0] = (-.9, 0., .9)
+    data[:, 1] = (-.5, .5, -.5)
+    layer = np.zeros((40, 40, 4), dtype=np.float32)
+    rect = np.zeros(4, dtype=np.int64)
+    strips(layer, data, 0, 4, -1, np.zeros(4), np.array([0]), np.array([3]), rect)
+    a = layer[..., 3]
+    assert set(np.round(np.unique(a), 3)) == {0., .5}  # no pixel blended twice
+    cols = np.nonzero(a.max(axis=0))[0]
+    assert cols.min() <= 2 and cols.max() >= 37 and np.all(np.diff(cols) == 1)
+
+
+def _scene(canvas, kind, rng):
+    n = 6000
+    if kind == "discs":
+        canvas.scatter(pos=rng.normal(size=(n, 2)) * .4,
+                       color=np.c_[rng.uniform(size=(n, 3)), np.full(n, .8)],
+                       size=rng.uniform(2, 9, n))
+    elif kind == "squares":
+        canvas.scatter(pos=rng.normal(size=(n, 2)) * .4, color=(.2, .6, 1., .7), size=6,
+                       marker="square")
+    elif kind == "grid":
+        canvas.set_layout("grid", shape=(2, 2))
+        for i in range(2):
+            for j in range(2):
+                canvas.scatter(pos=rng.normal(size=(n, 2)) * .6, color=(1, .5, .2, .7),
+                               size=5, box_index=(i, j))
+    elif kind == "plot":
+        y = rng.normal(size=(20, 300)) * .05 + np.linspace(-.9, .9, 20)[:, None]
+        canvas.plot(y=y, color=np.c_[rng.uniform(.3, 1, (20, 3)), np.full(20, .8)])
+    elif kind == "masks":
+        canvas.uscatter(pos=rng.normal(size=(n, 2)) * .4, color=(1, 0, 0, 1), size=4,
+                        masks=rng.uniform(size=n))
+
+
+@pytest.mark.parametrize("kind", ["discs", "squares", "grid", "plot", "masks"])
+def test_splatting_draws_what_opengl_draws(qapp, kind, monkeypatch):
+    calls = []
+    orig = softraster.splat
+    monkeypatch.setattr(softraster, "splat", lambda *a: (calls.append(1), orig(*a)))
+    images = []
+    for soft in (False, True):
+        c = PlotCanvas()
+        c.resize(W, H)
+        c.soft_raster = soft
+        _scene(c, kind, np.random.default_rng(0))
+        images.append(c.grab_image().astype(int))
+        assert c.gl_errors == []
+        c.close()
+    assert calls  # the second canvas was splatted
+    gl, soft = images
+    lit_gl, lit_soft = gl[..., :3].max(-1) > 40, soft[..., :3].max(-1) > 40
+    assert (lit_gl & lit_soft).sum() / (lit_gl | lit_soft).sum() > .9
+    # One-pixel lines may land one pixel apart: compare 3x3 neighbourhood means.
+    assert np.abs(_blur(gl) - _blur(soft)).mean() < 3
+
+
+def _blur(img):
+    p = np.pad(img[..., :3].astype(float), ((1, 1), (1, 1), (0, 0)), mode="edge")
+    return sum(p[i:i + img.shape[0], j:j + img.shape[1]] for i in range(3) for j in range(3)) / 9
+
+
+def test_opengl_draws_what_cannot_be_splatted(qapp, monkeypatch):
+    calls = []
+    monkeypatch.setattr(softraster, "splat", lambda *a: calls.append(1))
+    c = PlotCanvas()
+    c.resize(W, H)
+    c.soft_raster = True
+    rng = np.random.default_rng(0)
+    n = 5000
+    c.scatter(pos=rng.normal(size=(n, 2)) * .3, color=(1, 0, 0, 1), size=5,
+              depth=rng.uniform(-1, 1, n))                       # depth test
+    c.scatter(pos=rng.normal(size=(n, 2)) * .3, size=5, marker="cross")  # other marker
+    c.scatter(pos=rng.normal(size=(100, 2)) * .3, size=5)        # few points
+    img = c.grab_image()
+    assert calls == [] and img[..., :3].max() > 200
+    c.close()
+
+
+def test_enabled(monkeypatch):
+    monkeypatch.delenv("PHYCLONE_SOFT_RASTER", raising=False)
+    assert softraster.enabled(True) and not softraster.enabled(False)
+    monkeypatch.setenv("PHYCLONE_SOFT_RASTER", "0")
+    assert not softraster.enabled(True)
+    monkeypatch.setenv("PHYCLONE_SOFT_RASTER", "1")
+    assert softraster.enabled(False)
