@@ -4,6 +4,7 @@ results when a newer request with the same key was made ("latest request wins").
 
 import logging
 import os
+import sys
 import threading
 import traceback
 from collections import defaultdict
@@ -18,12 +19,19 @@ _POOL = []
 _ALIVE = set()  # workers referenced until their signals were delivered
 
 
+#: Python's thread switch interval while workers run (default 5 ms): the GUI thread calls
+#: Python many times per repaint (one call per table cell) and each call may wait for a
+#: worker to hand over the GIL.
+SWITCH_INTERVAL = 5e-4
+
+
 def thread_pool():
     """The QThreadPool shared by phyclone's GUI (at most 4 threads)."""
     if not _POOL:
         pool = QThreadPool()
         pool.setMaxThreadCount(max(2, min(4, os.cpu_count() or 2)))
         _POOL.append(pool)
+        sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL))
     return _POOL[0]
 
 
@@ -121,9 +129,11 @@ class TaskRunner(QObject):
     def pool(self):
         return self._pool or thread_pool()
 
-    def submit(self, fn, *args, callback=None, error_callback=None, key=None, **kwargs):
+    def submit(self, fn, *args, callback=None, error_callback=None, key=None, priority=0,
+               **kwargs):
         """Run ``fn(*args, **kwargs)``; call ``callback(result)`` on the GUI thread if still
-        the latest request of ``key``. Returns the request number."""
+        the latest request of ``key``. Queued tasks of higher ``priority`` start first.
+        Returns the request number."""
         self._generation[key] += 1
         gen = self._generation[key]
         if self.latest_wins and key in self._queued:
@@ -139,7 +149,7 @@ class TaskRunner(QObject):
         w.signals.finished.connect(lambda: self._finished(key, w))
         self._pending += 1
         self._queued[key] = w
-        self.pool.start(w)
+        self.pool.start(w, int(priority))
         return gen
 
     def _deliver(self, key, gen, callback, value):

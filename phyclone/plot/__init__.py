@@ -13,6 +13,7 @@ Make a canvas, set a layout, add visuals (possibly batched), attach pan-zoom/las
     image = canvas.grab_image()        # (h, w, 4) uint8
 """
 
+from . import pyopengl_options  # noqa: F401 (first: before OpenGL is imported)
 from .arrays import DEFAULT_COLOR, get_linear_x
 from .axes import AxisLocator, Axes
 from .base import BaseVisual

@@ -96,6 +96,7 @@ class _GLState:
         self.error_stage = None
         self.exclude_origins = ()
         self.soft = {}  # objects of the software splatter (softraster)
+        self.version = 0  # incremented by every build and data upload
 
     def delete(self):
         from .softraster import release
@@ -300,11 +301,15 @@ class BaseVisual:
             gl.vao = VertexArray()
         gl.program = program
         gl.vao_dirty = True
+        gl.version += 1
 
     def _gl_flush(self):
         from .gl import Texture2D, VertexBuffer
         gl = self._gl
-        for key, value in self._pending.take().items():
+        pending = self._pending.take()
+        if pending:
+            gl.version += 1
+        for key, value in pending.items():
             kind, name = key
             if kind == "a":
                 if value[0] == "array":
@@ -397,7 +402,7 @@ class BaseVisual:
         (GL.glEnable if self.depth_test else GL.glDisable)(GL.GL_DEPTH_TEST)
         count, ranges, instances = counts
         if softraster.can_splat(self, canvas, count, ranges, instances, gl.exclude_origins):
-            softraster.splat(self, canvas, count, ranges, gl.exclude_origins)
+            softraster.splat(self, canvas, count, ranges, gl.exclude_origins, uniforms)
         elif instances is not None:
             if instances > 0 and count > 0:
                 draw_instanced(self.gl_primitive_type, count, instances)

@@ -12,6 +12,19 @@ from .renderer import Framebuffer, renderer
 logger = logging.getLogger(__name__)
 
 
+def _check_gl_error():
+    """Raise the pending OpenGL errors (PyOpenGL does not check after every call)."""
+    from OpenGL import GL
+    errors = []
+    while len(errors) < 8:
+        err = GL.glGetError()
+        if err == GL.GL_NO_ERROR:
+            break
+        errors.append(f"0x{int(err):04x}")
+    if errors:
+        raise RuntimeError(f"OpenGL error {', '.join(errors)}")
+
+
 class CanvasGL:
     """Mixin of BaseCanvas: GL state and frame rendering (GL thread)."""
 
@@ -24,6 +37,7 @@ class CanvasGL:
         self._uniforms = {}
         self._texture_data = {}
         self._textures = {}
+        self._gl_version = 0
         self._fbo = Framebuffer()
         self._frame_size = (1, 1)
         self._soft_raster = None
@@ -95,6 +109,8 @@ class CanvasGL:
             tex = self._textures.get(name) or Texture2D(interpolation=interp)
             self._textures[name] = tex
             tex.set_data(arr)
+        if tex_data or callbacks:
+            self._gl_version += 1  # canvas textures or GL state may have changed
         for f in callbacks:
             f()
         GL.glClearColor(*self.clear_color)
@@ -150,6 +166,7 @@ class CanvasGL:
             gl.error = None
             if not visual._hidden:
                 visual._gl_draw(self, uniforms, self._textures)
+            _check_gl_error()
         except Exception as e:
             gl.error, gl.error_stage = f"{type(visual).__name__}: {type(e).__name__}: {e}", stage
             self._gl_error(gl.error)

@@ -31,6 +31,10 @@ from .transform import Clip, _value
 logger = logging.getLogger(__name__)
 
 MIN_VERTICES = 2000
+#: Bands of rows splatted at once (one per core, at most 4), for visuals with at least
+#: ``BAND_MIN_VERTICES`` vertices.
+N_BANDS = max(1, min(4, os.cpu_count() or 1))
+BAND_MIN_VERTICES = 10000
 #: Captured vertex shader outputs of each primitive type.
 FEEDBACK = {"points": ("gl_Position", "v_color", "v_size"),
             "line_strip": ("gl_Position", "v_color")}
@@ -52,6 +56,7 @@ void main() {
 """
 _state = threading.local()  # the compositing program and vertex array of this GL thread
 _kernels = []
+_pool = []
 _compiling = threading.Lock()
 
 
@@ -164,8 +169,8 @@ def _capture(gl, n):
 
 
 def _composite(gl, pixels, rect, size):
-    """Draw ``pixels`` (premultiplied RGBA8, bottom row first) over the rectangle ``rect``
-    (i0, j0, i1, j1 in pixels) of the framebuffer."""
+    """Draw ``pixels`` (premultiplied RGBA8, bottom row first; None: those of the last
+    call) over the rectangle ``rect`` (i0, j0, i1, j1 in pixels) of the framebuffer."""
     from OpenGL import GL
 
     from .gl import Texture2D
@@ -173,7 +178,8 @@ def _composite(gl, pixels, rect, size):
     tex = gl.soft.get("texture")
     if tex is None:
         tex = gl.soft["texture"] = Texture2D()
-    tex.set_data(pixels)
+    if pixels is not None:
+        tex.set_data(pixels)
     prog, vao = _program()
     prog.use()
     GL.glBindVertexArray(vao)
@@ -199,8 +205,45 @@ def _scratch(w, h):
     return layer
 
 
-def splat(visual, canvas, count, ranges, exclude_origins):
-    """Draw the visual (its program bound, uniforms and textures set) by splatting."""
+def _frozen(value):
+    """A hashable, comparable copy of a uniform value."""
+    if isinstance(value, np.ndarray):
+        return value.dtype.str, value.shape, value.tobytes()
+    if isinstance(value, (tuple, list)):
+        return tuple(_frozen(v) for v in value)
+    return value
+
+
+def _inputs(visual, canvas, count, ranges, exclude_origins, uniforms):
+    """Everything the splatted layer depends on: the visual's data and program versions,
+    the canvas' textures, the frame size, uniforms (pan-zoom, layouts...), what is drawn."""
+    gl = visual._gl
+    return (gl.version, canvas._gl_version, tuple(canvas._frame_size), int(count),
+            None if ranges is None else (_frozen(np.asarray(ranges[0])),
+                                         _frozen(np.asarray(ranges[1]))),
+            tuple(id(o) for o in exclude_origins),
+            _frozen(_clip_bounds(canvas, exclude_origins)),
+            tuple(sorted((k, _frozen(v)) for k, v in uniforms.items())),
+            tuple(sorted((k, _frozen(v)) for k, v in gl.uniforms.items())))
+
+
+def splat(visual, canvas, count, ranges, exclude_origins, uniforms):
+    """Draw the visual (its program bound, uniforms and textures set) by splatting. When
+    nothing it depends on changed since its last frame (e.g. the traces when only the
+    selection changed), the layer of that frame is drawn again."""
+    gl = visual._gl
+    key = _inputs(visual, canvas, count, ranges, exclude_origins, uniforms)
+    if gl.soft.get("key") == key:
+        rect = gl.soft["rect"]
+        if rect[2] > rect[0] and rect[3] > rect[1]:
+            _composite(gl, None, rect, canvas._frame_size)
+        return
+    gl.soft.pop("key", None)
+    rect = _splat(visual, canvas, count, ranges, exclude_origins)
+    gl.soft["key"], gl.soft["rect"] = key, rect
+
+
+def _splat(visual, canvas, count, ranges, exclude_origins):
     k = _kernels[0]
     gl = visual._gl
     prog = gl.program
@@ -212,7 +255,7 @@ def splat(visual, canvas, count, ranges, exclude_origins):
         n = int(count)
         firsts, counts = np.zeros(1, dtype=np.int64), np.array([n], dtype=np.int64)
     if n <= 0:
-        return
+        return np.zeros(4, dtype=np.int64)
     data = _capture(gl, n)
     lay = prog.feedback_layout
     clip = _clip_bounds(canvas, exclude_origins)
@@ -220,16 +263,43 @@ def splat(visual, canvas, count, ranges, exclude_origins):
     bounds = clip if clip_col >= 0 else np.zeros(4)
     w, h = canvas._frame_size
     layer = _scratch(w, h)
-    rect = np.zeros(4, dtype=np.int64)
     if visual.gl_primitive_type == "points":
-        k.points(layer, data, lay["gl_Position"][0], lay["v_color"][0], lay["v_size"][0],
-                 clip_col, bounds, getattr(visual, "marker", "disc") == "square", rect)
+        args = (layer, data, lay["gl_Position"][0], lay["v_color"][0], lay["v_size"][0],
+                clip_col, bounds, getattr(visual, "marker", "disc") == "square")
+        f = k.points
     else:
-        k.strips(layer, data, lay["gl_Position"][0], lay["v_color"][0], clip_col, bounds,
-                 firsts, counts, rect)
+        args = (layer, data, lay["gl_Position"][0], lay["v_color"][0], clip_col, bounds,
+                firsts, counts)
+        f = k.strips
+    rect = _in_bands(f, args, h, n)
     if rect[2] > rect[0] and rect[3] > rect[1]:
-        _composite(gl, k.to_rgba8(layer, rect), rect, (w, h))
-        layer[rect[1]:rect[3], rect[0]:rect[2]] = 0.  # clean for the next visual
+        _composite(gl, k.to_rgba8(layer, rect), rect, (w, h))  # also clears the layer
+    return rect
+
+
+def _in_bands(f, args, height, n_vertices):
+    """Run the kernel ``f(*args, rect, jlo, jhi)`` on horizontal bands of the layer, one
+    per core (the kernels release the GIL); return the rectangle of the touched pixels."""
+    n = N_BANDS if n_vertices >= BAND_MIN_VERTICES else 1
+    rects = np.zeros((n, 4), dtype=np.int64)
+    cuts = [b * height // n for b in range(n + 1)]
+    futures = [_band_pool().submit(f, *args, rects[b], cuts[b], cuts[b + 1])
+               for b in range(1, n)]
+    f(*args, rects[0], cuts[0], cuts[1])
+    for fut in futures:
+        fut.result()
+    ok = rects[(rects[:, 2] > rects[:, 0]) & (rects[:, 3] > rects[:, 1])]
+    if not len(ok):
+        return np.zeros(4, dtype=np.int64)
+    return np.array([ok[:, 0].min(), ok[:, 1].min(), ok[:, 2].max(), ok[:, 3].max()])
+
+
+def _band_pool():
+    if not _pool:
+        from concurrent.futures import ThreadPoolExecutor
+        _pool.append(ThreadPoolExecutor(max(1, N_BANDS - 1),
+                                        thread_name_prefix="phyclone-splat"))
+    return _pool[0]
 
 
 def release(gl):
@@ -241,3 +311,4 @@ def release(gl):
     tex = gl.soft.pop("texture", None)
     if tex is not None:
         tex.delete()
+    gl.soft.clear()

@@ -5,7 +5,9 @@ as OpenGL), blended in drawing order with OpenGL's "over" blending.
 Inputs are the transform feedback rows of the visual's vertex shader: clip position
 (x, y, z, w), colour (r, g, b, a), and for markers the size in pixels; optionally the
 clipping position ``v_clip_pos``, kept inside ``bounds`` (x0, y0, x1, y1) as the fragment
-shader's discard does. ``rect`` receives the touched pixels (i0, j0, i1, j1).
+shader's discard does. ``rect`` receives the touched pixels (i0, j0, i1, j1). The kernels
+draw only the layer rows [jlo, jhi): bands of rows can be drawn by several threads at once
+(each pixel still blends in drawing order).
 """
 
 import numpy as np
@@ -48,7 +50,8 @@ def _inside(data, k, clip_col, bounds):
 
 
 @njit(cache=True, nogil=True, fastmath=True)
-def points(layer, data, pos_col, color_col, size_col, clip_col, bounds, square, rect):
+def points(layer, data, pos_col, color_col, size_col, clip_col, bounds, square, rect,
+           jlo, jhi):
     """Markers (discs, or squares) of the scatter fragment shader: pixel centres within the
     sprite (``size`` pixels wide), coverage ``clamp(0.5 - d, 0, 1)`` where ``d`` is the
     signed distance to the shape of diameter ``size - 1`` (branch-free inner loop: a zero
@@ -71,8 +74,8 @@ def points(layer, data, pos_col, color_col, size_col, clip_col, bounds, square, 
         half = .5 * s
         i0 = max(0, int(np.ceil(px - half - .5)))
         i1 = min(w, int(np.ceil(px + half - .5)))
-        j0 = max(0, int(np.ceil(py - half - .5)))
-        j1 = min(h, int(np.ceil(py + half - .5)))
+        j0 = max(jlo, int(np.ceil(py - half - .5)))
+        j1 = min(jhi, int(np.ceil(py + half - .5)))
         if i0 >= i1 or j0 >= j1:
             continue
         _grow(rect, i0, j0, i1, j1)
@@ -96,7 +99,7 @@ def points(layer, data, pos_col, color_col, size_col, clip_col, bounds, square, 
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _segment(layer, data, k0, k1, pos_col, color_col, clip_col, bounds, rect, w, h):
+def _segment(layer, data, k0, k1, pos_col, color_col, clip_col, bounds, rect, w, h, jlo, jhi):
     """Pixels of the segment k0 -> k1 (colour of k1, OpenGL's provoking vertex), after
     OpenGL's diamond-exit rule: along the major axis, the pixel centres crossed in
     [start, end) and the pixel row (column) under the line there; plus the start pixel
@@ -142,29 +145,33 @@ def _segment(layer, data, k0, k1, pos_col, color_col, clip_col, bounds, rect, w,
             v = int(np.ceil(v0 + t * dv)) - 1  # on a pixel boundary: the lower one (llvmpipe)
         if v < 0 or v >= n_v or (end_in and m == me and v == ve):
             continue
+        i, j = (m, v) if xmajor else (v, m)
+        if j < jlo or j >= jhi:
+            continue
         if clip_col >= 0:
             cx = data[k0, clip_col] + t * (data[k1, clip_col] - data[k0, clip_col])
             cy = data[k0, clip_col + 1] + t * (data[k1, clip_col + 1] - data[k0, clip_col + 1])
             if not (bounds[0] <= cx <= bounds[2] and bounds[1] <= cy <= bounds[3]):
                 continue
-        i, j = (m, v) if xmajor else (v, m)
         _grow(rect, i, j, i + 1, j + 1)
         _blend(layer, j, i, r, g, b, a)
 
 
 @njit(cache=True, nogil=True)
-def strips(layer, data, pos_col, color_col, clip_col, bounds, firsts, counts, rect):
+def strips(layer, data, pos_col, color_col, clip_col, bounds, firsts, counts, rect, jlo, jhi):
     """Line strips (vertices ``firsts[s]`` .. ``firsts[s] + counts[s] - 1``), one pixel wide."""
     h, w = layer.shape[0], layer.shape[1]
     rect[0], rect[1], rect[2], rect[3] = w, h, 0, 0
     for s in range(len(firsts)):
         for k in range(firsts[s], firsts[s] + counts[s] - 1):
-            _segment(layer, data, k, k + 1, pos_col, color_col, clip_col, bounds, rect, w, h)
+            _segment(layer, data, k, k + 1, pos_col, color_col, clip_col, bounds, rect, w, h,
+                     jlo, jhi)
 
 
 @njit(cache=True, nogil=True)
 def to_rgba8(layer, rect):
-    """The ``rect`` part of the layer as premultiplied RGBA8."""
+    """The ``rect`` part of the layer as premultiplied RGBA8; that part of the layer is
+    cleared (transparent) for the next visual."""
     i0, j0, i1, j1 = rect[0], rect[1], max(rect[0], rect[2]), max(rect[1], rect[3])
     out = np.empty((j1 - j0, i1 - i0, 4), dtype=np.uint8)
     for j in range(j0, j1):
@@ -172,6 +179,7 @@ def to_rgba8(layer, rect):
             for c in range(4):
                 v = layer[j, i, c] * 255. + .5
                 out[j - j0, i - i0, c] = 255 if v >= 255. else (0 if v <= 0. else np.uint8(v))
+                layer[j, i, c] = 0.
     return out
 
 
@@ -184,6 +192,7 @@ def warm_up():
     data[:, 8] = 2.
     rect = np.zeros(4, dtype=np.int64)
     bounds = np.zeros(4)
-    points(layer, data, 0, 4, 8, -1, bounds, False, rect)
-    strips(layer, data, 0, 4, -1, bounds, np.zeros(1, np.int64), np.full(1, 2, np.int64), rect)
+    points(layer, data, 0, 4, 8, -1, bounds, False, rect, 0, 4)
+    strips(layer, data, 0, 4, -1, bounds, np.zeros(1, np.int64), np.full(1, 2, np.int64), rect,
+           0, 4)
     to_rgba8(layer, rect)

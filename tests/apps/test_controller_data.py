@@ -211,6 +211,10 @@ def test_replaced_high_pass_filter(controller):
     traces = c._read_traces(1000, 2000)
     raw = c._read_traces(1000, 2000, current_filter="raw")
     np.testing.assert_allclose(traces, -raw, atol=1e-3)
+    # The last intervals are kept (read-only); a new filter function reads them again.
+    assert c._read_traces(1000, 2000) is traces and not traces.flags.writeable
+    rdf.add_filter(lambda arr, axis=0: 2 * arr, name="high_pass")
+    np.testing.assert_allclose(c._read_traces(1000, 2000), 2 * raw, atol=1e-3)
 
     def scaled(k):
         return lambda arr, axis=0: k * arr

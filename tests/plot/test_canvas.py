@@ -146,6 +146,29 @@ def test_gl_error_is_shown_not_black(canvas):
     assert good._gl.error is None
 
 
+def test_gl_call_error_is_reported(canvas):
+    """PyOpenGL does not check every call: an OpenGL error made while drawing a visual is
+    still reported for that visual, and the others are drawn."""
+    from OpenGL import GL
+
+    class Faulty(BaseVisual):
+        def __init__(self):
+            super().__init__()
+            self.vertex_shader = "#version 330 core\nvoid main() { gl_Position = vec4(0); }\n"
+            self.fragment_shader = "#version 330 core\nout vec4 c;\nvoid main() { c = vec4(1); }\n"
+            self.set_primitive_type("points")
+
+        def _gl_draw(self, *args):
+            GL.glBindBuffer(GL.GL_ARRAY_BUFFER, 123456)  # not a buffer: GL_INVALID_OPERATION
+
+    canvas.add_visual(Faulty())
+    canvas.scatter(pos=[[0, -.8]], color=RED, size=10)
+    img = canvas.grab_image()
+    assert len(canvas.gl_errors) == 1 and "Faulty" in canvas.gl_errors[0]
+    assert "OpenGL error 0x0502" in canvas.gl_errors[0]
+    assert lit(img).sum() > 0
+
+
 def test_mouse_and_key_events(canvas, qtbot):
     class Listener:
         def __init__(self):

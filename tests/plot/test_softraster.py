@@ -39,12 +39,49 @@ def test_points_kernel_matches_reference():
     data[:, 4:8], data[:, 8] = color, size
     layer = np.zeros((30, 40, 4), dtype=np.float32)
     rect = np.zeros(4, dtype=np.int64)
-    points(layer, data, 0, 4, 8, -1, np.zeros(4), False, rect)
+    points(layer, data, 0, 4, 8, -1, np.zeros(4), False, rect, 0, 30)
     ref = _disc_reference((30, 40), data[:, 0], data[:, 1], data[:, 8], data[:, 4:8])
     np.testing.assert_allclose(layer, ref, atol=2e-4)
     touched = np.nonzero(ref[..., 3] > 0)
     assert rect[0] <= touched[1].min() and rect[2] > touched[1].max()
-    assert to_rgba8(layer, rect).shape == (rect[3] - rect[1], rect[2] - rect[0], 4)
+    rgba = to_rgba8(layer, rect)
+    assert rgba.shape == (rect[3] - rect[1], rect[2] - rect[0], 4)
+    np.testing.assert_allclose(rgba / 255., ref[rect[1]:rect[3], rect[0]:rect[2]], atol=1 / 255)
+    assert not layer.any()  # cleared for the next visual
+
+
+def _strip_data(n, rng):
+    data = np.zeros((n, 8), dtype=np.float32)
+    data[:, 3] = 1.
+    data[:, 0] = np.linspace(-.95, .95, n)
+    data[:, 1] = rng.uniform(-.95, .95, n)
+    data[:, 4:8] = rng.uniform(.2, 1, (n, 4))
+    return data
+
+
+@pytest.mark.parametrize("n_bands", [2, 3, 7])
+def test_bands_draw_the_same_pixels(n_bands, monkeypatch):
+    """Splitting the layer in bands of rows drawn by several threads gives exactly the
+    pixels of one pass (overlapping markers and segments crossing the band edges)."""
+    rng = np.random.default_rng(2)
+    n = 3000
+    pts = np.zeros((n, 9), dtype=np.float32)
+    pts[:, 0], pts[:, 1], pts[:, 3] = rng.uniform(-1, 1, n), rng.uniform(-1, 1, n), 1.
+    pts[:, 4:8], pts[:, 8] = rng.uniform(.2, 1, (n, 4)), rng.uniform(1.5, 12, n)
+    lines = _strip_data(500, rng)
+    cases = [(points, (pts, 0, 4, 8, -1, np.zeros(4), False)),
+             (strips, (lines, 0, 4, -1, np.zeros(4), np.array([0, 200]), np.array([200, 300])))]
+    for f, args in cases:
+        layers = []
+        for bands in (1, n_bands):
+            monkeypatch.setattr(softraster, "N_BANDS", bands)
+            layer = np.zeros((61, 80, 4), dtype=np.float32)
+            rect = softraster._in_bands(f, (layer,) + args, 61, 10 ** 6)
+            touched = np.nonzero(layer[..., 3])
+            assert (rect[0], rect[1]) == (touched[1].min(), touched[0].min())
+            assert (rect[2], rect[3]) == (touched[1].max() + 1, touched[0].max() + 1)
+            layers.append(layer)
+        np.testing.assert_array_equal(layers[0], layers[1])
 
 
 def test_strip_kernel_draws_connected_pixels_once():
@@ -55,7 +92,7 @@ def test_strip_kernel_draws_connected_pixels_once():
     data[:, 1] = (-.5, .5, -.5)
     layer = np.zeros((40, 40, 4), dtype=np.float32)
     rect = np.zeros(4, dtype=np.int64)
-    strips(layer, data, 0, 4, -1, np.zeros(4), np.array([0]), np.array([3]), rect)
+    strips(layer, data, 0, 4, -1, np.zeros(4), np.array([0]), np.array([3]), rect, 0, 40)
     a = layer[..., 3]
     assert set(np.round(np.unique(a), 3)) == {0., .5}  # no pixel blended twice
     cols = np.nonzero(a.max(axis=0))[0]
@@ -87,6 +124,7 @@ def _scene(canvas, kind, rng):
 
 @pytest.mark.parametrize("kind", ["discs", "squares", "grid", "plot", "masks"])
 def test_splatting_draws_what_opengl_draws(qapp, kind, monkeypatch):
+    monkeypatch.setattr(softraster, "BAND_MIN_VERTICES", 0)  # bands in threads
     calls = []
     orig = softraster.splat
     monkeypatch.setattr(softraster, "splat", lambda *a: (calls.append(1), orig(*a)))
@@ -136,3 +174,30 @@ def test_enabled(monkeypatch):
     assert not softraster.enabled(True)
     monkeypatch.setenv("PHYCLONE_SOFT_RASTER", "1")
     assert softraster.enabled(False)
+
+
+def test_unchanged_visual_reuses_its_layer(qapp, monkeypatch):
+    """A frame where a splatted visual's data, uniforms and size did not change draws its
+    last layer again (same pixels); new data or a pan-zoom splats it again."""
+    calls = []
+    orig = softraster._splat
+    monkeypatch.setattr(softraster, "_splat", lambda *a: (calls.append(1), orig(*a))[1])
+    rng = np.random.default_rng(3)
+    c = PlotCanvas()
+    c.resize(W, H)
+    c.soft_raster = True
+    c.enable_panzoom()
+    v = c.scatter(pos=rng.normal(size=(6000, 2)) * .3, color=(1, .5, .2, .8), size=5)
+    c.scatter(pos=rng.normal(size=(50, 2)) * .3, color=(0, 1, 0, 1), size=5)  # OpenGL
+    first = c.grab_image()
+    assert calls == [1]
+    c.update()
+    assert np.array_equal(c.grab_image(), first) and calls == [1]
+    c.panzoom.pan_delta((.2, 0.))  # a uniform changed
+    moved = c.grab_image()
+    assert calls == [1, 1] and not np.array_equal(moved, first)
+    c.panzoom.pan_delta((-.2, 0.))
+    assert np.array_equal(c.grab_image(), first) and len(calls) == 3
+    v.set_data(pos=rng.normal(size=(6000, 2)) * .3, color=(1, .5, .2, .8), size=5)
+    assert not np.array_equal(c.grab_image(), first) and len(calls) == 4
+    c.close()

@@ -1,5 +1,7 @@
 """Raw traces in a time interval, with the waveforms of the spikes it contains."""
 
+import threading
+
 import numpy as np
 
 from phyclone.io.filtering import default_margin, filter_windows
@@ -21,12 +23,29 @@ class TraceMixin:
     max_n_trace_spikes = 5000
 
     def _read_traces(self, start, stop, current_filter=None):
-        """Samples ``[start, stop)`` of every channel, float32, filtered with the current
-        raw data filter (the high-pass reads a margin around the interval)."""
+        """Samples ``[start, stop)`` of every channel, float32 (read-only), filtered with
+        the current raw data filter. The last intervals read are kept: selecting clusters
+        redraws the same interval."""
+        rdf = self.raw_data_filter
+        name = rdf.name_of(current_filter or rdf.current)
+        key = (id(self.model.traces), int(start), int(stop), rdf.key(name))
+        cache, lock = self.__dict__.setdefault("_traces_cache", ({}, threading.Lock()))
+        with lock:
+            data = cache.get(key)
+        if data is None:
+            data = self._read_traces_uncached(start, stop, name)
+            data.flags.writeable = False
+            with lock:
+                while len(cache) >= 2:
+                    cache.pop(next(iter(cache)))
+                cache[key] = data
+        return data
+
+    def _read_traces_uncached(self, start, stop, name):
+        """The high-pass reads a margin around the interval."""
         traces = self.model.traces
         channels = np.arange(traces.n_channels)
         rdf = self.raw_data_filter
-        name = rdf.name_of(current_filter or rdf.current)
         builtin = rdf.is_builtin(name)
         if name == HIGH_PASS and builtin and not getattr(self.model, "hp_filtered", False):
             m = default_margin(traces.sample_rate)  # as io.filtering.filtered_traces

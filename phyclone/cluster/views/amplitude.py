@@ -54,6 +54,7 @@ class AmplitudeView(MarkerSizeMixin, LassoMixin, ManualClusteringView):
 
     max_n_clusters = 8
     _default_position = "right"
+    data_priority = 1
     marker_alpha = 1.
     time_range_color = (1., 1., 0., .25)
     n_bins = 100

@@ -43,6 +43,8 @@ class ManualClusteringView:
     default_snippets = {}
     auto_update = True
     max_n_clusters = 0  # larger selections are ignored (0: no limit), as phy
+    #: Views whose data takes longest to prepare start first after a selection.
+    data_priority = 0
     ex_status = ""
     plot_canvas_class = PlotCanvas
     _default_position = None
@@ -86,6 +88,7 @@ class ManualClusteringView:
         cluster_ids = list(self.cluster_ids)
         if self._runner is not None and self.threaded:
             self._runner.submit(self.get_clusters_data, cluster_ids, key=id(self),
+                                priority=self.data_priority,
                                 callback=partial(self._on_data, cluster_ids, kwargs),
                                 error_callback=self._on_error)
         else:

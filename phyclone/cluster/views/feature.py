@@ -93,6 +93,7 @@ class FeatureView(MarkerSizeMixin, ScalingMixin, LassoMixin, ManualClusteringVie
 
     max_n_clusters = 8
     _default_position = "right"
+    data_priority = 2  # the longest data to prepare (PC features of two sets of spikes)
     fixed_channels = False
     feature_scaling = 1.
     background_color = BACKGROUND_COLOR

@@ -116,6 +116,8 @@ class TraceView(ScalingMixin, ManualClusteringView):
         self.data_bounds = None
         self._spikes = None  # (times, spike_ids, clusters, signal channels, signal spikes)
         self._last_jump = None
+        self._last_traces = None  # (traces, parameters, decimated arrays) of the last fetch
+        self._shown_traces = None  # the arrays given to the trace visual
         super().__init__(**kwargs)
         self.state_attrs += ("origin", "do_show_labels", "show_all_spikes", "auto_scale")
         self.local_state_attrs += ("interval", "scaling")
@@ -168,17 +170,25 @@ class TraceView(ScalingMixin, ManualClusteringView):
         if data.ndim != 2 or data.shape[1] != self.n_channels:
             raise ValueError(f"traces({interval}) returned data of shape {data.shape}, "
                              f"expected (n_samples, {self.n_channels})")
-        if auto_scale or ybounds is None:
-            ybounds = quantile_bounds(data, self.trace_quantile)
-        data_bounds = (start, ybounds[0], end, ybounds[1])
         n = max(self.n_channels, 1)
         per_channel = max(4, min(self.max_points_per_channel, self.max_trace_points // n))
         pairs = per_channel // 2 if not width else min(per_channel // 2, int(width))
-        index, y = decimate_minmax(data, pairs)
-        out = Bunch(interval=interval, data_bounds=data_bounds, n_samples=len(data),
-                    decimated=len(index) < len(data), trace_color=b.get("color"),
-                    x=start + index * self.dt, y=y.astype(np.float32, copy=False),
-                    box=np.repeat(self.channel_y_ranks.astype(np.float32), len(index)))
+        key = (tuple(interval), pairs, bool(auto_scale or ybounds is None),
+               None if auto_scale or ybounds is None else tuple(ybounds))
+        last = self._last_traces  # the same traces (a new selection): the same arrays
+        if last is not None and last[0] is data and last[1] == key:
+            out = Bunch(last[2])
+        else:
+            if auto_scale or ybounds is None:
+                ybounds = quantile_bounds(data, self.trace_quantile)
+            index, y = decimate_minmax(data, pairs)
+            out = Bunch(interval=interval, data_bounds=(start, ybounds[0], end, ybounds[1]),
+                        n_samples=len(data), decimated=len(index) < len(data),
+                        x=start + index * self.dt, y=y.astype(np.float32, copy=False),
+                        box=np.repeat(self.channel_y_ranks.astype(np.float32), len(index)))
+            self._last_traces = (data, key, Bunch(out))
+        out.trace_color = b.get("color")
+        data_bounds = out.data_bounds
         out.waveforms = waveform_arrays(
             b.get("waveforms") or [], cluster_ids, self.channel_y_ranks, self.dt,
             self.unselected_spike_color, self.max_waveform_points)
@@ -208,8 +218,12 @@ class TraceView(ScalingMixin, ManualClusteringView):
         if d.n_samples and self.n_channels:
             self.trace_visual.show()
             color = d.trace_color if d.trace_color is not None else self._trace_colors
-            self.canvas.update_visual(self.trace_visual, x=d.x, y=d.y, color=color,
-                                      data_bounds=d.data_bounds, box_index=d.box)
+            shown = (d.x, d.y, color, d.data_bounds, d.box)
+            if self._shown_traces is None or any(
+                    a is not b for a, b in zip(shown, self._shown_traces)):
+                self.canvas.update_visual(self.trace_visual, x=d.x, y=d.y, color=color,
+                                          data_bounds=d.data_bounds, box_index=d.box)
+                self._shown_traces = shown  # unchanged traces are not uploaded again
         else:
             self.trace_visual.hide()
         w = d.waveforms

@@ -45,6 +45,7 @@ class WaveformView(ScalingMixin, ManualClusteringView):
 
     max_n_clusters = 8
     _default_position = "right"
+    data_priority = 2  # raw waveforms read and filtered
     ax_color = (.75, .75, .75, 1.)
     tick_size = 5.
     overlay_color_mix = .5  # overlays: the cluster colour mixed with white

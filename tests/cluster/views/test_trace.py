@@ -299,3 +299,35 @@ def test_uniform_trace_color(qtbot, gui):
     wait(qtbot, view, 1)
     img = view.canvas.grab_image()
     assert lit(img, view.default_trace_color, 12).mean() > .05
+
+
+def test_same_traces_are_not_uploaded_again(qtbot, gui):
+    """A new selection in the same interval (the controller returns the same traces array)
+    only redraws the spikes; another interval uploads the traces again."""
+    model = TraceModel()
+    read, kept = model.traces, {}
+
+    def traces(interval):  # as the controller: the same array for the same interval
+        b = read(interval)
+        b.data = kept.setdefault(tuple(interval), b.data)
+        return b
+    model.traces = traces
+    model, view = make_view(qtbot, gui, model=model, select=(0,))
+    uploads = []
+    update = view.canvas.update_visual
+    view.canvas.update_visual = lambda v, *a, **k: (uploads.append(v), update(v, *a, **k))[1]
+    before = view.canvas.grab_image()
+    n = view.n_plots_done
+    emit("select", Supervisor(), [1])
+    wait(qtbot, view, n + 1)
+    assert view.trace_visual not in uploads and view.waveform_visual in uploads
+    img = view.canvas.grab_image()
+    x, y = centroid(lit(img, selection_color(0)))  # cluster 1 now has the first colour
+    top, bottom = box_rows(view, 1)
+    assert abs(x - to_pixel(view, 1.05, 0)[0]) < 3 and top - 2 < y < bottom + 2
+    far = ~(lit(img, selection_color(0), tol=120) | lit(before, selection_color(0), tol=120))
+    assert np.array_equal(img[far], before[far])  # the traces are the same pixels
+    n = view.n_plots_done
+    view.go_right()
+    wait(qtbot, view, n + 1)
+    assert view.trace_visual in uploads
