@@ -34,6 +34,17 @@ def qapp():
     return create_app()
 
 
+@pytest.fixture(autouse=True)
+def _background_work_done():
+    """Tasks a test left in the worker threads (e.g. a GUI's warm-up, which imports modules)
+    finish before the next test starts: a module imported in the background while pytest
+    iterates ``sys.modules`` makes it fail."""
+    yield
+    from phyclone.gui import workers
+    if workers._POOL:
+        workers._POOL[0].waitForDone(30000)
+
+
 @pytest.fixture
 def config_dir(tmp_path, monkeypatch):
     """A fresh config dir for one test."""

@@ -379,9 +379,6 @@ class TableModel(QAbstractTableModel):
             return None
         return self.cell(index.row(), index.column())[_ROLES[role]]
 
-    def flags(self, index):
-        return Qt.ItemIsSelectable | Qt.ItemIsEnabled
-
 
 class TableDelegate(QStyledItemDelegate):
     """Fill the style option from the model in one call (instead of one ``data()`` call per

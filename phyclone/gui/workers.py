@@ -84,15 +84,6 @@ class Worker(QRunnable):
             self.signals.finished.emit()
 
 
-def _try_take(pool, worker):
-    """Take a queued worker back from the pool; False when it already started (it may even
-    have been deleted by the pool while its ``finished`` signal waits in the event queue)."""
-    try:
-        return pool.tryTake(worker)
-    except RuntimeError:
-        return False
-
-
 def _log_error(err):
     e, tb = err
     logger.error("Error in a background task: %s\n%s", e, tb)
@@ -108,6 +99,26 @@ def run_in_worker(fn, *args, callback=None, error_callback=None, **kwargs):
     return w
 
 
+class _Task(QRunnable):
+    """A TaskRunner request: its outcome goes through the runner's one ``_done`` signal
+    (no signal connection per task)."""
+
+    def __init__(self, runner, key, gen, fn, args, kwargs, callback, error_callback):
+        super().__init__()
+        self.setAutoDelete(False)  # owned by the runner until its outcome was delivered
+        self.runner, self.key, self.gen = runner, key, gen
+        self.fn, self.args, self.kwargs = fn, args, kwargs
+        self.callback, self.error_callback = callback, error_callback
+
+    def run(self):
+        _lower_priority()
+        try:
+            outcome = (True, self.fn(*self.args, **self.kwargs))
+        except BaseException as e:  # delivered to the GUI thread, never lost
+            outcome = (False, (e, traceback.format_exc()))
+        self.runner._done.emit((self, outcome))
+
+
 class TaskRunner(QObject):
     """Run functions off the GUI thread, results delivered on the GUI thread.
 
@@ -116,14 +127,17 @@ class TaskRunner(QObject):
     result of the latest request per key reaches its callback.
     """
 
+    _done = Signal(object)
+
     def __init__(self, parent=None, latest_wins=True, pool=None):
         super().__init__(parent)
         self.latest_wins = latest_wins
         self._pool = pool
         self._generation = defaultdict(int)
-        self._queued = {}  # key -> worker not started yet
-        self._pending = 0
+        self._queued = {}  # key -> task not started yet
+        self._tasks = set()  # tasks whose outcome was not delivered yet
         self.n_dropped = 0
+        self._done.connect(self._on_done)
 
     @property
     def pool(self):
@@ -137,45 +151,46 @@ class TaskRunner(QObject):
         self._generation[key] += 1
         gen = self._generation[key]
         if self.latest_wins and key in self._queued:
-            old = self._queued.pop(key)
-            if _try_take(self.pool, old):
-                self._pending -= 1
-                _ALIVE.discard(old)
-                self.n_dropped += 1
-        w = Worker(fn, *args, **kwargs)
-        w.signals.result.connect(lambda res: self._deliver(key, gen, callback, res))
-        w.signals.error.connect(lambda err: self._deliver(key, gen, error_callback or _log_error,
-                                                          err))
-        w.signals.finished.connect(lambda: self._finished(key, w))
-        self._pending += 1
-        self._queued[key] = w
-        self.pool.start(w, int(priority))
+            self._take_back(self._queued.pop(key))
+        task = _Task(self, key, gen, fn, args, kwargs, callback, error_callback)
+        self._tasks.add(task)
+        self._queued[key] = task
+        self.pool.start(task, int(priority))
         return gen
 
-    def _deliver(self, key, gen, callback, value):
-        if self.latest_wins and gen != self._generation[key]:
+    def _take_back(self, task):
+        """Remove a task from the pool's queue if it has not started (then it never runs)."""
+        try:
+            taken = self.pool.tryTake(task)
+        except RuntimeError:
+            taken = False
+        if taken:
+            self._tasks.discard(task)
             self.n_dropped += 1
-            logger.log(5, "Dropping the stale result %d of %r.", gen, key)
+
+    def _on_done(self, item):
+        task, (ok, value) = item
+        self._tasks.discard(task)
+        if self._queued.get(task.key) is task:
+            del self._queued[task.key]
+        if self.latest_wins and task.gen != self._generation[task.key]:
+            self.n_dropped += 1
+            logger.log(5, "Dropping the stale result %d of %r.", task.gen, task.key)
             return
+        callback = task.callback if ok else (task.error_callback or _log_error)
         if callback is not None:
             log_exceptions(callback)(value)
-
-    def _finished(self, key, worker):
-        self._pending -= 1
-        if self._queued.get(key) is worker:
-            del self._queued[key]
 
     def cancel(self, key=None):
         """Drop the results of every request made so far for ``key``."""
         self._generation[key] += 1
         old = self._queued.pop(key, None)
-        if old is not None and _try_take(self.pool, old):
-            self._pending -= 1
-            _ALIVE.discard(old)
+        if old is not None:
+            self._take_back(old)
 
     def is_busy(self):
         """Whether some task has not finished yet."""
-        return self._pending > 0
+        return bool(self._tasks)
 
     def wait(self, timeout=10.):
         """Process events until every task finished and delivered its result."""

@@ -11,6 +11,7 @@ import logging
 import os
 import threading
 import weakref
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -87,12 +88,28 @@ class BaseCanvas(CanvasEvents, CanvasGL, QWidget):
         self._frame_size = (max(1, int(round(w * self.pixel_ratio))),
                             max(1, int(round(h * self.pixel_ratio))))
 
-    def _update_now(self):
+    def _update_now(self, at_once=False):
         if not self.isVisible():
             self._dirty = True  # drawn when shown
             return
         self._dirty = False
-        renderer().request_soon(self)
+        if at_once:
+            self._publish_size()
+            renderer().request(self)
+        else:
+            renderer().request_soon(self)
+
+    @contextmanager
+    def batch(self):
+        """Changes made inside (GUI thread) are drawn in one frame, requested from the GL
+        thread as soon as the block ends rather than at the next event-loop iteration."""
+        was_lazy, self._is_lazy = self._is_lazy, True
+        try:
+            yield
+        finally:
+            self._is_lazy = was_lazy
+        if not was_lazy:
+            self._update_now(at_once=True)
 
     def set_lazy(self, lazy):
         """In lazy mode ``update()`` does nothing: data can be set from a worker thread and

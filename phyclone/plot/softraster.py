@@ -297,8 +297,10 @@ def _in_bands(f, args, height, n_vertices):
 def _band_pool():
     if not _pool:
         from concurrent.futures import ThreadPoolExecutor
-        _pool.append(ThreadPoolExecutor(max(1, N_BANDS - 1),
-                                        thread_name_prefix="phyclone-splat"))
+        from .renderer import _name_os_thread
+        _pool.append(ThreadPoolExecutor(max(1, N_BANDS - 1), thread_name_prefix="phyclone-splat",
+                                        initializer=_name_os_thread,
+                                        initargs=(b"phyclone-splat",)))
     return _pool[0]
 
 

@@ -112,6 +112,8 @@ def _segment(layer, data, k0, k1, pos_col, color_col, clip_col, bounds, rect, w,
     y0 = _snap((data[k0, pos_col + 1] / w0 + 1.) * .5 * h)
     x1 = _snap((data[k1, pos_col] / w1 + 1.) * .5 * w)
     y1 = _snap((data[k1, pos_col + 1] / w1 + 1.) * .5 * h)
+    if max(y0, y1) < jlo - 1 or min(y0, y1) > jhi + 1:
+        return  # every pixel row of the segment is in [floor(min) - 1, ceil(max)]
     r, g, b, a = (data[k1, color_col], data[k1, color_col + 1], data[k1, color_col + 2],
                   data[k1, color_col + 3])
     if a <= 0.:
@@ -135,8 +137,9 @@ def _segment(layer, data, k0, k1, pos_col, color_col, clip_col, bounds, rect, w,
     end_in = abs(u1 - me - .5) + abs(v1 - ve - .5) < .5
     if start_in:
         first -= step
+    m_lo, m_hi = (0, n_u) if xmajor else (max(0, jlo), min(n_u, jhi))
     for m in range(first, last, step):
-        if m < 0 or m >= n_u:
+        if m < m_lo or m >= m_hi:
             continue
         if start_in and m == first:
             t, v = 0., vs

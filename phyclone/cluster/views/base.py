@@ -98,11 +98,20 @@ class ManualClusteringView:
         if cluster_ids != self.cluster_ids:
             return  # a newer selection is being prepared
         self.data = data
-        self.plot(**kwargs)
-        self.canvas.update()
+
+        def painted():
+            emit("view_painted", self, cluster_ids)
+        batch = getattr(self.canvas, "batch", None)  # OpenGL canvases: one frame, at once
+        if batch is not None:
+            with batch():
+                self.plot(**kwargs)
+                self.canvas.on_next_frame(painted)
+        else:
+            self.plot(**kwargs)
+            self.canvas.update()
+            self.canvas.on_next_frame(painted)
         self.update_status()
         self.n_plots_done += 1
-        self.canvas.on_next_frame(lambda: emit("view_painted", self, cluster_ids))
 
     def _on_error(self, err):
         logger.error("%s could not show clusters %s: %s", self.name, self.cluster_ids, err)
