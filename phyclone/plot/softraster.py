@@ -30,7 +30,10 @@ from .transform import Clip, _value
 
 logger = logging.getLogger(__name__)
 
-MIN_VERTICES = 2000
+#: Below this many vertices OpenGL is as fast: capturing the vertices costs 25–80 ns each
+#: (the scatter shader is the slowest), and a splatted layer ~3 ms (conversion and
+#: compositing), measured with benchmarks/bench_plot.py.
+MIN_VERTICES = 20000
 #: Bands of rows splatted at once (one per core, at most 4), for visuals with at least
 #: ``BAND_MIN_VERTICES`` vertices.
 N_BANDS = max(1, min(4, os.cpu_count() or 1))

@@ -125,6 +125,7 @@ def _scene(canvas, kind, rng):
 @pytest.mark.parametrize("kind", ["discs", "squares", "grid", "plot", "masks"])
 def test_splatting_draws_what_opengl_draws(qapp, kind, monkeypatch):
     monkeypatch.setattr(softraster, "BAND_MIN_VERTICES", 0)  # bands in threads
+    monkeypatch.setattr(softraster, "MIN_VERTICES", 2000)
     calls = []
     orig = softraster.splat
     monkeypatch.setattr(softraster, "splat", lambda *a: (calls.append(1), orig(*a)))
@@ -151,6 +152,7 @@ def _blur(img):
 
 
 def test_opengl_draws_what_cannot_be_splatted(qapp, monkeypatch):
+    monkeypatch.setattr(softraster, "MIN_VERTICES", 2000)
     calls = []
     monkeypatch.setattr(softraster, "splat", lambda *a: calls.append(1))
     c = PlotCanvas()
@@ -179,6 +181,7 @@ def test_enabled(monkeypatch):
 def test_unchanged_visual_reuses_its_layer(qapp, monkeypatch):
     """A frame where a splatted visual's data, uniforms and size did not change draws its
     last layer again (same pixels); new data or a pan-zoom splats it again."""
+    monkeypatch.setattr(softraster, "MIN_VERTICES", 2000)
     calls = []
     orig = softraster._splat
     monkeypatch.setattr(softraster, "_splat", lambda *a: (calls.append(1), orig(*a))[1])
