@@ -344,11 +344,6 @@ class Supervisor(ColorMappingMixin):
             self.similarity_view.scroll_to(similar[-1], center=False)
         self.cluster_view.dock.set_status("clusters: " + ", ".join(map(str, best)))
         self.similarity_view.dock.set_status("similar: " + ", ".join(map(str, similar)))
-        # Paint the tables now, before the views' workers start: painting a table calls
-        # Python for every cell, and each call would wait for the workers' GIL.
-        for table in (self.cluster_view, self.similarity_view):
-            if table.view.isVisible():
-                table.view.viewport().repaint()
         self._debouncer.submit(self._emit_select, key="select")
 
     def _emit_select(self):
