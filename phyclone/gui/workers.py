@@ -116,7 +116,10 @@ class _Task(QRunnable):
             outcome = (True, self.fn(*self.args, **self.kwargs))
         except BaseException as e:  # delivered to the GUI thread, never lost
             outcome = (False, (e, traceback.format_exc()))
-        self.runner._done.emit((self, outcome))
+        try:
+            self.runner._done.emit((self, outcome))
+        except RuntimeError:  # the runner was deleted (its GUI closed): nobody to tell
+            pass
 
 
 class TaskRunner(QObject):

@@ -129,3 +129,16 @@ def test_resubmit_after_the_worker_ran(qapp):
     runner.cancel("other")
     runner.wait()
     assert got == [2]
+
+
+def test_runner_deleted_while_its_task_runs(qapp, qtbot):
+    """A task finishing after its runner was deleted (its GUI closed) is dropped quietly."""
+    gate, got = threading.Event(), []
+    runner = TaskRunner()
+    runner.submit(lambda: gate.wait(5) and "late", callback=got.append)
+    with qtbot.waitSignal(runner.destroyed, timeout=2000):
+        runner.deleteLater()
+    gate.set()
+    assert thread_pool().waitForDone(5000)
+    qapp.processEvents()
+    assert got == []
