@@ -11,6 +11,8 @@ from collections import defaultdict
 
 from phyclone.qt import QApplication, QObject, QRunnable, QThreadPool, Signal
 
+from phyclone.utils.threads import lower_thread_priority
+
 from .app import _block, log_exceptions
 
 logger = logging.getLogger(__name__)
@@ -49,17 +51,11 @@ _NICED = set()
 
 
 def _lower_priority():
-    """Lower the calling pool thread's scheduling priority once (Linux: threads have their
-    own nice value; raising it needs no privilege)."""
+    """Lower the calling pool thread's scheduling priority once."""
     tid = threading.get_native_id()
-    if tid in _NICED or not WORKER_NICENESS or not hasattr(os, "setpriority"):
-        return
-    _NICED.add(tid)
-    try:
-        os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) +
-                       WORKER_NICENESS)
-    except OSError:
-        pass
+    if tid not in _NICED:
+        _NICED.add(tid)
+        lower_thread_priority(WORKER_NICENESS)
 
 
 class Worker(QRunnable):

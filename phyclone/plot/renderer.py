@@ -32,8 +32,13 @@ from phyclone.qt import (
     isdeleted,
 )
 from phyclone.utils import Bunch
+from phyclone.utils.threads import lower_thread_priority, name_os_thread
 
 logger = logging.getLogger(__name__)
+
+#: Niceness added to the GL thread (and the splatting threads): the GUI thread, which
+#: handles input and shows the frames, runs first when the cores are busy.
+RENDER_NICENESS = int(os.environ.get("PHYCLONE_RENDER_NICENESS", "3"))
 
 
 class Framebuffer:
@@ -83,15 +88,6 @@ class Framebuffer:
 class _Sink(QObject):
     """Receives the rendered frames on the GUI thread (lives as long as the renderer)."""
     ready = Signal(object)
-
-
-def _name_os_thread(name):
-    """Name the calling thread for the OS (``top -H``, ``/proc``); Linux only, best effort."""
-    try:
-        import ctypes
-        ctypes.CDLL(None).prctl(15, ctypes.c_char_p(name), 0, 0, 0)  # PR_SET_NAME
-    except (OSError, AttributeError):
-        pass
 
 
 def _no_gc(f, *args):
@@ -240,7 +236,8 @@ class Renderer:
     # ---------------------------------------------------------------------------------------
 
     def _loop(self):
-        _name_os_thread(b"phyclone-gl")
+        name_os_thread("phyclone-gl")
+        lower_thread_priority(RENDER_NICENESS)  # llvmpipe's threads, created here, inherit it
         try:
             _no_gc(self._make_current)
         except Exception as e:  # reported by every canvas

@@ -300,10 +300,15 @@ def _in_bands(f, args, height, n_vertices):
 def _band_pool():
     if not _pool:
         from concurrent.futures import ThreadPoolExecutor
-        from .renderer import _name_os_thread
+        from phyclone.utils.threads import lower_thread_priority, name_os_thread
+
+        from .renderer import RENDER_NICENESS
+
+        def init():
+            name_os_thread("phyclone-splat")
+            lower_thread_priority(RENDER_NICENESS)
         _pool.append(ThreadPoolExecutor(max(1, N_BANDS - 1), thread_name_prefix="phyclone-splat",
-                                        initializer=_name_os_thread,
-                                        initargs=(b"phyclone-splat",)))
+                                        initializer=init))
     return _pool[0]
 
 
