@@ -26,8 +26,8 @@ from qtpy.QtCore import (  # noqa: E402,F401
 from qtpy.QtGui import (  # noqa: E402,F401
     QBrush, QColor, QCursor, QFont, QFontDatabase, QFontMetrics, QGuiApplication, QIcon,
     QImage, QKeyEvent, QKeySequence, QMouseEvent, QOpenGLContext, QOffscreenSurface,
-    QOpenGLFramebufferObject, QOpenGLFramebufferObjectFormat, QOpenGLPaintDevice, QPainter,
-    QPainterPath, QPen, QPixmap, QSurface, QSurfaceFormat, QWheelEvent, QWindow,
+    QOpenGLFramebufferObject, QOpenGLFramebufferObjectFormat, QPainter, QPainterPath, QPen,
+    QPixmap, QSurfaceFormat, QWheelEvent, QWindow,
 )
 from qtpy.QtWidgets import (  # noqa: E402,F401
     QAction, QApplication, QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDockWidget,

@@ -4,7 +4,9 @@ import logging
 from datetime import datetime
 from pathlib import Path
 
-from phyclone.qt import QBuffer, QGuiApplication, QIODevice, QOpenGLWidget, QPainter, QPoint, QWindow
+from phyclone.qt import (
+    QBuffer, QGuiApplication, QIODevice, QOpenGLWidget, QOpenGLWindow, QPainter, QPoint,
+)
 from phyclone.utils import ensure_dir_exists, phy_config_dir
 from phyclone.utils.fileio import write_bytes
 
@@ -26,16 +28,11 @@ def _top_window(window):
     return window
 
 
-def _is_gl_window(obj):
-    """An OpenGL window (QOpenGLWindow, phyclone's canvases): it has ``grabFramebuffer``."""
-    return isinstance(obj, QWindow) and callable(getattr(obj, "grabFramebuffer", None))
-
-
 def _embedded_gl_windows(widget):
     """OpenGL windows embedded (``createWindowContainer``) in the window of ``widget``."""
     top = widget.window().windowHandle()
     for w in QGuiApplication.allWindows():
-        if _is_gl_window(w) and w.parent() is not None and w.isExposed() and (
+        if isinstance(w, QOpenGLWindow) and w.parent() is not None and w.isExposed() and (
                 _top_window(w) is top):
             yield w
 
@@ -46,7 +43,7 @@ def grab(widget):
     ``QWidget.grab`` shows windows embedded with ``createWindowContainer`` as black: their
     framebuffers are grabbed separately and painted over at their position.
     """
-    if isinstance(widget, QOpenGLWidget) or _is_gl_window(widget):
+    if isinstance(widget, (QOpenGLWindow, QOpenGLWidget)):
         return widget.grabFramebuffer()
     image = widget.grab().toImage()
     origin = widget.mapToGlobal(QPoint(0, 0))

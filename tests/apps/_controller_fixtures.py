@@ -14,11 +14,13 @@ def open_controller(d, config_dir, **kwargs):
                               config_dir=config_dir, **kwargs)
 
 
-def show_gui(qtbot, controller):
-    """Create the controller's GUI, show it and make it the active window; return it."""
+def show_gui(qtbot, controller, register=True):
+    """Create the controller's GUI, show it and make it the active window; return it.
+    ``register=False``: not closed by qtbot (a Kwik group switch deletes it)."""
     from phyclone.qt import QApplication
     gui = controller.create_gui()
-    qtbot.addWidget(gui)
+    if register:
+        qtbot.addWidget(gui)
     gui.show()
     qtbot.waitExposed(gui)
     gui.activateWindow()
@@ -48,9 +50,10 @@ def press(qtbot, gui, shortcut, supervisor):
     supervisor.block()
 
 
-def type_snippet(qtbot, gui, text, supervisor):
+def type_snippet(qtbot, gui, text, supervisor=None):
     """Type a snippet (':c 3 4') on the GUI and press Return."""
     from phyclone.qt import Qt
     qtbot.keyClicks(gui, text)
     qtbot.keyClick(gui, Qt.Key_Return)
-    supervisor.block()
+    if supervisor is not None:
+        supervisor.block()

@@ -5,6 +5,9 @@ driving a GUI with keys and snippets."""
 import shutil
 from pathlib import Path
 
+from _controller_fixtures import press, type_snippet  # noqa: F401 (the Kwik tests' helpers)
+from _controller_fixtures import show_gui as _show_gui
+
 KLUSTA = Path(__file__).resolve().parents[1] / "data" / "klusta_16ch"
 
 
@@ -32,14 +35,7 @@ def open_kwik(kwik_path, config_dir, **kwargs):
 def show_gui(qtbot, controller):
     """Create, show and activate the controller's GUI (not registered with qtbot: a switch
     deletes it; ``close_all`` closes the last one)."""
-    from phyclone.qt import QApplication
-    gui = controller.create_gui()
-    gui.show()
-    qtbot.waitExposed(gui)
-    gui.activateWindow()
-    QApplication.setActiveWindow(gui)
-    qtbot.waitUntil(gui.isActiveWindow)
-    return gui
+    return _show_gui(qtbot, controller, register=False)
 
 
 def close_all(controller):
@@ -51,30 +47,6 @@ def close_all(controller):
         with preset_answers("close"):
             gui.close()
     c.close()
-
-
-_KEYS = {"space": "Key_Space", "down": "Key_Down", "up": "Key_Up", "esc": "Key_Escape"}
-
-
-def press(qtbot, gui, shortcut, supervisor):
-    """Press a shortcut ('ctrl+shift+z', 'alt+g', 'g') as a key event on the GUI."""
-    from phyclone.qt import Qt
-    *mods, key = shortcut.split("+")
-    modifier = Qt.NoModifier
-    for m in mods:
-        modifier |= {"ctrl": Qt.ControlModifier, "alt": Qt.AltModifier,
-                     "shift": Qt.ShiftModifier}[m]
-    qtbot.keyClick(gui, getattr(Qt, _KEYS.get(key, "Key_" + key.upper())), modifier)
-    supervisor.block()
-
-
-def type_snippet(qtbot, gui, text, supervisor=None):
-    """Type a snippet (':merge 3-6') and Enter."""
-    from phyclone.qt import Qt
-    qtbot.keyClicks(gui, text)
-    qtbot.keyClick(gui, Qt.Key_Return)
-    if supervisor is not None:
-        supervisor.block()
 
 
 def wait_painted(qtbot, gui, before, timeout=20000):

@@ -348,3 +348,29 @@ def test_gl_calls_happen_in_the_gl_thread(canvas):
     expected = r._thread if r.threaded else threading.main_thread()
     assert threads == [expected]
     assert canvas.run_gl(threading.current_thread) is expected
+
+
+def test_frames_rendered_on_the_gui_thread_without_a_gl_thread(tmp_path):
+    """Without threaded OpenGL (or with PHYCLONE_RENDER_THREAD=0) the same frames are rendered
+    on the GUI thread, one per event-loop iteration."""
+    import os
+    import subprocess
+    import sys
+    code = (
+        "import numpy as np\n"
+        "from phyclone.qt import create_app\n"
+        "from phyclone.plot import PlotCanvas\n"
+        "from phyclone.plot.renderer import renderer\n"
+        "app = create_app()\n"
+        "c = PlotCanvas(); c.resize(200, 150)\n"
+        "c.scatter(pos=[[0., 0.]], color=(1, 0, 0, 1), size=20)\n"
+        "img = c.grab_image()\n"
+        "assert not renderer().threaded\n"
+        "red = (img[..., 0] > 200) & (img[..., 1] < 60)\n"
+        "ys, xs = np.nonzero(red)\n"
+        "assert red.sum() > 100 and abs(xs.mean() + .5 - 100) < 2 and abs(ys.mean() + .5 - 75) < 2\n"
+        "print('OK')\n")
+    env = dict(os.environ, PHYCLONE_RENDER_THREAD="0", PYTHONPATH=os.pathsep.join(sys.path))
+    p = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                       timeout=120, cwd=tmp_path)
+    assert p.returncode == 0 and "OK" in p.stdout, p.stdout + p.stderr
