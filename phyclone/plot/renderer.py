@@ -32,13 +32,13 @@ from phyclone.qt import (
     isdeleted,
 )
 from phyclone.utils import Bunch
-from phyclone.utils.threads import lower_thread_priority, name_os_thread
+from phyclone.utils.threads import env_niceness, lower_thread_priority, name_os_thread
 
 logger = logging.getLogger(__name__)
 
 #: Niceness added to the GL thread (and the splatting threads): the GUI thread, which
 #: handles input and shows the frames, runs first when the cores are busy.
-RENDER_NICENESS = int(os.environ.get("PHYCLONE_RENDER_NICENESS", "3"))
+RENDER_NICENESS = env_niceness("PHYCLONE_RENDER_NICENESS", 3)
 
 
 class Framebuffer:

@@ -1,7 +1,24 @@
 """Thread names and priorities for the OS (Linux; best effort elsewhere)."""
 
+import logging
 import os
 import threading
+
+logger = logging.getLogger(__name__)
+
+
+def env_niceness(name, default):
+    """The niceness set in the environment variable ``name`` (an integer), else ``default``;
+    a bad value is reported and ignored."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        logger.warning("Ignoring %s=%r: expected an integer niceness (e.g. %s=%d).", name,
+                       value, name, default)
+        return default
 
 
 def name_os_thread(name):
