@@ -30,7 +30,7 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   "$venv/bin/python" -m pip install -q -e ".[test,ipython,efeatures,dask]"
   touch "$stamp"
 fi
-export PATH="$PWD/$venv/bin:$PATH"
+export PATH="$(cd "$venv" && pwd)/bin:$PATH"
 
 run_x() {  # run a command on the current display, or on a private Xvfb when there is none
   if [ -n "${DISPLAY:-}" ]; then "$@"; else

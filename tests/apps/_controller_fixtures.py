@@ -38,6 +38,15 @@ def close_gui(gui, controller):
     controller.close()
 
 
+def _wait_active(qtbot, gui):
+    """Shortcuts only reach the active window: make sure the GUI is (again) before typing."""
+    from phyclone.qt import QApplication
+    if not gui.isActiveWindow():
+        gui.activateWindow()
+        QApplication.setActiveWindow(gui)
+        qtbot.waitUntil(gui.isActiveWindow)
+
+
 def press(qtbot, gui, shortcut, supervisor):
     """Press a shortcut ('ctrl+shift+z', 'alt+g', 'g') as a key event on the GUI."""
     from phyclone.qt import Qt
@@ -46,6 +55,7 @@ def press(qtbot, gui, shortcut, supervisor):
     for m in mods:
         modifier |= {"ctrl": Qt.ControlModifier, "alt": Qt.AltModifier,
                      "shift": Qt.ShiftModifier}[m]
+    _wait_active(qtbot, gui)
     qtbot.keyClick(gui, getattr(Qt, _KEYS.get(key, "Key_" + key.upper())), modifier)
     supervisor.block()
 
@@ -53,6 +63,7 @@ def press(qtbot, gui, shortcut, supervisor):
 def type_snippet(qtbot, gui, text, supervisor=None):
     """Type a snippet (':c 3 4') on the GUI and press Return."""
     from phyclone.qt import Qt
+    _wait_active(qtbot, gui)
     qtbot.keyClicks(gui, text)
     qtbot.keyClick(gui, Qt.Key_Return)
     if supervisor is not None:

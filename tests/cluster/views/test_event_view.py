@@ -7,10 +7,10 @@ import pytest
 from phyclone.cluster.views import EventView
 from phyclone.utils.event import emit
 
+from viewtest import shot
 from trace_model import Supervisor, gui, lit, selection_color, wait  # noqa: F401
 
 pytestmark = pytest.mark.gl
-SHOTS = "/tmp/views3-shots"
 SR = 1000.
 
 
@@ -66,7 +66,7 @@ def test_data_equals_brute_force(qtbot, gui):
 def test_pixels(qtbot, gui):
     m, view = make_view(qtbot, gui)
     img = view.canvas.grab_image()
-    view.screenshot(f"{SHOTS}/event_view.png")
+    shot(view, "event_view")
     w, h = view.canvas.get_size()
     m_ = 1 - .075  # grid margin
 

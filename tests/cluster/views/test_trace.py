@@ -11,10 +11,10 @@ from phyclone.qt import QPoint, Qt
 from phyclone.utils import Bunch
 from phyclone.utils.event import connect, emit, unconnect
 
+from viewtest import shot
 from trace_model import Supervisor, TraceModel, gui, lit, selection_color, wait  # noqa: F401
 
 pytestmark = pytest.mark.gl
-SHOTS = "/tmp/views3-shots"
 
 
 def make_view(qtbot, gui, model=None, select=(0, 1), **kwargs):
@@ -57,7 +57,7 @@ def test_spikes_at_known_pixels(qtbot, gui):
     assert view.interval == (0.875, 1.125)
     assert all(t is not threading.main_thread() for t in model.calls)
     img = view.canvas.grab_image()
-    view.screenshot(f"{SHOTS}/trace_8ch.png")
+    shot(view, "trace_8ch")
     w, h = view.canvas.get_size()
     assert (img[..., :3].max(axis=2) > 40).mean() > .2  # traces everywhere: not blank
     # Cluster 0 (first selected: first colour) spikes at 1.0 s on channel 0.
@@ -85,7 +85,7 @@ def test_spikes_at_known_pixels(qtbot, gui):
     _, y = centroid(lit(img, selection_color(0)))
     top, bottom = box_rows(view, 0)
     assert top - 2 < y < bottom + 2 and y < h / 4
-    view.screenshot(f"{SHOTS}/trace_8ch_top_all_spikes.png")
+    shot(view, "trace_8ch_top_all_spikes")
 
 
 def test_navigation_methods(qtbot, gui):
@@ -285,7 +285,7 @@ def test_384_channels_budget(qtbot, gui, duration):
     top, bottom = box_rows(view, view.channel_y_ranks[200])
     assert top - 4 < y < bottom + 4
     assert abs(x - to_pixel(view, 6.0, 0)[0]) < 4
-    view.screenshot(f"{SHOTS}/trace_384ch_{int(duration)}s.png")
+    shot(view, f"trace_384ch_{int(duration)}s")
 
 
 def test_uniform_trace_color(qtbot, gui):

@@ -10,10 +10,10 @@ from phyclone.qt import QPoint, Qt
 from phyclone.utils.colors import colormaps
 from phyclone.utils.event import connect, unconnect
 
+from viewtest import shot
 from trace_model import TraceModel, gui, wait  # noqa: F401
 
 pytestmark = pytest.mark.gl
-SHOTS = "/tmp/views3-shots"
 
 
 def make_view(qtbot, gui, model=None, **kwargs):
@@ -54,7 +54,7 @@ def test_spike_pixel_origin_scaling(qtbot, gui):
     rank = view.channel_y_ranks[0]
     assert rank == 7  # channel 0 is the deepest: top row with origin bottom
     img = view.canvas.grab_image()
-    view.screenshot(f"{SHOTS}/trace_image_8ch.png")
+    shot(view, "trace_image_8ch")
     low = colormaps["diverging"][0]
     col, row = pixel(view, 1.0, rank)
     assert close(img[row, col], low)  # the negative spike saturates the low colour
@@ -123,5 +123,5 @@ def test_thousands_of_channels(qtbot, gui):
     tex = view.trace_visual._gl.textures["u_tex"]
     assert tex.shape[0] == n and tex.shape[1] <= view.canvas.get_size()[0]
     img = view.canvas.grab_image()
-    view.screenshot(f"{SHOTS}/trace_image_{n}ch.png")
+    shot(view, f"trace_image_{n}ch")
     assert (img[..., :3].max(axis=2) > 40).mean() > .9

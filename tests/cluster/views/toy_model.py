@@ -6,6 +6,8 @@ import pytest
 
 from phyclone.utils import Bunch
 
+from viewtest import shot  # noqa: F401 (the view tests import it from here)
+
 N_CHANNELS = 16
 N_SAMPLES = 30
 N_PCS = 3
@@ -216,10 +218,3 @@ def record(event_name):
     connect(on, event=event_name)
     return calls
 
-
-SHOTS = __import__("pathlib").Path("/tmp/views1-shots")
-
-
-def shot(view, name):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    return view.screenshot(SHOTS / f"{name}.png")

@@ -2,13 +2,14 @@
 screenshots."""
 
 import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from phyclone.utils.colors import ClusterColorSelector
 
-SHOTS = Path(os.environ.get("PHYCLONE_SHOTS", "/tmp/views2-shots"))
+SHOTS = Path(os.environ.get("PHYCLONE_SHOTS", Path(tempfile.gettempdir()) / "phyclone-view-shots"))
 
 
 
