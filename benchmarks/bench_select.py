@@ -75,13 +75,12 @@ def child(dataset, n_select):
     from phyclone.qt import QEventLoop, QTimer
     from phyclone.utils import connect
 
-    paints, painted, frames, shown = [], {}, [], []
+    last_paint, painted, frames, shown = [0.], {}, [], []
     orig_paint, orig_frame = BaseCanvas.paintGL, BaseCanvas._render_frame
 
     def paint(self):  # GL thread
-        t = time.perf_counter()
         orig_paint(self)
-        paints.append((t, time.perf_counter()))
+        last_paint[0] = time.perf_counter()
 
     def frame(self):  # GL thread: paint and read back
         t = time.perf_counter()
@@ -99,7 +98,7 @@ def child(dataset, n_select):
 
         def check():
             now = time.perf_counter()
-            last = max([e for s, e in paints if e >= t0], default=None)
+            last = last_paint[0] if last_paint[0] >= t0 else None  # O(1), as phy's script
             if now - (last if last is not None else t0) > quiet or now - t0 > timeout:
                 out.append(None if last is None else last - t0)
                 loop.quit()

@@ -23,6 +23,7 @@ import os
 import queue
 import secrets
 import threading
+import time
 from collections import OrderedDict
 from functools import wraps
 
@@ -143,9 +144,12 @@ def _copy(value):
 
 class ResultCache:
     """Results of methods by arguments: in memory (an LRU of ``max_items`` per method) and
-    in ``folder/<method>/<hash>.npz`` (written in the background)."""
+    in ``folder/<method>/<hash>.npz`` (written in the background once no result was
+    computed for ``write_delay`` seconds: files are for the next session, the CPU is for the
+    views while the user is selecting clusters)."""
 
     max_items = 64
+    write_delay = 1.
 
     def __init__(self, folder):
         self.folder = folder
@@ -153,6 +157,8 @@ class ResultCache:
         self._lock = threading.Lock()
         self._queue = queue.Queue()
         self._writer = None
+        self._last_schedule = 0.
+        self._closing = threading.Event()
 
     def _path(self, name, key):
         digest = hashlib.sha1(repr(key).encode()).hexdigest()
@@ -195,12 +201,20 @@ class ResultCache:
         with atomic_open(path, "wb", fsync=False) as f:
             np.savez(f, __meta__=meta, **arrays)
 
+    def _wait_idle(self):
+        """Sleep until no result was scheduled for ``write_delay`` s (or the cache closes)."""
+        while True:
+            left = self._last_schedule + self.write_delay - time.monotonic()
+            if left <= 0 or self._closing.wait(left):
+                return
+
     def _writer_loop(self):
         while True:
             item = self._queue.get()
             if item is None:
                 self._queue.task_done()
                 return
+            self._wait_idle()
             try:
                 self._write(*item)
             except Exception as e:
@@ -213,6 +227,7 @@ class ResultCache:
             self._writer = threading.Thread(target=self._writer_loop, daemon=True,
                                              name="phyclone-cache-writer")
             self._writer.start()
+        self._last_schedule = time.monotonic()
         self._queue.put((path, key, value))
 
     def wrap(self, f, name):
@@ -238,6 +253,8 @@ class ResultCache:
     def close(self):
         """Write what is scheduled, then stop the writer thread."""
         if self._writer is not None:
+            self._closing.set()
             self._queue.put(None)
             self._queue.join()
             self._writer = None
+            self._closing.clear()

@@ -292,13 +292,25 @@ class Table(QWidget):
                                    QItemSelectionModel.NoUpdate)
         finally:
             self._programmatic -= 1
+        before = m.selection_colors
         m.selection_colors = {}
         for k, i in enumerate(self._selected):
             rgb = self.selection_color(k + self._selected_index_offset)
             m.selection_colors[i] = (QBrush(QColor(*rgb)),
                                      QBrush(QColor("black" if _is_bright(rgb) else "white")))
         m.selected_brush = self._selected_brush
-        m.data_changed()
+        self._repaint_rows(set(before) | set(m.selection_colors))
+
+    def _repaint_rows(self, ids):
+        """Repaint the shown rows of these ids (their selection colours changed)."""
+        vp, view, m = self.view.viewport(), self.view, self.model
+        for i in ids:
+            r = m.row_of(i)
+            if r < 0:
+                continue
+            y, h = view.rowViewportPosition(r), view.rowHeight(r)
+            if y + h > 0 and y < vp.height():
+                vp.update(0, y, vp.width(), h)
 
     @staticmethod
     def selection_color(i):

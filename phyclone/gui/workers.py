@@ -11,7 +11,7 @@ from collections import defaultdict
 
 from phyclone.qt import QApplication, QObject, QRunnable, QThreadPool, Signal
 
-from phyclone.utils.threads import env_niceness, lower_thread_priority
+from phyclone.utils.threads import env_int, lower_thread_priority
 
 from .app import _block, log_exceptions
 
@@ -46,7 +46,7 @@ class WorkerSignals(QObject):
 
 #: Niceness added to the pool threads: the GUI and OpenGL threads, whose work the user
 #: waits for, run first; the workers take the CPU they leave (2 cores are common).
-WORKER_NICENESS = env_niceness("PHYCLONE_WORKER_NICENESS", 5)
+WORKER_NICENESS = env_int("PHYCLONE_WORKER_NICENESS", 5)
 _NICED = set()
 
 

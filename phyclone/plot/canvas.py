@@ -21,15 +21,15 @@ from phyclone.utils import Bunch, emit
 from .canvas_events import CanvasEvents, key_name, modifiers_of  # noqa: F401 (API)
 from .canvas_gl import CanvasGL
 from .inserter import GLSLInserter
-from .renderer import existing_renderer, renderer
+from .renderer import existing_renderer
 from .transform import TransformChain, pixels_to_ndc
 
 logger = logging.getLogger(__name__)
 
 
 def _release_gl(fbo):
-    """Free a garbage-collected canvas' framebuffer in the GL thread (no wait)."""
-    r = existing_renderer()
+    """Free a garbage-collected canvas' framebuffer in its GL thread (no wait)."""
+    r = fbo.renderer or existing_renderer()
     if r is not None:
         r.post(fbo.delete)
 
@@ -95,9 +95,9 @@ class BaseCanvas(CanvasEvents, CanvasGL, QWidget):
         self._dirty = False
         if at_once:
             self._publish_size()
-            renderer().request(self)
+            self.gl_renderer.request(self)
         else:
-            renderer().request_soon(self)
+            self.gl_renderer.request_soon(self)
 
     @contextmanager
     def batch(self):
@@ -283,8 +283,8 @@ class BaseCanvas(CanvasEvents, CanvasGL, QWidget):
     def sync_frame(self):
         """Render a frame now (waiting for it) and show it."""
         self._publish_size()
-        renderer().discard(self)
-        self._show_frame(renderer().call(self._render_frame))
+        self.gl_renderer.discard(self)
+        self._show_frame(self.gl_renderer.call(self._render_frame))
 
     def grabFramebuffer(self):
         """Render now and return the frame as a QImage (errors written on it)."""
@@ -317,10 +317,10 @@ class BaseCanvas(CanvasEvents, CanvasGL, QWidget):
         def run():
             self._fbo.bind(*self._frame_size)
             return f(*args)
-        return renderer().call(run)
+        return self.gl_renderer.call(run)
 
     def close(self):
         """Free every GL object of the canvas and close the widget."""
-        renderer().discard(self)
-        renderer().call(self._gl_delete)
+        self.gl_renderer.discard(self)
+        self.gl_renderer.call(self._gl_delete)
         return super().close()

@@ -7,7 +7,7 @@ import logging
 
 from phyclone.utils import Bunch
 
-from .renderer import Framebuffer, renderer
+from .renderer import Framebuffer, next_renderer
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +41,14 @@ class CanvasGL:
         self._fbo = Framebuffer()
         self._frame_size = (1, 1)
         self._soft_raster = None
+        self._renderer = None
+
+    @property
+    def gl_renderer(self):
+        """The Renderer (GL thread and context) drawing this canvas, for its whole life."""
+        if self._renderer is None:
+            self._renderer = next_renderer()
+        return self._renderer
 
     @property
     def soft_raster(self):
@@ -49,7 +57,7 @@ class CanvasGL:
         if self._soft_raster is not None:
             return self._soft_raster
         from .softraster import enabled
-        return enabled(renderer().gl_info.software)
+        return enabled(self.gl_renderer.gl_info.software)
 
     @soft_raster.setter
     def soft_raster(self, value):
@@ -59,11 +67,11 @@ class CanvasGL:
     @property
     def gl_info(self):
         """OpenGL version and renderer of the GL thread's context."""
-        return renderer().gl_info
+        return self.gl_renderer.gl_info
 
     def context(self):
         """The QOpenGLContext every canvas draws with (it lives in the GL thread)."""
-        return renderer().context()
+        return self.gl_renderer.context()
 
     def _gl_error(self, msg):
         if msg not in self.gl_errors:
@@ -77,7 +85,7 @@ class CanvasGL:
             callbacks, self._next_frame = self._next_frame, []
         self._fbo.bind(*self._frame_size)
         self.paintGL()
-        errors = [e for e in (renderer().gl_info.error, self._frame_error) if e] + [
+        errors = [e for e in (self.gl_renderer.gl_info.error, self._frame_error) if e] + [
             v.visual._gl.error for v in list(self.visuals) if v.visual._gl.error is not None]
         return Bunch(image=self._fbo.read(), errors=errors, callbacks=callbacks)
 
@@ -128,7 +136,7 @@ class CanvasGL:
         """Upload pending data and draw every visual (clearable ones first) into the bound
         framebuffer (GL thread)."""
         from OpenGL import GL
-        if renderer().gl_info.error:
+        if self.gl_renderer.gl_info.error:
             return
         try:
             uniforms = self._gl_prepare()

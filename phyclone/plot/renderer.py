@@ -13,6 +13,11 @@ pixels back (< 1 ms) and hands the image to the GUI thread. PyQt keeps the GIL d
 calls, so the GL thread calls Qt only to create its context: the heavy work happens in
 PyOpenGL calls, which release the GIL.
 
+With several cores there are several GL threads (``PHYCLONE_GL_THREADS``, default 2),
+each with its own context (sharing objects with the others); a canvas is given one of them
+for its life (round robin), so the frames of two views, e.g. the feature and waveform
+views after a selection, are captured and splatted at the same time.
+
 Without threaded OpenGL (``QOpenGLContext.supportsThreadedOpenGL()``), or with
 ``PHYCLONE_RENDER_THREAD=0``, the same is done on the GUI thread, one frame per event-loop
 iteration so that input events are handled between the frames of several canvases.
@@ -32,13 +37,16 @@ from phyclone.qt import (
     isdeleted,
 )
 from phyclone.utils import Bunch
-from phyclone.utils.threads import env_niceness, lower_thread_priority, name_os_thread
+from phyclone.utils.threads import env_int, lower_thread_priority, name_os_thread
 
 logger = logging.getLogger(__name__)
 
 #: Niceness added to the GL thread (and the splatting threads): the GUI thread, which
 #: handles input and shows the frames, runs first when the cores are busy.
-RENDER_NICENESS = env_niceness("PHYCLONE_RENDER_NICENESS", 3)
+RENDER_NICENESS = env_int("PHYCLONE_RENDER_NICENESS", 3)
+
+
+_CURRENT = threading.local()  # the Renderer of this GL thread
 
 
 class Framebuffer:
@@ -47,6 +55,7 @@ class Framebuffer:
     def __init__(self):
         self.size = (0, 0)
         self._ids = None
+        self.renderer = None  # whose context holds it (framebuffers are not shared)
 
     def bind(self, width, height):
         """Bind it (reallocated when the size changes) and set the viewport."""
@@ -65,6 +74,7 @@ class Framebuffer:
             GL.glFramebufferRenderbuffer(GL.GL_FRAMEBUFFER, GL.GL_DEPTH_STENCIL_ATTACHMENT,
                                          GL.GL_RENDERBUFFER, depth)
             self._ids, self.size = (int(fbo), int(color), int(depth)), (width, height)
+            self.renderer = current_renderer()
         GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, self._ids[0])
         GL.glViewport(0, 0, width, height)
 
@@ -105,8 +115,9 @@ def _no_gc(f, *args):
 class Renderer:
     """Renders canvases' frames in the GL thread (or inline on the GUI thread)."""
 
-    def __init__(self, threaded=True):
+    def __init__(self, threaded=True, name="phyclone-gl"):
         self.threaded = bool(threaded)
+        self.name = name
         self.gl_info = Bunch(version=(0, 0), renderer="", error=None, software=False)
         self._cv = threading.Condition()
         self._frames = OrderedDict()  # id(canvas) -> canvas, in request order
@@ -128,7 +139,7 @@ class Renderer:
         self._sink.ready.connect(self._deliver)
         self._thread = None
         if self.threaded:
-            self._thread = threading.Thread(target=self._loop, name="phyclone-gl", daemon=True)
+            self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
             self._thread.start()
         else:
             self._timer = QTimer()
@@ -236,7 +247,8 @@ class Renderer:
     # ---------------------------------------------------------------------------------------
 
     def _loop(self):
-        name_os_thread("phyclone-gl")
+        _CURRENT.renderer = self
+        name_os_thread(self.name)
         lower_thread_priority(RENDER_NICENESS)  # llvmpipe's threads, created here, inherit it
         try:
             _no_gc(self._make_current)
@@ -280,6 +292,7 @@ class Renderer:
             self._deliver((canvas, result))
 
     def _next_inline(self):
+        _CURRENT.renderer = self
         canvas = None
         with self._cv:
             if self._frames:
@@ -312,21 +325,48 @@ class Renderer:
             self._thread.join(timeout=5)
 
 
-_RENDERER = []
+_RENDERERS = []
+_ASSIGNED = [0]  # canvases given a renderer so far
+
+
+def _n_threads():
+    """GL threads to run: ``PHYCLONE_GL_THREADS``, default 2 (1 on one core)."""
+    return env_int("PHYCLONE_GL_THREADS", max(1, min(2, os.cpu_count() or 1)), minimum=1)
 
 
 def existing_renderer():
-    """The Renderer if one was created, else None."""
-    return _RENDERER[0] if _RENDERER else None
+    """The (first) Renderer if one was created, else None."""
+    return _RENDERERS[0] if _RENDERERS else None
+
+
+def renderers():
+    """The application's Renderers (created at the first call, on the GUI thread): one per
+    GL thread, or a single inline one."""
+    if not _RENDERERS:
+        threaded = os.environ.get("PHYCLONE_RENDER_THREAD", "1") != "0" and \
+            QOpenGLContext.supportsThreadedOpenGL() and QThread.currentThread() is not None
+        for i in range(_n_threads() if threaded else 1):
+            r = Renderer(threaded=threaded, name="phyclone-gl" + (f"-{i}" if i else ""))
+            _RENDERERS.append(r)
+            atexit.register(r.stop)
+        logger.debug("OpenGL rendering %s.", f"in {len(_RENDERERS)} thread(s)" if threaded
+                     else "on the GUI thread")
+    return list(_RENDERERS)
 
 
 def renderer():
-    """The application's Renderer (created at the first call, on the GUI thread)."""
-    if not _RENDERER:
-        threaded = os.environ.get("PHYCLONE_RENDER_THREAD", "1") != "0" and \
-            QOpenGLContext.supportsThreadedOpenGL() and QThread.currentThread() is not None
-        r = Renderer(threaded=threaded)
-        _RENDERER.append(r)
-        atexit.register(r.stop)
-        logger.debug("OpenGL rendering %s.", "in a thread" if threaded else "on the GUI thread")
-    return _RENDERER[0]
+    """The first Renderer (OpenGL information, calls not tied to a canvas)."""
+    return renderers()[0]
+
+
+def next_renderer():
+    """The Renderer of a new canvas (round robin over the GL threads)."""
+    rs = renderers()
+    r = rs[_ASSIGNED[0] % len(rs)]
+    _ASSIGNED[0] += 1
+    return r
+
+
+def current_renderer():
+    """The Renderer whose thread (or inline frame) is running, else the first one."""
+    return getattr(_CURRENT, "renderer", None) or existing_renderer()

@@ -61,6 +61,7 @@ _state = threading.local()  # the compositing program and vertex array of this G
 _kernels = []
 _pool = []
 _compiling = threading.Lock()
+_pool_lock = threading.Lock()
 
 
 def enabled(software):
@@ -298,17 +299,22 @@ def _in_bands(f, args, height, n_vertices):
 
 
 def _band_pool():
-    if not _pool:
-        from concurrent.futures import ThreadPoolExecutor
-        from phyclone.utils.threads import lower_thread_priority, name_os_thread
+    """The splatting threads: ``N_BANDS - 1`` per GL thread (each draws a band itself)."""
+    with _pool_lock:
+        if not _pool:
+            from concurrent.futures import ThreadPoolExecutor
 
-        from .renderer import RENDER_NICENESS
+            from phyclone.utils.threads import lower_thread_priority, name_os_thread
 
-        def init():
-            name_os_thread("phyclone-splat")
-            lower_thread_priority(RENDER_NICENESS)
-        _pool.append(ThreadPoolExecutor(max(1, N_BANDS - 1), thread_name_prefix="phyclone-splat",
-                                        initializer=init))
+            from .renderer import RENDER_NICENESS, existing_renderer, renderers
+
+            def init():
+                name_os_thread("phyclone-splat")
+                lower_thread_priority(RENDER_NICENESS)
+            n_gl = len(renderers()) if existing_renderer() is not None else 1
+            _pool.append(ThreadPoolExecutor(max(1, (N_BANDS - 1) * n_gl),
+                                            thread_name_prefix="phyclone-splat",
+                                            initializer=init))
     return _pool[0]
 
 

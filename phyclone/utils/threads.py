@@ -7,18 +7,20 @@ import threading
 logger = logging.getLogger(__name__)
 
 
-def env_niceness(name, default):
-    """The niceness set in the environment variable ``name`` (an integer), else ``default``;
-    a bad value is reported and ignored."""
+def env_int(name, default, minimum=None):
+    """The integer set in the environment variable ``name`` (a niceness, a number of
+    threads), else ``default``; a bad value is reported and ignored, a value below
+    ``minimum`` is raised to it."""
     value = os.environ.get(name, "").strip()
     if not value:
         return default
     try:
-        return int(value)
+        out = int(value)
     except ValueError:
-        logger.warning("Ignoring %s=%r: expected an integer niceness (e.g. %s=%d).", name,
+        logger.warning("Ignoring %s=%r: expected an integer (e.g. %s=%d).", name,
                        value, name, default)
         return default
+    return out if minimum is None else max(minimum, out)
 
 
 def name_os_thread(name):

@@ -235,3 +235,28 @@ def test_result_cache(tmp_path):
     rc2.wrap(f, "f")(5, 4, name="x")
     assert calls == [3, 5]
     rc2.close()
+
+
+def test_result_cache_writes_when_idle(tmp_path):
+    """Cache files are written once no result was computed for ``write_delay`` s; closing
+    writes what is left at once."""
+    import time
+    from phyclone.apps.cache import ResultCache
+    rc = ResultCache(tmp_path / "results")
+    rc.write_delay = .4
+    g = rc.wrap(lambda i: np.arange(i), "f")
+    folder = tmp_path / "results" / "f"
+    t0 = time.monotonic()
+    for i in range(3):  # a burst of selections: nothing written during it
+        g(i)
+        time.sleep(.1)
+    assert not list(folder.glob("*.npz"))
+    while len(list(folder.glob("*.npz"))) < 3:
+        assert time.monotonic() - t0 < 10
+        time.sleep(.02)
+    assert time.monotonic() - t0 >= .2 + .4
+    rc.write_delay = 60.
+    g(7)
+    t1 = time.monotonic()
+    rc.close()
+    assert time.monotonic() - t1 < 5 and len(list(folder.glob("*.npz"))) == 4

@@ -307,7 +307,6 @@ def test_reparenting_to_another_window_keeps_the_data(qapp, qtbot):
 def test_frames_coalesce_and_reach_the_window(canvas, qtbot):
     """update() calls made before the GL thread renders give one frame; the frame is shown
     in the widget (``frameShown``, ``on_next_frame``) and equals what a grab returns."""
-    from phyclone.plot.renderer import renderer
     paints, shown, after = [], [], []
     orig = canvas.paintGL
     canvas.paintGL = lambda: (paints.append(1), orig())
@@ -317,7 +316,7 @@ def test_frames_coalesce_and_reach_the_window(canvas, qtbot):
     qtbot.waitUntil(lambda: bool(shown))
     qtbot.wait(30)
     del paints[:], shown[:]
-    with renderer()._cv:  # hold the GL thread: the requests pile up
+    with canvas.gl_renderer._cv:  # hold the GL thread: the requests pile up
         canvas.scatter(pos=[[0, 0]], color=RED, size=12)
         for _ in range(5):
             canvas.update()
@@ -340,11 +339,10 @@ def test_grab_of_a_hidden_canvas_does_not_show_it(canvas):
 
 def test_gl_calls_happen_in_the_gl_thread(canvas):
     import threading
-    from phyclone.plot.renderer import renderer
     threads = []
     canvas.on_next_paint(lambda: threads.append(threading.current_thread()))
     canvas.grab_image()
-    r = renderer()
+    r = canvas.gl_renderer
     expected = r._thread if r.threaded else threading.main_thread()
     assert threads == [expected]
     assert canvas.run_gl(threading.current_thread) is expected
@@ -374,3 +372,37 @@ def test_frames_rendered_on_the_gui_thread_without_a_gl_thread(tmp_path):
     p = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                        timeout=120, cwd=tmp_path)
     assert p.returncode == 0 and "OK" in p.stdout, p.stdout + p.stderr
+
+
+def test_canvases_share_the_gl_threads(qtbot):
+    """Canvases are spread over the GL threads (one per canvas, for its life), each draws
+    with its own objects in its thread, and a canvas' framebuffer is freed by its thread."""
+    from phyclone.plot.renderer import renderers
+    rs = renderers()
+    canvases = [PlotCanvas() for _ in range(2 * len(rs))]
+    for c in canvases:
+        c.resize(W, H)
+    assert {c.gl_renderer for c in canvases} == set(rs)
+    colors = [(1, 0, 0, 1), (0, 1, 0, 1), (0, 0, 1, 1), (1, 1, 0, 1)]
+    for k, c in enumerate(canvases):
+        c.scatter(pos=[[(k % 3 - 1) * .5, 0]], color=colors[k % 4], size=30)
+    for k, c in enumerate(canvases):
+        img = c.grab_image()
+        rgb = tuple(int(255 * x) for x in colors[k % 4][:3])
+        ys, xs = np.nonzero(lit(img, rgb) > 0)
+        assert len(xs) > 100 and abs(xs.mean() + .5 - W / 2 * (1 + (k % 3 - 1) * .5)) < 2
+        expected = c.gl_renderer._thread or threading.main_thread()
+        assert c.run_gl(threading.current_thread) is expected
+        assert c.gl_errors == []
+    c = canvases[-1]
+    fbo = c._fbo
+    assert fbo.renderer is c.gl_renderer
+    deleted = []
+    orig = fbo.delete
+    fbo.delete = lambda: (deleted.append(threading.current_thread()), orig())
+    from phyclone.plot.canvas import _release_gl  # what a garbage-collected canvas calls
+    _release_gl(fbo)
+    qtbot.waitUntil(lambda: bool(deleted))
+    assert deleted == [c.gl_renderer._thread or threading.main_thread()]
+    for c in canvases:
+        c.close()
