@@ -10,6 +10,7 @@ os.makedirs(os.environ["HOME"], exist_ok=True)
 os.environ.setdefault("NUMBA_CACHE_DIR", os.path.join(tempfile.gettempdir(), "phyclone-numba-cache"))
 os.environ.setdefault("QT_QPA_PLATFORM", "xcb" if os.environ.get("DISPLAY") else "offscreen")
 os.environ.setdefault("PYOPENGL_PLATFORM", "glx")
+os.environ.setdefault("PHYCLONE_IDLE_GC", "0")  # gc.freeze() would keep garbage the tests expect collected
 
 import pytest  # noqa: E402
 

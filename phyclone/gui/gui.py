@@ -20,6 +20,7 @@ from .actions import Actions, _get_shortcut_string
 from .dialogs import message_box, prompt_save
 from .dock import create_dock_widget
 from .help import ShortcutsDialog
+from .idle_gc import start_idle_gc
 from .snippets import Snippets
 from .state import GUIState, gui_state_path
 
@@ -221,6 +222,7 @@ class GUI(QMainWindow):
         emit("show", self)
         self.restore_geometry_state(self.state.get("geometry_state"))
         super().show()
+        start_idle_gc()
 
     def closeEvent(self, e):
         if self._closed:

@@ -1,0 +1,64 @@
+"""Full garbage collections happen when the GUI is idle; the heap is frozen in between."""
+
+import gc
+import time
+import weakref
+
+from phyclone.gui.idle_gc import IdleCollector, start_idle_gc
+from phyclone.utils.event import emit
+
+
+class _Node:
+    def __init__(self):
+        self.me = self  # a reference cycle: only the cyclic collector frees it
+
+
+def test_frozen_garbage_is_freed_by_the_idle_collection(qapp):
+    c = IdleCollector()
+    try:
+        node = _Node()
+        ref = weakref.ref(node)
+        c.collect()
+        assert gc.get_freeze_count() > 0 and c.n_collections == 1
+        del node
+        gc.collect()
+        assert ref() is not None  # frozen: automatic and explicit collections skip it
+        c.collect()
+        assert ref() is None
+    finally:
+        c.stop()
+        gc.unfreeze()
+
+
+def test_collections_wait_for_idle_and_space_out(qapp, qtbot):
+    c = IdleCollector()
+    c.idle, c.first_period = .3, .2
+    c.period = c.first_period
+    try:
+        c.start()
+        assert c.n_collections == 1
+        time.sleep(.25)  # the period has passed...
+        emit("select", object(), [3])  # ...but a cluster was just selected
+        c._tick()
+        assert c.n_collections == 1
+        qtbot.waitUntil(lambda: c.n_collections == 2, timeout=5000)  # the timer, once idle
+        assert time.monotonic() - c.last_activity >= c.idle and c.period == .4
+    finally:
+        c.stop()
+        gc.unfreeze()
+
+
+def test_turned_off_by_the_environment(monkeypatch):
+    monkeypatch.setenv("PHYCLONE_IDLE_GC", "0")
+    assert start_idle_gc() is None
+
+
+def test_a_shown_gui_starts_the_idle_collector(qtbot, monkeypatch):
+    import phyclone.gui.gui as gui_module
+    from phyclone.gui import GUI
+    calls = []
+    monkeypatch.setattr(gui_module, "start_idle_gc", lambda: calls.append(1))
+    gui = GUI()
+    qtbot.addWidget(gui)
+    gui.show()
+    assert calls == [1]
