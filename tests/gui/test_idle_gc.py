@@ -39,8 +39,11 @@ def test_collections_wait_for_idle_and_space_out(qapp, qtbot):
         assert c.n_collections == 1
         time.sleep(.25)  # the period has passed...
         emit("select", object(), [3])  # ...but a cluster was just selected
+        frozen = gc.get_freeze_count()
+        kept = [_Node() for _ in range(10)]  # objects that survive the next second
         c._tick()
-        assert c.n_collections == 1
+        assert c.n_collections == 1  # no collection...
+        assert gc.get_freeze_count() >= frozen + len(kept)  # ...but the survivors are frozen
         qtbot.waitUntil(lambda: c.n_collections == 2, timeout=5000)  # the timer, once idle
         assert time.monotonic() - c.last_activity >= c.idle and c.period == .4
     finally:
