@@ -393,7 +393,9 @@ class TableDelegate(QStyledItemDelegate):
     def __init__(self, model, parent=None):
         super().__init__(parent)
         self._model = model
-        self._text_color = QColor("white")
+        # default text colour: the view's (read once, a palette per cell is a copy)
+        self._text_color = parent.palette().color(QPalette.Text) if parent is not None \
+            else QColor("white")
 
     def initStyleOption(self, option, index):
         text, fg, bg, align = self._model.cell(index.row(), index.column())
@@ -416,7 +418,9 @@ class TableDelegate(QStyledItemDelegate):
             return
         m = self.margin
         inner = rect.adjusted(m, 0, -m, 0)
-        if option.fontMetrics.horizontalAdvance(text) > inner.width():
-            text = option.fontMetrics.elidedText(text, Qt.ElideRight, inner.width())
+        fm = option.fontMetrics
+        if len(text) * fm.maxWidth() > inner.width() and \
+                fm.horizontalAdvance(text) > inner.width():  # measured only if it may not fit
+            text = fm.elidedText(text, Qt.ElideRight, inner.width())
         painter.setPen(fg.color() if fg is not None else self._text_color)
         painter.drawText(inner, align, text)

@@ -21,7 +21,6 @@ from phyclone.utils import Bunch, emit
 from .canvas_events import CanvasEvents, key_name, modifiers_of  # noqa: F401 (API)
 from .canvas_gl import CanvasGL
 from .inserter import GLSLInserter
-from .renderer import existing_renderer
 from .transform import TransformChain, pixels_to_ndc
 
 logger = logging.getLogger(__name__)
@@ -29,9 +28,8 @@ logger = logging.getLogger(__name__)
 
 def _release_gl(fbo):
     """Free a garbage-collected canvas' framebuffer in its GL thread (no wait)."""
-    r = fbo.renderer or existing_renderer()
-    if r is not None:
-        r.post(fbo.delete)
+    if fbo.renderer is not None:  # None: never drawn, nothing to free
+        fbo.renderer.post(fbo.delete)
 
 
 class BaseCanvas(CanvasEvents, CanvasGL, QWidget):

@@ -46,7 +46,7 @@ logger = logging.getLogger(__name__)
 RENDER_NICENESS = env_int("PHYCLONE_RENDER_NICENESS", 3)
 
 
-_CURRENT = threading.local()  # the Renderer of this GL thread
+_CURRENT = threading.local()  # the Renderer whose context was made current on this thread
 
 
 class Framebuffer:
@@ -155,6 +155,7 @@ class Renderer:
         return self._context
 
     def _make_current(self):
+        _CURRENT.renderer = self  # whose context the objects created now belong to
         if self._context is None:
             ctx = QOpenGLContext()
             ctx.setFormat(QSurfaceFormat.defaultFormat())
@@ -247,7 +248,6 @@ class Renderer:
     # ---------------------------------------------------------------------------------------
 
     def _loop(self):
-        _CURRENT.renderer = self
         name_os_thread(self.name)
         lower_thread_priority(RENDER_NICENESS)  # llvmpipe's threads, created here, inherit it
         try:
@@ -292,7 +292,6 @@ class Renderer:
             self._deliver((canvas, result))
 
     def _next_inline(self):
-        _CURRENT.renderer = self
         canvas = None
         with self._cv:
             if self._frames:
@@ -368,5 +367,5 @@ def next_renderer():
 
 
 def current_renderer():
-    """The Renderer whose thread (or inline frame) is running, else the first one."""
-    return getattr(_CURRENT, "renderer", None) or existing_renderer()
+    """The Renderer whose context is current on this thread (None if none)."""
+    return getattr(_CURRENT, "renderer", None)
