@@ -102,9 +102,9 @@ def stage_shares(folder, meta, kwargs):
     from phyclone.detect import blocks as B
     from phyclone.detect.config import DetectParams
     from phyclone.detect.detectors import detect_events
-    from phyclone.detect.features import extract_waveforms, project
+    from phyclone.detect.features import event_features
     from phyclone.detect.pipeline import prepare
-    from phyclone.detect.sinc import fractional_shift, subsample_peaks
+    from phyclone.detect.sinc import subsample_peaks
     T = {}
     t0 = time.thread_time()
     ctx, _ = prepare(folder / "recording.dat", folder / "channel_positions.npy", None,
@@ -126,10 +126,8 @@ def stage_shares(folder, meta, kwargs):
         rows = t - (a - m)
         fine = tm("sinc times + features", subsample_peaks, x, rows, c, ctx.interpolate,
                   ctx.delays)
-        w = tm("sinc times + features", extract_waveforms, x, rows, c, ctx.local,
-               ctx.n_before, ctx.n_after)
-        w = tm("sinc times + features", fractional_shift, w, fine - rows)
-        tm("sinc times + features", project, w, ctx.basis)
+        tm("sinc times + features", event_features, x, rows, c, fine - rows - ctx.delays[c],
+           ctx.local, ctx.basis, ctx.n_before, ctx.interpolate)
     return T
 
 

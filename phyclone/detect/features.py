@@ -1,6 +1,9 @@
 """Waveforms, PCA features, initial clusters and templates of detected events."""
 
+import numba
 import numpy as np
+
+from .sinc import phase_projections
 
 
 def local_channels(positions, n_local):
@@ -27,13 +30,33 @@ def neighbour_table(positions, radius):
     return out
 
 
-def extract_waveforms(x, rows, channels, local, n_before, n_after):
-    """Waveforms (n, n_before + n_after + 1, n_local) of ``x`` around ``rows`` on the local
-    channels of each event's channel."""
-    rows = np.asarray(rows, dtype=np.int64)
-    t = rows[:, None] + np.arange(-n_before, n_after + 1)[None, :]
-    ch = local[np.asarray(channels, dtype=np.int64)]  # (n, n_local)
-    return x[t[:, :, None], ch[:, None, :]]
+@numba.njit(cache=True, nogil=True)
+def _features(x, rows, chans, phases, local, proj, start, out):
+    """out[i, p, j] = proj[phases[i], p] · x[rows[i] + start:..., local[chans[i], j]]."""
+    n_pcs, length = proj.shape[1], proj.shape[2]
+    for i in range(len(rows)):
+        t0 = rows[i] + start
+        for j in range(local.shape[1]):
+            c = local[chans[i], j]
+            for p in range(n_pcs):
+                s = np.float32(0.)
+                for k in range(length):
+                    s += proj[phases[i], p, k] * x[t0 + k, c]
+                out[i, p, j] = s
+
+
+def event_features(x, rows, channels, shifts, local, basis, n_before, factor):
+    """PC features (n, n_pcs, n_local) of the events at ``rows`` of ``x`` on the local
+    channels of their max ``channels``, each waveform first resampled at its sub-sample
+    peak (``shifts``: samples, multiples of 1 / factor within ±1) by sinc interpolation:
+    one projection per phase (the basis times the interpolation kernel)."""
+    proj, pad = phase_projections(basis, factor)
+    phases = np.rint(np.asarray(shifts) * factor).astype(np.int64) + factor - 1
+    out = np.zeros((len(rows), basis.shape[0], local.shape[1]), dtype=np.float32)
+    if len(rows):
+        _features(x, np.asarray(rows, np.int64), np.asarray(channels, np.int64),
+                  np.clip(phases, 0, 2 * factor - 2), local, proj, -n_before - pad, out)
+    return out
 
 
 def pca_basis(waveforms, n_pcs):
@@ -50,11 +73,6 @@ def pca_basis(waveforms, n_pcs):
     b = vt[:n_pcs]
     b *= np.sign(b[np.arange(len(b)), np.abs(b).argmax(axis=1)])[:, None]
     return b.astype(np.float32)
-
-
-def project(waveforms, basis):
-    """PC features (n, n_pcs, n_local) of waveforms (n, n_samples, n_local)."""
-    return np.einsum("isc,ps->ipc", waveforms, basis).astype(np.float32)
 
 
 def _split_two(f, min_size, min_separation):

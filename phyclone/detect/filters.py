@@ -45,13 +45,14 @@ def _biquads(buf, t0, t1, step, c32, z1, z2):
 
 
 @numba.njit(cache=True, nogil=True)
-def _filter_segments(raw, raw_start, cols, seg_starts, seg_stops, margin, lo, hi, sos, out):
+def _filter_segments(raw, raw_start, cols, seg_starts, seg_stops, margin, lo, hi, sos, out,
+                     buf):
     """Filter the segments ``[seg_starts[i], seg_stops[i])`` (absolute samples) of ``raw``
     (covering ``[raw_start, raw_start + len(raw))``, columns ``cols``) forward-backward with
     ``margin`` raw samples on both sides; write the samples in ``[lo, hi)`` into ``out``
     (row 0 = sample ``lo``). Each segment starts from a zero state after removing the mean of
     its first 32 raw samples. Time is processed in tiles of 128 samples (time tile →
-    section → time → channel)."""
+    section → time → channel). ``buf``: scratch, at least (segment + 2 margin, len(cols))."""
     nc = len(cols)
     ns = sos.shape[0]
     tile = 128
@@ -59,10 +60,6 @@ def _filter_segments(raw, raw_start, cols, seg_starts, seg_stops, margin, lo, hi
     z2 = np.zeros((ns, nc), dtype=np.float32)
     dc = np.empty(nc, dtype=np.float32)
     c32 = sos.astype(np.float32)
-    max_len = 0
-    for i in range(len(seg_starts)):
-        max_len = max(max_len, seg_stops[i] - seg_starts[i] + 2 * margin)
-    buf = np.empty((max_len, nc), dtype=np.float32)
     for i in range(len(seg_starts)):
         a = seg_starts[i] - margin
         b = seg_stops[i] + margin
@@ -142,22 +139,39 @@ def read_padded(traces, a, b):
 
 
 def filtered_range(traces, lo, hi, cols, sos, segment, margin, reference="none",
-                   ref_channels=None):
+                   ref_channels=None, scratch=None):
     """Filtered (and referenced) samples ``[lo, hi)`` on raw columns ``cols``: float32
-    (hi - lo, len(cols)), identical for any ``lo``/``hi`` (the segment grid)."""
+    (hi - lo, len(cols)), identical for any ``lo``/``hi`` (the segment grid); zeros outside
+    the recording. ``scratch``: a dict whose buffers are reused across calls (one per
+    thread; the returned array is then one of them)."""
     lo, hi = int(lo), int(hi)
     cols = np.ascontiguousarray(cols, dtype=np.int64)
-    out = np.zeros((max(0, hi - lo), len(cols)), dtype=np.float32)
-    starts, stops = segment_bounds(traces.n_samples, segment, max(lo, 0),
-                                   min(hi, traces.n_samples))
+    shape = (max(0, hi - lo), len(cols))
+    out = _buffer(scratch, "out", shape)
+    a0, b0 = max(lo, 0), min(hi, traces.n_samples)
+    out[:max(0, a0 - lo)] = 0
+    out[max(0, b0 - lo):] = 0
+    starts, stops = segment_bounds(traces.n_samples, segment, a0, b0)
     if not len(starts) or not len(cols):
         return out
     a, b = int(starts[0]) - margin, int(stops[-1]) + margin
     raw = read_padded(traces, a, b)
+    buf = _buffer(scratch, "buf", (segment + 2 * margin, len(cols)))
     _filter_segments(raw, a, cols, starts, stops, int(margin), lo, hi,
-         np.ascontiguousarray(sos, dtype=np.float64), out)
+                     np.ascontiguousarray(sos, dtype=np.float64), out, buf)
     mode = REFERENCES[reference]
     if mode:
         keep = np.arange(len(cols)) if ref_channels is None else np.asarray(ref_channels)
         _reference(out, mode, np.ascontiguousarray(keep, dtype=np.int64))
     return out
+
+
+def _buffer(scratch, name, shape):
+    """A float32 array of ``shape``: from ``scratch`` (grown when too small) or new."""
+    if scratch is None:
+        return np.empty(shape, dtype=np.float32)
+    size = shape[0] * shape[1]
+    arr = scratch.get(name)
+    if arr is None or arr.size < size:
+        arr = scratch[name] = np.empty(size, dtype=np.float32)
+    return arr[:size].reshape(shape)

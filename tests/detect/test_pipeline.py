@@ -84,12 +84,12 @@ def test_interrupted_run_resumes_from_finished_blocks(rec, ref, tmp_path, monkey
         return real(ctx, k)
     monkeypatch.setattr(pipeline, "run_block", flaky)
     with pytest.raises(KeyboardInterrupt):
-        detect(rec["dat"], rec["probe"], out_dir=out, **KW)
+        detect(rec["dat"], rec["probe"], out_dir=out, block_duration=1., **KW)
     assert not (out / "spike_times.npy").exists()
     assert len(list((out / ".phy/phyclone/detect/blocks").glob("*.npz"))) == 3
     calls.clear()
     monkeypatch.setattr(pipeline, "run_block", lambda ctx, k: calls.append(k) or real(ctx, k))
-    ev = detect(rec["dat"], rec["probe"], out_dir=out, **KW)
+    ev = detect(rec["dat"], rec["probe"], out_dir=out, block_duration=1., **KW)
     assert calls == list(range(3, 6))  # the 3 finished blocks were not run again
     assert _same(ev, ref)
     assert np.array_equal(np.load(out / "spike_times.npy"), ref.times)
