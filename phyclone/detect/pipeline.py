@@ -311,7 +311,8 @@ def detect(raw, probe=None, out_dir=None, channels=None, n_channels=None, sample
     out = Bunch(ev, channel_map=ctx.cols, positions=info.positions, noise=info.noise,
                 thresholds=info.thresholds, sample_rate=info.sample_rate,
                 n_samples=info.n_samples, basis=ctx.basis, local=ctx.local, spec=info.spec,
-                params=p, searched=sum(r[1] for r in results.values()))
+                params=p, searched=sum(r[1] for r in results.values()),
+                segment=ctx.segment, margin=ctx.margin, thr_len=ctx.thr_len)
     out.timings = dict(prepare=t_prep, blocks=t_run)
     if out_dir is not None:
         from .output import write_folder

@@ -2,6 +2,7 @@
 and the Template GUI, by phylib and by SpikeInterface's read_phy (peer venvs, through a
 subprocess; skipped when absent), and the command line."""
 
+import json
 import os
 import subprocess
 import sys
@@ -139,3 +140,40 @@ def test_cli_refuses_another_programs_dataset(folder, tmp_path):
                                       "--quiet", "--force"])
     assert res.exit_code != 0 and "holds the input dataset" in res.output
     assert (out0 / "spike_times.npy").read_bytes() == before
+
+
+def test_trace_gui_data_shows_events_and_thresholds(folder):
+    from phyclone.apps.trace.gui import DETECTION, EVENT_COLOR, TraceData, _open_traces
+    from phyclone.detect import load_detection
+    out, _ = folder
+    traces, _ = _open_traces(out / "params.py")
+    det = load_detection(out)
+    data = TraceData(traces, det)
+    assert data.raw_data_filter.current == DETECTION
+    b = data((1., 1.5))
+    st = np.load(out / "spike_times.npy")
+    inside = st[(st >= 30000 + 15) & (st < 45000 - 15)]
+    assert [w.spike_id for w in b.waveforms] == np.flatnonzero(np.isin(st, inside)).tolist()
+    for w in b.waveforms:
+        assert w.color == EVENT_COLOR
+        # the snippet is drawn on the event's channel, centred on its (negative) peak
+        assert np.argmin(w.data) == len(w.data) // 2
+        assert w.data.min() <= -b.thresholds[w.channel_ids[0]]
+    info = json.loads((out / ".phy/phyclone/detect/detection.json").read_text())
+    assert np.allclose(b.thresholds, info["thresholds"][0])
+    traces.close()
+    assert load_detection(out.parent) is None
+
+
+@pytest.mark.gl
+def test_trace_gui_draws_thresholds(folder, qapp, qtbot, tmp_path):
+    from phyclone.apps.trace.gui import create_trace_gui
+    out, _ = folder
+    gui = create_trace_gui(out / "params.py", config_dir=tmp_path / "cfg")
+    qtbot.addWidget(gui)
+    gui.show()
+    view = gui.views[0]
+    qtbot.waitUntil(lambda: view.data is not None and view.data.get("thresholds") is not None)
+    th = view.data.thresholds
+    assert len(th.lengths) == 16 and np.allclose(th.y[::2], -gui.trace_data((0, .1)).thresholds)
+    gui.close()
