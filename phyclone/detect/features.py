@@ -69,8 +69,8 @@ def pca_basis(waveforms, n_pcs):
         t = (np.arange(ns) + .5) / ns
         b = np.array([np.cos(np.pi * k * t) for k in range(n_pcs)])
         return (b / np.linalg.norm(b, axis=1, keepdims=True)).astype(np.float32)
-    _, _, vt = np.linalg.svd(w, full_matrices=False)
-    b = vt[:n_pcs]
+    _, vecs = np.linalg.eigh(w.T @ w)  # principal axes (uncentred, as KiloSort's wPCA)
+    b = vecs[:, ::-1][:, :n_pcs].T.copy()
     b *= np.sign(b[np.arange(len(b)), np.abs(b).argmax(axis=1)])[:, None]
     return b.astype(np.float32)
 
@@ -79,8 +79,9 @@ def _split_two(f, min_size, min_separation):
     """Split rows of ``f`` in two along their first principal component (2-means started at
     the quartiles): labels, or None when the parts are small or not separated."""
     fc = f - f.mean(axis=0)
-    _, _, vt = np.linalg.svd(fc, full_matrices=False)
-    p = fc @ vt[0]
+    _, vecs = np.linalg.eigh(fc.T @ fc)  # first principal axis: the top eigenvector
+    v = vecs[:, -1] * np.sign(vecs[np.abs(vecs[:, -1]).argmax(), -1])
+    p = fc @ v
     m = np.percentile(p, [25, 75])
     for _ in range(50):
         lab = np.abs(p - m[1]) < np.abs(p - m[0])
@@ -150,13 +151,35 @@ def templates_from_features(clusters, features, max_channels, local, basis):
     return templates, template_ind.astype(np.int32)
 
 
+@numba.njit(cache=True, nogil=True)
+def _sparse_dots(templates, template_ind, n_channels):
+    """Dot products of sparse templates (only pairs sharing channels are non-zero)."""
+    n, ns, nl = templates.shape
+    out = np.zeros((n, n), dtype=np.float64)
+    slot = -np.ones(n_channels, dtype=np.int64)
+    for k in range(n):
+        for j in range(nl):
+            slot[template_ind[k, j]] = j
+        for m in range(k, n):
+            s = 0.
+            for j2 in range(nl):
+                j = slot[template_ind[m, j2]]
+                if j < 0:
+                    continue
+                for t in range(ns):
+                    s += templates[k, t, j] * templates[m, t, j2]
+            out[k, m] = out[m, k] = s
+        for j in range(nl):
+            slot[template_ind[k, j]] = -1
+    return out
+
+
 def similar_templates(templates, template_ind, n_channels):
     """Cosine similarity between templates on the full probe: (n, n) float32."""
-    n, ns, nl = templates.shape
-    dense = np.zeros((n, ns, n_channels), dtype=np.float32)
-    dense[np.arange(n)[:, None], :, template_ind] = templates.transpose(0, 2, 1)
-    flat = dense.reshape(n, -1)
-    norm = np.linalg.norm(flat, axis=1)
+    if not len(templates):
+        return np.zeros((0, 0), dtype=np.float32)
+    dots = _sparse_dots(np.ascontiguousarray(templates, dtype=np.float64),
+                        np.ascontiguousarray(template_ind, dtype=np.int64), int(n_channels))
+    norm = np.sqrt(np.diag(dots))
     norm[norm == 0] = 1
-    flat /= norm[:, None]
-    return (flat @ flat.T).astype(np.float32)
+    return (dots / norm[:, None] / norm[None, :]).astype(np.float32)

@@ -13,9 +13,12 @@ def noise_levels(x, method="mad"):
     if not len(x):
         return np.zeros(x.shape[1], dtype=np.float32)
     if method == "std":
-        return x.std(axis=0).astype(np.float32)
-    med = np.median(x, axis=0)
-    return (np.median(np.abs(x - med), axis=0) / MAD_SCALE).astype(np.float32)
+        return x.std(axis=0, dtype=np.float64).astype(np.float32)
+    xt = np.ascontiguousarray(x.T)  # channels first: each median is a contiguous partition
+    med = np.median(xt, axis=1, keepdims=True)
+    np.subtract(xt, med, out=xt)
+    np.abs(xt, out=xt)
+    return (np.median(xt, axis=1) / MAD_SCALE).astype(np.float32)
 
 
 def sample_starts(lo, hi, chunk, n_chunks):

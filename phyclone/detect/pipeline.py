@@ -293,7 +293,14 @@ def detect(raw, probe=None, out_dir=None, channels=None, n_channels=None, sample
     float samples), ``features`` (n, n_pcs, n_local), ``channel_map``, ``positions``,
     ``noise``, ``thresholds``, ``sample_rate``, ``timings`` and, with ``out_dir``, the
     written ``params_path``."""
-    p = DetectParams.from_kwargs(**kwargs)
+    from threadpoolctl import threadpool_limits
+    with threadpool_limits(1):  # small matrices only: BLAS threads would just contend
+        return _detect(raw, probe, out_dir, channels, n_channels, sample_rate, dtype, offset,
+                       jobs, scheduler, progress, force, DetectParams.from_kwargs(**kwargs))
+
+
+def _detect(raw, probe, out_dir, channels, n_channels, sample_rate, dtype, offset, jobs,
+            scheduler, progress, force, p):
     t0 = time.perf_counter()
     out_dir = Path(out_dir) if out_dir is not None else None
     ctx, info = prepare(raw, probe, channels, p, n_channels, sample_rate, dtype, offset)
