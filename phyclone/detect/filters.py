@@ -60,6 +60,10 @@ def _filter_segments(raw, raw_start, cols, seg_starts, seg_stops, margin, lo, hi
     z2 = np.zeros((ns, nc), dtype=np.float32)
     dc = np.empty(nc, dtype=np.float32)
     c32 = sos.astype(np.float32)
+    c0 = cols[0] if nc else 0
+    contiguous = True
+    for c in range(nc):
+        contiguous = contiguous and cols[c] == c0 + c
     for i in range(len(seg_starts)):
         a = seg_starts[i] - margin
         b = seg_stops[i] + margin
@@ -76,8 +80,13 @@ def _filter_segments(raw, raw_start, cols, seg_starts, seg_stops, margin, lo, hi
             dc[c] /= n0
         for t in range(b - a):
             r = a - raw_start + t
-            for c in range(nc):
-                buf[t, c] = np.float32(raw[r, cols[c]]) - dc[c]
+            if contiguous:  # a plain (vectorised) conversion
+                src = raw[r, c0:c0 + nc]
+                for c in range(nc):
+                    buf[t, c] = np.float32(src[c]) - dc[c]
+            else:
+                for c in range(nc):
+                    buf[t, c] = np.float32(raw[r, cols[c]]) - dc[c]
         z1[:] = 0.
         z2[:] = 0.
         for t0 in range(0, b - a, tile):
