@@ -71,6 +71,20 @@ def _detect(x, x_start, t_lo, t_hi, thr, thr_len, sign, neighbours, lockout, mul
                 if best < phase_ratio * a:
                     continue
             ok = True
+            for j in range(k):  # same instant first: rejects most candidates cheaply
+                c2 = neighbours[c, j]
+                if c2 < 0:
+                    break
+                w = xt[c2]
+                if sign < 0:
+                    w = -w
+                elif sign == 0:
+                    w = abs(w)
+                if w > a or (w == a and c2 < c):
+                    ok = False
+                    break
+            if not ok:
+                continue
             for j in range(k):
                 c2 = neighbours[c, j]
                 if c2 < 0:

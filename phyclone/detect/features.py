@@ -17,15 +17,16 @@ def local_channels(positions, n_local):
 
 
 def neighbour_table(positions, radius):
-    """Channels within ``radius`` µm of each channel (itself included), -1 padded:
-    (n_channels, k) int64."""
+    """Channels within ``radius`` µm of each channel (itself first, then by distance), -1
+    padded: (n_channels, k) int64."""
     pos = np.asarray(positions, dtype=np.float64)
     d = np.linalg.norm(pos[:, None, :] - pos[None, :, :], axis=2)
     near = d <= radius
     k = int(near.sum(axis=1).max()) if len(pos) else 1
     out = -np.ones((len(pos), max(k, 1)), dtype=np.int64)
-    for c in range(len(pos)):
+    for c in range(len(pos)):  # nearest first: a larger neighbour is found sooner
         idx = np.flatnonzero(near[c])
+        idx = idx[np.lexsort((idx, d[c, idx]))]
         out[c, :len(idx)] = idx
     return out
 

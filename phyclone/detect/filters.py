@@ -46,13 +46,16 @@ def _biquads(buf, t0, t1, step, c32, z1, z2):
 
 @numba.njit(cache=True, nogil=True)
 def _filter_segments(raw, raw_start, cols, seg_starts, seg_stops, margin, lo, hi, sos, out,
-                     buf):
+                     buf, skip, tail):
     """Filter the segments ``[seg_starts[i], seg_stops[i])`` (absolute samples) of ``raw``
     (covering ``[raw_start, raw_start + len(raw))``, columns ``cols``) forward-backward with
     ``margin`` raw samples on both sides; write the samples in ``[lo, hi)`` into ``out``
     (row 0 = sample ``lo``). Each segment starts from a zero state after removing the mean of
     its first 32 raw samples. Time is processed in tiles of 128 samples (time tile →
-    section → time → channel). ``buf``: scratch, at least (segment + 2 margin, len(cols))."""
+    section → time → channel). ``buf``: scratch, at least (segment + 2 margin, len(cols)).
+    Segments with ``skip[i]`` are left out (known already). A computed segment that ends
+    after ``hi`` is still filtered whole: it is copied into ``tail`` and 1 is returned
+    (the next block of a sequential run starts with it)."""
     nc = len(cols)
     ns = sos.shape[0]
     tile = 128
@@ -64,7 +67,10 @@ def _filter_segments(raw, raw_start, cols, seg_starts, seg_stops, margin, lo, hi
     contiguous = True
     for c in range(nc):
         contiguous = contiguous and cols[c] == c0 + c
+    filled = 0
     for i in range(len(seg_starts)):
+        if skip[i]:
+            continue
         a = seg_starts[i] - margin
         b = seg_stops[i] + margin
         keep_lo = max(seg_starts[i], lo)
@@ -100,6 +106,12 @@ def _filter_segments(raw, raw_start, cols, seg_starts, seg_stops, margin, lo, hi
         for t in range(keep_lo, keep_hi):
             for c in range(nc):
                 out[t - lo, c] = buf[t - a, c]
+        if seg_stops[i] > hi and keep_lo == seg_starts[i]:
+            for t in range(seg_starts[i], seg_stops[i]):
+                for c in range(nc):
+                    tail[t - seg_starts[i], c] = buf[t - a, c]
+            filled = 1
+    return filled
 
 
 @numba.njit(cache=True, nogil=True)
@@ -163,11 +175,37 @@ def filtered_range(traces, lo, hi, cols, sos, segment, margin, reference="none",
     starts, stops = segment_bounds(traces.n_samples, segment, a0, b0)
     if not len(starts) or not len(cols):
         return out
-    a, b = int(starts[0]) - margin, int(stops[-1]) + margin
-    raw = read_padded(traces, a, b)
-    buf = _buffer(scratch, "buf", (segment + 2 * margin, len(cols)))
-    _filter_segments(raw, a, cols, starts, stops, int(margin), lo, hi,
-                     np.ascontiguousarray(sos, dtype=np.float64), out, buf)
+    # Segments filtered by the previous call of this thread (a sequential run): reused.
+    key = (id(traces), cols.tobytes(), np.asarray(sos).tobytes(), segment, margin)
+    cache = scratch.get("segments", {}) if scratch is not None else {}
+    if cache.get("key") != key:
+        cache = {"key": key}
+    skip = np.array([int(s) in cache for s in starts], dtype=np.uint8)
+    todo = np.flatnonzero(skip == 0)
+    tail = _buffer(scratch, "tail", (segment, len(cols)))
+    filled = 0
+    if len(todo):
+        a = int(starts[todo[0]]) - margin
+        b = int(stops[todo[-1]]) + margin
+        raw = read_padded(traces, a, b)
+        buf = _buffer(scratch, "buf", (segment + 2 * margin, len(cols)))
+        filled = _filter_segments(raw, a, cols, starts, stops, int(margin), lo, hi,
+                                  np.ascontiguousarray(sos, dtype=np.float64), out, buf,
+                                  skip, tail)
+    for i in np.flatnonzero(skip):
+        s0, s1 = int(starts[i]), int(stops[i])
+        k0, k1 = max(s0, lo), min(s1, hi)
+        out[k0 - lo:k1 - lo] = cache[s0][k0 - s0:k1 - s0]
+    if scratch is not None:
+        new = {"key": key}
+        inner = [i for i in range(len(starts)) if starts[i] >= lo and stops[i] <= hi]
+        if inner:  # the last whole segment of this range (before any reference)
+            s0, s1 = int(starts[inner[-1]]), int(stops[inner[-1]])
+            new[s0] = out[s0 - lo:s1 - lo].copy()
+        if filled:
+            s0 = int(starts[todo[-1]])
+            new[s0] = tail[:int(stops[todo[-1]]) - s0].copy()
+        scratch["segments"] = new
     mode = REFERENCES[reference]
     if mode:
         keep = np.arange(len(cols)) if ref_channels is None else np.asarray(ref_channels)

@@ -74,7 +74,7 @@ def _hamming_sinc(u, half_width):
     return k / k.sum(axis=-1, keepdims=True)
 
 
-def subsample_peaks(x, times, channels, factor, delays=None, half_width=16):
+def subsample_peaks(x, times, channels, factor, delays=None, half_width=8):
     """Sub-sample times (float samples, on the common clock: each channel's sample-and-hold
     delay added) of the extremum near each integer peak ``times[i]`` (a row of ``x``) on
     ``channels[i]``; the signal is interpolated at ``factor`` phases per sample within ±1
