@@ -216,25 +216,35 @@ def run_blocks(ctx, order, jobs=1, scheduler=None, store=None, max_events=None,
     return results, time.perf_counter() - t0
 
 
+def _run_blocks_in_order(ctx, run):
+    """Blocks of ``run`` one after the other in this thread (each reuses the filtered
+    segments of the previous one)."""
+    return [run_block(ctx, k) for k in run]
+
+
 def _run_threads(ctx, todo, jobs, finish, enough):
+    """Runs of consecutive blocks in ``jobs`` threads, finished in order."""
+    size = max(1, min(4, len(todo) // (2 * jobs)))
+    runs = [todo[i:i + size] for i in range(0, len(todo), size)]
     with ThreadPoolExecutor(jobs, thread_name_prefix="phy-detect") as ex:
         pending = {}
-        it = iter(todo)
-        for k in it:
-            pending[k] = ex.submit(run_block, ctx, k)
+        it = iter(range(len(runs)))
+        for r in it:
+            pending[r] = ex.submit(_run_blocks_in_order, ctx, runs[r])
             if len(pending) >= 2 * jobs:
                 break
-        for k in todo:
-            if k not in pending:
+        for r in range(len(runs)):
+            if r not in pending:
                 continue
-            finish(k, pending.pop(k).result())
+            for k, res in zip(runs[r], pending.pop(r).result()):
+                finish(k, res)
             if enough():
                 for f in pending.values():
                     f.cancel()
                 return
             nxt = next(it, None)
             if nxt is not None:
-                pending[nxt] = ex.submit(run_block, ctx, nxt)
+                pending[nxt] = ex.submit(_run_blocks_in_order, ctx, runs[nxt])
 
 
 def _run_dask(ctx, todo, scheduler, finish, enough):
