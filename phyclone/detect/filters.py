@@ -8,6 +8,7 @@ value, bit for bit. The numba kernel loops time → section → channel, the cha
 innermost (vectorised), and releases the GIL so blocks run in threads.
 """
 
+import os
 from functools import lru_cache
 
 import numba
@@ -146,14 +147,30 @@ def segment_bounds(n_samples, segment, lo, hi):
     return starts, np.minimum(starts + segment, n_samples)
 
 
-def read_padded(traces, a, b):
+def read_padded(traces, a, b, scratch=None):
     """Raw samples ``[a, b)`` (all file channels) as an array; beyond the recording the
-    first/last sample is repeated."""
+    first/last sample is repeated. A single flat file is read with ``os.preadv`` into a
+    reused buffer (no file pages mapped: memory stays bounded whatever the file length)."""
     n = traces.n_samples
     a0, b0 = max(0, a), min(n, b)
-    arr = traces.read(a0, b0, np.arange(traces.n_channels_raw)) if (
-        len(traces._parts) > 1 or traces._parts[0].array is None) else \
-        np.asarray(traces._parts[0].array[a0:b0])
+    part = traces._parts[0]
+    arr = None
+    if len(traces._parts) == 1 and isinstance(part.array, np.memmap) and b0 > a0:
+        row = part.array.shape[1] * part.array.dtype.itemsize
+        key = "raw_" + part.array.dtype.str
+        arr = _buffer(scratch, key, (b0 - a0, part.array.shape[1]), part.array.dtype)
+        fd = os.open(part.array.filename, os.O_RDONLY)
+        try:
+            view, pos = memoryview(arr).cast("B"), part.array.offset + a0 * row
+            while len(view):  # preadv may return fewer bytes than asked
+                got = os.preadv(fd, [view], pos)
+                if got <= 0:
+                    raise OSError(f"{part.array.filename}: unexpected end of file")
+                view, pos = view[got:], pos + got
+        finally:
+            os.close(fd)
+    if arr is None:
+        arr = traces.read(a0, b0, np.arange(traces.n_channels_raw))
     if a0 == a and b0 == b:
         return arr
     return np.pad(arr, ((a0 - a, b - b0), (0, 0)), mode="edge")
@@ -187,7 +204,7 @@ def filtered_range(traces, lo, hi, cols, sos, segment, margin, reference="none",
     if len(todo):
         a = int(starts[todo[0]]) - margin
         b = int(stops[todo[-1]]) + margin
-        raw = read_padded(traces, a, b)
+        raw = read_padded(traces, a, b, scratch)
         buf = _buffer(scratch, "buf", (segment + 2 * margin, len(cols)))
         filled = _filter_segments(raw, a, cols, starts, stops, int(margin), lo, hi,
                                   np.ascontiguousarray(sos, dtype=np.float64), out, buf,
@@ -213,12 +230,12 @@ def filtered_range(traces, lo, hi, cols, sos, segment, margin, reference="none",
     return out
 
 
-def _buffer(scratch, name, shape):
-    """A float32 array of ``shape``: from ``scratch`` (grown when too small) or new."""
+def _buffer(scratch, name, shape, dtype=np.float32):
+    """An array of ``shape``: from ``scratch`` (grown when too small) or new."""
     if scratch is None:
-        return np.empty(shape, dtype=np.float32)
+        return np.empty(shape, dtype=dtype)
     size = shape[0] * shape[1]
     arr = scratch.get(name)
     if arr is None or arr.size < size:
-        arr = scratch[name] = np.empty(size, dtype=np.float32)
+        arr = scratch[name] = np.empty(size, dtype=dtype)
     return arr[:size].reshape(shape)
