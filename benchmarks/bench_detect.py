@@ -131,6 +131,19 @@ def stage_shares(folder, meta, kwargs):
     return T
 
 
+def peak_rss(folder, meta, out, jobs):
+    """Peak RSS (MB) of a fresh process running ``detect`` end to end with ``jobs`` threads."""
+    code = ("import sys, resource; from phyclone.detect import detect; "
+            "detect(sys.argv[1], probe=sys.argv[2], n_channels=int(sys.argv[3]), "
+            "sample_rate=float(sys.argv[4]), out_dir=sys.argv[5], jobs=int(sys.argv[6]), "
+            "force=True); print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    r = subprocess.run([sys.executable, "-c", code, str(folder / "recording.dat"),
+                        str(folder / "channel_positions.npy"), str(meta["n_channels"]),
+                        str(meta["sample_rate"]), str(out), str(jobs)],
+                       capture_output=True, text=True, check=True, env=_one_core_env())
+    return int(r.stdout.split()[-1]) / 1024
+
+
 def ours(folder, meta, out, jobs=1, scheduler=None, **kwargs):
     """(events, wall time, process CPU time) of one end-to-end run."""
     from phyclone.detect import detect
@@ -171,6 +184,7 @@ def run_dataset(n_channels, args, si_py):
         io = io_bound(folder / "recording.dat", n_channels, meta["sample_rate"])
         _, t1, _ = ours(folder, meta, tmp / "t1", jobs=1, **kwargs)
         ev2, t2, _ = ours(folder, meta, tmp / "t2", jobs=2, **kwargs)
+        rss = peak_rss(folder, meta, tmp / "rss", 2)
         same_threads = np.array_equal(ev2.times, ev.times) and \
             np.array_equal(ev2.channels, ev.channels)
         dask_same = None
@@ -201,6 +215,7 @@ def run_dataset(n_channels, args, si_py):
     print("our stages (thread CPU time): " + ", ".join(
         f"{k} {100 * v / tot:.0f}%" for k, v in shares.items()) + f" (sum {tot:.2f} s)")
     print(f"IO bound (bare read of the .dat, warm): ×{io:.0f} real time")
+    print(f"peak RSS of a run with 2 threads (fresh process): {rss:.0f} MB")
     print(f"threads: 1 → {t1:.2f} s, 2 → {t2:.2f} s (×{t1 / t2:.2f}), identical events: "
           f"{same_threads}")
     if dask_same is not None:

@@ -76,27 +76,58 @@ def pca_basis(waveforms, n_pcs):
     return b.astype(np.float32)
 
 
+@numba.njit(cache=True, nogil=True)
+def _first_pc_and_two_means(f):
+    """Projections of the centred rows of ``f`` on their first principal axis (power
+    iteration from a fixed start: deterministic), 2-means of the projections started at
+    their quartiles: (projections, labels, mean of each part)."""
+    n, d = f.shape
+    fc = f - f.sum(axis=0) / n
+    cov = fc.T @ fc
+    v = np.ones(d) / np.sqrt(d)
+    for _ in range(200):
+        w = cov @ v
+        norm = np.sqrt((w * w).sum())
+        if norm == 0:
+            break
+        w /= norm
+        if np.abs(w - v).max() < 1e-10:
+            v = w
+            break
+        v = w
+    p = fc @ v
+    q = np.sort(p)
+    m0, m1 = q[n // 4], q[(3 * n) // 4]
+    lab = np.zeros(n, dtype=np.bool_)
+    for _ in range(100):
+        s0 = s1 = 0.
+        n0 = n1 = 0
+        for i in range(n):
+            lab[i] = abs(p[i] - m1) < abs(p[i] - m0)
+            if lab[i]:
+                s1 += p[i]
+                n1 += 1
+            else:
+                s0 += p[i]
+                n0 += 1
+        if n0 == 0 or n1 == 0:
+            break
+        new0, new1 = s0 / n0, s1 / n1
+        if new0 == m0 and new1 == m1:
+            break
+        m0, m1 = new0, new1
+    return p, lab, m0, m1
+
+
 def _split_two(f, min_size, min_separation):
     """Split rows of ``f`` in two along their first principal component (2-means started at
     the quartiles): labels, or None when the parts are small or not separated."""
-    fc = f - f.mean(axis=0)
-    _, vecs = np.linalg.eigh(fc.T @ fc)  # first principal axis: the top eigenvector
-    v = vecs[:, -1] * np.sign(vecs[np.abs(vecs[:, -1]).argmax(), -1])
-    p = fc @ v
-    m = np.percentile(p, [25, 75])
-    for _ in range(50):
-        lab = np.abs(p - m[1]) < np.abs(p - m[0])
-        if lab.all() or not lab.any():
-            return None
-        new = np.array([p[~lab].mean(), p[lab].mean()])
-        if np.allclose(new, m):
-            break
-        m = new
-    n1 = lab.sum()
+    p, lab, m0, m1 = _first_pc_and_two_means(np.ascontiguousarray(f, dtype=np.float64))
+    n1 = int(lab.sum())
     if min(n1, len(p) - n1) < min_size:
         return None
     s = np.sqrt(0.5 * (p[~lab].var() + p[lab].var()))
-    if s == 0 or abs(m[1] - m[0]) / s < min_separation:
+    if s == 0 or abs(m1 - m0) / s < min_separation:
         return None
     return lab
 
