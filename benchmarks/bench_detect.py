@@ -133,10 +133,12 @@ def stage_shares(folder, meta, kwargs):
 
 def peak_rss(folder, meta, out, jobs):
     """Peak RSS (MB) of a fresh process running ``detect`` end to end with ``jobs`` threads."""
-    code = ("import sys, resource; from phyclone.detect import detect; "
+    # VmHWM (not ru_maxrss, which keeps the parent's high-water mark across fork + exec)
+    code = ("import sys; from phyclone.detect import detect; "
             "detect(sys.argv[1], probe=sys.argv[2], n_channels=int(sys.argv[3]), "
             "sample_rate=float(sys.argv[4]), out_dir=sys.argv[5], jobs=int(sys.argv[6]), "
-            "force=True); print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+            "force=True); print([l.split()[1] for l in open('/proc/self/status') "
+            "if l.startswith('VmHWM')][0])")
     r = subprocess.run([sys.executable, "-c", code, str(folder / "recording.dat"),
                         str(folder / "channel_positions.npy"), str(meta["n_channels"]),
                         str(meta["sample_rate"]), str(out), str(jobs)],
