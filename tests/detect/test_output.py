@@ -177,3 +177,19 @@ def test_trace_gui_draws_thresholds(folder, qapp, qtbot, tmp_path):
     th = view.data.thresholds
     assert len(th.lengths) == 16 and np.allclose(th.y[::2], -gui.trace_data((0, .1)).thresholds)
     gui.close()
+
+
+def test_cli_help_and_bad_options(tmp_path):
+    res = CliRunner().invoke(phycli, ["--help"])
+    assert "detect" in res.output
+    res = CliRunner().invoke(phycli, ["detect", "--help"])
+    for opt in ("--probe", "--n-channels", "--method", "--lockout-um", "--interpolate",
+                "--time-range", "--max-events", "--random", "--channels", "--jobs",
+                "--scheduler", "--noise-window"):
+        assert opt in res.output
+    raw = tmp_path / "r.dat"
+    np.zeros((100, 4), np.int16).tofile(raw)
+    res = CliRunner().invoke(phycli, ["detect", str(raw), "--n-channels", "3",
+                                      "--sample-rate", "1000", "--out", str(tmp_path / "o")])
+    assert res.exit_code != 0 and "check --n-channels" in res.output
+    assert not (tmp_path / "o").exists()
