@@ -85,28 +85,29 @@ def _filter_segments(raw, raw_start, cols, seg_starts, seg_stops, margin, lo, hi
                 dc[c] += np.float32(raw[a - raw_start + t, cols[c]])
         for c in range(nc):
             dc[c] /= n0
-        for t in range(b - a):
-            r = a - raw_start + t
-            if contiguous:  # a plain (vectorised) conversion
-                src = raw[r, c0:c0 + nc]
-                for c in range(nc):
-                    buf[t, c] = np.float32(src[c]) - dc[c]
-            else:
-                for c in range(nc):
-                    buf[t, c] = np.float32(raw[r, cols[c]]) - dc[c]
         z1[:] = 0.
         z2[:] = 0.
-        for t0 in range(0, b - a, tile):
-            _biquads(buf, t0, min(b - a, t0 + tile), 1, c32, z1, z2)
+        for t0 in range(0, b - a, tile):  # each tile converted, then filtered (in cache)
+            t1 = min(b - a, t0 + tile)
+            for t in range(t0, t1):
+                r = a - raw_start + t
+                if contiguous:  # a plain (vectorised) conversion
+                    src = raw[r, c0:c0 + nc]
+                    for c in range(nc):
+                        buf[t, c] = np.float32(src[c]) - dc[c]
+                else:
+                    for c in range(nc):
+                        buf[t, c] = np.float32(raw[r, cols[c]]) - dc[c]
+            _biquads(buf, t0, t1, 1, c32, z1, z2)
         z1[:] = 0.
         z2[:] = 0.
         stop = keep_lo - a - 1
-        for t0 in range(b - a - 1, stop, -tile):
+        for t0 in range(b - a - 1, stop, -tile):  # each tile filtered, then copied out
             t1 = max(stop, t0 - tile)
             _biquads(buf, t0, t1, -1, c32, z1, z2)
-        for t in range(keep_lo, keep_hi):
-            for c in range(nc):
-                out[t - lo, c] = buf[t - a, c]
+            for t in range(max(t1 + 1, keep_lo - a), min(t0 + 1, keep_hi - a)):
+                for c in range(nc):
+                    out[t + a - lo, c] = buf[t, c]
         if seg_stops[i] > hi and keep_lo == seg_starts[i]:
             for t in range(seg_starts[i], seg_stops[i]):
                 for c in range(nc):
