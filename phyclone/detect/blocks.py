@@ -40,6 +40,7 @@ class BlockContext:
     reference: str
     thresholds: np.ndarray  # (n_windows, n_channels)
     thr_len: int
+    thr_start: int          # first sample of the first noise window
     neighbours: np.ndarray
     lockout: int
     sign: str
@@ -106,7 +107,7 @@ def events_in(ctx, x, x_start, a, b):
     with sub-sample times and PC features: a dict of :data:`FIELDS` arrays."""
     t, c, amp = detect_events(x, x_start, a - x_start, b - x_start, ctx.thresholds,
                               ctx.thr_len, ctx.neighbours, ctx.lockout, ctx.sign, ctx.method,
-                              ctx.phase_window, ctx.phase_ratio)
+                              ctx.phase_window, ctx.phase_ratio, ctx.thr_start)
     rows = t - x_start
     fine = subsample_peaks(x, rows, c, ctx.interpolate, ctx.delays) + x_start
     shift = fine - t - ctx.delays[c]  # align on the sub-sample peak (same clock as x)

@@ -22,10 +22,11 @@ import numpy as np
 
 
 @numba.njit(cache=True, nogil=True)
-def _detect(x, x_start, t_lo, t_hi, thr, thr_len, sign, neighbours, lockout, multiphasic,
-            phase_window, phase_ratio, out_t, out_c, out_a):
+def _detect(x, x_start, t_lo, t_hi, thr, thr_len, thr_start, sign, neighbours, lockout,
+            multiphasic, phase_window, phase_ratio, out_t, out_c, out_a):
     """Events with local time in ``[t_lo, t_hi)`` of ``x`` (row 0 = sample ``x_start``).
-    ``thr`` (n_windows, n_channels): thresholds per noise window of ``thr_len`` samples.
+    ``thr`` (n_windows, n_channels): thresholds per noise window of ``thr_len`` samples,
+    the first window starting at sample ``thr_start``.
     ``neighbours`` (n_channels, k): channels within the lockout radius, -1 padded. Returns
     the number of events written to ``out_*`` (grown by the caller when full: returns -1)."""
     n, nc = x.shape
@@ -37,7 +38,7 @@ def _detect(x, x_start, t_lo, t_hi, thr, thr_len, sign, neighbours, lockout, mul
     hit = np.zeros(nc, dtype=np.uint8)
     row_prev = -1
     for t in range(max(t_lo, 1), min(t_hi, n - 1)):
-        row = min((x_start + t) // thr_len, thr.shape[0] - 1)
+        row = min(max((x_start + t - thr_start) // thr_len, 0), thr.shape[0] - 1)
         if row != row_prev:  # thresholds of this noise window; inf: never crossed
             for c in range(nc):
                 th = thr[row, c]
@@ -120,7 +121,8 @@ SIGNS = {"neg": -1, "pos": 1, "both": 0}
 
 
 def detect_events(x, x_start, t_lo, t_hi, thresholds, thr_len, neighbours, lockout,
-                  sign="both", method="bipolar", phase_window=15, phase_ratio=0.25):
+                  sign="both", method="bipolar", phase_window=15, phase_ratio=0.25,
+                  thr_start=0):
     """Detect events in a filtered block ``x`` (n, n_channels) float32 whose first row is
     sample ``x_start``; keep events with local time in ``[t_lo, t_hi)``.
 
@@ -133,7 +135,8 @@ def detect_events(x, x_start, t_lo, t_hi, thresholds, thr_len, neighbours, locko
     while True:
         ot, oc = np.empty(cap, np.int64), np.empty(cap, np.int64)
         oa = np.empty(cap, np.float32)
-        m = _detect(x, int(x_start), int(t_lo), int(t_hi), thr, int(thr_len), SIGNS[sign], nb,
+        m = _detect(x, int(x_start), int(t_lo), int(t_hi), thr, int(thr_len), int(thr_start),
+                    SIGNS[sign], nb,
                  int(lockout), method == "multiphasic", int(phase_window),
                  np.float32(phase_ratio), ot, oc, oa)
         if m >= 0:

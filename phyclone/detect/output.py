@@ -76,7 +76,7 @@ def write_folder(out_dir, ev, params):
     save_json(out_dir / _INFO, dict(
         low=p.low, high=p.high, order=p.order, reference=p.reference, sign=p.sign,
         segment=int(ev.segment), margin=int(ev.margin), thresholds=ev.thresholds.tolist(),
-        threshold_window=int(ev.thr_len)))
+        threshold_window=int(ev.thr_len), threshold_start=int(ev.thr_start)))
     write_text(out_dir / _MARK, "\n".join(WRITTEN) + "\n")
     write_text(out_dir / "params.py", _params_text(ev.spec))
     return out_dir / "params.py"
@@ -85,8 +85,8 @@ def write_folder(out_dir, ev, params):
 def load_detection(folder):
     """The events and detection settings of a folder written by ``phy detect`` (None for
     another folder): Bunch(times, channels (raw-file columns), thresholds (n_windows,
-    n_raw_channels), threshold_window, sign, low, high, order, reference, segment, margin,
-    cols (raw-file columns of the detection channels))."""
+    n_channels of ``cols``), threshold_window, threshold_start (samples), sign, low, high,
+    order, reference, segment, margin, cols (raw-file columns of the detection channels))."""
     folder = Path(folder)
     if not (folder / _INFO).exists() or not (folder / "spike_max_channels.npy").exists():
         return None
@@ -96,4 +96,5 @@ def load_detection(folder):
     mc = np.load(folder / "spike_max_channels.npy", allow_pickle=False).astype(np.int64)
     times = np.load(folder / "spike_times.npy", allow_pickle=False).astype(np.int64).ravel()
     return Bunch(info, times=times, channels=cols[mc], thresholds=thr, cols=cols,
-                 threshold_window=int(info["threshold_window"]))
+                 threshold_window=int(info["threshold_window"]),
+                 threshold_start=int(info.get("threshold_start", 0)))

@@ -63,7 +63,7 @@ def _noise_table(traces, p, sos, segment, margin, cols, lo, hi):
     chunk = max(1, int(round(p.noise_chunk_duration * sr)))
     win = int(round(p.noise_window * sr)) if p.noise_window else None
     windows = [(lo, hi)] if win is None else [
-        (max(lo, a), min(hi, a + win)) for a in range(lo // win * win, hi, win)]
+        (a, min(hi, a + win)) for a in range(lo, hi, win)]
     table, chunks = [], []
     for a, b in windows:
         xs = [filtered_range(traces, s, s + chunk, cols, sos, segment, margin, p.reference)
@@ -113,7 +113,7 @@ def prepare(raw, probe=None, channels=None, params=None, n_channels=None, sample
         np.zeros(len(cols))
     ctx = BlockContext(
         spec=spec, cols=cols, sos=sos, segment=segment, margin=margin, reference=p.reference,
-        thresholds=thr, thr_len=int(thr_len),
+        thresholds=thr, thr_len=int(thr_len), thr_start=lo,
         neighbours=neighbour_table(pos, p.lockout_um),
         lockout=int(round(p.lockout_us * 1e-6 * sr)), sign=p.sign, method=p.method,
         phase_window=int(round(p.phase_window_us * 1e-6 * sr)), phase_ratio=p.phase_ratio,
@@ -329,7 +329,8 @@ def _detect(raw, probe, out_dir, channels, n_channels, sample_rate, dtype, offse
                 thresholds=info.thresholds, sample_rate=info.sample_rate,
                 n_samples=info.n_samples, basis=ctx.basis, local=ctx.local, spec=info.spec,
                 params=p, searched=sum(r[1] for r in results.values()),
-                segment=ctx.segment, margin=ctx.margin, thr_len=ctx.thr_len)
+                segment=ctx.segment, margin=ctx.margin, thr_len=ctx.thr_len,
+                thr_start=ctx.thr_start)
     out.timings = dict(prepare=t_prep, blocks=t_run)
     if out_dir is not None:
         from .output import write_folder

@@ -49,6 +49,12 @@ def test_same_events_for_any_block_size_and_threads(rec, ref, block, jobs):
     assert _same(ev, ref)
 
 
+def test_common_reference_runs_give_the_same_events_for_any_split(rec):
+    a = detect(rec["dat"], rec["probe"], reference="median", **KW)
+    b = detect(rec["dat"], rec["probe"], reference="median", block_duration=0.4, jobs=2, **KW)
+    assert _same(a, b) and len(a.times) > 400
+
+
 def test_dask_local_cluster_gives_the_same_events(rec, ref):
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
@@ -206,3 +212,11 @@ def test_sliding_noise_window_and_fixed_threshold(tmp_path):
     fixed = detect(tmp_path / "r.dat", fixed_threshold=150., **kw)
     assert np.all(fixed.thresholds == 150.)
     assert np.all(np.abs(fixed.amplitudes) >= 150.)
+
+
+def test_noise_windows_start_at_the_searched_range(rec, ref):
+    ev = detect(rec["dat"], rec["probe"], noise_window=1., time_range=(2.5, 5.), **KW)
+    assert ev.thresholds.shape == (3, 16)  # 2.5-3.5, 3.5-4.5, 4.5-5 s
+    assert len(ev.times) and ev.times.min() >= 75000
+    keep = (ref.times >= 75000) & (ref.times < 150000)
+    assert abs(len(ev.times) - keep.sum()) <= 0.05 * keep.sum()

@@ -76,7 +76,8 @@ class TraceData:
         data = filtered_range(self.traces, start, stop, cols, self._detection_sos(),
                               d.segment, d.margin, d.reference)
         thr = np.zeros(self.traces.n_channels_raw, dtype=np.float32)
-        window = min(start // d.threshold_window, len(d.thresholds) - 1)
+        window = min(max((start - d.threshold_start) // d.threshold_window, 0),
+                     len(d.thresholds) - 1)
         thr[d.cols] = d.thresholds[window]
         column = {int(c): i for i, c in enumerate(cols)}
         half = int(round(5e-4 * sr))
