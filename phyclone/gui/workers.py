@@ -3,15 +3,14 @@ which runs functions off the GUI thread and delivers their results on it, droppi
 results when a newer request with the same key was made ("latest request wins")."""
 
 import logging
-import os
-import sys
 import threading
 import traceback
 from collections import defaultdict
 
 from phyclone.qt import QApplication, QObject, QRunnable, QThreadPool, Signal
 
-from phyclone.utils.threads import env_int, lower_thread_priority
+from phyclone.utils.runtime import policy
+from phyclone.utils.threads import lower_thread_priority
 
 from .app import _block, log_exceptions
 
@@ -21,19 +20,13 @@ _POOL = []
 _ALIVE = set()  # workers referenced until their signals were delivered
 
 
-#: Python's thread switch interval while workers run (default 5 ms): the GUI thread calls
-#: Python many times per repaint (one call per table cell) and each call may wait for a
-#: worker to hand over the GIL.
-SWITCH_INTERVAL = 5e-4
-
-
 def thread_pool():
-    """The QThreadPool shared by phyclone's GUI (at most 4 threads)."""
+    """The QThreadPool shared by phyclone's GUI (``PHYCLONE_WORKER_THREADS``, default one
+    per core, 2 to 4)."""
     if not _POOL:
         pool = QThreadPool()
-        pool.setMaxThreadCount(max(2, min(4, os.cpu_count() or 2)))
+        pool.setMaxThreadCount(policy().worker_threads)
         _POOL.append(pool)
-        sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL))
     return _POOL[0]
 
 
@@ -46,7 +39,7 @@ class WorkerSignals(QObject):
 
 #: Niceness added to the pool threads: the GUI and OpenGL threads, whose work the user
 #: waits for, run first; the workers take the CPU they leave (2 cores are common).
-WORKER_NICENESS = env_int("PHYCLONE_WORKER_NICENESS", 5)
+WORKER_NICENESS = policy().worker_niceness
 _NICED = set()
 
 

@@ -37,13 +37,14 @@ from phyclone.qt import (
     isdeleted,
 )
 from phyclone.utils import Bunch
-from phyclone.utils.threads import env_int, lower_thread_priority, name_os_thread
+from phyclone.utils.runtime import policy
+from phyclone.utils.threads import lower_thread_priority, name_os_thread
 
 logger = logging.getLogger(__name__)
 
 #: Niceness added to the GL thread (and the splatting threads): the GUI thread, which
 #: handles input and shows the frames, runs first when the cores are busy.
-RENDER_NICENESS = env_int("PHYCLONE_RENDER_NICENESS", 3)
+RENDER_NICENESS = policy().render_niceness
 
 
 _CURRENT = threading.local()  # the Renderer whose context was made current on this thread
@@ -100,16 +101,27 @@ class _Sink(QObject):
     ready = Signal(object)
 
 
+_GC_PAUSE = Bunch(lock=threading.Lock(), depth=0, was_enabled=False)
+
+
 def _no_gc(f, *args):
     """``f(*args)`` with Python's cyclic collector paused: a collection in the GL thread
-    could destroy Qt widgets outside the GUI thread."""
-    enabled = gc.isenabled()
-    gc.disable()
+    could destroy Qt widgets outside the GUI thread. The collector is switched off by the
+    first of the GL threads that enters and on again by the last that leaves (with one
+    flag per thread, one thread would re-enable it under the other)."""
+    p = _GC_PAUSE
+    with p.lock:
+        if p.depth == 0:
+            p.was_enabled = gc.isenabled()
+            gc.disable()
+        p.depth += 1
     try:
         return f(*args)
     finally:
-        if enabled:
-            gc.enable()
+        with p.lock:
+            p.depth -= 1
+            if p.depth == 0 and p.was_enabled:
+                gc.enable()
 
 
 class Renderer:
@@ -330,7 +342,7 @@ _ASSIGNED = [0]  # canvases given a renderer so far
 
 def _n_threads():
     """GL threads to run: ``PHYCLONE_GL_THREADS``, default 2 (1 on one core)."""
-    return env_int("PHYCLONE_GL_THREADS", max(1, min(2, os.cpu_count() or 1)), minimum=1)
+    return policy().gl_threads
 
 
 def existing_renderer():
@@ -342,7 +354,7 @@ def renderers():
     """The application's Renderers (created at the first call, on the GUI thread): one per
     GL thread, or a single inline one."""
     if not _RENDERERS:
-        threaded = os.environ.get("PHYCLONE_RENDER_THREAD", "1") != "0" and \
+        threaded = policy().render_thread and \
             QOpenGLContext.supportsThreadedOpenGL() and QThread.currentThread() is not None
         for i in range(_n_threads() if threaded else 1):
             r = Renderer(threaded=threaded, name="phyclone-gl" + (f"-{i}" if i else ""))

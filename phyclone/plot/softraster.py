@@ -26,6 +26,8 @@ import threading
 
 import numpy as np
 
+from phyclone.utils.runtime import policy
+
 from .transform import Clip, _value
 
 logger = logging.getLogger(__name__)
@@ -33,10 +35,10 @@ logger = logging.getLogger(__name__)
 #: Below this many vertices OpenGL is as fast: capturing the vertices costs 25–80 ns each
 #: (the scatter shader is the slowest), and a splatted layer ~3 ms (conversion and
 #: compositing), measured with benchmarks/bench_plot.py.
-MIN_VERTICES = 20000
+MIN_VERTICES = policy().soft_raster_min_vertices
 #: Bands of rows splatted at once (one per core, at most 4), for visuals with at least
 #: ``BAND_MIN_VERTICES`` vertices.
-N_BANDS = max(1, min(4, os.cpu_count() or 1))
+N_BANDS = policy().soft_raster_bands
 BAND_MIN_VERTICES = 10000
 #: Captured vertex shader outputs of each primitive type.
 FEEDBACK = {"points": ("gl_Position", "v_color", "v_size"),
@@ -66,8 +68,8 @@ _pool_lock = threading.Lock()
 
 def enabled(software):
     """Whether to splat on this renderer (``software``: llvmpipe-like) and environment."""
-    env = os.environ.get("PHYCLONE_SOFT_RASTER")
-    return env == "1" if env in ("0", "1") else bool(software)
+    forced = policy().soft_raster
+    return bool(software) if forced is None else forced
 
 
 def kernels():
@@ -166,8 +168,10 @@ def _capture(gl, n):
     GL.glDisable(GL.GL_RASTERIZER_DISCARD)
     out = np.empty((n, stride), dtype=np.float32)
     GL.glBindBuffer(GL.GL_TRANSFORM_FEEDBACK_BUFFER, buf)
+    # Not ``out.ctypes.data_as``: its pointer holds the array in a reference cycle, so each
+    # capture (megabytes) would wait for a full garbage collection to be freed.
     GL.glGetBufferSubData(GL.GL_TRANSFORM_FEEDBACK_BUFFER, 0, out.nbytes,
-                          out.ctypes.data_as(ctypes.c_void_p))
+                          ctypes.c_void_p(out.ctypes.data))
     GL.glBindBufferBase(GL.GL_TRANSFORM_FEEDBACK_BUFFER, 0, 0)
     return out
 

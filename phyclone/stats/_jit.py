@@ -3,10 +3,10 @@ importable; every kernel has a pure-numpy twin used when it is not, or when ``US
 False (tests flip it to exercise the fallback). Kernels never call
 ``numba.get_num_threads()`` (a cached kernel cannot)."""
 
-import os
+from phyclone.utils.runtime import policy
 
 try:
-    if os.environ.get("PHYCLONE_NO_NUMBA"):
+    if policy().no_numba:
         raise ImportError("numba disabled by PHYCLONE_NO_NUMBA")
     import numba
 except ImportError:  # pragma: no cover - exercised in a subprocess by the tests
