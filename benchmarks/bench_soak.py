@@ -4,8 +4,9 @@
         [--interval 0.35] [--cycle 20] [--garbage 0]
 
 Opens the real Template GUI (default views, idle garbage collector on, as a user gets it)
-on a 384-channel synthetic folder (made once with ``phy synthetic`` under
-``~/.cache/phyclone/bench/soak_384ch`` unless ``--dataset`` is given) and selects a cluster
+on a 384-channel synthetic folder (1e6 spikes, 400 clusters, 120 s of raw data: made once
+with ``phy synthetic`` under ``~/.cache/phyclone/bench/synth_384ch`` unless ``--dataset``
+is given) and selects a cluster
 every ``--interval`` seconds: ``--cycle K`` cycles through the K largest clusters (0: every
 selection a new cluster, wrapping around). Prints the resident memory over time, the
 selection latency (select → every following view painted) at the start and at the end, and
@@ -40,8 +41,8 @@ def make_dataset(path):
     if (path / "params.py").exists():
         return path
     subprocess.run([sys.executable, "-m", "phyclone", "synthetic", str(path), "--n-channels",
-                    "384", "--probe", "neuropixels", "--n-clusters", "100", "--duration",
-                    "600", "--raw-duration", "30", "--seed", "1", "-q", "--force"], check=True,
+                    "384", "--probe", "neuropixels", "--n-clusters", "400", "--n-spikes",
+                    "1000000", "--duration", "120", "--seed", "0", "-q", "--force"], check=True,
                    env=dict(os.environ, PYTHONPATH=str(ROOT)))
     return path
 
@@ -147,7 +148,7 @@ def main():
     args = ap.parse_args()
     if args.child:
         return child(args)
-    args.dataset = args.dataset or make_dataset(CACHE / "soak_384ch")
+    args.dataset = args.dataset or make_dataset(CACHE / "synth_384ch")
     cmd = [sys.executable, __file__, "--child", "--dataset", str(args.dataset), "--n-select",
            str(args.n_select), "--interval", str(args.interval), "--cycle", str(args.cycle),
            "--garbage", str(args.garbage)]

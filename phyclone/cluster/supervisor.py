@@ -27,13 +27,14 @@ from phyclone.session import MASKED_GROUPS, Session
 from phyclone.utils import Bunch, connect, emit, unconnect
 
 from .cluster_view import ClusterView, SimilarityView
+from .selection_source import SelectionSource
 from .supervisor_actions import ActionCreator
 from .supervisor_colors import ColorMappingMixin
 
 logger = logging.getLogger(__name__)
 
 
-class Supervisor(ColorMappingMixin):
+class Supervisor(ColorMappingMixin, SelectionSource):
     """Manual clustering in a GUI: tables, selection, wizard, actions, undo, save.
 
     Constructor (phy's, plus the crash journal)

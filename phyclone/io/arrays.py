@@ -185,11 +185,6 @@ class NpyFile:
         return {"min": lo, "max": hi}
 
 
-def open_npy(path):
-    """Shortcut for :class:`NpyFile` (raises ``DataError`` on any header problem)."""
-    return NpyFile(path)
-
-
 def check_range(npy, stats, low, high, what, fix):
     """Raise unless ``low <= stats['min']`` and ``stats['max'] < high`` (bounds may be None)."""
     if stats["min"] is None:

@@ -34,10 +34,6 @@ def _candidates(kwik_path, value):
     return out
 
 
-def _first_existing(paths):
-    return next((p for p in paths if p.is_file()), None)
-
-
 def _kwd_file_and_path(value, recording):
     """``hdf5_path`` value → (file part, dataset path). Accepts ``x.raw.kwd``,
     ``x.raw.kwd/recordings/0`` and ``{raw.kwd}/recordings/0`` forms."""

@@ -7,22 +7,6 @@ import threading
 logger = logging.getLogger(__name__)
 
 
-def env_int(name, default, minimum=None):
-    """The integer set in the environment variable ``name`` (a niceness, a number of
-    threads), else ``default``; a bad value is reported and ignored, a value below
-    ``minimum`` is raised to it."""
-    value = os.environ.get(name, "").strip()
-    if not value:
-        return default
-    try:
-        out = int(value)
-    except ValueError:
-        logger.warning("Ignoring %s=%r: expected an integer (e.g. %s=%d).", name,
-                       value, name, default)
-        return default
-    return out if minimum is None else max(minimum, out)
-
-
 def name_os_thread(name):
     """Name the calling thread for the OS (``top -H``, ``/proc``): at most 15 bytes."""
     try:

@@ -12,11 +12,12 @@ from phyclone.cluster.views import (
 from phyclone.gui import GUI
 from phyclone.plot import ScatterVisual
 from phyclone.utils.event import emit
+from phyclone.cluster.selection_source import SelectionSource
 
 pytestmark = pytest.mark.gl
 
 
-class Supervisor:
+class Supervisor(SelectionSource):
     """Stands for the real Supervisor: views only follow the selection it sends."""
 
 

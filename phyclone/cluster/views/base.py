@@ -23,12 +23,14 @@ from phyclone.utils.colors import selected_cluster_color
 from phyclone.utils.config import phy_config_dir
 from phyclone.utils.event import connect, emit, unconnect
 
+from ..selection_source import SelectionSource
+
 logger = logging.getLogger(__name__)
 
 
 def is_supervisor(sender):
     """Whether ``sender`` is the Supervisor (views only follow its selection, as phy)."""
-    return any(c.__name__ == "Supervisor" for c in type(sender).__mro__)
+    return isinstance(sender, SelectionSource)
 
 
 class ManualClusteringView:

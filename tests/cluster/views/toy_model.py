@@ -7,6 +7,7 @@ import pytest
 from phyclone.utils import Bunch
 
 from viewtest import shot  # noqa: F401 (the view tests import it from here)
+from phyclone.cluster.selection_source import SelectionSource
 
 N_CHANNELS = 16
 N_SAMPLES = 30
@@ -136,7 +137,7 @@ class ToyModel:
         return out
 
 
-class Supervisor:
+class Supervisor(SelectionSource):
     """Stands for the real Supervisor: views only follow the selection it sends."""
 
 

@@ -6,9 +6,10 @@ import pytest
 from phyclone.io.trace_interval import get_trace_interval
 from phyclone.io.traces import get_ephys_reader
 from phyclone.utils.colors import selected_cluster_color
+from phyclone.cluster.selection_source import SelectionSource
 
 
-class Supervisor:
+class Supervisor(SelectionSource):
     """Stands for the real Supervisor: views only follow the selection it sends."""
 
 

@@ -8,12 +8,13 @@ from pathlib import Path
 import numpy as np
 
 from phyclone.utils.colors import ClusterColorSelector
+from phyclone.cluster.selection_source import SelectionSource
 
 SHOTS = Path(os.environ.get("PHYCLONE_SHOTS", Path(tempfile.gettempdir()) / "phyclone-view-shots"))
 
 
 
-class Supervisor:
+class Supervisor(SelectionSource):
     """Stands for the Supervisor: views follow what it sends (selection, colours, clusters)."""
 
     def __init__(self, cluster_ids, spike_clusters=None, fun="cluster_id"):
