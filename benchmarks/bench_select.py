@@ -76,7 +76,7 @@ def child(dataset, n_select):
     from phyclone.utils import connect
 
     last_paint, painted, frames, shown = [0.], {}, [], []
-    orig_paint, orig_frame = BaseCanvas.paintGL, BaseCanvas._render_frame
+    orig_paint, orig_frame = BaseCanvas.paintGL, BaseCanvas.render_frame
 
     def paint(self):  # GL thread
         orig_paint(self)
@@ -88,7 +88,7 @@ def child(dataset, n_select):
             return orig_frame(self)
         finally:
             frames.append((t, time.perf_counter()))
-    BaseCanvas.paintGL, BaseCanvas._render_frame = paint, frame
+    BaseCanvas.paintGL, BaseCanvas.render_frame = paint, frame
     connect(lambda view, *a: painted.__setitem__(id(view), time.perf_counter()),
             event="view_painted")
 

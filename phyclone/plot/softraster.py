@@ -121,7 +121,7 @@ def _clip_bounds(canvas, exclude_origins):
 
 def can_splat(visual, canvas, count, ranges, instances, exclude_origins):
     """Whether this draw is done by the CPU splatter."""
-    prog = visual._gl.program
+    prog = visual.gl_state.program
     if not getattr(canvas, "soft_raster", False) or not prog.feedback or instances is not None:
         return False
     if visual.depth_test or count < MIN_VERTICES and ranges is None:
@@ -225,8 +225,8 @@ def _frozen(value):
 def _inputs(visual, canvas, count, ranges, exclude_origins, uniforms):
     """Everything the splatted layer depends on: the visual's data and program versions,
     the canvas' textures, the frame size, uniforms (pan-zoom, layouts...), what is drawn."""
-    gl = visual._gl
-    return (gl.version, canvas._gl_version, tuple(canvas._frame_size), int(count),
+    gl = visual.gl_state
+    return (gl.version, canvas.frame_version, tuple(canvas.frame_size), int(count),
             None if ranges is None else (_frozen(np.asarray(ranges[0])),
                                          _frozen(np.asarray(ranges[1]))),
             tuple(id(o) for o in exclude_origins),
@@ -239,12 +239,12 @@ def splat(visual, canvas, count, ranges, exclude_origins, uniforms):
     """Draw the visual (its program bound, uniforms and textures set) by splatting. When
     nothing it depends on changed since its last frame (e.g. the traces when only the
     selection changed), the layer of that frame is drawn again."""
-    gl = visual._gl
+    gl = visual.gl_state
     key = _inputs(visual, canvas, count, ranges, exclude_origins, uniforms)
     if gl.soft.get("key") == key:
         rect = gl.soft["rect"]
         if rect[2] > rect[0] and rect[3] > rect[1]:
-            _composite(gl, None, rect, canvas._frame_size)
+            _composite(gl, None, rect, canvas.frame_size)
         return
     gl.soft.pop("key", None)
     rect = _splat(visual, canvas, count, ranges, exclude_origins)
@@ -253,7 +253,7 @@ def splat(visual, canvas, count, ranges, exclude_origins, uniforms):
 
 def _splat(visual, canvas, count, ranges, exclude_origins):
     k = _kernels[0]
-    gl = visual._gl
+    gl = visual.gl_state
     prog = gl.program
     if ranges is not None:
         firsts = np.ascontiguousarray(ranges[0], dtype=np.int64)
@@ -269,7 +269,7 @@ def _splat(visual, canvas, count, ranges, exclude_origins):
     clip = _clip_bounds(canvas, exclude_origins)
     clip_col = lay["v_clip_pos"][0] if clip is not None and "v_clip_pos" in lay else -1
     bounds = clip if clip_col >= 0 else np.zeros(4)
-    w, h = canvas._frame_size
+    w, h = canvas.frame_size
     layer = _scratch(w, h)
     if visual.gl_primitive_type == "points":
         args = (layer, data, lay["gl_Position"][0], lay["v_color"][0], lay["v_size"][0],
@@ -310,12 +310,12 @@ def _band_pool():
 
             from phyclone.utils.threads import lower_thread_priority, name_os_thread
 
-            from .renderer import RENDER_NICENESS, existing_renderer, renderers
+            p = policy()
 
             def init():
                 name_os_thread("phyclone-splat")
-                lower_thread_priority(RENDER_NICENESS)
-            n_gl = len(renderers()) if existing_renderer() is not None else 1
+                lower_thread_priority(p.render_niceness)
+            n_gl = p.gl_threads if p.render_thread else 1
             _pool.append(ThreadPoolExecutor(max(1, (N_BANDS - 1) * n_gl),
                                             thread_name_prefix="phyclone-splat",
                                             initializer=init))
