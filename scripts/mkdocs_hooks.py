@@ -78,7 +78,9 @@ def shortcut_rows(cls, doc_owner=None):
     ``default_shortcuts`` / ``default_snippets``."""
     owner = doc_owner or cls
     shortcuts = dict(getattr(cls, "default_shortcuts", {}) or {})
-    snippets = dict(getattr(cls, "default_snippets", {}) or {})
+    # A snippet runs a method: one declared for a method the class does not have does nothing.
+    snippets = {n: a for n, a in (getattr(cls, "default_snippets", {}) or {}).items()
+                if hasattr(owner, n)}
     rows = []
     for name in list(shortcuts) + [n for n in snippets if n not in shortcuts]:
         rows.append((name, _keys(shortcuts[name]) if name in shortcuts else "",

@@ -53,3 +53,46 @@ def test_reference_lists_every_shortcut_of_the_gui(qtbot, synth_dir, config_dir)
         close_gui(gui, c)
     assert n > 60  # the GUI's groups were really read
     assert not missing, f"not in the generated docs/shortcuts.md: {missing}"
+
+
+def test_every_documented_snippet_runs_an_action(qtbot, synth_dir, config_dir):
+    """The reverse: each snippet the reference lists for the supervisor and for every view of
+    the GUI is the alias of an action of that GUI."""
+    sections = generated_sections()
+    c = open_controller(synth_dir, config_dir)
+    gui = show_gui(qtbot, c)
+    try:
+        aliases = {}
+        for actions in gui.actions:
+            view = getattr(actions, "view", None)
+            key = type(view).__name__ if view is not None else "Clustering, wizard, selection"
+            aliases.setdefault(key, set()).update(
+                f":{a.alias}" for a in actions._actions_dict.values() if a.alias)
+        checked, wrong = 0, []
+        for title, snippets in sections.items():
+            if title not in aliases:
+                continue  # a view this GUI does not open by default
+            for name, snippet in snippets:
+                checked += 1
+                if snippet not in aliases[title]:
+                    wrong.append((title, name, snippet))
+    finally:
+        close_gui(gui, c)
+    assert checked >= 15
+    assert not wrong, f"documented snippets that run no action: {wrong}"
+
+
+def generated_sections():
+    """``{section title: [(action, ':snippet')]}`` of the generated reference."""
+    spec = importlib.util.spec_from_file_location("mkdocs_hooks", ROOT / "scripts" / "mkdocs_hooks.py")
+    hooks = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hooks)
+    out, title = {}, None
+    for line in hooks.shortcuts_markdown().splitlines():
+        if line.startswith("## "):
+            title = line[3:].strip()
+            out[title] = []
+        m = re.match(r"\| `(\w+)` \| .*? \| `(:\S+)` \|", line)
+        if m and title:
+            out[title].append(m.groups())
+    return out
