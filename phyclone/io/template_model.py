@@ -52,7 +52,7 @@ def _spikes_index(labels):
 
 
 class TemplateModel:
-    """All data of a template-gui dataset (see ``/work/shared/DESIGN.md`` "Contracts").
+    """All data of a template-gui dataset (see docs/formats.md, "Template-gui folders").
 
     Parameters are those of ``params.py``; ``dat_path`` may be a path or a list of paths
     (relative to ``dir_path``); extra keyword arguments are kept in ``self.params``.
