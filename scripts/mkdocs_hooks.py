@@ -8,9 +8,11 @@ documentation cannot drift from it:
   snippets of the main window, the clustering actions and every view (class attributes
   ``default_shortcuts`` / ``default_snippets``, actions added with ``@actions.add(shortcut=)``
   in ``phyclone.apps``, descriptions from the docstrings);
-- ``<!-- phyclone:template-files -->``: the files of a template-gui folder by role.
+- ``<!-- phyclone:template-files -->``: the files of a template-gui folder by role;
+- ``<!-- phyclone:environment -->``: phyclone's environment variables, from the runtime
+  policy's table (``phyclone/utils/runtime.py``).
 
-``python scripts/mkdocs_hooks.py cli|shortcuts|files`` prints the generated Markdown.
+``python scripts/mkdocs_hooks.py cli|shortcuts|files|environment`` prints the generated Markdown.
 """
 
 import ast
@@ -25,6 +27,7 @@ import click
 CLI_MARKER = "<!-- phyclone:cli -->"
 SHORTCUTS_MARKER = "<!-- phyclone:shortcuts -->"
 FILES_MARKER = "<!-- phyclone:template-files -->"
+ENVIRONMENT_MARKER = "<!-- phyclone:environment -->"
 
 #: Shortcut groups: (title, "module:class", where the actions' docstrings are).
 SHORTCUT_GROUPS = [
@@ -157,6 +160,12 @@ def template_files_markdown():
     return "\n".join(out) + "\n"
 
 
+def environment_markdown():
+    """phyclone's environment variables: name, default, effect (``runtime.SETTINGS``)."""
+    from phyclone.utils.runtime import environment_table
+    return environment_table()
+
+
 _OUTSIDE_LINK = re.compile(r"\[([^\]]+)\]\((\.\./[^)#\s]+)(#[^)\s]*)?\)")
 
 
@@ -183,9 +192,12 @@ def on_page_markdown(markdown, page, config, files):
         markdown = markdown.replace(SHORTCUTS_MARKER, shortcuts_markdown())
     if FILES_MARKER in markdown:
         markdown = markdown.replace(FILES_MARKER, template_files_markdown())
+    if ENVIRONMENT_MARKER in markdown:
+        markdown = markdown.replace(ENVIRONMENT_MARKER, environment_markdown())
     return markdown
 
 
 if __name__ == "__main__":
     what = sys.argv[1] if len(sys.argv) > 1 else "shortcuts"
-    print({"cli": cli_markdown, "files": template_files_markdown}.get(what, shortcuts_markdown)())
+    print({"cli": cli_markdown, "files": template_files_markdown,
+           "environment": environment_markdown}.get(what, shortcuts_markdown)())

@@ -48,6 +48,8 @@ def test_every_environment_variable_is_documented():
     # The scan itself must see the variables of the main mechanisms.
     assert {"PHYCLONE_CONFIG_DIR", "PHYCLONE_OPENGL", "PHYCLONE_GL_THREADS", "DISPLAY"} <= set(found)
     page = (DOCS / "opengl.md").read_text(encoding="utf-8")
+    assert "<!-- phyclone:environment -->" in page
+    page += load_hooks().environment_markdown()
     missing = {n: where for n, where in found.items() if f"`{n}`" not in page}
     assert not missing, f"document these in docs/opengl.md (Environment variables): {missing}"
 

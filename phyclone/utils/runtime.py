@@ -2,7 +2,7 @@
 process set-up that the environment can change, in one place.
 
 Each setting is declared once in ``SETTINGS`` with its environment variable, default and
-meaning (``docs/environment.md`` is generated from this table). ``policy()`` reads them all
+meaning (the documentation's table of environment variables is generated from it). ``policy()`` reads them all
 the first time it is called and returns the same frozen object afterwards;
 ``reload_policy()`` reads them again (tests, and a process that changed its environment
 before starting the GUI). Nothing here imports Qt. The process-wide parts are applied
@@ -109,19 +109,14 @@ SETTINGS = (
     Setting("app_name", "PHYCLONE_APP_NAME", "phy", "str",
             "Name of the Qt application (window class)."),
 )
-#: Variables read by other parts of phyclone (documented with the others).
+#: phyclone's variables read elsewhere, each time they matter (documented with the others;
+#: the system's variables, e.g. DISPLAY or XDG_RUNTIME_DIR, are described in docs/opengl.md).
 OTHER_VARIABLES = (
     ("PHYCLONE_NONINTERACTIVE", "1: never open a modal dialog, questions take their default "
                                 "answer (tests, scripts); read each time a dialog would open."),
     ("PHYCLONE_CONFIG_DIR", "The user configuration folder (default ~/.phy)."),
-    ("PHYCLONE_DEMO_HEADLESS", "Set by `phy demo` for its scripted session under Xvfb."),
-    ("XDG_CACHE_HOME", "Where `phy demo` writes its dataset (default ~/.cache)."),
-    ("XDG_RUNTIME_DIR", "Qt's runtime folder; a private 0700 temporary folder when unset."),
-    ("PYOPENGL_PLATFORM", "PyOpenGL's window-system API; set to glx (as Qt's xcb) unless on "
-                          "Wayland."),
-    ("QT_API", "The Qt binding qtpy loads (pyqt5 when unset)."),
-    ("LIBGL_ALWAYS_SOFTWARE / GALLIUM_DRIVER", "Set to 1 / llvmpipe when software OpenGL is "
-                                               "chosen."),
+    ("PHYCLONE_DEMO_HEADLESS", "Set to 1 by `phy demo` when it re-runs itself under Xvfb: "
+                               "run the scripted session."),
 )
 
 
@@ -207,10 +202,3 @@ def environment_table():
         rows.append(f"| `{name}` | | {doc} |")
     return "\n".join(rows) + "\n"
 
-
-if __name__ == "__main__":  # python -m phyclone.utils.runtime > docs/environment.md
-    print("# Environment variables\n\nEvery setting below is read once, when phyclone starts "
-          "(`phyclone.utils.runtime.policy()`);\na bad value is reported in the log and the "
-          "default is kept. This page is generated from\n`phyclone/utils/runtime.py` "
-          "(`python -m phyclone.utils.runtime > docs/environment.md`).\n")
-    print(environment_table(), end="")
