@@ -51,22 +51,31 @@ class Supervisor(ColorMappingMixin, SelectionSource):
     journal_path : crash journal file (None: no journal)
     replay_journal : replay pending journal actions (True/False); None asks the user when
         the GUI is attached
+    session : an existing ``Session`` to show (a controller's): the arguments above that
+        describe the data are then ignored; a journal it has not started yet (pending
+        actions) is started when the GUI is attached, after asking the user
     """
 
     def __init__(self, spike_clusters=None, cluster_groups=None, cluster_metrics=None,
                  cluster_labels=None, similarity=None, new_cluster_id=None, sort=None,
-                 context=None, journal_path=None, replay_journal=None):
+                 context=None, journal_path=None, replay_journal=None, session=None):
         self.context = context
         self._columns = None  # columns of the tables; None: every metric and label
         self._sort = tuple(sort) if sort and sort[0] else ("n_spikes", "desc")
         if new_cluster_id is None and context is not None:
             new_cluster_id = context.load("new_cluster_id").get("new_cluster_id")
-        self.cluster_labels = dict(cluster_labels or {})
-        self.session = Session(
-            np.asarray(spike_clusters if spike_clusters is not None else [], dtype=np.int64),
-            cluster_groups=cluster_groups, cluster_labels=self.cluster_labels,
-            cluster_metrics=cluster_metrics, similarity=similarity,
-            new_cluster_id=new_cluster_id, journal_path=journal_path, sort=self._sort)
+        if session is not None:
+            self.session = session
+            session.sort = self._sort
+            self.cluster_labels = session.cluster_labels
+        else:
+            self.cluster_labels = dict(cluster_labels or {})
+            self.session = Session(
+                np.asarray(spike_clusters if spike_clusters is not None else [],
+                           dtype=np.int64),
+                cluster_groups=cluster_groups, cluster_labels=self.cluster_labels,
+                cluster_metrics=cluster_metrics, similarity=similarity,
+                new_cluster_id=new_cluster_id, journal_path=journal_path, sort=self._sort)
         self._create_color_selector()
 
         self.gui = None
@@ -83,6 +92,10 @@ class Supervisor(ColorMappingMixin, SelectionSource):
 
         self.session.events.connect(self._on_session_cluster, event="cluster")
         self.session.events.connect(self._on_session_select, event="select")
+        if session is not None:
+            self._journal_pending = not session.journal_started and \
+                bool(session.pending_actions())
+            return
         self._journal_pending = bool(journal_path) and bool(self.session.pending_actions())
         if journal_path and (replay_journal is not None or not self._journal_pending):
             self.start_journal(replay=bool(replay_journal))

@@ -101,6 +101,12 @@ class Session:
             return []
         return self.journal.pending(fingerprint(self.clustering.spike_clusters))
 
+    @property
+    def journal_started(self):
+        """Whether actions are being journaled (False without a journal, or while the
+        journal of an unsaved session waits for the decision to replay it)."""
+        return self.journal is not None and self.journal._f is not None
+
     def start_journal(self, replay=False):
         """Replay the crash journal if asked, then start journaling; return the replay count.
 

@@ -208,7 +208,7 @@ def test_foreign_cache_never_loaded(synth_dir, config_dir, tmp_path):
 
 
 def test_result_cache(tmp_path):
-    from phyclone.apps.cache import ResultCache
+    from phyclone.controller.cache import ResultCache
     from phyclone.utils import Bunch
     calls = []
 
@@ -241,7 +241,7 @@ def test_result_cache_writes_when_idle(tmp_path):
     """Cache files are written once no result was computed for ``write_delay`` s; closing
     writes what is left at once."""
     import time
-    from phyclone.apps.cache import ResultCache
+    from phyclone.controller.cache import ResultCache
     rc = ResultCache(tmp_path / "results")
     rc.write_delay = .4
     g = rc.wrap(lambda i: np.arange(i), "f")

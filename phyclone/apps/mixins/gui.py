@@ -11,7 +11,7 @@ from pathlib import Path
 
 from phyclone.utils import connect, emit, load_master_config, unconnect
 
-from ..inherit import concatenate_parents_attributes
+from phyclone.controller.inherit import concatenate_parents_attributes
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ import numpy as np
 from phyclone.utils import Bunch, connect
 from phyclone.utils.errors import DataError
 
-from ..raw_filter import HIGH_PASS, RAW, RawDataFilter
+from phyclone.controller.raw_filter import HIGH_PASS, RAW, RawDataFilter
 
 GUI_NAME = "TraceGUI"
 

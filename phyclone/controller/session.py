@@ -1,5 +1,5 @@
-"""The controller's session plumbing: the cache folder, the log file, the crash journal, the
-Supervisor, saving and closing."""
+"""The controller's session plumbing: the cache folder, the log file, the curation session
+and its crash journal, saving and closing."""
 
 import logging
 import shutil
@@ -8,15 +8,15 @@ from pathlib import Path
 from phyclone.utils import unconnect
 from phyclone.utils.context import Context, cache_methods
 
-from ..cache import CacheKey, ResultCache
-from ..inherit import concatenate_parents_attributes
-from ..saving import save_cluster_info, save_clustering
+from .cache import CacheKey, ResultCache
+from .inherit import concatenate_parents_attributes
+from .saving import save_clustering
 
 logger = logging.getLogger(__name__)
 
 
 class SessionMixin:
-    """Cache (``context``, ``cache_dir``), journal and Supervisor of a controller."""
+    """Cache (``context``, ``cache_dir``), journal and curation ``session`` of a controller."""
 
     def _cache_root(self):
         """Folder of the cache, the crash journal and the local GUI state."""
@@ -99,15 +99,9 @@ class SessionMixin:
         return self.cache_dir / "journal.jsonl"
 
     def _ask_replay(self, n_actions):
-        """Ask whether to replay the journal now if a Qt application runs; else None (the
-        Supervisor asks when the GUI is attached)."""
-        from phyclone.qt import QApplication
-        if QApplication.instance() is None:
-            return None
-        from phyclone.gui import ask
-        return ask(f"{n_actions} curation action(s) were not saved before phy stopped in "
-                   f"{self.dir_path}. Replay them?", buttons=("yes", "no"),
-                   title="Unsaved work found") == "yes"
+        """Whether to replay the journal of an unsaved session now; None leaves the decision
+        to the GUI, which asks the user (headless: decide with ``replay_journal``)."""
+        return None
 
     def _journal_and_new_id(self, replay_journal):
         """``(replay_journal, new_cluster_id)``. Ids are never reused: new ones come after
@@ -127,23 +121,32 @@ class SessionMixin:
         stored = self.context.load("new_cluster_id").get("new_cluster_id")
         return replay_journal, max(first, int(stored)) if stored is not None else first
 
-    def _set_supervisor(self, replay_journal=None):
-        from phyclone.cluster.supervisor import Supervisor  # Qt modules, no Qt objects
+    def _set_session(self, replay_journal=None):
+        """The curation ``Session``: its crash journal is replayed or set aside as decided
+        (``replay_journal``), or left pending for the GUI to ask."""
+        from phyclone.session import Session
         metadata = self._model_cluster_labels()
         replay_journal, new_cluster_id = self._journal_and_new_id(replay_journal)
-        self.supervisor = Supervisor(
-            spike_clusters=self.model.spike_clusters,
+        self.session = Session(
+            self.model.spike_clusters,
             cluster_groups=metadata.get("group", {}),
+            cluster_labels={k: v for k, v in metadata.items() if k != "group"},
             cluster_metrics=self.cluster_metrics,
-            cluster_labels=metadata,
             similarity=self._similarity,
             new_cluster_id=new_cluster_id,
-            context=self.context,
             journal_path=self.journal_path,
-            replay_journal=replay_journal,
         )
-        self._connect(self.on_save_clustering, event="save_clustering", sender=self.supervisor)
+        pending = bool(self.session.pending_actions())
+        if replay_journal is not None or not pending:
+            self.session.start_journal(replay=bool(replay_journal))
+        self.session.events.connect(self._on_session_cluster, event="cluster")
         self._connect(self._on_toggle_spike_reorder, event="toggle_spike_reorder")
+
+    def _on_session_cluster(self, session, up):
+        """Ids are never reused, across sessions too: remember the next one."""
+        if up.added or up.deleted:
+            self.context.save("new_cluster_id",
+                              {"new_cluster_id": int(session.clustering.new_cluster_id())})
 
     def _check_journal_decision(self):
         """After the Supervisor asked (when the GUI was attached) whether to replay an
@@ -152,7 +155,7 @@ class SessionMixin:
         if not self._pending_journal:
             return
         self._pending_journal = False
-        if self.supervisor.session.replayed:
+        if self.session.replayed:
             return
         logger.info("The unsaved session was not replayed: clearing the cluster caches.")
         self._clear_cluster_caches()
@@ -164,23 +167,31 @@ class SessionMixin:
         self.cache_key.save(self.context)
         self.result_cache.close()
         self.result_cache = ResultCache(self.cache_dir / "results")
-        self.supervisor.context = self.context
         for name in self._cached_names():
             self.__dict__.pop(name, None)
         self._cache_methods()
 
     # Saving and closing ---------------------------------------------------------------------
+    @property
+    def cluster_info(self):
+        """The cluster table as a list of per-cluster dicts (``cluster_info.tsv``)."""
+        return [self.session.cluster_info(c) for c in self.session.cluster_ids]
+
+    def save(self):
+        """Save the curation (headless; the GUI saves through its Supervisor): phy's files,
+        then the session is marked saved (its journal restarts). Returns True."""
+        spike_clusters, groups, _ = self.session.save_data()
+        labels = [(f, self.session.get_labels(f)) for f in self.session.cluster_meta.fields]
+        self.on_save_clustering(self, spike_clusters, groups, *labels)
+        self.session.mark_saved()
+        return True
+
     def on_save_clustering(self, sender, spike_clusters, groups, *labels):
         """Write phy's files (``spike_clusters.npy``, ``cluster_group.tsv``,
         ``cluster_<label>.tsv``, ``cluster_info.tsv``), each atomically."""
-        save_clustering(self.model, spike_clusters, groups, labels,
-                        self.supervisor.cluster_info)
+        save_clustering(self.model, spike_clusters, groups, labels, self.cluster_info)
         self.cache_key.save(self.context, spike_clusters)
         self.context.save_memcache()
-
-    def _save_cluster_info(self):
-        """Write ``cluster_info.tsv`` (the cluster view's columns)."""
-        return save_cluster_info(self.dir_path, self.supervisor.cluster_info)
 
     def close(self, close_model=True):
         """Save the memory caches, close the journal, release the model's files (once the
@@ -188,16 +199,13 @@ class SessionMixin:
         for f in self._connected:
             unconnect(f)
         self._connected = []
-        if getattr(self, "gui", None) is not None:
-            from phyclone.gui import thread_pool
-            thread_pool().waitForDone(10000)
         try:
             self.context.save_memcache()
         except OSError as e:
             logger.warning("Could not save the cache: %s", e)
-        sup = getattr(self, "supervisor", None)
-        if sup is not None:
-            sup.close()
+        session = getattr(self, "session", None)
+        if session is not None:
+            session.close()
         self.result_cache.close()
         for sparse in self.__dict__.pop("_row_readers", {}).values():
             if sparse is not None:

@@ -4,7 +4,7 @@ import numpy as np
 
 from phyclone.utils import Bunch
 
-from ..spikes import allocate, random_subset
+from .spikes import allocate, random_subset
 
 
 class StatsMixin:

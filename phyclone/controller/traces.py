@@ -6,14 +6,13 @@ import numpy as np
 
 from phyclone.io.filtering import default_margin, filter_windows
 from phyclone.utils import Bunch, connect
-from phyclone.utils.colors import selected_cluster_color
+from phyclone.utils.colors import ClusterColorSelector, selected_cluster_color
 
-from ..raw_filter import HIGH_PASS
-from ..rows import read_raw_windows
-from .views import on_view_closed, view_class
+from .raw_filter import HIGH_PASS
+from .rows import read_raw_windows
 
 
-class TraceMixin:
+class TraceDataMixin:
     """Data of the trace views: ``get_traces(interval)`` and the selected spike times."""
 
     _new_views = ("TraceView", "TraceImageView")
@@ -64,8 +63,8 @@ class TraceMixin:
         samples = self.model.spike_samples
         a, b = np.searchsorted(samples, [start, stop])
         ids = np.arange(a, b, dtype=np.int64)
-        clusters = self.supervisor.clustering.get_spike_clusters(ids)
-        selected = np.asarray(self.supervisor.selected, dtype=np.int64)
+        clusters = self.session.clustering.get_spike_clusters(ids)
+        selected = np.asarray(self.session.selected, dtype=np.int64)
         is_sel = np.isin(clusters, selected)
         if not show_all_spikes:
             ids, clusters, is_sel = ids[is_sel], clusters[is_sel], is_sel[is_sel]
@@ -87,8 +86,8 @@ class TraceMixin:
         data = self._read_traces(start, stop)
         ns = int(round(1e-3 * self.waveform_duration * sr))
         k = ns // 2
-        selected = [int(c) for c in self.supervisor.selected]
-        colors = self.supervisor.color_selector
+        selected = [int(c) for c in self.session.selected]
+        colors = self.cluster_color_selector
         channels = {}
         waveforms = []
         for spike_id, cluster_id in zip(*self._trace_spike_ids(start, stop, show_all_spikes)):
@@ -109,59 +108,22 @@ class TraceMixin:
                 color=color))
         return Bunch(data=data, color=None, waveforms=waveforms, interval=(start / sr, stop / sr))
 
+    @property
+    def cluster_color_selector(self):
+        """Colours of the clusters that are not selected: by cluster id here; the GUI's
+        colour mapping (the Supervisor's) once there is a GUI."""
+        sel = self.__dict__.get("_color_selector")
+        if sel is None:
+            sel = self.__dict__["_color_selector"] = ClusterColorSelector()
+        return sel
+
     def get_traces(self, interval, show_all_spikes=False):
         """Traces and spike waveforms in ``interval`` (seconds); see ``_get_traces``."""
         return self._get_traces(interval, show_all_spikes=show_all_spikes)
 
-    def _set_view_creator(self):
-        super()._set_view_creator()
-        self.view_creator["TraceView"] = self.create_trace_view
-        self.view_creator["TraceImageView"] = self.create_trace_image_view
-
-    def _trace_view_kwargs(self):
-        return dict(sample_rate=self.model.sample_rate, duration=self.model.duration,
-                    n_channels=self.model.n_channels,
-                    channel_labels=self._get_channel_labels(),
-                    channel_positions=self.model.channel_positions)
-
-    def create_trace_view(self):
-        cls = view_class("TraceView")
-        if cls is None or getattr(self.model, "traces", None) is None:
-            return None
-        views = []
-
-        def traces(interval):
-            show_all = bool(views and getattr(views[0], "show_all_spikes", False))
-            return self._get_traces(interval, show_all_spikes=show_all)
-
-        view = cls(traces=traces, spike_times=self._trace_spike_times,
-                   **self._trace_view_kwargs())
-        views.append(view)
-        view.ex_status = self.raw_data_filter.current
-
-        def on_select_time(sender, time):
-            view.go_to(time)
-
-        connect(on_select_time, event="select_time")
-        on_view_closed(view, on_select_time)
-        return view
-
-    def create_trace_image_view(self):
-        cls = view_class("TraceImageView")
-        if cls is None or getattr(self.model, "traces", None) is None:
-            return None
-        view = cls(traces=self._get_traces, **self._trace_view_kwargs())
-
-        def on_select_time(sender, time):
-            view.go_to(time)
-
-        connect(on_select_time, event="select_time")
-        on_view_closed(view, on_select_time)
-        return view
-
     def _trace_spike_times(self):
         """Times (s) of the spikes of the first selected cluster (spike navigation)."""
-        selected = self.supervisor.selected
+        selected = self.session.selected
         if not selected:
             return None
         return self._spike_times(self._spikes_of(selected[0]))

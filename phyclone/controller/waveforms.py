@@ -5,14 +5,13 @@ import numpy as np
 from phyclone.io.filtering import default_margin, filter_windows
 from phyclone.utils import Bunch
 
-from ..inherit import concatenate_parents_attributes
-from ..raw_filter import HIGH_PASS
-from ..rows import read_raw_windows
-from ..spikes import intersect_sorted, regular_subset
-from .views import view_class
+from .inherit import concatenate_parents_attributes
+from .raw_filter import HIGH_PASS
+from .rows import read_raw_windows
+from .spikes import intersect_sorted, regular_subset
 
 
-class WaveformMixin:
+class WaveformDataMixin:
     """Data of the waveform view (``waveforms`` and ``mean_waveforms``)."""
 
     n_spikes_waveforms = 100
@@ -48,7 +47,7 @@ class WaveformMixin:
         return data
 
     def _raw_waveforms(self, spike_ids, channel_ids, filtered):
-        """Spike windows read from the raw data (``pread``, see ``phyclone.apps.rows``), as
+        """Spike windows read from the raw data (``pread``, see ``phyclone.controller.rows``), as
         ``model.get_waveforms`` does: ``[s - n // 2, s + n - n // 2)``, high-pass filtered
         with a margin when asked."""
         traces = self.model.traces
@@ -110,19 +109,6 @@ class WaveformMixin:
         pairs = concatenate_parents_attributes(type(self), "_waveform_functions")
         return {name: getattr(self, method) for name, method in pairs}
 
-    def _set_view_creator(self):
-        super()._set_view_creator()
-        self.view_creator["WaveformView"] = self.create_waveform_view
-
-    def create_waveform_view(self):
-        cls = view_class("WaveformView")
-        waveforms = self._get_waveforms_dict()
-        if cls is None or not waveforms:
-            return None
-        view = cls(waveforms=waveforms, sample_rate=self.model.sample_rate)
-        view.ex_status = self.raw_data_filter.current
-        return view
-
     def get_spike_raw_amplitudes(self, spike_ids, channel_id=None, **kwargs):
         """Peak-to-peak amplitude of each spike's filtered waveform on ``channel_id``; zero
         for spikes of clusters that do not have this channel among their best ones."""
@@ -130,7 +116,7 @@ class WaveformMixin:
         out = np.zeros(len(spike_ids))
         if channel_id is None or not len(spike_ids):
             return out
-        clusters = self.supervisor.clustering.get_spike_clusters(spike_ids)
+        clusters = self.session.clustering.get_spike_clusters(spike_ids)
         keep = np.isin(clusters, self.get_clusters_on_channel(channel_id))
         w = self._load_waveforms(spike_ids[keep], [int(channel_id)])
         if w is not None:

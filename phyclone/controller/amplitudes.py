@@ -4,8 +4,8 @@ import numpy as np
 
 from phyclone.utils import Bunch
 
-from ..inherit import concatenate_parents_attributes
-from ..spikes import allocate, intersect_sorted, regular_subset
+from .inherit import concatenate_parents_attributes
+from .spikes import allocate, intersect_sorted, regular_subset
 
 _EMPTY = np.zeros(0, dtype=np.int64)
 

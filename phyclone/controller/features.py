@@ -5,13 +5,12 @@ import numpy as np
 from phyclone.io.sparse import densify, sparse_rows
 from phyclone.utils import Bunch, connect
 
-from ..spikes import intersect_sorted
-from .views import on_view_closed, view_class
+from .spikes import intersect_sorted
 
 _EMPTY = np.zeros(0, dtype=np.int64)
 
 
-class FeatureMixin:
+class FeatureDataMixin:
     """Data of the feature view: PC features of the selected clusters and of background
     spikes, and the time attribute."""
 
@@ -95,24 +94,6 @@ class FeatureMixin:
         return Bunch(b)
 
     get_features = _get_features
-
-    def _set_view_creator(self):
-        super()._set_view_creator()
-        self.view_creator["FeatureView"] = self.create_feature_view
-
-    def create_feature_view(self):
-        cls = view_class("FeatureView")
-        if cls is None or getattr(self.model, "features", None) is None:
-            return None
-        view = cls(features=self._get_features,
-                   attributes={"time": self._get_feature_view_spike_times})
-
-        def on_toggle_spike_reorder(sender, checked):
-            view.replot() if hasattr(view, "replot") else view.plot()
-
-        connect(on_toggle_spike_reorder, event="toggle_spike_reorder")
-        on_view_closed(view, on_toggle_spike_reorder)
-        return view
 
     def get_spike_feature_amplitudes(self, spike_ids, channel_id=None, channel_ids=None,
                                      pc=None, **kwargs):

@@ -7,7 +7,6 @@ import numpy as np
 
 from phyclone.utils import Bunch
 
-from .views import view_class
 
 
 class _ClusterTemplates(Mapping):
@@ -20,13 +19,13 @@ class _ClusterTemplates(Mapping):
         return self.c._template_counts(int(cluster_id))[0]
 
     def __iter__(self):
-        return iter(int(c) for c in self.c.supervisor.clustering.cluster_ids)
+        return iter(int(c) for c in self.c.session.clustering.cluster_ids)
 
     def __len__(self):
-        return len(self.c.supervisor.clustering.cluster_ids)
+        return len(self.c.session.clustering.cluster_ids)
 
 
-class TemplateMixin:
+class TemplateDataMixin:
     """Support of template-matching spike sorters (KiloSort): the model has
     ``spike_templates``, ``n_templates``, ``amplitudes``, ``get_template(template_id)``,
     ``similar_templates`` and optionally ``get_template_features(spike_ids)``."""
@@ -48,7 +47,7 @@ class TemplateMixin:
     def warm_up_caches(self):
         """Template counts of every cluster (the similarity view needs them all)."""
         super().warm_up_caches()
-        for cluster_id in list(self.supervisor.clustering.cluster_ids):
+        for cluster_id in list(self.session.clustering.cluster_ids):
             self._template_counts(int(cluster_id))
 
     def get_template_counts(self, cluster_id):
@@ -111,7 +110,7 @@ class TemplateMixin:
         a template of each, best first (the cluster itself excluded)."""
         from phyclone.stats import template_similarity
         templates = _ClusterTemplates(self)
-        ids = [int(c) for c in self.supervisor.clustering.cluster_ids]
+        ids = [int(c) for c in self.session.clustering.cluster_ids]
         out = template_similarity(self.model.similar_templates, templates, int(cluster_id),
                                   cluster_ids=ids, n_max=n_max + 1)
         return [(c, s) for c, s in out if c != cluster_id][:n_max]
@@ -219,22 +218,3 @@ class TemplateMixin:
     get_template_features = _get_template_features
 
     # Views -----------------------------------------------------------------------------------
-    def _set_view_creator(self):
-        super()._set_view_creator()
-        self.view_creator["TemplateView"] = self.create_template_view
-        self.view_creator["TemplateFeatureView"] = self.create_template_feature_view
-
-    def create_template_view(self):
-        cls = view_class("TemplateView")
-        if cls is None:
-            return None
-        return cls(templates=self._get_all_templates,
-                   channel_ids=np.arange(self.model.n_channels),
-                   channel_labels=self._get_channel_labels(),
-                   cluster_ids=self.supervisor.shown_cluster_ids)
-
-    def create_template_feature_view(self):
-        cls = view_class("TemplateFeatureView")
-        if cls is None or getattr(self.model, "sparse_template_features", None) is None:
-            return None
-        return cls(coords=self._get_template_features)
