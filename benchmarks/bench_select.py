@@ -72,7 +72,7 @@ def child(dataset, n_select):
     from phyclone.gui import create_app
     from phyclone.plot.gl import setup_opengl
     gl = setup_opengl()
-    app = create_app()
+    create_app()
     from phyclone.apps.template import TemplateController, load_model
     from phyclone.plot import BaseCanvas
     from phyclone.qt import QEventLoop, QTimer

@@ -157,7 +157,7 @@ def bench_phyclone(folder, n_pairs, shots=None):
     rows = {}
     for cached in (False, True):
         views = make(cached)
-        for name, v in views.items():
+        for v in views.values():
             v.canvas.resize(800, 600)
             v.canvas.show()
         app.processEvents()

@@ -10,7 +10,7 @@ from phyclone.utils.runtime import policy, prepare_imports, prepare_process
 
 prepare_imports()
 
-from qtpy import QtCore, QtGui, QtWidgets  # noqa: E402
+from qtpy import QtCore, QtGui, QtWidgets  # noqa: E402,F401 (re-exported)
 from qtpy.QtCore import (  # noqa: E402,F401
     QByteArray, QEvent, QEventLoop, QItemSelection, QItemSelectionModel, QModelIndex, QMutex, QObject,
     QPoint, QPointF, QRect, QRectF, QRunnable, QSize, QSortFilterProxyModel,

@@ -39,6 +39,7 @@ run_x() {  # run a command on the current display, or on a private Xvfb when the
 
 case "$what" in
   test)
+    ruff check phyclone tests benchmarks examples scripts
     lint-imports --config pyproject.toml
     site="$(mktemp -d)"; trap 'rm -rf "$site"' EXIT  # the docs are built, never into the repo
     mkdocs build --strict --quiet --site-dir "$site"

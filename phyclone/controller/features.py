@@ -3,7 +3,7 @@
 import numpy as np
 
 from phyclone.io.sparse import densify, sparse_rows
-from phyclone.utils import Bunch, connect
+from phyclone.utils import Bunch
 
 from .spikes import intersect_sorted
 

@@ -90,7 +90,7 @@ def _pick_column(header, column, path):
     if len(header) == 1:
         return 0, "samples" if lower[0].startswith(("sample", "frame")) else "seconds"
     raise DataError(path, f"has no event time column among {', '.join(header)}",
-                    f"name the column 'onset' or 'time' (seconds) or 'sample' (samples), "
+                    "name the column 'onset' or 'time' (seconds) or 'sample' (samples), "
                     "or choose it with column=")
 
 

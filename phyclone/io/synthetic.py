@@ -119,7 +119,7 @@ def _publish(staging, out_dir):
     """Give the files the usual permissions and move the finished folder into place."""
     umask = os.umask(0)
     os.umask(umask)
-    for root, dirs, files in os.walk(staging):
+    for root, _, files in os.walk(staging):
         os.chmod(root, 0o777 & ~umask)
         for f in files:
             os.chmod(os.path.join(root, f), 0o666 & ~umask)

@@ -28,7 +28,6 @@ iteration so that input events are handled between the frames of several canvase
 import atexit
 import gc
 import logging
-import os
 import threading
 
 import numpy as np

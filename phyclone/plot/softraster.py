@@ -21,7 +21,6 @@ fragment snippets, or fewer than ``MIN_VERTICES`` vertices are drawn by OpenGL.
 
 import ctypes
 import logging
-import os
 import threading
 
 import numpy as np

@@ -188,7 +188,6 @@ class TraceView(ScalingMixin, ManualClusteringView):
                         box=np.repeat(self.channel_y_ranks.astype(np.float32), len(index)))
             self._last_traces = (data, key, Bunch(out))
         out.trace_color = b.get("color")
-        data_bounds = out.data_bounds
         out.waveforms = waveform_arrays(
             b.get("waveforms") or [], cluster_ids, self.channel_y_ranks, self.dt,
             self.unselected_spike_color, self.max_waveform_points)
