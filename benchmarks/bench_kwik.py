@@ -30,8 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
-from phyclone.io.kwik_creator import synthetic_kwik
-from phyclone.io.kwik_model import KwikModel
+from phyclone.io.kwik.creator import synthetic_kwik
+from phyclone.io.kwik.model import KwikModel
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _paths import dataset  # noqa: E402
@@ -69,7 +69,7 @@ def best(func, repeat):
 def fresh_process_open(kwik, repeat):
     """Import + open + the arrays the GUI reads first, in a new Python process."""
     code = ("import time; t = time.perf_counter(); "
-            "from phyclone.io.kwik_model import KwikModel; "
+            "from phyclone.io.kwik.model import KwikModel; "
             f"m = KwikModel({str(kwik)!r}); m.spike_clusters; m.cluster_ids; m.cluster_groups; "
             "m.spike_times; m.channel_positions; print(time.perf_counter() - t)")
     root = Path(__file__).resolve().parents[1]

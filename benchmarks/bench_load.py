@@ -142,7 +142,7 @@ def curate(dataset):
 
 
 def generate(out):
-    from phyclone.io.synthetic import make_dataset
+    from phyclone.io.synthetic.dataset import make_dataset
     out = Path(out)
     if (out / "params.py").exists():
         print(f"{out} exists: reusing it")

@@ -29,7 +29,7 @@ CHILD = r"""
 import json, resource, sys, time
 from pathlib import Path
 t0 = time.perf_counter()
-from phyclone.io.synthetic import make_dataset
+from phyclone.io.synthetic.dataset import make_dataset
 t_import = time.perf_counter() - t0
 kwargs = json.loads(sys.argv[2])
 t0 = time.perf_counter()

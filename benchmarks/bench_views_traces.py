@@ -116,7 +116,7 @@ def _block_until(cond, timeout=60.):
 
 def make_traces(model, view_ref, durations):
     """phy's controller data function; ``durations`` records how long each call took."""
-    from phyclone.io.trace_interval import get_trace_interval
+    from phyclone.io.raw.trace_interval import get_trace_interval
     n_samples_waveforms = int(round(1e-3 * model.sample_rate))  # phy: 1 ms
 
     def traces(interval):
@@ -207,7 +207,7 @@ def main():
 
     from phyclone.cluster.views import TraceImageView, TraceView
     from phyclone.gui import GUI
-    from phyclone.io.template_model import load_model
+    from phyclone.io.template.model import load_model
     from phyclone.qt import create_app
     app = create_app()  # noqa: F841 (kept alive)
     w, h = (int(x) for x in args.size.split("x"))

@@ -129,7 +129,7 @@ def _ms(values):
 
 def bench_phyclone(folder, n_pairs, shots=None):
     from phyclone.cluster.views import FeatureView, WaveformView
-    from phyclone.io.template_model import load_model
+    from phyclone.io.template.model import load_model
     from phyclone.qt import create_app
     from phyclone.utils import Bunch
     app = create_app()

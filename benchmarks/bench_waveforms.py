@@ -64,14 +64,14 @@ def selection(model, seed=0):
     rng = np.random.default_rng(seed)
     n_in = int(np.searchsorted(model.spike_samples, model.traces.n_samples - model.n_samples_waveforms))
     ids = np.sort(rng.choice(n_in, min(N_SPIKES, n_in), replace=False))
-    from phyclone.io.templates import closest_channels
+    from phyclone.io.template.templates import closest_channels
     peak = int(model.templates_channels[0]) if model.templates_channels is not None else 0
     ch = closest_channels(model.channel_positions, peak, min(N_CHANNELS, model.n_channels))
     return ids, ch
 
 
 def bench_phyclone(model, ids, ch, repeats):
-    from phyclone.io.waveforms import extract_waveforms
+    from phyclone.io.template.waveforms import extract_waveforms
     model.spike_waveforms = None  # read the raw file, as phy does without a pool
     model.hp_filtered = False  # phy's controller filters whatever params.py says
     model.traces.read_windows(model.spike_samples[ids] - 1000, 2000)  # warm the page cache

@@ -153,7 +153,7 @@ def cli_markdown():
 
 def template_files_markdown():
     """The files of a template-gui folder by role, in order of preference (``FILES``)."""
-    from phyclone.io.template_files import FILES
+    from phyclone.io.template.files import FILES
     out = ["| role | file names, first found wins |", "|---|---|"]
     for role, names in FILES.items():
         out.append(f"| {role.replace('_', ' ')} | {', '.join(f'`{n}`' for n in names)} |")

@@ -69,7 +69,7 @@ def test_cli_reference_has_every_command_and_option():
 
 
 def test_template_files_reference_lists_every_file_name():
-    from phyclone.io.template_files import FILES
+    from phyclone.io.template.files import FILES
     md = load_hooks().template_files_markdown()
     for names in FILES.values():
         for n in names:

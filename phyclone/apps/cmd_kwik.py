@@ -13,7 +13,7 @@ from phyclone.utils.errors import DataError
               help="Clustering to describe; default: 'main'.")
 def kwik_describe(path, channel_group=None, clustering=None):
     """Describe a Kwik dataset (.kwik file): recordings, shanks, clusterings, spikes, clusters."""
-    from phyclone.io.kwik_model import KwikModel
+    from phyclone.io.kwik.model import KwikModel
     try:
         model = KwikModel(path, channel_group=channel_group, clustering=clustering)
     except DataError as e:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from phyclone.io.probes_synthetic import PROBES
+from phyclone.io.synthetic.probes import PROBES
 from phyclone.utils.errors import DataError
 
 
@@ -32,7 +32,7 @@ from phyclone.utils.errors import DataError
 def synthetic(out_dir, n_channels, duration, n_clusters, probe, seed, n_spikes, raw_duration,
               sample_rate, force, quiet):
     """Write a synthetic template-gui dataset (KiloSort format, with raw data) into OUT_DIR."""
-    from phyclone.io.synthetic import make_dataset
+    from phyclone.io.synthetic.dataset import make_dataset
 
     try:
         params = make_dataset(out_dir, n_channels=n_channels, duration=duration,

@@ -18,7 +18,7 @@ def warm_up_kernels(sample_rate):
     """Compile or load the numba kernels (statistics, filters, the software splatter of
     the views) and import scipy.signal (a worker runs this)."""
     t0 = time.perf_counter()
-    from phyclone.io.filtering import filter_windows, highpass
+    from phyclone.io.raw.filtering import filter_windows, highpass
     from phyclone.plot import softraster
     softraster.warm_up()
     from phyclone.stats import correlograms, histogram

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from phyclone.io.sparse import densify, sparse_rows
+from phyclone.io.template.sparse import densify, sparse_rows
 from phyclone.utils import Bunch
 
 from .spikes import intersect_sorted

@@ -61,7 +61,7 @@ class KwikControllerCore(WaveformDataMixin, FeatureDataMixin, TraceDataMixin, Co
         if own_model:
             if kwik_path is None:
                 raise DataError(None, "no Kwik dataset given", "pass the path of a .kwik file")
-            from phyclone.io.kwik_model import KwikModel
+            from phyclone.io.kwik.model import KwikModel
             model = KwikModel(kwik_path, channel_group=channel_group, clustering=clustering)
         self.kwik_path = Path(model.kwik_path)
         self._reopen_kwargs = {k: v for k, v in kwargs.items() if k in self._reopen_args}

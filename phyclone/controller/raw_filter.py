@@ -14,7 +14,7 @@ import logging
 import marshal
 from functools import partial
 
-from phyclone.io.filtering import highpass
+from phyclone.io.raw.filtering import highpass
 
 logger = logging.getLogger(__name__)
 

@@ -64,7 +64,7 @@ def _flat_parts(traces):
 
 def prefetch_raw_windows(traces, starts, length):
     """Announce the windows ``[s, s + length)`` (samples) of flat raw data (a
-    ``phyclone.io.traces.EphysTraces``) before they are read; other formats are skipped."""
+    ``phyclone.io.raw.traces.EphysTraces``) before they are read; other formats are skipped."""
     parts = _flat_parts(traces) if traces is not None else None
     if not parts or not hasattr(os, "posix_fadvise"):
         return

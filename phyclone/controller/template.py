@@ -16,7 +16,7 @@ class TemplateControllerCore(WaveformDataMixin, FeatureDataMixin, TemplateDataMi
     gui_name = "TemplateGUI"
 
     def _create_model(self, dir_path=None, **kwargs):
-        from phyclone.io.template_model import TemplateModel
+        from phyclone.io.template.model import TemplateModel
         return TemplateModel(dir_path=dir_path, **kwargs)
 
     def split_init(self, cluster_ids=None):

@@ -169,7 +169,7 @@ class TemplateDataMixin:
 
     def _template_feature_columns(self, spike_ids, template_ids):
         """Template features (n, len(template_ids)) of spikes (zeros where not stored)."""
-        from phyclone.io.sparse import densify
+        from phyclone.io.template.sparse import densify
         sparse = self._sparse_rows("sparse_template_features")
         out = densify(sparse, self.model.spike_templates, spike_ids, template_ids)
         return np.nan_to_num(out, copy=False)

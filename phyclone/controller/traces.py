@@ -4,7 +4,7 @@ import threading
 
 import numpy as np
 
-from phyclone.io.filtering import default_margin, filter_windows
+from phyclone.io.raw.filtering import default_margin, filter_windows
 from phyclone.utils import Bunch
 from phyclone.utils.colors import ClusterColorSelector, selected_cluster_color
 

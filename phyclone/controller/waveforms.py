@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from phyclone.io.filtering import default_margin, filter_windows
+from phyclone.io.raw.filtering import default_margin, filter_windows
 from phyclone.utils import Bunch
 
 from .inherit import concatenate_parents_attributes

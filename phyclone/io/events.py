@@ -22,7 +22,7 @@ import numpy as np
 from phyclone.utils.errors import DataError
 from phyclone.utils.fileio import read_text
 
-from .arrays import NpyFile
+from phyclone.io.arrays import NpyFile
 
 #: Column names read as seconds / as samples, in order of preference.
 SECONDS_COLUMNS = ("onset", "time", "times", "t", "event_time", "event_times", "seconds")

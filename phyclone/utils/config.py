@@ -29,6 +29,7 @@ PHY_MODULE_ALIASES = {
     "phylib.utils.color": "phyclone.utils.colors",
     "phylib.utils._misc": "phyclone.utils.fileio",
     "phylib.io.model": "phyclone.apps.template",
+    "phylib.io.traces": "phyclone.io.raw.traces",
 }
 
 _USER_MODULES = "_phyclone_user"

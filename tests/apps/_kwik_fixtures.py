@@ -13,7 +13,7 @@ KLUSTA = Path(__file__).resolve().parents[1] / "data" / "klusta_16ch"
 
 def make_kwik(folder, **kwargs):
     """A synthetic Kwik dataset in ``folder`` (``syn.kwik``); returns its ground truth."""
-    from phyclone.io.kwik_creator import synthetic_kwik
+    from phyclone.io.kwik.creator import synthetic_kwik
     kwargs = {"n_spikes": 1500, "n_clusters": 5, "n_channels": 6, "recording_duration": 1.,
               "seed": 2, **kwargs}
     return synthetic_kwik(Path(folder) / "syn.kwik", **kwargs)

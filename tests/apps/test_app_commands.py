@@ -42,7 +42,7 @@ def test_bad_arguments(tmp_path):
 @pytest.mark.parametrize("name", ["raw", "high_pass"])
 def test_trace_data(synth_dir, name):
     from phyclone.apps.trace.gui import TraceData, _open_traces
-    from phyclone.io.filtering import filtered_traces
+    from phyclone.io.raw.filtering import filtered_traces
     traces, _ = _open_traces(synth_dir / "params.py")
     data = TraceData(traces)
     assert data.raw_data_filter.current == "raw"

@@ -71,7 +71,7 @@ def test_core_controller_curates_and_saves(synth_dir, config_dir):
     _check_saved(synth_dir, out)
     # The next session (core again) opens what was saved, with new ids after the old ones.
     from phyclone.controller import TemplateControllerCore
-    from phyclone.io.template_model import load_model
+    from phyclone.io.template.model import load_model
     c = TemplateControllerCore(model=load_model(synth_dir / "params.py"), dir_path=synth_dir,
                                config_dir=config_dir, replay_journal=False)
     try:

@@ -8,7 +8,7 @@ import shutil
 import numpy as np
 import pytest
 
-from phyclone.io.kwik_model import KwikModel
+from phyclone.io.kwik.model import KwikModel
 from phyclone.session import Journal
 
 from _kwik_fixtures import make_kwik, open_kwik
@@ -286,7 +286,7 @@ def test_missing_kwx_or_raw_data(kwik, config_dir, missing):
 
 
 def test_failed_save_keeps_the_session(controller, kwik, monkeypatch):
-    from phyclone.io import kwik_clusterings
+    from phyclone.io.kwik import clusterings as kwik_clusterings
     c = controller
     c.supervisor.merge([1, 4])
 

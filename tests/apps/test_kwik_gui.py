@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from phyclone.io.kwik_model import KwikModel
+from phyclone.io.kwik.model import KwikModel
 from phyclone.utils import connect, unconnect
 
 from _kwik_fixtures import (close_all, copy_klusta, make_kwik, open_kwik, press, show_gui,

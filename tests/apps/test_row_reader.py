@@ -50,7 +50,7 @@ def test_prefetch_raw_windows(synth_dir):  # noqa: D103
 def test_read_raw_windows(tmp_path, multi):
     """pread windows = the reader's memory-mapped windows, across files and edges."""
     from phyclone.controller.rows import read_raw_windows
-    from phyclone.io.traces import get_ephys_reader
+    from phyclone.io.raw.traces import get_ephys_reader
     rng = np.random.default_rng(1)
     raw = rng.integers(-1000, 1000, (3000, 7)).astype(np.int16)
     paths = []

@@ -5,8 +5,8 @@ import h5py
 import numpy as np
 import pytest
 
-from phyclone.io.kwik_creator import synthetic_kwik
-from phyclone.io.kwik_model import KwikModel
+from phyclone.io.kwik.creator import synthetic_kwik
+from phyclone.io.kwik.model import KwikModel
 from phyclone.utils.errors import DataError
 
 

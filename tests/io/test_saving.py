@@ -6,7 +6,7 @@ from click.testing import CliRunner
 
 from phyclone.apps.cli import phycli
 from phyclone.apps.template import load_model
-from phyclone.io.template_model import N_BACKUPS
+from phyclone.io.template.model import N_BACKUPS
 from phyclone.utils import Bunch
 
 

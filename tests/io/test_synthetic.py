@@ -12,10 +12,10 @@ from scipy.signal import butter, sosfiltfilt
 
 from phyclone.apps.cli import phycli
 from phyclone.io.npy_stream import NpyWriter, RawWriter
-from phyclone.io.probes_synthetic import linear_positions, nearest_channels, neuropixels_positions
-from phyclone.io.synthetic import make_dataset
-from phyclone.io.synthetic_features import temporal_pcs
-from phyclone.io.synthetic_trains import dead_time_train, spike_counts
+from phyclone.io.synthetic.probes import linear_positions, nearest_channels, neuropixels_positions
+from phyclone.io.synthetic.dataset import make_dataset
+from phyclone.io.synthetic.features import temporal_pcs
+from phyclone.io.synthetic.trains import dead_time_train, spike_counts
 from phyclone.utils.errors import DataError
 from phyclone.utils.fileio import read_tsv
 from phyclone.utils.safe_python import read_python
@@ -297,7 +297,7 @@ def test_cli_synthetic(tmp_path):
 
 
 def test_noise_autocorrelation_matches_filtered_noise():
-    from phyclone.io.synthetic_signal import bandpass_sos, noise_autocorrelation
+    from phyclone.io.synthetic.signal import bandpass_sos, noise_autocorrelation
     from scipy.signal import sosfilt
     sos = bandpass_sos(SR)
     gain, r = noise_autocorrelation(sos, 6)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from phyclone.io.traces import get_ephys_reader
+from phyclone.io.raw.traces import get_ephys_reader
 from phyclone.utils.errors import DataError
 
 NC = 6

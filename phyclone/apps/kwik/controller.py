@@ -33,7 +33,7 @@ def kwik_gui(kwik_path, channel_group=None, clustering=None, clear_cache=False,
              clear_state=False, replay_journal=None, **kwargs):
     """Open the Kwik GUI on a .kwik file and run it until it is closed."""
     from phyclone.gui import create_app, run_app
-    from phyclone.io.kwik_model import KwikModel
+    from phyclone.io.kwik.model import KwikModel
     from phyclone.plot.gl import setup_opengl
 
     # Bad input fails here, before any GUI work.

@@ -45,7 +45,7 @@ def template_gui(params_path, clear_cache=False, clear_state=False, replay_journ
                  events=None, **kwargs):
     """Open the Template GUI on ``params.py`` and run it until it is closed."""
     from phyclone.gui import create_app, run_app
-    from phyclone.io.template_model import load_model
+    from phyclone.io.template.model import load_model
     from phyclone.plot.gl import setup_opengl
 
     gl_info = setup_opengl()  # before the QApplication: may switch to software OpenGL

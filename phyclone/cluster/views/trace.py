@@ -11,7 +11,7 @@ import logging
 
 import numpy as np
 
-from phyclone.io.trace_interval import decimate_minmax, select_traces  # noqa: F401 (phy API)
+from phyclone.io.raw.trace_interval import decimate_minmax, select_traces  # noqa: F401 (phy API)
 from phyclone.plot import PlotVisual, TextVisual
 from phyclone.utils.bunch import Bunch
 from phyclone.utils.event import emit

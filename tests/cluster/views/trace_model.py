@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from phyclone.io.trace_interval import get_trace_interval
-from phyclone.io.traces import get_ephys_reader
+from phyclone.io.raw.trace_interval import get_trace_interval
+from phyclone.io.raw.traces import get_ephys_reader
 from phyclone.utils.colors import selected_cluster_color
 from phyclone.cluster.selection_source import SelectionSource
 

@@ -11,9 +11,9 @@ import numpy as np
 from phyclone.utils import Bunch
 from phyclone.utils.errors import DataError
 
-from .arrays import NpyFile, as_int64_samples, check_range
-from .metadata import load_all_metadata
-from .template_files import FILES
+from phyclone.io.arrays import NpyFile, as_int64_samples, check_range
+from phyclone.io.template.metadata import load_all_metadata
+from phyclone.io.template.files import FILES
 
 logger = logging.getLogger(__name__)
 

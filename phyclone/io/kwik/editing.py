@@ -7,10 +7,10 @@ or an error mid-way leaves the original file as it was. The file as it was befor
 
 import numpy as np
 
-from . import kwik_clusterings as kc
-from .backup import backup_file
-from .h5 import edit_h5, open_h5
-from .kwik_arrays import unique_ids
+from phyclone.io.kwik import clusterings as kc
+from phyclone.io.backup import backup_file
+from phyclone.io.kwik.h5 import edit_h5, open_h5
+from phyclone.io.kwik.arrays import unique_ids
 
 #: Number of timestamped backups of the .kwik kept in ``<kwik dir>/.phy/backup/``.
 N_BACKUPS = 5

@@ -5,7 +5,7 @@ import numpy as np
 
 from phyclone.utils import Bunch
 
-from .sparse import from_sparse
+from phyclone.io.template.sparse import from_sparse
 
 
 class DenseTemplates:

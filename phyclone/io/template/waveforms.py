@@ -10,9 +10,9 @@ import numpy as np
 
 from phyclone.utils import Bunch
 
-from .arrays import NpyFile
-from .filtering import default_margin, filter_windows
-from .sparse import from_sparse
+from phyclone.io.arrays import NpyFile
+from phyclone.io.raw.filtering import default_margin, filter_windows
+from phyclone.io.template.sparse import from_sparse
 
 logger = logging.getLogger(__name__)
 

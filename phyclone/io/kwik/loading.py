@@ -6,8 +6,8 @@ import numpy as np
 from phyclone.utils.bunch import Bunch
 from phyclone.utils.errors import DataError
 
-from .h5 import dataset_memmap
-from .kwik_arrays import features_masks_views
+from phyclone.io.kwik.h5 import dataset_memmap
+from phyclone.io.kwik.arrays import features_masks_views
 
 # SpikeDetekt defaults for the parameters the model uses, when the file does not store them.
 SPIKEDETEKT_DEFAULTS = dict(extract_s_before=10, extract_s_after=10, filter_low=500.,

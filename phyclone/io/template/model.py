@@ -15,16 +15,16 @@ from phyclone.utils import Bunch
 from phyclone.utils.errors import DataError
 from phyclone.utils.fileio import save_npy
 
-from . import template_loading as tl
-from .backup import backup_file
-from .filtering import filter_windows
-from .metadata import save_metadata as _save_metadata_file
-from .params import get_template_params, resolve_dat_paths
-from .sparse import densify, from_sparse
-from .template_files import TemplateFiles
-from .templates import DenseTemplates, TemplateSet
-from .traces import get_ephys_reader
-from .waveforms import (
+from phyclone.io.template import loading as tl
+from phyclone.io.backup import backup_file
+from phyclone.io.raw.filtering import filter_windows
+from phyclone.io.template.metadata import save_metadata as _save_metadata_file
+from phyclone.io.template.params import get_template_params, resolve_dat_paths
+from phyclone.io.template.sparse import densify, from_sparse
+from phyclone.io.template.files import TemplateFiles
+from phyclone.io.template.templates import DenseTemplates, TemplateSet
+from phyclone.io.raw.traces import get_ephys_reader
+from phyclone.io.template.waveforms import (
     extract_waveforms, load_waveform_pool, pool_waveforms, select_pool_spikes,
     write_waveform_pool)
 

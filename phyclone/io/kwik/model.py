@@ -16,12 +16,12 @@ from phyclone.electrode import MEA
 from phyclone.utils.bunch import Bunch
 from phyclone.utils.errors import DataError
 
-from . import kwik_clusterings as kc
-from . import kwik_loading as kl
-from .h5 import open_h5
-from .kwik_arrays import LazyVector, VirtualWaveforms, unique_ids
-from .kwik_editing import KwikEditingMixin
-from .kwik_recordings import RawSources, WaveformLoader, concatenate_recordings, recording_starts
+from phyclone.io.kwik import clusterings as kc
+from phyclone.io.kwik import loading as kl
+from phyclone.io.kwik.h5 import open_h5
+from phyclone.io.kwik.arrays import LazyVector, VirtualWaveforms, unique_ids
+from phyclone.io.kwik.editing import KwikEditingMixin
+from phyclone.io.kwik.recordings import RawSources, WaveformLoader, concatenate_recordings, recording_starts
 
 logger = logging.getLogger(__name__)
 
@@ -487,7 +487,7 @@ class KwikModel(KwikEditingMixin):
     # Summary, closing -------------------------------------------------------------------------
     def describe(self):
         """A text summary of the dataset (what ``phy kwik-describe`` prints)."""
-        from .kwik_describe import describe
+        from phyclone.io.kwik.describe import describe
         return describe(self)
 
     def close(self):

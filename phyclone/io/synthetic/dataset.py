@@ -37,14 +37,14 @@ from tqdm import tqdm
 from phyclone.utils.errors import DataError
 from phyclone.utils.fileio import save_npy, write_text, write_tsv
 
-from .npy_stream import NpyWriter, RawWriter
-from .probes_synthetic import PROBES, probe_positions
-from .synthetic_features import (
+from phyclone.io.npy_stream import NpyWriter, RawWriter
+from phyclone.io.synthetic.probes import PROBES, probe_positions
+from phyclone.io.synthetic.features import (
     FeatureModel, similar_templates, temporal_pcs, template_feature_model,
 )
-from .synthetic_signal import bandpass_sos, noise_autocorrelation, synthesize_raw
-from .synthetic_trains import make_spike_trains
-from .synthetic_units import make_units
+from phyclone.io.synthetic.signal import bandpass_sos, noise_autocorrelation, synthesize_raw
+from phyclone.io.synthetic.trains import make_spike_trains
+from phyclone.io.synthetic.units import make_units
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Recordings of a Kwik dataset: their raw data (``.raw.kwd`` or flat ``.dat`` files), where
 each starts on the concatenated time axis, the traces of all of them end to end (one
-``phyclone.io.traces.EphysTraces``), and spike waveforms filtered as SpikeDetekt did.
+``phyclone.io.raw.traces.EphysTraces``), and spike waveforms filtered as SpikeDetekt did.
 
 Raw data of recording ``r`` are looked for, in order: the ``hdf5_path`` attribute of
 ``/recordings/r/raw`` (a ``.raw.kwd``), its ``dat_path`` attribute (a flat binary file with the
@@ -17,10 +17,10 @@ import numpy as np
 
 from phyclone.utils.errors import DataError
 
-from .h5 import dataset_memmap, open_h5
-from .kwik_arrays import LazyRows
-from .traces import get_ephys_reader
-from .waveforms import extract_waveforms
+from phyclone.io.kwik.h5 import dataset_memmap, open_h5
+from phyclone.io.kwik.arrays import LazyRows
+from phyclone.io.raw.traces import get_ephys_reader
+from phyclone.io.template.waveforms import extract_waveforms
 
 logger = logging.getLogger(__name__)
 

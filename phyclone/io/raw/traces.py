@@ -14,7 +14,7 @@ import numpy as np
 
 from phyclone.utils.errors import DataError
 
-from .mda import open_mda_recording
+from phyclone.io.raw.mda import open_mda_recording
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ def _flat_part(path, n_channels, dtype, offset):
 
 
 def _npy_part(path):
-    from .arrays import NpyFile
+    from phyclone.io.arrays import NpyFile
     npy = NpyFile(path)
     if npy.ndim != 2:
         raise DataError(path, f"has shape {npy.shape}, expected (n_samples, n_channels)",

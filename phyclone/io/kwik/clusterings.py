@@ -8,7 +8,7 @@ Layout, per channel group ``g`` and clustering ``name``::
         application_data/phy                        attrs: cluster labels (phyclone)
     /channel_groups/g/cluster_groups/name/<gid>     attr name (0 Noise, 1 MUA, 2 Good, 3 Unsorted)
 
-Functions take an open ``phyclone.io.h5.File``; writers need it writable (see ``edit_h5``).
+Functions take an open ``phyclone.io.kwik.h5.File``; writers need it writable (see ``edit_h5``).
 """
 
 import numpy as np

@@ -1,6 +1,6 @@
 """Lazy arrays behind ``KwikModel``: HDF5 row readers, the features / masks views of a
 ``features_masks`` array, and virtual spike waveforms. Nothing here loads a whole file in
-memory. (Raw traces are ``phyclone.io.traces.EphysTraces``, see ``kwik_recordings``.)
+memory. (Raw traces are ``phyclone.io.raw.traces.EphysTraces``, see ``kwik_recordings``.)
 """
 
 import numpy as np

@@ -16,7 +16,7 @@ import numpy as np
 
 from phyclone.utils.bunch import Bunch
 
-from .filtering import default_margin, filter_windows, highpass
+from phyclone.io.raw.filtering import default_margin, filter_windows, highpass
 
 #: Channels filtered together: bounds the filter's float64 work buffer of wide intervals.
 FILTER_BLOCK = 32

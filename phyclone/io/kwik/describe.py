@@ -38,6 +38,6 @@ def describe(model):
 
 def kwik_describe(kwik_path, channel_group=None, clustering=None):
     """Print the summary of a Kwik dataset (phy's ``kwik_describe``)."""
-    from .kwik_model import KwikModel
+    from phyclone.io.kwik.model import KwikModel
     with KwikModel(kwik_path, channel_group=channel_group, clustering=clustering) as model:
         print(describe(model))

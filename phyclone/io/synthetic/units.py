@@ -16,7 +16,7 @@ import numpy as np
 
 from phyclone.utils.bunch import Bunch
 
-from .probes_synthetic import nearest_channels
+from phyclone.io.synthetic.probes import nearest_channels
 
 KINDS = ("unit", "oversplit", "lookalike")
 
