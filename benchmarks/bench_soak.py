@@ -28,8 +28,8 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "phyclone" / "bench"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _paths import REPO as ROOT, dataset  # noqa: E402
 
 
 def rss_mb():
@@ -148,7 +148,7 @@ def main():
     args = ap.parse_args()
     if args.child:
         return child(args)
-    args.dataset = args.dataset or make_dataset(CACHE / "synth_384ch")
+    args.dataset = args.dataset or make_dataset(dataset("synth_384ch"))
     cmd = [sys.executable, __file__, "--child", "--dataset", str(args.dataset), "--n-select",
            str(args.n_select), "--interval", str(args.interval), "--cycle", str(args.cycle),
            "--garbage", str(args.garbage)]
