@@ -320,8 +320,9 @@ class Clustering:
         cluster_ids = sorted(set(int(c) for c in np.asarray(cluster_ids).tolist()))
         if not cluster_ids:
             return UpdateInfo()
-        if any(c not in self._sets for c in cluster_ids):
-            raise ValueError("Some clusters do not exist.")
+        missing = [c for c in cluster_ids if c not in self._sets]
+        if missing:
+            raise ValueError(f"Some clusters do not exist: {missing}.")
         to = self._new_cluster_id if to is None else int(to)
         if to < self._new_cluster_id:
             raise ValueError(f"The new cluster numbers should be higher than "
