@@ -277,6 +277,10 @@ class ManualClusteringView:
         if self.dock is not None and hasattr(self.dock, "set_status"):
             self.dock.set_status(text)
 
+    def set_dock_status(self, text):
+        """Show ``text`` in the view's dock title bar (phy 2.0's name of ``set_status``)."""
+        self.set_status(text)
+
     # State ------------------------------------------------------------------------------------
     @property
     def state(self):
