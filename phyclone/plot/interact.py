@@ -199,6 +199,7 @@ class Boxed(BaseLayout):
     n_dims = 1
     active_box = 0
     _scaling_param_increment = 1.1
+    _half_sizes = None  # (n, 2) per-box half sizes, when given by box_bounds
 
     def __init__(self, box_pos=None, box_size=None, box_var=None, keep_aspect_ratio=False,
                  box_bounds=None):
@@ -206,7 +207,6 @@ class Boxed(BaseLayout):
         self.keep_aspect_ratio = keep_aspect_ratio
         self._box_scaling = (1., 1.)
         self._layout_scaling = (1., 1.)
-        self._half_sizes = None  # (n, 2) per-box half sizes given by box_bounds
         if box_bounds is not None:
             self.set_box_bounds(box_bounds)
         else:

@@ -22,8 +22,23 @@ class TemplateController(WaveformMixin, FeatureMixin, TemplateMixin, TraceMixin,
                      "TemplateFeatureView")
 
     def _create_model(self, dir_path=None, **kwargs):
-        from phyclone.io.template_model import TemplateModel
-        return TemplateModel(dir_path=dir_path, **kwargs)
+        """The TemplateModel of ``dir_path``: parameters from its ``params.py`` (read without
+        executing it), overridden by ``kwargs``; without params.py, ``kwargs`` must give at
+        least ``sample_rate`` (waveform filtering and every time axis need it)."""
+        from phyclone.io.template_model import TemplateModel, get_template_params
+        from phyclone.utils.errors import DataError
+        params_path = Path(dir_path) / "params.py"
+        if params_path.exists():
+            params = get_template_params(params_path)
+            params.update(kwargs)
+        elif kwargs.get("sample_rate"):
+            params = dict(kwargs, dir_path=dir_path)
+        else:
+            raise DataError(params_path, "is missing, and no sample_rate was given",
+                            "pass the folder holding params.py, or TemplateController("
+                            "dir_path=..., sample_rate=..., dat_path=..., n_channels_dat=..., "
+                            "dtype=...)")
+        return TemplateModel(**params)
 
     def _set_supervisor(self, replay_journal=None):
         super()._set_supervisor(replay_journal)
