@@ -16,6 +16,9 @@ import pytest
 from phyclone.cluster.manual import ProgressReporter, Session, Wizard
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "klusta_16ch"
+SHARED = Path(os.environ.get("PHYCLONE_SHARED",
+                             Path(__file__).resolve().parents[2] / ".." / "shared"))
+SHARED_KLUSTA = SHARED / "data" / "klusta_16ch"
 PEER_KLUSTA = Path(os.environ.get("PHYCLONE_PEER_KLUSTA", "/work/peers/klusta"))
 KLUSTA_PYTHON = PEER_KLUSTA / "bin" / "python"
 
@@ -26,6 +29,24 @@ GROUP_NAMES = {0: "noise", 1: "mua", 2: "good", 3: "unsorted"}
 def kwik(tmp_path, config_dir):
     d = tmp_path / "klusta"
     shutil.copytree(DATA, d)
+    return d / "synth.kwik"
+
+
+@pytest.fixture(params=["tests-data", "shared"])
+def any_kwik(request, tmp_path, config_dir):
+    """klusta's files: the trimmed copy in tests/data, and the originals in shared/data
+    (their .kwik/.kwx copied: the scripts write; the raw .dat files are not needed)."""
+    if request.param == "tests-data":
+        src = DATA
+    else:
+        src = SHARED_KLUSTA
+        if not (src / "synth.kwik").exists():
+            pytest.skip(f"shared data not found at {SHARED} (PHYCLONE_SHARED)")
+    d = tmp_path / "klusta"
+    d.mkdir()
+    for p in src.iterdir():
+        if p.suffix in (".kwik", ".kwx", ".prm", ".prb"):
+            shutil.copy(p, d / p.name)
     return d / "synth.kwik"
 
 
@@ -130,7 +151,8 @@ def _check(expected, read):
             assert cluster_groups[cluster] == name, (group, cluster)
 
 
-def test_replay_and_read_back_with_h5py(kwik):
+def test_replay_and_read_back_with_h5py(any_kwik):
+    kwik = any_kwik
     expected = _replay(kwik)
     _check(expected, lambda g: _h5_clustering(kwik, g))
     # Reopening with the 0.x Session gives the same state.
@@ -154,7 +176,8 @@ print(json.dumps(out))
 
 @pytest.mark.skipif(not KLUSTA_PYTHON.exists(),
                     reason=f"klusta's venv not found at {PEER_KLUSTA} (PHYCLONE_PEER_KLUSTA)")
-def test_replay_and_read_back_with_klusta(kwik):
+def test_replay_and_read_back_with_klusta(any_kwik):
+    kwik = any_kwik
     expected = _replay(kwik)
     res = subprocess.run([str(KLUSTA_PYTHON), "-c", KLUSTA_READER, str(kwik)],
                          capture_output=True, text=True, timeout=300, cwd=kwik.parent)
