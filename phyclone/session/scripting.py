@@ -263,10 +263,10 @@ class LegacyWizard:
         """Follow a clustering change: a merged cluster becomes the best one, a split selects
         the first new cluster, a best / match moved to noise or MUA is replaced by the next
         one."""
+        if self._best is None:  # not started
+            return
         old_best_list, old_matches = self._best_list, self._match_list
         self._best_list = self.best_clusters()
-        if self._best is None:
-            return
         if up.get("description", "").startswith("metadata") and not up.get("history"):
             changed = set(up.get("metadata_changed") or [])
             if self._pinned and self._match in changed:
