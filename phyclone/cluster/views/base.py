@@ -19,7 +19,7 @@ called after each clustering action, before the new selection.
 import inspect
 import logging
 from datetime import datetime
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 
 import numpy as np
@@ -58,6 +58,15 @@ def extend_bounds(bounds):
 def _overrides(obj, name):
     """Whether the class of ``obj`` overrides ``ManualClusteringView.<name>``."""
     return getattr(type(obj), name, None) is not getattr(ManualClusteringView, name)
+
+
+@lru_cache(maxsize=None)
+def _has_phy_data_api(cls):
+    if cls.get_clusters_data is ManualClusteringView.get_clusters_data:
+        return False
+    params = [p for p in inspect.signature(cls.get_clusters_data).parameters.values()
+              if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)][1:]  # without self
+    return not params or params[0].name != "cluster_ids"
 
 
 def is_supervisor(sender):
@@ -156,11 +165,7 @@ class ManualClusteringView:
     def _phy_data_api(self):
         """Whether ``get_clusters_data`` has phy's signature ``(load_all=None)`` (it then reads
         ``self.cluster_ids`` and runs on the GUI thread, as in phy)."""
-        if not _overrides(self, "get_clusters_data"):
-            return False
-        params = [p for p in inspect.signature(self.get_clusters_data).parameters.values()
-                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-        return not params or params[0].name != "cluster_ids"
+        return _has_phy_data_api(type(self))
 
     def _phy_clusters_data(self, load_all=None):
         if self._phy_data_api:
