@@ -17,6 +17,7 @@ PLUGIN = '''
 import numpy as np
 from phy import IPlugin
 from phy.cluster.views import ManualClusteringView
+from phy.cluster.views.base import LassoMixin
 from phy.plot.visuals import ScatterVisual
 from phylib.utils import Bunch
 
@@ -52,6 +53,24 @@ class LoadAllView(ManualClusteringView):
 
     def _plot_cluster(self, bunch):
         self.visual.add_batch_data(pos=bunch.pos, color=bunch.color, size=30)
+
+
+class LassoScatterView(LassoMixin, ManualClusteringView):
+    """phy's lasso contract: bunches with pos, spike_ids, cluster_id (None: background)."""
+
+    def get_clusters_data(self, load_all=None):
+        bunchs = [Bunch(pos=np.array([[1., 1.], [2., 2.], [8., 8.]]) + i,
+                        spike_ids=np.array([0, 1, 2]) + 10 * c, cluster_id=c,
+                        data_bounds=(0., 0., 10., 10.), color=self.get_cluster_color(i))
+                  for i, c in enumerate(self.cluster_ids)]
+        bunchs.append(Bunch(pos=np.array([[1., 1.]]), spike_ids=np.array([999]),
+                            cluster_id=None, data_bounds=(0., 0., 10., 10.)))
+        return bunchs
+
+    def _plot_cluster(self, bunch):
+        if bunch.cluster_id is not None:
+            self.canvas.scatter(pos=bunch.pos, color=bunch.color, size=10,
+                                data_bounds=self.data_bounds)
 
 
 class OnClusterView(ManualClusteringView):
@@ -165,3 +184,17 @@ def test_screenshot_dir_and_show(qtbot, gui, plugin, tmp_path):
     assert path.parent == tmp_path / "shots" and path.name.startswith("phy_screenshot_")
     assert path.name.endswith("_PlotClusterOnlyView.png") and path.stat().st_size > 100
     qtbot.waitUntil(lambda: path.exists(), timeout=2000)
+
+
+def test_lasso_phy_contract(qtbot, gui, plugin):
+    view = plugin.LassoScatterView()
+    view.attach(gui)
+    img = _select(qtbot, view, [1, 2])
+    assert img[..., :3].max() > 100
+    assert view.data_bounds == (0., 0., 10., 10.)
+    # A lasso around the lower-left quarter (NDC): data points below (5, 5).
+    for x, y in [(-1., -1.), (0., -1.), (0., 0.), (-1., 0.)]:
+        view.canvas.lasso.add((x, y))
+    spikes = view.on_request_split()
+    # Cluster 1: (1, 1), (2, 2); cluster 2 (shifted by 1): (2, 2), (3, 3); no background.
+    assert spikes.tolist() == [10, 11, 20, 21]

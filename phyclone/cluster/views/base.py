@@ -26,7 +26,7 @@ import numpy as np
 
 from phyclone.gui import Actions
 from phyclone.gui.workers import TaskRunner
-from phyclone.plot import PlotCanvas
+from phyclone.plot import NDC, PlotCanvas, Range
 from phyclone.utils.bunch import Bunch
 from phyclone.utils.colors import selected_cluster_color
 from phyclone.utils.config import phy_config_dir
@@ -437,7 +437,20 @@ class LassoMixin:
         self._connect(self.on_request_split, event="request_split")
 
     def get_lasso_points(self, box):
-        raise NotImplementedError
+        """``(spike_ids, points)`` in the lasso's coordinates. Default (phy's contract): the
+        bunches of ``get_clusters_data(load_all=True)`` with ``pos`` and ``spike_ids``
+        (background bunches, ``cluster_id=None``, skipped), ``pos`` mapped from
+        ``data_bounds`` to NDC."""
+        bunchs = [Bunch(b) for b in (self._phy_clusters_data(load_all=True) or ())]
+        bunchs = [b for b in bunchs if not ("cluster_id" in b and b.cluster_id is None)]
+        if not bunchs:
+            return np.zeros(0, dtype=np.int64), np.zeros((0, 2))
+        pos = np.vstack([np.c_[b.pos] for b in bunchs]).astype(np.float64)
+        spike_ids = np.concatenate([np.asarray(b.spike_ids, dtype=np.int64) for b in bunchs])
+        bounds = getattr(self, "data_bounds", None)
+        if bounds is not None:
+            pos = Range(bounds, NDC).apply(pos)
+        return spike_ids, pos
 
     def on_request_split(self, sender=None):
         """Spike ids inside the lasso (None when there is no lasso in this view)."""
