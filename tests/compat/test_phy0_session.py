@@ -213,6 +213,8 @@ def test_wrong_arguments_fail_loudly(kwik):
         lambda: s.curation.label("quality", {"a": 1}, cluster_ids=[ids[0]]),
         lambda: s.curation.label("group", "good", cluster_ids=[12345]),
         lambda: s.curation.move("good", "sideways"),
+        lambda: s.clustering.merge([ids[0], ids[1] + .5]),  # the core Clustering too
+        lambda: s.clustering.split([0.5]),
     ]
     for f in bad:
         with pytest.raises(ValueError):
@@ -221,6 +223,24 @@ def test_wrong_arguments_fail_loudly(kwik):
     np.testing.assert_array_equal(s.clustering.spike_clusters, sc)
     assert set(s.cluster_groups.values()) == {"unsorted"}
     s.close()
+
+
+def test_failed_actions_are_not_journaled(tmp_path):
+    from phyclone.session import Session as CurationSession
+    sc = np.repeat(np.arange(4), 5)
+    journal = tmp_path / "journal.jsonl"
+    s = CurationSession(sc, journal_path=journal)
+    s.start_journal()
+    with pytest.raises(ValueError):
+        s.merge([0, 9])
+    with pytest.raises(ValueError):
+        s.label("group", ["good"], cluster_ids=[0])
+    with pytest.raises(ValueError):
+        s.split([100])
+    s.merge([0, 1])
+    s.close()
+    actions = [json.loads(line).get("action") for line in journal.read_text().splitlines()]
+    assert [a for a in actions if a] == ["merge"]
 
 
 # Wizard, events, settings, ProgressReporter ----------------------------------------------------
