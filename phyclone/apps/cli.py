@@ -13,6 +13,7 @@ COMMANDS = {
     "template-describe": "phyclone.apps.cmd_template:template_describe_cmd",
     "extract-waveforms": "phyclone.apps.cmd_template:extract_waveforms_cmd",
     "kwik-describe": "phyclone.apps.cmd_kwik:kwik_describe",
+    "alf-convert": "phyclone.apps.cmd_alf:alf_convert_cmd",
     "kwik-gui": "phyclone.apps.cmd_kwik:kwik_gui_cmd",
     "synthetic": "phyclone.apps.cmd_synthetic:synthetic",
     "demo": "phyclone.apps.cmd_synthetic:demo",

@@ -6,8 +6,12 @@ from phyclone.utils.errors import DataError
 
 
 def _run(f, *args, **kwargs):
+    """Run a GUI: errors of actions and plugins are shown in error boxes meanwhile (phy's
+    ``capture_exceptions``); a bad dataset ends the command with its message."""
+    from phyclone.gui.errors import capture_exceptions
     try:
-        return f(*args, **kwargs)
+        with capture_exceptions():
+            return f(*args, **kwargs)
     except DataError as e:
         raise click.ClickException(str(e)) from None
 

@@ -36,9 +36,11 @@ def kwik_describe(path, channel_group=None, clustering=None):
 def kwik_gui_cmd(path, channel_group, clustering, clear_cache, clear_state, replay_journal):
     """Curate a Kwik dataset (.kwik file, with its .kwx and raw data) in the Kwik GUI."""
     from phyclone.apps.kwik.controller import kwik_gui
+    from phyclone.gui.errors import capture_exceptions
     try:
-        kwik_gui(path, channel_group=channel_group, clustering=clustering,
-                 clear_cache=clear_cache, clear_state=clear_state,
-                 replay_journal=replay_journal)
+        with capture_exceptions():  # errors of actions and plugins shown in error boxes
+            kwik_gui(path, channel_group=channel_group, clustering=clustering,
+                     clear_cache=clear_cache, clear_state=clear_state,
+                     replay_journal=replay_journal)
     except DataError as e:
         raise click.ClickException(str(e)) from None

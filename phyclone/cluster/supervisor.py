@@ -22,6 +22,7 @@ import time
 import numpy as np
 
 from phyclone.gui import Debouncer, ask
+from phyclone.gui.table import answer as _answer
 from phyclone.qt import QApplication, Qt, QTimer
 from phyclone.session import MASKED_GROUPS, Session
 from phyclone.utils import Bunch, connect, emit, unconnect
@@ -243,6 +244,8 @@ class Supervisor(ColorMappingMixin, SelectionSource):
         connect(self._on_cluster_view_select, event="select", sender=self.cluster_view)
         connect(self._on_similarity_view_select, event="select", sender=self.similarity_view)
         connect(self._on_table_sort, event="table_sort", sender=self.cluster_view)
+        connect(self._get_similar_clusters, event="request_similar_clusters",
+                sender=self.similarity_view)
         # The wizard follows the order the user sees.
         self.session.cluster_order = self.cluster_view.shown_ids
         self.session.similar_order = self.similarity_view.shown_ids
@@ -379,13 +382,22 @@ class Supervisor(ColorMappingMixin, SelectionSource):
     def _on_similarity_view_select(self, sender, obj):
         self.session.select_similar(obj["selected"])
 
+    def _get_similar_clusters(self, sender, cluster_id):
+        """Answer phy's ``request_similar_clusters``: ``[{id, similarity}]`` best first."""
+        sim = self.similarity(cluster_id) if self.similarity is not None else None
+        if sim is None:
+            return []
+        pairs = np.asarray(sim, dtype=np.float64).reshape(-1, 2)
+        return [{"id": int(c), "similarity": float(s)} for c, s in pairs]
+
     def _on_table_sort(self, sender, ids):
         self.session.sort = sender.get_current_sort()
 
     # Selection --------------------------------------------------------------------------------
-    def select(self, *cluster_ids):
-        """Select clusters in the cluster view: ``select(1, 2)`` or ``select([1, 2])``."""
-        return self.session.select(*cluster_ids)
+    def select(self, *cluster_ids, callback=None):
+        """Select clusters in the cluster view: ``select(1, 2)`` or ``select([1, 2])``.
+        ``callback`` (phy's) is called with the selection."""
+        return _answer(self.session.select(*cluster_ids), callback)
 
     def sort(self, column, sort_dir="desc"):
         """Sort the cluster view by a column, in a given order (asc or desc)."""
@@ -405,37 +417,51 @@ class Supervisor(ColorMappingMixin, SelectionSource):
         return self.filter("")
 
     # Wizard -----------------------------------------------------------------------------------
-    def reset_wizard(self):
-        """Select the first cluster of the cluster view (back to the start of the wizard)."""
-        return self.session.wizard.reset()
+    def reset_wizard(self, callback=None):
+        """Select the first cluster of the cluster view (back to the start of the wizard).
+        ``callback`` (phy's) is called with the selection (default: emit ``wizard_done``)."""
+        return self._wizard_done(self.session.wizard.reset(), callback)
 
-    def first(self):
-        """Select the first cluster of the cluster view."""
-        return self.session.wizard.first()
+    def first(self, callback=None):
+        """Select the first cluster of the cluster view.
+        ``callback`` (phy's) is called with the selection (default: emit ``wizard_done``)."""
+        return self._wizard_done(self.session.wizard.first(), callback)
 
-    def last(self):
-        """Select the last cluster of the cluster view."""
-        return self.session.wizard.last()
+    def last(self, callback=None):
+        """Select the last cluster of the cluster view.
+        ``callback`` (phy's) is called with the selection (default: emit ``wizard_done``)."""
+        return self._wizard_done(self.session.wizard.last(), callback)
 
-    def next_best(self):
-        """Select the next best cluster in the cluster view."""
-        return self.session.wizard.next_best()
+    def next_best(self, callback=None):
+        """Select the next best cluster in the cluster view.
+        ``callback`` (phy's) is called with the selection (default: emit ``wizard_done``)."""
+        return self._wizard_done(self.session.wizard.next_best(), callback)
 
-    def previous_best(self):
-        """Select the previous best cluster in the cluster view."""
-        return self.session.wizard.previous_best()
+    def previous_best(self, callback=None):
+        """Select the previous best cluster in the cluster view.
+        ``callback`` (phy's) is called with the selection (default: emit ``wizard_done``)."""
+        return self._wizard_done(self.session.wizard.previous_best(), callback)
 
-    def next(self):
-        """Select the next cluster of the similarity view."""
-        return self.session.wizard.next()
+    def next(self, callback=None):
+        """Select the next cluster of the similarity view.
+        ``callback`` (phy's) is called with the selection (default: emit ``wizard_done``)."""
+        return self._wizard_done(self.session.wizard.next(), callback)
 
-    def previous(self):
-        """Select the previous cluster of the similarity view."""
-        return self.session.wizard.previous()
+    def previous(self, callback=None):
+        """Select the previous cluster of the similarity view.
+        ``callback`` (phy's) is called with the selection (default: emit ``wizard_done``)."""
+        return self._wizard_done(self.session.wizard.previous(), callback)
 
-    def unselect_similar(self):
-        """Keep only the clusters selected in the cluster view."""
-        return self.session.wizard.unselect_similar()
+    def unselect_similar(self, callback=None):
+        """Keep only the clusters selected in the cluster view.
+        ``callback`` (phy's) is called with the selection (default: emit ``wizard_done``)."""
+        return self._wizard_done(self.session.wizard.unselect_similar(), callback)
+
+    def _wizard_done(self, selected, callback):
+        if callback is None:
+            emit("wizard_done", self, selected)
+            return selected
+        return _answer(selected, callback)
 
     # Clustering actions ---------------------------------------------------------------------
     def _status(self, message):

@@ -7,6 +7,7 @@ after a merge) survive the undo of an unrelated label change.
 """
 
 from ..utils.event import emit, silent
+from .checks import check_label
 from .history import History
 from .update_info import UpdateInfo
 
@@ -75,6 +76,7 @@ class ClusterMeta:
         """Set the value of a field for one or several clusters; return an UpdateInfo
         (``description='metadata_<field>'``). With ``add_to_stack`` the change is undoable and
         the ``cluster`` event is emitted."""
+        value = check_label(field, value)
         if field not in self._fields:
             self.add_field(field)
         clusters = _as_list(clusters)

@@ -20,6 +20,7 @@ import logging
 import numpy as np
 
 from ..utils.event import emit
+from .checks import check_cluster_ids, check_spike_ids
 from .history import History
 from .index import (
     SpikesPerCluster, check_spike_clusters, check_spikes_per_cluster, compact_labels,
@@ -317,11 +318,9 @@ class Clustering:
         """
         if np.ndim(cluster_ids) != 1:
             raise ValueError("The first argument should be a list or an array.")
-        cluster_ids = sorted(set(int(c) for c in np.asarray(cluster_ids).tolist()))
+        cluster_ids = sorted(set(check_cluster_ids(cluster_ids, self._sets)))
         if not cluster_ids:
             return UpdateInfo()
-        if any(c not in self._sets for c in cluster_ids):
-            raise ValueError("Some clusters do not exist.")
         to = self._new_cluster_id if to is None else int(to)
         if to < self._new_cluster_id:
             raise ValueError(f"The new cluster numbers should be higher than "
@@ -342,7 +341,7 @@ class Clustering:
         remaining spikes get a brand new id (one per old cluster, in increasing old-id order,
         after the ids above). If everything ends up in one cluster this is a merge.
         """
-        spike_ids = np.array(spike_ids, dtype=np.int64).ravel()
+        spike_ids = check_spike_ids(spike_ids, self._n_spikes).copy()
         if not len(spike_ids):
             return UpdateInfo()
         rel = np.asarray(spike_clusters_rel)

@@ -1,5 +1,9 @@
 """TemplateControllerCore: the headless controller of a KiloSort / SpikeInterface folder."""
 
+from pathlib import Path
+
+from phyclone.utils.errors import DataError
+
 from .base import ControllerCore
 from .features import FeatureDataMixin
 from .templates import TemplateDataMixin
@@ -16,8 +20,22 @@ class TemplateControllerCore(WaveformDataMixin, FeatureDataMixin, TemplateDataMi
     gui_name = "TemplateGUI"
 
     def _create_model(self, dir_path=None, **kwargs):
-        from phyclone.io.template.model import TemplateModel
-        return TemplateModel(dir_path=dir_path, **kwargs)
+        """The TemplateModel of ``dir_path``: parameters from its ``params.py`` (read without
+        executing it), overridden by ``kwargs``; without params.py, ``kwargs`` must give at
+        least ``sample_rate`` (waveform filtering and every time axis need it)."""
+        from phyclone.io.template.model import TemplateModel, get_template_params
+        params_path = Path(dir_path) / "params.py"
+        if params_path.exists():
+            params = get_template_params(params_path)
+            params.update(kwargs)
+        elif kwargs.get("sample_rate"):
+            params = dict(kwargs, dir_path=dir_path)
+        else:
+            raise DataError(params_path, "is missing, and no sample_rate was given",
+                            "pass the folder holding params.py, or TemplateController("
+                            "dir_path=..., sample_rate=..., dat_path=..., n_channels_dat=..., "
+                            "dtype=...)")
+        return TemplateModel(**params)
 
     def split_init(self, cluster_ids=None):
         """Split the selected clusters (or ``cluster_ids``) into their original templates."""

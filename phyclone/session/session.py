@@ -11,6 +11,7 @@ import logging
 import numpy as np
 
 from phyclone.clustering import Clustering, ClusterMeta
+from phyclone.clustering.checks import check_cluster_ids, check_label, check_spike_ids
 from phyclone.utils.bunch import Bunch
 from phyclone.utils.event import EventEmitter
 
@@ -251,9 +252,14 @@ class Session:
 
     def merge(self, cluster_ids=None, to=None):
         """Merge clusters (the selection by default) into a new cluster; select it."""
-        cluster_ids = _uniq(_ids(cluster_ids) if cluster_ids is not None else self.selected)
+        if cluster_ids is None:
+            cluster_ids = self.selected
+        cluster_ids = _uniq(check_cluster_ids(cluster_ids, self.clustering.spikes_per_cluster))
         if len(cluster_ids) <= 1:
             return None
+        if to is not None and int(to) < self.clustering.new_cluster_id():
+            raise ValueError(f"The merged cluster id must be at least "
+                             f"{self.clustering.new_cluster_id()} (got {to}).")
         to = int(to) if to is not None else int(self.clustering.new_cluster_id())
         self._log("merge", cluster_ids=cluster_ids, to=to)
         before = self.state
@@ -273,12 +279,18 @@ class Session:
 
     def split(self, spike_ids, spike_clusters_rel=0):
         """Move spikes to new cluster(s); select the new clusters."""
-        spike_ids = np.unique(np.asarray(spike_ids, dtype=np.int64))
-        if len(spike_ids) == 0:
-            return None
+        spike_ids = check_spike_ids(spike_ids, self.clustering.n_spikes)
         rel = spike_clusters_rel
         if not np.isscalar(rel):
-            rel = np.asarray(rel, dtype=np.int64)
+            rel = np.asarray(rel, dtype=np.int64).ravel()
+            if rel.shape != spike_ids.shape:
+                raise ValueError("spike_ids and spike_clusters_rel must have the same length.")
+            spike_ids, first = np.unique(spike_ids, return_index=True)
+            rel = rel[first]
+        else:
+            spike_ids = np.unique(spike_ids)
+        if len(spike_ids) == 0:
+            return None
         self._log("split", spike_ids=spike_ids, spike_clusters_rel=rel)
         before = self.state
         up = self.clustering.split(spike_ids, spike_clusters_rel=rel)
@@ -294,7 +306,10 @@ class Session:
 
     def label(self, name, value, cluster_ids=None):
         """Set a label (e.g. ``group``) of clusters (the selection by default)."""
-        cluster_ids = _ids(cluster_ids) if cluster_ids is not None else self.selected
+        if cluster_ids is None:
+            cluster_ids = self.selected
+        cluster_ids = check_cluster_ids(cluster_ids, self.clustering.spikes_per_cluster)
+        value = check_label(name, value)
         if not cluster_ids:
             return None
         if name not in self.cluster_meta.fields:
@@ -307,7 +322,12 @@ class Session:
         return up
 
     def move(self, group, which="all"):
-        """Set the group of the best / similar / all selected clusters, then advance the wizard."""
+        """Set the group of the best / similar / all selected clusters (or of the cluster ids
+        given as ``which``), then advance the wizard."""
+        group = check_label("group", group)
+        if isinstance(which, str) and which not in ("all", "best", "similar"):
+            raise ValueError(f"which must be 'all', 'best', 'similar' or cluster ids, "
+                             f"got {which!r}.")
         if which == "all":
             ids = self.selected
         elif which == "best":
@@ -315,7 +335,7 @@ class Session:
         elif which == "similar":
             ids = self.selected_similar
         else:
-            ids = _ids(which)
+            ids = check_cluster_ids(which, self.clustering.spikes_per_cluster)
         if not ids:
             return None
         moved = set(ids)

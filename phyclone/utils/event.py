@@ -108,3 +108,8 @@ unconnect = _EVENT.unconnect
 emit = _EVENT.emit
 silent = _EVENT.silent
 reset = _EVENT.reset
+
+
+def set_silent(silent_):
+    """Silence (True) or restore (False) the global event bus (phylib's ``set_silent``)."""
+    _EVENT._silent = 1 if silent_ else 0
