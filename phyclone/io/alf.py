@@ -24,7 +24,7 @@ from phyclone.utils.errors import DataError
 from phyclone.utils.fileio import ensure_dir_exists, save_npy, write_text
 from phyclone.utils.progress import ProgressReporter
 
-from .waveforms import select_pool_spikes, write_waveform_pool
+from phyclone.io.template.waveforms import select_pool_spikes, write_waveform_pool
 
 logger = logging.getLogger(__name__)
 
@@ -310,7 +310,7 @@ class EphysAlfCreator:
 
 def alf_convert(subdirs, out_dir, force=False, label="", ampfactor=1):
     """``phy alf-convert``: convert one template-gui folder into ALF files in ``out_dir``."""
-    from .template_model import load_model
+    from phyclone.io.template.model import load_model
     subdirs = [Path(d) for d in subdirs]
     if len(subdirs) != 1:
         raise DataError(None, f"{len(subdirs)} folders were given",
