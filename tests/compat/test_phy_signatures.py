@@ -144,9 +144,10 @@ def test_boxed_box_bounds_pixels(qtbot, qapp, tmp_path):
     view.show()  # phy's view.show(): shows the canvas
     view.set_dock_status("hello dock")
     assert "hello dock" in view.dock.status
+    from phyclone.cluster.selection_source import SelectionSource
     from phyclone.utils.event import emit
 
-    class Supervisor:
+    class Supervisor(SelectionSource):
         pass
     emit("select", Supervisor(), [4, 5])
     qtbot.waitUntil(lambda: view.n_plots_done >= 1, timeout=5000)

@@ -5,6 +5,7 @@ in ``on_cluster(up)``; each is rendered and its pixels read back."""
 import numpy as np
 import pytest
 
+from phyclone.cluster.selection_source import SelectionSource
 from phyclone.clustering import UpdateInfo
 from phyclone.gui import GUI
 from phyclone.utils.config import exec_user_file
@@ -91,7 +92,7 @@ class OnClusterView(ManualClusteringView):
 '''
 
 
-class Supervisor:
+class Supervisor(SelectionSource):
     """Stands for the real Supervisor: views only follow the selection it sends."""
 
 
