@@ -18,12 +18,12 @@ from phyclone.utils.fileio import save_npy
 from . import template_loading as tl
 from .backup import backup_file
 from .filtering import filter_windows
-from .metadata import save_metadata as _save_metadata_file
+from .metadata import write_column
 from .params import get_template_params, resolve_dat_paths
 from .sparse import densify, from_sparse
 from .template_files import TemplateFiles
 from .templates import DenseTemplates, TemplateSet
-from .traces import get_ephys_reader
+from .traces import get_ephys_reader, spikes_after_end_warning
 from .waveforms import (
     extract_waveforms, load_waveform_pool, pool_waveforms, select_pool_spikes,
     write_waveform_pool)
@@ -124,6 +124,8 @@ class TemplateModel:
         self.sparse_templates = None if tpl is None else Bunch(data=tpl.data, cols=tpl.cols)
         self.similar_templates = tl.load_similar_templates(files, self.n_templates)
 
+        #: What the user should know (the GUI's status bar shows it; each is logged once).
+        self.warnings = []
         self.traces = None
         if self.dat_path:
             try:
@@ -147,13 +149,13 @@ class TemplateModel:
         last = int(self.spike_samples[-1]) if self.n_spikes else 0
         if self.traces is not None:
             self.duration = self.traces.duration
+            self.warnings.extend(self.traces.warnings)  # logged when the files were opened
             n_in = int(np.searchsorted(self.spike_samples, self.traces.n_samples))
-            n_after = self.n_spikes - n_in
-            if n_after:
-                logger.warning("%d/%d spikes are after the end of the raw data (%.3f s); their "
-                               "waveforms read as zeros.", n_after, self.n_spikes, self.duration)
+            self._warn(spikes_after_end_warning(self.n_spikes - n_in, self.n_spikes,
+                                                self.duration))
         else:
             self.duration = last / self.sample_rate
+            self._warn_no_raw_data()
 
         self.sparse_features = tl.load_features(
             files, self.n_spikes, self.n_templates, self.n_channels)
@@ -165,7 +167,24 @@ class TemplateModel:
         self.template_features = (self.sparse_template_features.data
                                   if self.sparse_template_features else None)
         self.spike_attributes = tl.load_spike_attributes(files, self.n_spikes)
-        self.metadata = tl.load_metadata_files(files)
+        self.metadata, self.metadata_sources = tl.load_metadata_files(files)
+
+    def _warn(self, message):
+        if message:
+            logger.warning("%s.", message)
+            self.warnings.append(message)
+
+    def _warn_no_raw_data(self):
+        missing = [p.name for p in self.dat_path if not p.exists()]
+        if missing:
+            why = f"raw data file {', '.join(missing)} not found"
+        elif not self.dat_path:
+            why = "no raw data file (dat_path is empty in params.py)"
+        else:
+            return
+        what = ("the trace view is" if self.spike_waveforms is not None else
+                "the trace view and the spike waveforms are")
+        self.warnings.append(f"{why}: {what} not available")
 
     # Derived arrays -----------------------------------------------------------------------
     @cached_property
@@ -403,11 +422,19 @@ class TemplateModel:
         return path
 
     def save_metadata(self, name, values):
-        """Write ``cluster_<name>.tsv`` (``cluster_id<TAB><name>``, sorted, None dropped)."""
-        path = self.dir_path / f"cluster_{name}.tsv"
-        _save_metadata_file(path, name, values)
-        self.metadata[name] = {c: v for c, v in values.items() if v is not None}
-        return path
+        """Save a label ``{cluster_id: value}`` (None dropped); returns the last written path.
+
+        A label read from existing files is written back into each of them (same file name,
+        column name, delimiter and line endings; their other columns keep their current
+        values), so that no second file ever describes the same column. A new label goes to
+        ``cluster_<name>.tsv`` (``cluster_id<TAB><name>``, sorted by id), as phy writes it.
+        """
+        self.metadata[name] = {int(c): v for c, v in values.items() if v is not None}
+        paths = self.metadata_sources.get(name) or [self.dir_path / f"cluster_{name}.tsv"]
+        for path in paths:
+            write_column(path, self.metadata, name)
+        self.metadata_sources[name] = list(paths)
+        return paths[-1]
 
     def save_mean_waveforms(self, mean_waveforms):
         """Save ``{cluster_id: Bunch(data, channel_ids)}`` (``data`` (n_samples, n_ch) or
