@@ -174,10 +174,13 @@ def read_tsv(path):
 def tsv_format(path):
     """``(header, delimiter, newline)`` of an existing table, as :func:`read_tsv` sees it
     (``newline`` is ``"\\r\\n"`` when the first line ends so, else ``"\\n"``)."""
-    text = read_text(path)
-    first, sep, _ = text.partition("\n")
-    newline = "\r\n" if sep and first.endswith("\r") else "\n"
-    first = first.rstrip("\r")
+    with open(path, "rb") as f:
+        raw = f.readline()
+    newline = "\r\n" if raw.endswith(b"\r\n") else "\n"
+    try:
+        first = raw.decode("utf-8-sig").rstrip("\r\n")
+    except UnicodeDecodeError as e:
+        raise DataError(path, f"is not UTF-8 text ({e})", "save it as UTF-8 text") from None
     delimiter = _sniff_delimiter(first)
     header = next(csv.reader([first], delimiter=delimiter), []) if first.strip() else []
     return [h.strip() for h in header], delimiter, newline

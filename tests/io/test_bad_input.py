@@ -118,9 +118,6 @@ CASES = {
     "NaN amplitude": (_set("amplitudes.npy", lambda a: np.where(np.arange(len(a)) == 5, np.nan, a)),
                       "amplitudes.npy", "NaN or infinite"),
     "inf amplitude": (_inf_amplitude, "amplitudes.npy", "NaN or infinite"),
-    "dat size": (lambda p: (p / "recording.dat").write_bytes(
-        (p / "recording.dat").read_bytes()[:-2]), "recording.dat",
-        "not a multiple of n_channels_dat × itemsize = 13 × 2 = 26 bytes"),
 }
 
 
@@ -222,3 +219,19 @@ def test_params_paths(tmp_path):
     assert p["dtype"] == np.float32 and p["hp_filtered"] is True
     (tmp_path / "params.py").write_text(GOOD.replace("'recording.dat'", "r'/abs/x.dat'"))
     assert get_template_params(tmp_path / "params.py")["dat_path"] == [tmp_path / "/abs/x.dat"]
+
+
+def test_partial_last_frame_of_raw_data(tmp_dataset, caplog):
+    """As phylib and the Kwik model: the partial last frame is ignored, one warning (log and
+    ``model.warnings``, which the GUI's status bar shows)."""
+    b = tmp_dataset()
+    raw = (b.path / "recording.dat").read_bytes()
+    (b.path / "recording.dat").write_bytes(raw[:-2])
+    with caplog.at_level("WARNING"):
+        m = load_model(b.params_path)
+    assert m.traces.n_samples == len(raw) // 26 - 1
+    msg = ("recording.dat: its last 24 bytes are not a whole frame of 13 channels x 2 bytes and "
+           "are ignored (a truncated file, or wrong n_channels_dat / dtype / offset)")
+    assert msg in m.warnings
+    assert sum(msg in r.getMessage() for r in caplog.records) == 1
+    m.close()

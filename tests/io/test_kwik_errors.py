@@ -137,11 +137,15 @@ def test_raw_recordings_with_different_channels(dataset):
         KwikModel(dataset.kwik_path)
 
 
-def test_dat_size_not_a_multiple(tmp_path):
+def test_dat_size_not_a_multiple(tmp_path, caplog):
     d = synthetic_kwik(tmp_path / "d.kwik", raw_format="dat", n_spikes=50)
     with open(d.raw_paths[1], "ab") as f:
         f.write(b"\x00\x01\x02")
-    m = KwikModel(d.kwik_path)
-    assert any("not a multiple" in w for w in m.warnings)
+    with caplog.at_level("WARNING"):
+        m = KwikModel(d.kwik_path)
+    partial = [w for w in m.warnings if "not a whole frame" in w]
+    assert len(partial) == 1
+    assert partial[0].startswith(f"{d.raw_paths[1].name}: its last 3 bytes are not a whole frame")
+    assert sum(partial[0] in r.getMessage() for r in caplog.records) == 1  # warned once
     assert m.traces is not None
     m.close()
