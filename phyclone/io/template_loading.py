@@ -319,3 +319,9 @@ def load_spike_attributes(files, n_spikes):
 
 def load_metadata_files(files):
     return load_all_metadata(files.metadata_files())
+
+
+def load_template_channels(files, n_templates, n_channels):
+    """``template_ind.npy`` (n_templates, n_channels_loc) read on its own, when there is no
+    ``templates.npy`` (its channels then only say where each template lies), or None."""
+    return _cols(files, "template_ind", (n_templates, None), n_channels)

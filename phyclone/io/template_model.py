@@ -17,6 +17,8 @@ from phyclone.utils.fileio import save_npy
 
 from . import template_loading as tl
 from .backup import backup_file
+from .best_channels import (
+    candidate_channels, derive_best_channels, rank_by_features, rank_by_waveforms, spike_sample)
 from .filtering import filter_windows
 from .metadata import write_column
 from .params import get_template_params, resolve_dat_paths
@@ -126,6 +128,8 @@ class TemplateModel:
 
         #: What the user should know (the GUI's status bar shows it; each is logged once).
         self.warnings = []
+        #: Why there is no raw data (a missing file, no dat_path), or None.
+        self.raw_data_missing = None
         self.traces = None
         if self.dat_path:
             try:
@@ -166,6 +170,12 @@ class TemplateModel:
             files, self.n_spikes, self.n_templates)
         self.template_features = (self.sparse_template_features.data
                                   if self.sparse_template_features else None)
+        self._derived_channels = {}
+        self._template_ind = None
+        if tpl is None:
+            self._template_ind = tl.load_template_channels(files, self.n_templates,
+                                                           self.n_channels)
+            self._warn(self._no_templates_message())
         self.spike_attributes = tl.load_spike_attributes(files, self.n_spikes)
         self.metadata, self.metadata_sources = tl.load_metadata_files(files)
 
@@ -173,6 +183,22 @@ class TemplateModel:
         if message:
             logger.warning("%s.", message)
             self.warnings.append(message)
+
+    def _no_templates_message(self):
+        where = [name for name, ok in (
+            ("pc_feature_ind.npy", self.sparse_features is not None and
+             self.sparse_features.cols is not None),
+            ("template_ind.npy", self._template_ind is not None)) if ok]
+        where = f"the channels of {where[0]}" if where else "every channel"
+        if self.traces is not None or self.spike_waveforms is not None:
+            how = "the amplitude of the raw waveforms"
+        elif self.sparse_features is not None:
+            how = "the energy of the PC features"
+        else:
+            how = None
+        best = (f"best channels ranked by {how} on {where}" if how else
+                f"best channels unknown ({where} in stored order)")
+        return f"templates.npy not found: no template waveforms; {best}"
 
     def _warn_no_raw_data(self):
         missing = [p.name for p in self.dat_path if not p.exists()]
@@ -182,6 +208,7 @@ class TemplateModel:
             why = "no raw data file (dat_path is empty in params.py)"
         else:
             return
+        self.raw_data_missing = why
         what = ("the trace view is" if self.spike_waveforms is not None else
                 "the trace view and the spike waveforms are")
         self.warnings.append(f"{why}: {what} not available")
@@ -247,9 +274,28 @@ class TemplateModel:
                                    n_closest_channels=self.n_closest_channels)
 
     def get_template_channels(self, template_id):
-        """Best channels of a template, by decreasing amplitude."""
+        """Best channels of a template, by decreasing amplitude (without ``templates.npy``:
+        derived from the spikes' raw waveforms or PC features, see ``best_channels``)."""
         t = self.get_template(template_id)
-        return t.channel_ids if t is not None else None
+        if t is not None:
+            return t.channel_ids
+        return self._derive_template_channels(int(template_id))
+
+    def _derive_template_channels(self, template_id):
+        if template_id in self._derived_channels:
+            return self._derived_channels[template_id]
+        cols = self.sparse_features.cols if self.sparse_features is not None else None
+        candidates = candidate_channels(template_id, cols, self._template_ind, self.n_channels)
+        spikes = spike_sample(self.get_template_spikes(template_id))
+        scores = None
+        if len(spikes) and len(candidates):
+            if self.traces is not None or self.spike_waveforms is not None:
+                scores = rank_by_waveforms(self.get_waveforms(spikes, candidates))
+            elif self.sparse_features is not None:
+                scores = rank_by_features(self.get_features(spikes, candidates))
+        out = derive_best_channels(candidates, scores, self.n_closest_channels)
+        self._derived_channels[template_id] = out
+        return out
 
     def get_template_waveforms(self, template_id):
         """Unwhitened template on its best channels (n_samples, n_best_channels)."""

@@ -216,6 +216,15 @@ class KwikController(KwikMenuMixin, WaveformMixin, FeatureMixin, TraceMixin, Bas
             gui.status_message = "; ".join(m.warnings)
         return gui
 
+    def why_no_view(self, view_name):
+        """The missing file(s) a view needs."""
+        m = self.model
+        if view_name == "FeatureView" and getattr(m, "features", None) is None:
+            return f"{m.kwx_path.name} not found"
+        if view_name in ("TraceView", "TraceImageView", "WaveformView") and m.traces is None:
+            return f"no raw data found ({m.name}.raw.kwd or the .dat files of the .prm)"
+        return None
+
     def on_save_clustering(self, sender, spike_clusters, groups, *labels):
         """Write the clustering, cluster groups and labels into the .kwik (atomically)."""
         self.model.save(spike_clusters, groups, *labels)
