@@ -235,3 +235,31 @@ def test_partial_last_frame_of_raw_data(tmp_dataset, caplog):
     assert msg in m.warnings
     assert sum(msg in r.getMessage() for r in caplog.records) == 1
     m.close()
+
+
+def test_whole_valued_float_index_arrays(tmp_dataset, caplog):
+    """As phylib: index arrays stored as whole-valued floats (phy's own test data has float64
+    pc_feature_ind.npy and template_feature_ind.npy) are read as integers, one log warning
+    per file; (n, 1) spike arrays too."""
+    ref = tmp_dataset("ref", names="ks")
+    b = tmp_dataset("floats", names="ks")
+    names = ("pc_feature_ind.npy", "template_feature_ind.npy", "channel_map.npy",
+             "spike_templates.npy", "spike_clusters.npy")
+    for name in names:
+        np.save(b.path / name, np.load(b.path / name).astype(np.float64))
+    m0 = load_model(ref.params_path)
+    with caplog.at_level("WARNING"):
+        m = load_model(b.params_path)
+    np.testing.assert_array_equal(m.sparse_features.cols, m0.sparse_features.cols)
+    np.testing.assert_array_equal(m.sparse_template_features.cols,
+                                  m0.sparse_template_features.cols)
+    np.testing.assert_array_equal(m.channel_mapping, m0.channel_mapping)
+    np.testing.assert_array_equal(m.spike_templates, m0.spike_templates)
+    np.testing.assert_array_equal(m.spike_clusters, m0.spike_clusters)
+    assert m.spike_templates.dtype.kind == "i" and m.spike_clusters.dtype == np.int32
+    np.testing.assert_array_equal(m.get_features(np.arange(20), [0, 1, 2]),
+                                  m0.get_features(np.arange(20), [0, 1, 2]))
+    for name in names:
+        assert sum(r.getMessage().startswith(f"{name} stores") for r in caplog.records) == 1
+    m.close()
+    m0.close()
