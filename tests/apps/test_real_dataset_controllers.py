@@ -103,3 +103,29 @@ def test_gui(name, qapp, qtbot, tmp_path, config_dir):
                         timeout=30000)
     finally:
         close_gui(gui, c)
+
+
+@pytest.mark.gl
+def test_gui_phy_template_with_the_real_raw_file(qapp, qtbot, tmp_path, config_dir):
+    """phy's raw test file as the raw data of phy's template folder: the partial last frame
+    and the spikes after the end of the raw data are said in the status bar; the trace view
+    is there."""
+    from phyclone.apps.template import TemplateController
+    from phyclone.io.template_model import TemplateModel
+    raw = require_shared("phy_data", "test") / "test-4ch-1s.dat"
+    dst = tmp_path / "template"
+    shutil.copytree(require_shared("phy_data", "template"), dst)
+    for p in dst.iterdir():
+        os.chmod(p, 0o644)
+    model = TemplateModel(dir_path=dst, dat_path=raw, n_channels_dat=34, dtype="int16",
+                          sample_rate=25000.)
+    c = TemplateController(model=model, dir_path=dst, config_dir=config_dir,
+                           replay_journal=False, enable_threading=False)
+    gui = show_gui(qtbot, c)
+    try:
+        assert "test-4ch-1s.dat: its last 64 bytes are not a whole frame of 34 channels" in \
+            gui.status_message
+        assert "310/314 spikes are after the end of the raw data" in gui.status_message
+        assert "TraceView" in {type(v).__name__ for v in gui.views}
+    finally:
+        close_gui(gui, c)
