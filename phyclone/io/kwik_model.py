@@ -94,8 +94,11 @@ class KwikModel(KwikEditingMixin):
             self.__dict__.update(state)
             self._probe.change_channel_group(old)
             raise
-        for w in self.warnings:
-            logger.warning("%s: %s", self.kwik_path.name, w)
+        logged = self.__dict__.setdefault("_logged_warnings", set())
+        for w in self.warnings:  # each warning logged once (file-wide ones at the first group)
+            if w not in logged:
+                logged.add(w)
+                logger.warning("%s: %s", self.kwik_path.name, w)
 
     def _load_channel_group(self, channel_group, clustering):
         try:

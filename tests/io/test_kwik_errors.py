@@ -173,3 +173,16 @@ def test_raw_data_shorter_than_the_spikes(tmp_path, caplog):
     m = KwikModel(full.kwik_path)
     assert not [w for w in m.warnings if "after the end" in w]
     m.close()
+
+
+def test_file_warnings_logged_once_across_group_switches(tmp_path, caplog):
+    d = synthetic_kwik(tmp_path / "d.kwik", raw_format="dat", n_spikes=50)
+    with open(d.raw_paths[1], "ab") as f:
+        f.write(b"\x00\x01\x02")
+    with caplog.at_level("WARNING"):
+        m = KwikModel(d.kwik_path, channel_group=0)
+        m.channel_group = 1
+        m.channel_group = 0
+    partial = [r for r in caplog.records if "not a whole frame" in r.getMessage()]
+    assert len(partial) == 1 and any("not a whole frame" in w for w in m.warnings)
+    m.close()
