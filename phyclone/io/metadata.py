@@ -61,6 +61,9 @@ def load_all_metadata(paths):
                     "Cluster metadata: column %r is described by %s with different values; "
                     "using %s (the file phylib reads last). Saving rewrites all of them.",
                     field, ", ".join(p.name for p in previous + [Path(path)]), Path(path).name)
+            elif previous and values:
+                logger.info("Cluster metadata: column %r is described by %s (same values).",
+                            field, ", ".join(p.name for p in previous + [Path(path)]))
             sources.setdefault(field, []).append(Path(path))
             if values:  # as phylib: a column whose cells are all empty overrides nothing
                 metadata[field] = values
