@@ -52,14 +52,10 @@ def save_clustering(model, spike_clusters, groups, labels, cluster_info):
     ``cluster_info``: the rows of the cluster view. Returns the written paths.
     """
     dir_path = Path(model.dir_path)
-    group_tsv = dir_path / "cluster_group.tsv"
-    sources = getattr(model, "metadata_sources", None)
-    if sources is None:
-        paths = [save_cluster_groups(group_tsv, groups)]
-    else:  # cluster_group.tsv, and every other file the groups were read from, kept in step
-        if group_tsv not in sources.get("group", []):
-            sources["group"] = sources.get("group", []) + [group_tsv]
-        paths = [model.save_metadata("group", {c: groups[c] or "unsorted" for c in groups})]
+    if hasattr(model, "save_cluster_groups"):  # also keeps the files groups came from
+        paths = [model.save_cluster_groups(groups)]
+    else:
+        paths = [save_cluster_groups(dir_path / "cluster_group.tsv", groups)]
     for name, values in labels:
         if name == "group":
             continue

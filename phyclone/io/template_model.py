@@ -482,6 +482,17 @@ class TemplateModel:
         self.metadata_sources[name] = list(paths)
         return paths[-1]
 
+    def save_cluster_groups(self, groups):
+        """Write ``cluster_group.tsv`` (what phy writes: every cluster, ``unsorted`` when it
+        has no group) and keep any other file the groups were read from (e.g. phy 1's
+        ``cluster_groups.csv``) in step. Returns the path of ``cluster_group.tsv``."""
+        path = self.dir_path / "cluster_group.tsv"
+        sources = self.metadata_sources.setdefault("group", [])
+        if path not in sources:
+            sources.append(path)
+        self.save_metadata("group", {c: g or "unsorted" for c, g in groups.items()})
+        return path
+
     def save_mean_waveforms(self, mean_waveforms):
         """Save ``{cluster_id: Bunch(data, channel_ids)}`` (``data`` (n_samples, n_ch) or
         (1, n_samples, n_ch)) as ``clusters.meanWaveforms.npy`` (n_clusters, n_samples,
