@@ -167,6 +167,7 @@ def test_phylib_reads_the_saved_labels(fixture_source, config_dir, tmp_path):
     """One fixed session (merge, split, group, an existing label, a new label) → save → phylib
     sees the same spike clusters and, for every column, the same values as phyclone."""
     folder = _copy(fixture_source, tmp_path / "ds")
+    before = {p.name for p in folder.iterdir()}
     c = open_controller(folder, config_dir)
     try:
         s = c.supervisor
@@ -183,6 +184,10 @@ def test_phylib_reads_the_saved_labels(fixture_source, config_dir, tmp_path):
         assert s.save()
     finally:
         c.close()
+    new = {p.name for p in folder.iterdir()} - before - {".phy"}
+    assert new <= {"spike_clusters.npy", "cluster_info.tsv", "cluster_group.tsv",
+                   "cluster_rating.tsv"}, new  # every existing label went to its own file
+    assert {f: p for f, p in _tables(folder)[1].items() if len(p) > 1} == {}
     peer = _phylib_read(folder)
     np.testing.assert_array_equal(np.asarray(peer["spike_clusters"]).reshape(-1), sc)
     theirs = {f: {int(k): v for k, v in d.items()} for f, d in peer["metadata"].items()}
