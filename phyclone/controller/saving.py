@@ -52,7 +52,10 @@ def save_clustering(model, spike_clusters, groups, labels, cluster_info):
     ``cluster_info``: the rows of the cluster view. Returns the written paths.
     """
     dir_path = Path(model.dir_path)
-    paths = [save_cluster_groups(dir_path / "cluster_group.tsv", groups)]
+    if hasattr(model, "save_cluster_groups"):  # also keeps the files groups came from
+        paths = [model.save_cluster_groups(groups)]
+    else:
+        paths = [save_cluster_groups(dir_path / "cluster_group.tsv", groups)]
     for name, values in labels:
         if name == "group":
             continue

@@ -46,6 +46,8 @@ class TemplateControllerCore(WaveformDataMixin, FeatureDataMixin, TemplateDataMi
 
     def _get_waveforms_dict(self):
         out = super()._get_waveforms_dict()
+        if getattr(self.model, "sparse_templates", None) is None:
+            out.pop("templates", None)  # no templates.npy: no flat lines titled "templates"
         if getattr(self.model, "traces", None) is None and \
                 getattr(self.model, "spike_waveforms", None) is None:
             out.pop("waveforms", None)

@@ -80,18 +80,29 @@ class TemplateDataMixin:
 
     # Best channels ---------------------------------------------------------------------------
     def get_best_channels(self, cluster_id):
-        """Best channels of the cluster's main template, by decreasing amplitude."""
-        t = self.model.get_template(self.get_template_for_cluster(cluster_id))
-        if t is None or not len(t.channel_ids):
+        """Best channels of the cluster's main template, by decreasing amplitude (derived by
+        the model when it has no template waveforms)."""
+        template_id = self.get_template_for_cluster(cluster_id)
+        t = self.model.get_template(template_id)
+        if t is not None:
+            channel_ids = t.channel_ids
+        elif hasattr(self.model, "get_template_channels"):
+            channel_ids = self.model.get_template_channels(template_id)
+        else:
+            channel_ids = None
+        if channel_ids is None or not len(channel_ids):
             return np.zeros(1, dtype=np.int64)
-        return np.asarray(t.channel_ids, dtype=np.int64)
+        return np.asarray(channel_ids, dtype=np.int64)
 
     def get_channel_amplitudes(self, cluster_id):
         """``(channel_ids, relative amplitudes)`` of the main template's channels reaching
         half its peak amplitude (the trace view's spike waveforms)."""
         t = self.model.get_template(self.get_template_for_cluster(cluster_id),
                                     amplitude_threshold=.5)
-        if t is None or not len(t.channel_ids):
+        if t is None:  # no template waveforms: the derived best channels, equally weighted
+            channel_ids = self.get_best_channels(cluster_id)
+            return channel_ids, np.ones(len(channel_ids))
+        if not len(t.channel_ids):
             return np.zeros(1, dtype=np.int64), np.zeros(1)
         amp = np.asarray(t.amplitude, dtype=np.float64)
         m, mx = amp.min(), amp.max()

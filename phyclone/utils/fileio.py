@@ -171,6 +171,21 @@ def read_tsv(path):
     return out
 
 
+def tsv_format(path):
+    """``(header, delimiter, newline)`` of an existing table, as :func:`read_tsv` sees it
+    (``newline`` is ``"\\r\\n"`` when the first line ends so, else ``"\\n"``)."""
+    with open(path, "rb") as f:
+        raw = f.readline()
+    newline = "\r\n" if raw.endswith(b"\r\n") else "\n"
+    try:
+        first = raw.decode("utf-8-sig").rstrip("\r\n")
+    except UnicodeDecodeError as e:
+        raise DataError(path, f"is not UTF-8 text ({e})", "save it as UTF-8 text") from None
+    delimiter = _sniff_delimiter(first)
+    header = next(csv.reader([first], delimiter=delimiter), []) if first.strip() else []
+    return [h.strip() for h in header], delimiter, newline
+
+
 def _format(v, n_significant_figures):
     if v is None:
         return ""
@@ -186,26 +201,30 @@ def _format(v, n_significant_figures):
     return str(v)
 
 
-def write_tsv(path, data, first_field=None, exclude_fields=(), n_significant_figures=None):
+def write_tsv(path, data, first_field=None, exclude_fields=(), n_significant_figures=None,
+              fields=None, delimiter=None, newline="\n"):
     """Write a list of dicts as a table, atomically (phy's layout).
 
-    Tab-separated, or comma-separated when ``path`` ends with ``.csv``. Columns: the union of
-    the rows' keys minus ``exclude_fields``, ``first_field`` first, the others sorted. Missing
-    values and None are empty. Floats keep ``n_significant_figures`` significant figures when
-    given, else their full precision.
+    Tab-separated, or comma-separated when ``path`` ends with ``.csv`` (``delimiter``
+    overrides), lines ending with ``newline``. Columns: ``fields`` when given, else the union
+    of the rows' keys minus ``exclude_fields``, ``first_field`` first, the others sorted.
+    Missing values and None are empty. Floats keep ``n_significant_figures`` significant
+    figures when given, else their full precision.
     """
     path = Path(path)
-    fields = set()
-    for row in data:
-        fields.update(row)
-    fields.difference_update(exclude_fields)
-    fields = sorted(fields, key=str)
-    if first_field in fields:
-        fields.remove(first_field)
-        fields.insert(0, first_field)
-    delimiter = "," if path.suffix.lower() == ".csv" else "\t"
+    if fields is None:
+        fields = set()
+        for row in data:
+            fields.update(row)
+        fields.difference_update(exclude_fields)
+        fields = sorted(fields, key=str)
+        if first_field in fields:
+            fields.remove(first_field)
+            fields.insert(0, first_field)
+    if delimiter is None:
+        delimiter = "," if path.suffix.lower() == ".csv" else "\t"
     with atomic_open(path, "w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f, delimiter=delimiter, lineterminator="\n")
+        writer = csv.writer(f, delimiter=delimiter, lineterminator=newline)
         if fields:
             writer.writerow(fields)
         for row in data:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from _controller_fixtures import press, type_snippet  # noqa: F401 (the Kwik tests' helpers)
 from _controller_fixtures import show_gui as _show_gui
+from _controller_fixtures import view_idle
 
 KLUSTA = Path(__file__).resolve().parents[1] / "data" / "klusta_16ch"
 
@@ -54,9 +55,8 @@ def wait_painted(qtbot, gui, before, timeout=20000):
     n_plots_done}``); return those views."""
     views = [v for v in gui.views if hasattr(v, "n_plots_done") and not hasattr(
         v, "all_cluster_ids")]
-    qtbot.waitUntil(lambda: all(v.n_plots_done > before.get(id(v), 0) for v in views),
-                    timeout=timeout)
-    qtbot.wait(100)
+    qtbot.waitUntil(lambda: all(v.n_plots_done > before.get(id(v), 0) and view_idle(v)
+                                for v in views), timeout=timeout)
     return views
 
 

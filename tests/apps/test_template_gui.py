@@ -17,7 +17,7 @@ from phyclone.utils import connect, unconnect
 from phyclone.utils.fileio import read_tsv
 
 from _controller_fixtures import (  # noqa: I001
-    close_gui, open_controller, press, show_gui, type_snippet,
+    close_gui, open_controller, press, show_gui, type_snippet, view_idle,
 )
 
 pytestmark = pytest.mark.gl
@@ -252,9 +252,8 @@ def _wait_painted(qtbot, gui, before, timeout=20000):
     """Wait until every view following the selection painted since ``before``."""
     views = [v for v in gui.views if hasattr(v, "n_plots_done") and not hasattr(
         v, "all_cluster_ids")]
-    qtbot.waitUntil(lambda: all(v.n_plots_done > before.get(id(v), 0) for v in views),
-                    timeout=timeout)
-    qtbot.wait(100)
+    qtbot.waitUntil(lambda: all(v.n_plots_done > before.get(id(v), 0) and view_idle(v)
+                                for v in views), timeout=timeout)
     return views
 
 
@@ -285,8 +284,7 @@ def test_views_show_selection_and_lasso_split(gui_controller, qtbot, tmp_path):
     fv = gui.get_view("FeatureView")
     s.select([ids[0]])
     s.block()
-    qtbot.waitUntil(lambda: fv.cluster_ids == [ids[0]] and fv.data is not None)
-    qtbot.wait(200)
+    qtbot.waitUntil(lambda: fv.cluster_ids == [ids[0]] and fv.data is not None and view_idle(fv))
     # A polygon around the subplot (0, 1) of the 4x4 grid.
     w, h = fv.canvas.width(), fv.canvas.height()
     x0, y0, bw, bh = w * 1 / 4, 0, w / 4, h / 4

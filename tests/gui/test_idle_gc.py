@@ -37,7 +37,7 @@ def test_collections_wait_for_idle_and_space_out(qapp, qtbot):
     try:
         c.start()
         assert c.n_collections == 1
-        time.sleep(.25)  # the period has passed...
+        c.last_collection -= .25  # the period has passed (as if .25 s went by)...
         emit("select", object(), [3])  # ...but a cluster was just selected
         frozen = gc.get_freeze_count()
         kept = [_Node() for _ in range(10)]  # objects that survive the next second

@@ -56,7 +56,12 @@ def test_resubmit_after_a_finished_task(qapp, qtbot):
     got, done = [], threading.Event()
     runner.submit(lambda: done.set() or 1, key="k", callback=got.append)
     assert done.wait(5)
-    time.sleep(.05)  # the runnable finished; its `finished` signal is not processed yet
+    # The runnable returns (and Qt deletes it); its `finished` signal is not processed yet:
+    # no Qt event is processed while waiting.
+    end = time.monotonic() + 10
+    while thread_pool().activeThreadCount() and time.monotonic() < end:
+        time.sleep(.001)
+    assert not thread_pool().activeThreadCount()
     runner.submit(lambda: 2, key="k", callback=got.append)
     runner.cancel("k")
     runner.submit(lambda: 3, key="k", callback=got.append)

@@ -69,12 +69,20 @@ def test_set_data_makes_no_gl_call_until_paint(canvas):
     assert len(v.gl_state.buffers["a_position"]) == 5
 
 
+def _settled(canvas):
+    """No frame of ``canvas`` requested, being rendered for it, or waiting to be shown."""
+    r = canvas.gl_renderer
+    return not (r.is_pending(canvas) or canvas in r._soon or canvas._new_frame)
+
+
 def test_set_data_from_worker_thread(canvas, qtbot):
     v = ScatterVisual()
     canvas.add_visual(v)
+    shown = []
+    canvas.frameShown.connect(lambda: shown.append(1))
     canvas.show()
     qtbot.waitExposed(canvas)
-    qtbot.wait(50)
+    qtbot.waitUntil(lambda: bool(shown) and _settled(canvas))  # the first (empty) frame
 
     def work():
         v.set_data(pos=[[0, 0]], color=RED, size=12)
@@ -289,7 +297,8 @@ def test_reparenting_to_another_window_keeps_the_data(qapp, qtbot):
     qtbot.waitUntil(lambda: bool(shown))  # drawn in the window
     assert lit(c.grab_image()).sum() > 50
     dock.setFloating(True)
-    qtbot.wait(50)
+    qtbot.waitUntil(dock.isFloating)
+    qtbot.waitExposed(dock)
     other = QMainWindow()
     c.setParent(other)
     other.setCentralWidget(c)
@@ -313,16 +322,14 @@ def test_frames_coalesce_and_reach_the_window(canvas, qtbot):
     canvas.frameShown.connect(lambda: shown.append(1))
     canvas.show()
     qtbot.waitExposed(canvas)
-    qtbot.waitUntil(lambda: bool(shown))
-    qtbot.wait(30)
+    qtbot.waitUntil(lambda: bool(shown) and _settled(canvas))
     del paints[:], shown[:]
     with canvas.gl_renderer.queue._cv:  # hold the GL thread: the requests pile up
         canvas.scatter(pos=[[0, 0]], color=RED, size=12)
         for _ in range(5):
             canvas.update()
         canvas.on_next_frame(lambda: after.append(canvas._image))
-    qtbot.waitUntil(lambda: bool(after))
-    qtbot.wait(30)
+    qtbot.waitUntil(lambda: bool(after) and bool(shown) and _settled(canvas))
     assert len(paints) == 1 and len(shown) == 1
     img = canvas.grab_image()
     assert img.shape == (H, W, 4) and lit(img).sum() > 50

@@ -28,6 +28,15 @@ class KwikController(KwikMenuMixin, WaveformMixin, FeatureMixin, TraceMixin, Bas
             gui.status_message = "; ".join(m.warnings)
         return gui
 
+    def why_no_view(self, view_name):
+        """The missing file(s) a view needs."""
+        m = self.model
+        if view_name == "FeatureView" and getattr(m, "features", None) is None:
+            return f"{m.kwx_path.name} not found"
+        if view_name in ("TraceView", "TraceImageView", "WaveformView") and m.traces is None:
+            return f"no raw data found ({m.name}.raw.kwd or the .dat files of the .prm)"
+        return None
+
 
 def kwik_gui(kwik_path, channel_group=None, clustering=None, clear_cache=False,
              clear_state=False, replay_journal=None, **kwargs):

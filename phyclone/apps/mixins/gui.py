@@ -56,6 +56,7 @@ class GUIMixin:
                   view_creator=self.view_creator, default_views=default_views,
                   enable_threading=self._enable_threading, **kwargs)
         self.gui = gui
+        gui.why_no_view = self.why_no_view
         state_params = concatenate_parents_attributes(type(self), "_state_params")
         for param in state_params:
             if param in gui.state:
@@ -97,6 +98,11 @@ class GUIMixin:
         except Exception:  # a failing plugin must not prevent opening the GUI
             logger.exception("Error in a gui_ready callback.")
         return gui
+
+    def why_no_view(self, view_name):
+        """Why the view ``view_name`` cannot be created with this dataset (None: no reason
+        known); the GUI's "Could not create view" message says it."""
+        return None
 
     # Events from the views --------------------------------------------------------------------
     def _on_add_view(self, gui, view):

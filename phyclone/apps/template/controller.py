@@ -40,6 +40,30 @@ class TemplateController(WaveformMixin, FeatureMixin, TemplateMixin, TraceMixin,
         spikes = s.clustering.spikes_in_clusters(ids)
         return s.split(spikes, self.model.spike_templates[spikes])
 
+    def create_gui(self, **kwargs):
+        """The GUI; what the user should know about the dataset (missing raw data or
+        templates, an ignored partial frame...) in the status bar."""
+        gui = super().create_gui(**kwargs)
+        warnings = getattr(self.model, "warnings", None)
+        if warnings:
+            gui.status_message = "; ".join(warnings)
+        return gui
+
+    def why_no_view(self, view_name):
+        """The missing file(s) a view needs."""
+        m = self.model
+        raw = getattr(m, "raw_data_missing", None)
+        if view_name == "FeatureView" and getattr(m, "features", None) is None:
+            return "pc_features.npy not found"
+        if view_name == "TemplateFeatureView" and \
+                getattr(m, "sparse_template_features", None) is None:
+            return "template_features.npy not found"
+        if view_name in ("TraceView", "TraceImageView") and raw:
+            return raw
+        if view_name == "WaveformView" and raw:
+            return f"{raw}, and neither _phy_spikes_subset.waveforms.npy nor templates.npy"
+        return None
+
 
 def template_gui(params_path, clear_cache=False, clear_state=False, replay_journal=None,
                  events=None, **kwargs):

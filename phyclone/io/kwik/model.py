@@ -22,6 +22,7 @@ from phyclone.io.kwik.h5 import open_h5
 from phyclone.io.kwik.arrays import LazyVector, VirtualWaveforms, unique_ids
 from phyclone.io.kwik.editing import KwikEditingMixin
 from phyclone.io.kwik.recordings import RawSources, WaveformLoader, concatenate_recordings, recording_starts
+from phyclone.io.raw.traces import spikes_after_end_warning
 
 logger = logging.getLogger(__name__)
 
@@ -93,8 +94,11 @@ class KwikModel(KwikEditingMixin):
             self.__dict__.update(state)
             self._probe.change_channel_group(old)
             raise
-        for w in self.warnings:
-            logger.warning("%s: %s", self.kwik_path.name, w)
+        logged = self.__dict__.setdefault("_logged_warnings", set())
+        for w in self.warnings:  # each warning logged once (file-wide ones at the first group)
+            if w not in logged:
+                logged.add(w)
+                logger.warning("%s: %s", self.kwik_path.name, w)
 
     def _load_channel_group(self, channel_group, clustering):
         try:
@@ -171,6 +175,7 @@ class KwikModel(KwikEditingMixin):
         self._all_traces = concatenate_recordings(raw.arrays, self._recording_offsets,
                                                   self.n_samples, self.sample_rate)
         self._traces = self._all_traces.select_channels(self._channel_order)
+        self._warn_spikes_after_raw()
         md = self._metadata
         low, order = float(md["filter_low"]), int(md["filter_butter_order"])
         high = float(md["filter_high_factor"]) * self.sample_rate
@@ -179,6 +184,21 @@ class KwikModel(KwikEditingMixin):
         self._waveform_loader = WaveformLoader(
             self._traces, md["extract_s_before"], md["extract_s_after"], (low, high, order),
             margin, filtered=self.waveform_filter)
+
+    def _warn_spikes_after_raw(self):
+        """Spikes of the group after the end of their recording's raw data (as the template
+        model warns)."""
+        n_after = 0
+        for r, length in enumerate(self._raw_lengths):
+            if length is None:  # a missing recording has its own warning
+                continue
+            in_rec = self._spike_recordings == self._recordings[r]
+            end = int(self._recording_offsets[r]) + int(length)
+            n_after += int(np.count_nonzero(self._spike_samples[in_rec] >= end))
+        w = spikes_after_end_warning(n_after, self.n_spikes, (self._n_samples_raw or 0)
+                                     / self.sample_rate)
+        if w:
+            self._warnings["group"].append(f"channel group {self._channel_group}: {w}")
 
     @property
     def channel_group(self):

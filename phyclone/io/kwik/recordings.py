@@ -19,7 +19,7 @@ from phyclone.utils.errors import DataError
 
 from phyclone.io.kwik.h5 import dataset_memmap, open_h5
 from phyclone.io.kwik.arrays import LazyRows
-from phyclone.io.raw.traces import get_ephys_reader
+from phyclone.io.raw.traces import get_ephys_reader, partial_frame_warning
 from phyclone.io.template.waveforms import extract_waveforms
 
 logger = logging.getLogger(__name__)
@@ -107,10 +107,9 @@ class RawSources:
         dtype, n_channels = np.dtype(dtype), int(n_channels)
         size = path.stat().st_size
         row = dtype.itemsize * n_channels
-        if size % row:
-            self.warnings.append(f"{path.name}: its size ({size} bytes) is not a multiple of "
-                                 f"{n_channels} channels x {dtype.itemsize} bytes; "
-                                 "the last incomplete sample is ignored")
+        warning = partial_frame_warning(path, size, n_channels, dtype)
+        if warning:
+            self.warnings.append(warning)
         n = size // row
         if n == 0:
             return np.zeros((0, n_channels), dtype=dtype)

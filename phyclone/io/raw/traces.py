@@ -28,9 +28,11 @@ _PARAMS_FIX = "check n_channels_dat, dtype and offset in params.py"
 class _Part:
     """One file: a memory-mapped 2-D array, or an mtscomp reader (``array`` is None)."""
 
-    def __init__(self, path, n_channels, dtype, n_samples, array=None, reader=None):
+    def __init__(self, path, n_channels, dtype, n_samples, array=None, reader=None,
+                 warning=None):
         self.path, self.n_channels, self.dtype = path, n_channels, np.dtype(dtype)
         self.n_samples, self.array, self.reader = n_samples, array, reader
+        self.warning = warning
 
     def read(self, i0, i1):
         if self.array is not None:
@@ -52,15 +54,35 @@ def _flat_part(path, n_channels, dtype, offset):
     if size < offset:
         raise DataError(path, f"is {size} bytes long, shorter than the header offset {offset}",
                         _PARAMS_FIX)
-    if (size - offset) % row:
-        raise DataError(path, f"holds {size - offset} bytes after the {offset}-byte offset, not "
-                        f"a multiple of n_channels_dat × itemsize = {n_channels} × "
-                        f"{dtype.itemsize} = {row} bytes (wrong channel count, dtype or offset, "
-                        "or a truncated file)", _PARAMS_FIX)
+    warning = partial_frame_warning(path, size - offset, n_channels, dtype)
+    if warning:
+        logger.warning("%s.", warning)
     n = (size - offset) // row
     arr = (np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=(n, n_channels))
            if n else np.zeros((0, n_channels), dtype=dtype))
-    return _Part(path, n_channels, dtype, n, array=arr)
+    return _Part(path, n_channels, dtype, n, array=arr, warning=warning)
+
+
+def spikes_after_end_warning(n_after, n_spikes, duration):
+    """The message when ``n_after`` of ``n_spikes`` spikes lie after the end of the raw data
+    (``duration`` seconds long), else None: the same words for every kind of dataset."""
+    if not n_after:
+        return None
+    return (f"{n_after}/{n_spikes} spikes are after the end of the raw data ({duration:.3f} s); "
+            "their waveforms read as zeros")
+
+
+def partial_frame_warning(path, n_bytes, n_channels, dtype):
+    """The message when ``n_bytes`` of flat raw data end with a partial frame (as phylib, the
+    partial last frame is ignored), else None."""
+    itemsize = np.dtype(dtype).itemsize
+    extra = n_bytes % (n_channels * itemsize)
+    if not extra:
+        return None
+    message = (f"{Path(path).name}: its last {extra} bytes are not a whole frame of "
+               f"{n_channels} channels x {itemsize} bytes and are ignored (a truncated file, "
+               "or wrong n_channels_dat / dtype / offset)")
+    return message
 
 
 def _npy_part(path):
@@ -123,6 +145,8 @@ class EphysTraces:
             raise IndexError(f"channel map values must be in [0, {self.n_channels_raw})")
         self.channel_map = cm
         self.part_bounds = np.cumsum([0] + [p.n_samples for p in parts]).astype(np.int64)
+        #: What the user should know about the files (e.g. an ignored partial last frame).
+        self.warnings = [p.warning for p in parts if p.warning]
 
     # Shape ---------------------------------------------------------------------------------
     @property

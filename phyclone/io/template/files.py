@@ -51,7 +51,9 @@ class TemplateFiles:
         if not self.dir_path.is_dir():
             raise DataError(self.dir_path, "is not a folder", "pass the folder holding params.py")
         with os.scandir(self.dir_path) as it:
-            self.names = sorted(e.name for e in it if e.is_file())
+            #: File names in directory order (the order phylib's ``Path.glob`` yields them).
+            self.dir_order = [e.name for e in it if e.is_file()]
+        self.names = sorted(self.dir_order)
 
     def __contains__(self, name):
         return name in self.names
@@ -94,9 +96,10 @@ class TemplateFiles:
         return out
 
     def metadata_files(self):
-        """Every ``*.csv`` then ``*.tsv`` except ``cluster_info.*`` (TSV wins on conflicts)."""
+        """Every ``*.csv`` then every ``*.tsv`` except ``cluster_info.*``, each in directory
+        order: phylib's reading order (a later file wins when two describe one column)."""
         out = []
         for ext in (".csv", ".tsv"):
-            out.extend(self.dir_path / n for n in self.names
+            out.extend(self.dir_path / n for n in self.dir_order
                        if n.endswith(ext) and n[:-len(ext)] not in SKIP_METADATA)
         return out

@@ -64,7 +64,7 @@ def load_spike_arrays(files, sample_rate):
     n = len(samples)
 
     templates = _vector(files, "spike_templates", n, required=True)
-    templates.require_kind(_INT, "template ids", _INT_FIX)
+    templates_float = templates.require_index("template ids", _INT_FIX)
     t_stats = templates.scan()
     check_range(templates, t_stats, 0, None, "template ids", "template ids must be >= 0")
 
@@ -74,7 +74,7 @@ def load_spike_arrays(files, sample_rate):
         clusters = np.empty(n, dtype=np.int32)
         src = templates
     else:
-        clusters_npy.require_kind(_INT, "cluster ids", _INT_FIX)
+        clusters_npy.require_index("cluster ids", _INT_FIX)
         check_range(clusters_npy, clusters_npy.scan(), 0, 2 ** 31, "cluster ids",
                     "cluster ids must be in [0, 2**31)")
         clusters = np.empty(n, dtype=np.int32)
@@ -97,7 +97,8 @@ def load_spike_arrays(files, sample_rate):
         reordered = np.asarray(as_int64_samples(reordered))  # O(n_spikes), as phy
     return Bunch(
         spike_samples=samples, spike_samples_path=samples_path,
-        spike_templates=templates.load_vector(), spike_templates_path=templates.path,
+        spike_templates=(templates.load_vector().astype(np.int64) if templates_float
+                         else templates.load_vector()), spike_templates_path=templates.path,
         spike_templates_max=None if t_stats["max"] is None else int(t_stats["max"]),
         spike_clusters=clusters,
         spike_clusters_path=clusters_npy.path if clusters_npy is not None else None,
@@ -125,7 +126,7 @@ def _channel_vector(files, role, nc):
 def load_channels(files, n_channels_dat):
     """Channel map (checked against ``n_channels_dat``), positions, shanks and probes."""
     npy = NpyFile(files.require("channel_map"))
-    npy.require_kind(_INT, "channel indices", _INT_FIX)
+    npy.require_index("channel indices", _INT_FIX)
     channel_map = np.asarray(npy.load(mmap=False)).reshape(-1).astype(np.int64)
     nc = len(channel_map)
     fix = "channel_map.npy holds 0-based column indices in the raw data file; check it and " \
@@ -183,7 +184,7 @@ def load_templates(files, n_channels):
     ind_path = files.find("template_ind")
     if ind_path is not None:
         ind = NpyFile(ind_path)
-        ind.require_kind(_INT, "channel indices", _INT_FIX)
+        ind.require_index("channel indices", _INT_FIX)
         ind.require_shape((nt, n_loc), f"one channel per template column of {path.name} "
                           f"{npy.shape}")
         cols = np.asarray(ind.load(mmap=False)).astype(np.int64)
@@ -239,7 +240,7 @@ def _sparse_features(files, roles, n_spikes, n_rows_cols, n_values, what):
     npy.require_kind("f", what, "save features as float32")
     rows = _vector(files, rows_role, npy.shape[0]) if npy.ndim else None
     if rows is not None:
-        rows.require_kind(_INT, "spike ids", _INT_FIX)
+        rows.require_index("spike ids", _INT_FIX)
         st = rows.scan(sorted_=True)
         check_range(rows, st, 0, n_spikes, f"spike ids, {n_spikes} spikes", _SAME_ORDER)
         rows = np.asarray(rows.load_vector(mmap=False)).astype(np.int64)
@@ -256,7 +257,7 @@ def _cols(files, role, shape, n_values):
     if path is None:
         return None
     npy = NpyFile(path)
-    npy.require_kind(_INT, "column indices", _INT_FIX)
+    npy.require_index("column indices", _INT_FIX)
     npy.require_shape(shape, "one index per template and feature column")
     cols = np.asarray(npy.load(mmap=False)).astype(np.int64)
     check_range(npy, {"min": cols.min(initial=0), "max": cols.max(initial=0)}, -1, n_values,
@@ -318,3 +319,9 @@ def load_spike_attributes(files, n_spikes):
 
 def load_metadata_files(files):
     return load_all_metadata(files.metadata_files())
+
+
+def load_template_channels(files, n_templates, n_channels):
+    """``template_ind.npy`` (n_templates, n_channels_loc) read on its own, when there is no
+    ``templates.npy`` (its channels then only say where each template lies), or None."""
+    return _cols(files, "template_ind", (n_templates, None), n_channels)

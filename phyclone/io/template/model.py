@@ -17,13 +17,15 @@ from phyclone.utils.fileio import save_npy
 
 from phyclone.io.template import loading as tl
 from phyclone.io.backup import backup_file
+from phyclone.io.template.best_channels import (
+    candidate_channels, derive_best_channels, rank_by_features, rank_by_waveforms, spike_sample)
 from phyclone.io.raw.filtering import filter_windows
-from phyclone.io.template.metadata import save_metadata as _save_metadata_file
+from phyclone.io.template.metadata import write_column
 from phyclone.io.template.params import get_template_params, resolve_dat_paths
 from phyclone.io.template.sparse import densify, from_sparse
 from phyclone.io.template.files import TemplateFiles
 from phyclone.io.template.templates import DenseTemplates, TemplateSet
-from phyclone.io.raw.traces import get_ephys_reader
+from phyclone.io.raw.traces import get_ephys_reader, spikes_after_end_warning
 from phyclone.io.template.waveforms import (
     extract_waveforms, load_waveform_pool, pool_waveforms, select_pool_spikes,
     write_waveform_pool)
@@ -124,6 +126,10 @@ class TemplateModel:
         self.sparse_templates = None if tpl is None else Bunch(data=tpl.data, cols=tpl.cols)
         self.similar_templates = tl.load_similar_templates(files, self.n_templates)
 
+        #: What the user should know (the GUI's status bar shows it; each is logged once).
+        self.warnings = []
+        #: Why there is no raw data (a missing file, no dat_path), or None.
+        self.raw_data_missing = None
         self.traces = None
         if self.dat_path:
             try:
@@ -147,13 +153,13 @@ class TemplateModel:
         last = int(self.spike_samples[-1]) if self.n_spikes else 0
         if self.traces is not None:
             self.duration = self.traces.duration
+            self.warnings.extend(self.traces.warnings)  # logged when the files were opened
             n_in = int(np.searchsorted(self.spike_samples, self.traces.n_samples))
-            n_after = self.n_spikes - n_in
-            if n_after:
-                logger.warning("%d/%d spikes are after the end of the raw data (%.3f s); their "
-                               "waveforms read as zeros.", n_after, self.n_spikes, self.duration)
+            self._warn(spikes_after_end_warning(self.n_spikes - n_in, self.n_spikes,
+                                                self.duration))
         else:
             self.duration = last / self.sample_rate
+            self._warn_no_raw_data()
 
         self.sparse_features = tl.load_features(
             files, self.n_spikes, self.n_templates, self.n_channels)
@@ -164,8 +170,48 @@ class TemplateModel:
             files, self.n_spikes, self.n_templates)
         self.template_features = (self.sparse_template_features.data
                                   if self.sparse_template_features else None)
+        self._derived_channels = {}
+        self._template_ind = None
+        if tpl is None:
+            self._template_ind = tl.load_template_channels(files, self.n_templates,
+                                                           self.n_channels)
+            self._warn(self._no_templates_message())
         self.spike_attributes = tl.load_spike_attributes(files, self.n_spikes)
-        self.metadata = tl.load_metadata_files(files)
+        self.metadata, self.metadata_sources = tl.load_metadata_files(files)
+
+    def _warn(self, message):
+        if message:
+            logger.warning("%s.", message)
+            self.warnings.append(message)
+
+    def _no_templates_message(self):
+        where = [name for name, ok in (
+            ("pc_feature_ind.npy", self.sparse_features is not None and
+             self.sparse_features.cols is not None),
+            ("template_ind.npy", self._template_ind is not None)) if ok]
+        where = f"the channels of {where[0]}" if where else "every channel"
+        if self.traces is not None or self.spike_waveforms is not None:
+            how = "the amplitude of the raw waveforms"
+        elif self.sparse_features is not None:
+            how = "the energy of the PC features"
+        else:
+            how = None
+        best = (f"best channels ranked by {how} on {where}" if how else
+                f"best channels unknown ({where} in stored order)")
+        return f"templates.npy not found: no template waveforms; {best}"
+
+    def _warn_no_raw_data(self):
+        missing = [p.name for p in self.dat_path if not p.exists()]
+        if missing:
+            why = f"raw data file {', '.join(missing)} not found"
+        elif not self.dat_path:
+            why = "no raw data file (dat_path is empty in params.py)"
+        else:
+            return
+        self.raw_data_missing = why
+        what = ("the trace view is" if self.spike_waveforms is not None else
+                "the trace view and the spike waveforms are")
+        self.warnings.append(f"{why}: {what} not available")
 
     # Derived arrays -----------------------------------------------------------------------
     @cached_property
@@ -228,9 +274,28 @@ class TemplateModel:
                                    n_closest_channels=self.n_closest_channels)
 
     def get_template_channels(self, template_id):
-        """Best channels of a template, by decreasing amplitude."""
+        """Best channels of a template, by decreasing amplitude (without ``templates.npy``:
+        derived from the spikes' raw waveforms or PC features, see ``best_channels``)."""
         t = self.get_template(template_id)
-        return t.channel_ids if t is not None else None
+        if t is not None:
+            return t.channel_ids
+        return self._derive_template_channels(int(template_id))
+
+    def _derive_template_channels(self, template_id):
+        if template_id in self._derived_channels:
+            return self._derived_channels[template_id]
+        cols = self.sparse_features.cols if self.sparse_features is not None else None
+        candidates = candidate_channels(template_id, cols, self._template_ind, self.n_channels)
+        spikes = spike_sample(self.get_template_spikes(template_id))
+        scores = None
+        if len(spikes) and len(candidates):
+            if self.traces is not None or self.spike_waveforms is not None:
+                scores = rank_by_waveforms(self.get_waveforms(spikes, candidates))
+            elif self.sparse_features is not None:
+                scores = rank_by_features(self.get_features(spikes, candidates))
+        out = derive_best_channels(candidates, scores, self.n_closest_channels)
+        self._derived_channels[template_id] = out
+        return out
 
     def get_template_waveforms(self, template_id):
         """Unwhitened template on its best channels (n_samples, n_best_channels)."""
@@ -403,10 +468,29 @@ class TemplateModel:
         return path
 
     def save_metadata(self, name, values):
-        """Write ``cluster_<name>.tsv`` (``cluster_id<TAB><name>``, sorted, None dropped)."""
-        path = self.dir_path / f"cluster_{name}.tsv"
-        _save_metadata_file(path, name, values)
-        self.metadata[name] = {c: v for c, v in values.items() if v is not None}
+        """Save a label ``{cluster_id: value}`` (None dropped); returns the last written path.
+
+        A label read from existing files is written back into each of them (same file name,
+        column name, delimiter and line endings; their other columns keep their current
+        values), so that no second file ever describes the same column. A new label goes to
+        ``cluster_<name>.tsv`` (``cluster_id<TAB><name>``, sorted by id), as phy writes it.
+        """
+        self.metadata[name] = {int(c): v for c, v in values.items() if v is not None}
+        paths = self.metadata_sources.get(name) or [self.dir_path / f"cluster_{name}.tsv"]
+        for path in paths:
+            write_column(path, self.metadata, name)
+        self.metadata_sources[name] = list(paths)
+        return paths[-1]
+
+    def save_cluster_groups(self, groups):
+        """Write ``cluster_group.tsv`` (what phy writes: every cluster, ``unsorted`` when it
+        has no group) and keep any other file the groups were read from (e.g. phy 1's
+        ``cluster_groups.csv``) in step. Returns the path of ``cluster_group.tsv``."""
+        path = self.dir_path / "cluster_group.tsv"
+        sources = self.metadata_sources.setdefault("group", [])
+        if path not in sources:
+            sources.append(path)
+        self.save_metadata("group", {c: g or "unsorted" for c, g in groups.items()})
         return path
 
     def save_mean_waveforms(self, mean_waveforms):

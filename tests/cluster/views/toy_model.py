@@ -6,7 +6,7 @@ import pytest
 
 from phyclone.utils import Bunch
 
-from viewtest import shot  # noqa: F401 (the view tests import it from here)
+from viewtest import settle, shot  # noqa: F401 (the view tests import shot from here)
 from phyclone.cluster.selection_source import SelectionSource
 
 N_CHANNELS = 16
@@ -165,8 +165,8 @@ def wait_plot(qtbot, view, n=1):
 
 
 def painted(qtbot, view):
-    """The framebuffer (h, w, 4) after the next paint."""
-    qtbot.wait(20)
+    """The framebuffer (h, w, 4) once the view has settled (``grab_image`` renders now)."""
+    settle(qtbot, view)
     return view.canvas.grab_image()
 
 

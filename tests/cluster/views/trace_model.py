@@ -101,7 +101,8 @@ def gui(qtbot, qapp, tmp_path, monkeypatch):
 
 def wait(qtbot, view, n=None):
     """Wait until the view plotted ``n`` times (default: once more) and is idle."""
+    from phyclone.qt import QApplication
     n = view.n_plots_done + 1 if n is None else n
     busy = lambda: view._runner is not None and view._runner.is_busy()  # noqa: E731
     qtbot.waitUntil(lambda: view.n_plots_done >= n and not busy(), timeout=10000)
-    qtbot.wait(20)
+    QApplication.processEvents()  # the queued canvas updates
