@@ -1,5 +1,7 @@
 """Data of the amplitude view and of the per-spike attribute scatter views."""
 
+from __future__ import annotations
+
 import numpy as np
 
 from phyclone.utils import Bunch
@@ -25,7 +27,7 @@ class AmplitudeMixin:
         pairs = concatenate_parents_attributes(type(self), "_amplitude_functions")
         return {name: getattr(self, method) for name, method in pairs}
 
-    def _get_amplitude_spike_ids(self, cluster_id, load_all=False):
+    def _get_amplitude_spike_ids(self, cluster_id, load_all: bool = False):
         return self.get_spike_ids(cluster_id, n=None if load_all else self.n_spikes_amplitudes)
 
     def _background_spike_ids(self, cluster_ids, n, subset=None):
@@ -37,7 +39,7 @@ class AmplitudeMixin:
         parts = [regular_subset(s, int(k)) for s, k in zip(spikes, counts) if k]
         return np.sort(np.concatenate(parts)) if parts else _EMPTY
 
-    def _amplitude_getter(self, cluster_ids, name=None, load_all=False):
+    def _amplitude_getter(self, cluster_ids, name=None, load_all: bool = False):
         """``[Bunch(amplitudes, spike_ids, spike_times)]``, one per item of ``cluster_ids``;
         a ``None`` item stands for the background: spikes of the other clusters on the
         first cluster's best channel."""
@@ -74,7 +76,7 @@ class AmplitudeMixin:
         return out
 
     # Spike attributes (spike_<name>.npy) ----------------------------------------------------
-    def _spike_attribute_coords(self, name, cluster_ids, load_all=False):
+    def _spike_attribute_coords(self, name, cluster_ids, load_all: bool = False):
         """Scatter data of a per-spike attribute: ``[Bunch(x, y, spike_ids, data_bounds)]``;
         x is the time and y the value for a vector, x and y its first two columns else."""
         arr = self.model.spike_attributes[name]

@@ -13,6 +13,8 @@ notebook builds a controller, merges, splits, labels (``controller.session``) an
 Supervisor, the views and the GUI on top.
 """
 
+from __future__ import annotations
+
 import logging
 from functools import cached_property
 from pathlib import Path
@@ -39,7 +41,7 @@ class Selection(Bunch):
     """What is selected: clusters (from the session), and ``channel_id``, ``feature_pc``,
     ``spike_ids``, ``do_reorder`` set by the views."""
 
-    def __init__(self, controller):
+    def __init__(self, controller) -> None:
         super().__init__()
         self.controller = controller
 
@@ -85,8 +87,8 @@ class ControllerCore(SessionMixin, AmplitudeMixin, StatsMixin):
     default_views = None
 
     def __init__(self, dir_path=None, config_dir=None, model=None, clear_cache=None,
-                 clear_state=None, enable_threading=True, replay_journal=None, plugins=None,
-                 plugin_dirs=None, events=None, **kwargs):
+                 clear_state=None, enable_threading: bool = True, replay_journal=None, plugins=None,
+                 plugin_dirs=None, events=None, **kwargs) -> None:
         self._enable_threading = enable_threading
         if dir_path is None and model is not None:
             dir_path = getattr(model, "dir_path", None)
@@ -133,12 +135,12 @@ class ControllerCore(SessionMixin, AmplitudeMixin, StatsMixin):
         """Return the model of the dataset (to be overridden)."""
         raise NotImplementedError("Pass a model or override _create_model().")
 
-    def _set_view_creator(self):
+    def _set_view_creator(self) -> None:
         """``view_creator``: ``{view name: function returning a new view}`` (none headless;
         the GUI layer, ``phyclone.apps``, fills it)."""
         self.view_creator = {}
 
-    def _set_cluster_metrics(self):
+    def _set_cluster_metrics(self) -> None:
         """Columns of the cluster view (plugins may add more)."""
         self.cluster_metrics = {"ch": self.get_best_channel_label}
         if getattr(self.model, "channel_shanks", None) is not None:
@@ -146,13 +148,13 @@ class ControllerCore(SessionMixin, AmplitudeMixin, StatsMixin):
         self.cluster_metrics["depth"] = self.get_probe_depth
         self.cluster_metrics["fr"] = self.get_mean_firing_rate
 
-    def _set_similarity_functions(self):
+    def _set_similarity_functions(self) -> None:
         """``{name: function cluster_id -> [(other, similarity), ...]}``; ``self.similarity``
         names the one the similarity view uses."""
         self.similarity_functions = {"peak_channel": self.peak_channel_similarity}
         self.similarity = "peak_channel"
 
-    def _set_selector(self):
+    def _set_selector(self) -> None:
         traces = getattr(self.model, "traces", None)
         bounds = getattr(traces, "chunk_bounds", None)
         if bounds is None:
@@ -166,7 +168,7 @@ class ControllerCore(SessionMixin, AmplitudeMixin, StatsMixin):
         self._connected.append(f)
         return f
 
-    def _on_toggle_spike_reorder(self, sender, checked):
+    def _on_toggle_spike_reorder(self, sender, checked) -> None:
         self.selection.do_reorder = bool(checked)
 
     @property
@@ -174,7 +176,7 @@ class ControllerCore(SessionMixin, AmplitudeMixin, StatsMixin):
         return self.raw_data_filter.current
 
     @raw_data_filter_name.setter
-    def raw_data_filter_name(self, name):
+    def raw_data_filter_name(self, name) -> None:
         self.raw_data_filter.set(name)
 
     # Channels ---------------------------------------------------------------------------------
@@ -229,7 +231,7 @@ class ControllerCore(SessionMixin, AmplitudeMixin, StatsMixin):
     def _similarity(self, cluster_id):
         return self.similarity_functions[self.similarity](cluster_id)
 
-    def peak_channel_similarity(self, cluster_id, n_max=100):
+    def peak_channel_similarity(self, cluster_id, n_max: int = 100):
         """Clusters whose best channel is close to this cluster's, the closest first:
         similarity ``1 / (1 + distance / pitch)`` (1 on the same channel), same shank only."""
         pos = np.asarray(self.model.channel_positions, dtype=np.float64)
@@ -295,7 +297,7 @@ class ControllerCore(SessionMixin, AmplitudeMixin, StatsMixin):
                 data=RowReader(sparse.data), cols=sparse.cols, rows=sparse.rows)
         return readers[name]
 
-    def warm_up_caches(self):
+    def warm_up_caches(self) -> None:
         """Compute what the first selections need (a worker runs this at start-up)."""
 
 def _pitch(positions):

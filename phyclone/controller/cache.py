@@ -15,6 +15,8 @@ JSON (no pickle), written by a background thread so that computing a result neve
 the disk, with a small in-memory LRU in front.
 """
 
+from __future__ import annotations
+
 import hashlib
 import hmac
 import json
@@ -60,7 +62,7 @@ class CacheKey:
     """Fingerprint of a model's spikes, templates and (saved) clustering, signed by the
     user's secret."""
 
-    def __init__(self, model, config_dir=None):
+    def __init__(self, model, config_dir=None) -> None:
         self.base = {
             "n_spikes": int(model.n_spikes),
             "n_channels": int(getattr(model, "n_channels", 0) or 0),
@@ -90,7 +92,7 @@ class CacheKey:
             stored.get("base") == self.base and \
             stored.get("spike_clusters") == self.spike_clusters
 
-    def save(self, context, spike_clusters=None):
+    def save(self, context, spike_clusters=None) -> None:
         """Store the key (after a save, with the saved ``spike_clusters``)."""
         if spike_clusters is not None:
             self.spike_clusters = fingerprint(np.asarray(spike_clusters))
@@ -151,7 +153,7 @@ class ResultCache:
     max_items = 64
     write_delay = 1.
 
-    def __init__(self, folder):
+    def __init__(self, folder) -> None:
         self.folder = folder
         self._memory = {}
         self._lock = threading.Lock()
@@ -172,7 +174,7 @@ class ResultCache:
                 return True, lru[key]
         return False, None
 
-    def _put_memory(self, name, key, value):
+    def _put_memory(self, name, key, value) -> None:
         with self._lock:
             lru = self._memory.setdefault(name, OrderedDict())
             lru[key] = value
@@ -193,7 +195,7 @@ class ResultCache:
             logger.debug("Ignoring the cache file %s: %s", path, e)
             return False, None
 
-    def _write(self, path, key, value):
+    def _write(self, path, key, value) -> None:
         arrays = {}
         tree = _encode(value, arrays)
         meta = np.array(json.dumps({"key": repr(key), "tree": tree}))
@@ -201,14 +203,14 @@ class ResultCache:
         with atomic_open(path, "wb", fsync=False) as f:
             np.savez(f, __meta__=meta, **arrays)
 
-    def _wait_idle(self):
+    def _wait_idle(self) -> None:
         """Sleep until no result was scheduled for ``write_delay`` s (or the cache closes)."""
         while True:
             left = self._last_schedule + self.write_delay - time.monotonic()
             if left <= 0 or self._closing.wait(left):
                 return
 
-    def _writer_loop(self):
+    def _writer_loop(self) -> None:
         while True:
             item = self._queue.get()
             if item is None:
@@ -222,7 +224,7 @@ class ResultCache:
             finally:
                 self._queue.task_done()
 
-    def _schedule(self, path, key, value):
+    def _schedule(self, path, key, value) -> None:
         if self._writer is None:
             self._writer = threading.Thread(target=self._writer_loop, daemon=True,
                                              name="phyclone-cache-writer")
@@ -250,7 +252,7 @@ class ResultCache:
             return _copy(value)
         return cached
 
-    def close(self):
+    def close(self) -> None:
         """Write what is scheduled, then stop the writer thread."""
         if self._writer is not None:
             self._closing.set()

@@ -1,5 +1,7 @@
 """PC features of a cluster on its best channels (feature view, feature amplitudes)."""
 
+from __future__ import annotations
+
 import numpy as np
 
 from phyclone.io.sparse import densify, sparse_rows
@@ -28,7 +30,7 @@ class FeatureDataMixin:
             out.pop("feature", None)
         return out
 
-    def _get_feature_view_spike_ids(self, cluster_id=None, load_all=False):
+    def _get_feature_view_spike_ids(self, cluster_id=None, load_all: bool = False):
         """Spikes of a cluster (up to ``n_spikes_features``, all with ``load_all``) or, for
         ``None``, regularly spaced background spikes; only spikes with stored features."""
         if cluster_id is None:
@@ -41,7 +43,7 @@ class FeatureDataMixin:
             spike_ids = intersect_sorted(spike_ids, rows)
         return spike_ids
 
-    def _get_feature_view_spike_times(self, cluster_id=None, load_all=False):
+    def _get_feature_view_spike_times(self, cluster_id=None, load_all: bool = False):
         """The ``time`` attribute of the feature view: ``Bunch(data, spike_ids, lim)``."""
         spike_ids = self._get_feature_view_spike_ids(cluster_id, load_all=load_all)
         return Bunch(data=self._get_spike_times_reordered(spike_ids), spike_ids=spike_ids,
@@ -82,7 +84,7 @@ class FeatureDataMixin:
                                             sparse=self._background_rows(n_background))
         return self._get_spike_features(spike_ids, channel_ids)
 
-    def _get_features(self, cluster_id=None, channel_ids=None, load_all=False):
+    def _get_features(self, cluster_id=None, channel_ids=None, load_all: bool = False):
         """PC features of a cluster (or of background spikes for ``None``) on its best
         channels (or on ``channel_ids``)."""
         if getattr(self.model, "features", None) is None:

@@ -1,5 +1,7 @@
 """Class attributes concatenated along the class hierarchy (phy's mixin convention)."""
 
+from __future__ import annotations
+
 import inspect
 
 

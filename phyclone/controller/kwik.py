@@ -10,6 +10,8 @@ its own cache, crash journal and local GUI state in ``<kwik dir>/.phy/<name>_<gr
 The GUI's Kwik menu switches channel group and clustering and manages clusterings.
 """
 
+from __future__ import annotations
+
 import logging
 import re
 from pathlib import Path
@@ -56,7 +58,7 @@ class KwikControllerCore(WaveformDataMixin, FeatureDataMixin, TraceDataMixin, Co
     _reopen_args = ("config_dir", "enable_threading", "plugins", "plugin_dirs", "events")
 
     def __init__(self, kwik_path=None, channel_group=None, clustering=None, model=None,
-                 **kwargs):
+                 **kwargs) -> None:
         own_model = model is None
         if own_model:
             if kwik_path is None:
@@ -84,7 +86,7 @@ class KwikControllerCore(WaveformDataMixin, FeatureDataMixin, TraceDataMixin, Co
         # The model's ``metadata`` are the PRM parameters (phy 0.x), not cluster labels.
         return self.model.cluster_labels
 
-    def _set_cluster_metrics(self):
+    def _set_cluster_metrics(self) -> None:
         super()._set_cluster_metrics()
         self.cluster_metrics.pop("sh", None)  # one channel group at a time
 
@@ -97,7 +99,7 @@ class KwikControllerCore(WaveformDataMixin, FeatureDataMixin, TraceDataMixin, Co
     def _get_waveforms_dict(self):
         return super()._get_waveforms_dict() if self.model.traces is not None else {}
 
-    def warm_up_caches(self):
+    def warm_up_caches(self) -> None:
         """Best channels of every cluster (the cluster view and the similarity need them)."""
         super().warm_up_caches()
         for cluster_id in list(self.session.clustering.cluster_ids):
@@ -205,7 +207,7 @@ class KwikControllerCore(WaveformDataMixin, FeatureDataMixin, TraceDataMixin, Co
                      channel_labels=self._get_channel_labels(channel_ids))
 
     # Saving ---------------------------------------------------------------------------------
-    def on_save_clustering(self, sender, spike_clusters, groups, *labels):
+    def on_save_clustering(self, sender, spike_clusters, groups, *labels) -> None:
         """Write the clustering, cluster groups and labels into the .kwik (atomically)."""
         self.model.save(spike_clusters, groups, *labels)
         self.cache_key.save(self.context, spike_clusters)

@@ -10,6 +10,8 @@ margins); any other function is applied to the windows read. Caches of filtered 
 keyed by ``key(name)``, which changes when a plugin's function changes.
 """
 
+from __future__ import annotations
+
 import logging
 import marshal
 from functools import partial
@@ -25,23 +27,23 @@ RAW, HIGH_PASS = "raw", "high_pass"
 class RawDataFilter:
     """Named filters, one of them current."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._filters = {}
         self._builtin = {}
         self.current = None
         self._add_builtin(RAW, _identity)
 
-    def _add_builtin(self, name, fun):
+    def _add_builtin(self, name, fun) -> None:
         self.add(name, fun)
         self._builtin[name] = fun
 
-    def add(self, name, fun):
+    def add(self, name, fun) -> None:
         """Add (or replace) a filter; the first one added becomes current."""
         self._filters[name] = fun
         if self.current is None:
             self.current = name
 
-    def add_default_filter(self, sample_rate):
+    def add_default_filter(self, sample_rate) -> None:
         """Add phy's high-pass filter and make it current."""
         self._add_builtin(HIGH_PASS, partial(_highpass, sample_rate=float(sample_rate)))
         self.set(HIGH_PASS)
@@ -57,7 +59,7 @@ class RawDataFilter:
     def names(self):
         return list(self._filters)
 
-    def is_builtin(self, name=None):
+    def is_builtin(self, name=None) -> bool:
         """Whether a filter (default: the current one) is a built-in one, not replaced."""
         name = self.name_of(name or self.current)
         return name in self._builtin and self._filters.get(name) is self._builtin[name]
@@ -78,7 +80,7 @@ class RawDataFilter:
     def get(self, name=None):
         return self._filters[self.name_of(name or self.current)]
 
-    def set(self, name):
+    def set(self, name) -> None:
         """Make a filter current (unknown names are ignored with a warning)."""
         if name is None:
             return

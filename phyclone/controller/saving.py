@@ -8,6 +8,8 @@ tables then already hold the new ids, which the replay recreates with the same l
 complete new clustering.
 """
 
+from __future__ import annotations
+
 import logging
 from pathlib import Path
 

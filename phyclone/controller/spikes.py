@@ -7,6 +7,8 @@ short-lag pairs they are made of. Every function costs O(subset) or O(cluster), 
 O(n_spikes).
 """
 
+from __future__ import annotations
+
 import numpy as np
 
 _EMPTY = np.zeros(0, dtype=np.int64)
@@ -27,7 +29,7 @@ def regular_subset(spike_ids, n):
     return spike_ids[np.arange(n, dtype=np.int64) * (m - 1) // (n - 1)].astype(np.int64)
 
 
-def random_subset(spike_ids, n, seed=0):
+def random_subset(spike_ids, n, seed: int = 0):
     """Up to ``n`` items of ``spike_ids`` drawn without replacement with a fixed seed, sorted
     (the same call gives the same subset)."""
     spike_ids = np.asarray(spike_ids)
@@ -100,13 +102,13 @@ class SpikeSelector:
     """
 
     def __init__(self, get_spikes_per_cluster, spike_samples, chunk_bounds=None,
-                 n_chunks_kept=20):
+                 n_chunks_kept: int = 20) -> None:
         self.get_spikes_per_cluster = get_spikes_per_cluster
         self.spike_samples = spike_samples
         self.chunks_kept = (chunks_kept(chunk_bounds, n_chunks_kept)
                             if chunk_bounds is not None else None)
 
-    def __call__(self, n, cluster_ids, subset_chunks=False, subset_spikes=None):
+    def __call__(self, n, cluster_ids, subset_chunks: bool = False, subset_spikes=None):
         """Sorted union of up to ``n`` spikes (None: all) of each cluster, optionally only
         among spikes in the kept chunks and / or in ``subset_spikes`` (sorted)."""
         parts = []

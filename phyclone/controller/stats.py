@@ -1,5 +1,7 @@
 """Spike train statistics of the selected clusters: correlograms, ISI, firing rate."""
 
+from __future__ import annotations
+
 import numpy as np
 
 from phyclone.utils import Bunch

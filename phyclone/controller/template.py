@@ -1,5 +1,7 @@
 """TemplateControllerCore: the headless controller of a KiloSort / SpikeInterface folder."""
 
+from __future__ import annotations
+
 from .base import ControllerCore
 from .features import FeatureDataMixin
 from .templates import TemplateDataMixin

@@ -1,6 +1,8 @@
 """Templates of a cluster: which templates its spikes come from, their waveforms and
 amplitudes, template amplitudes and features of spikes, template similarity."""
 
+from __future__ import annotations
+
 from collections.abc import Mapping
 
 import numpy as np
@@ -12,7 +14,7 @@ from phyclone.utils import Bunch
 class _ClusterTemplates(Mapping):
     """``{cluster_id: template ids}`` of the existing clusters, computed on demand."""
 
-    def __init__(self, controller):
+    def __init__(self, controller) -> None:
         self.c = controller
 
     def __getitem__(self, cluster_id):
@@ -21,7 +23,7 @@ class _ClusterTemplates(Mapping):
     def __iter__(self):
         return iter(int(c) for c in self.c.session.clustering.cluster_ids)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.c.session.clustering.cluster_ids)
 
 
@@ -44,7 +46,7 @@ class TemplateDataMixin:
         ids, counts = np.unique(st, return_counts=True)
         return ids.astype(np.int64), counts.astype(np.int64)
 
-    def warm_up_caches(self):
+    def warm_up_caches(self) -> None:
         """Template counts of every cluster (the similarity view needs them all)."""
         super().warm_up_caches()
         for cluster_id in list(self.session.clustering.cluster_ids):
@@ -74,7 +76,7 @@ class TemplateDataMixin:
         """Amplitude of the cluster's main template (the ``amp`` column)."""
         return self.get_template_amplitude(self.get_template_for_cluster(cluster_id))
 
-    def _set_cluster_metrics(self):
+    def _set_cluster_metrics(self) -> None:
         super()._set_cluster_metrics()
         self.cluster_metrics["amp"] = self.get_cluster_amplitude
 
@@ -98,14 +100,14 @@ class TemplateDataMixin:
         return np.asarray(t.channel_ids, dtype=np.int64), (amp - m) / ((mx - m) or 1.)
 
     # Similarity ------------------------------------------------------------------------------
-    def _set_similarity_functions(self):
+    def _set_similarity_functions(self) -> None:
         super()._set_similarity_functions()
         self.similarity_functions["template"] = self.template_similarity
         sim = getattr(self.model, "similar_templates", None)
         if sim is not None and np.any(sim):  # an all-zero matrix (absent file) says nothing
             self.similarity = "template"
 
-    def template_similarity(self, cluster_id, n_max=100):
+    def template_similarity(self, cluster_id, n_max: int = 100):
         """Clusters most similar to this one: the largest ``similar_templates`` value between
         a template of each, best first (the cluster itself excluded)."""
         from phyclone.stats import template_similarity
@@ -150,7 +152,7 @@ class TemplateDataMixin:
     get_templates = _get_all_templates  # phy's public name (plugins use it)
 
     # Amplitudes and template features --------------------------------------------------------
-    def get_amplitudes(self, cluster_id, load_all=False):
+    def get_amplitudes(self, cluster_id, load_all: bool = False):
         """``amplitudes.npy`` values of the spikes the amplitude view shows."""
         return self.get_spike_template_amplitudes(
             self._get_amplitude_spike_ids(cluster_id, load_all=load_all))
@@ -204,7 +206,7 @@ class TemplateDataMixin:
             out.append(Bunch(x=xy[:, 0], y=xy[:, 1], spike_ids=spike_ids))
         return out
 
-    def _get_template_features(self, cluster_ids, load_all=False):
+    def _get_template_features(self, cluster_ids, load_all: bool = False):
         """Template features of a pair of clusters, each spike projected on the templates of
         both (weighted by their spike counts): ``[Bunch(x, y, spike_ids)] * 2``; None unless
         exactly two clusters are given."""

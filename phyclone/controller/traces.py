@@ -1,5 +1,7 @@
 """Raw traces in a time interval, with the waveforms of the spikes it contains."""
 
+from __future__ import annotations
+
 import threading
 
 import numpy as np
@@ -74,7 +76,7 @@ class TraceDataMixin:
         order = np.argsort(is_sel, kind="stable")
         return ids[order], clusters[order]
 
-    def _get_traces(self, interval, show_all_spikes=False):
+    def _get_traces(self, interval, show_all_spikes: bool = False):
         """``Bunch(data (n_samples, n_channels), color, waveforms)`` for ``interval``
         (seconds); ``waveforms`` lists ``Bunch(data, channel_ids, channel_amps, start_time,
         spike_id, spike_time, spike_cluster, select_index, color)`` of the spikes fully
@@ -117,7 +119,7 @@ class TraceDataMixin:
             sel = self.__dict__["_color_selector"] = ClusterColorSelector()
         return sel
 
-    def get_traces(self, interval, show_all_spikes=False):
+    def get_traces(self, interval, show_all_spikes: bool = False):
         """Traces and spike waveforms in ``interval`` (seconds); see ``_get_traces``."""
         return self._get_traces(interval, show_all_spikes=show_all_spikes)
 

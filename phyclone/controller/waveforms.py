@@ -1,5 +1,7 @@
 """Spike waveforms of a cluster on its best channels, and raw spike amplitudes."""
 
+from __future__ import annotations
+
 import numpy as np
 
 from phyclone.io.filtering import default_margin, filter_windows

@@ -7,6 +7,8 @@ save are replayed on the saved clustering, which gives back the exact same state
 are deterministic). A torn last line (crash in the middle of a write) is ignored.
 """
 
+from __future__ import annotations
+
 import base64
 import hashlib
 import json
@@ -75,7 +77,7 @@ def decode(value):
 class Journal:
     """Append-only action log stored at ``path``."""
 
-    def __init__(self, path):
+    def __init__(self, path) -> None:
         self.path = Path(path)
         self._f = None
         self._seq = 0
@@ -131,7 +133,7 @@ class Journal:
         return self.read()[0]
 
     # Writing --------------------------------------------------------------------------------
-    def start(self, start_fingerprint, new_cluster_id, keep_actions=False):
+    def start(self, start_fingerprint, new_cluster_id, keep_actions: bool = False) -> None:
         """Begin a journal from a (saved) clustering; with ``keep_actions`` append to it."""
         self.close()
         ensure_dir_exists(self.path.parent)
@@ -157,7 +159,7 @@ class Journal:
         os.fsync(self._f.fileno())
         return self._seq
 
-    def close(self):
+    def close(self) -> None:
         if self._f is not None:
             self._f.close()
             self._f = None

@@ -6,6 +6,8 @@ session's own ``events`` (``select``, ``cluster``, ``save``), not to the global 
 see each event once (re-emitted by the Supervisor).
 """
 
+from __future__ import annotations
+
 import logging
 
 import numpy as np
@@ -52,7 +54,7 @@ class Session:
 
     def __init__(self, spike_clusters, cluster_groups=None, cluster_labels=None,
                  cluster_metrics=None, similarity=None, new_cluster_id=None,
-                 journal_path=None, sort=("n_spikes", "desc")):
+                 journal_path=None, sort=("n_spikes", "desc")) -> None:
         self.events = EventEmitter()
         self.journal = Journal(journal_path) if journal_path else None
         self.replayed = 0
@@ -102,12 +104,12 @@ class Session:
         return self.journal.pending(fingerprint(self.clustering.spike_clusters))
 
     @property
-    def journal_started(self):
+    def journal_started(self) -> bool:
         """Whether actions are being journaled (False without a journal, or while the
         journal of an unsaved session waits for the decision to replay it)."""
         return self.journal is not None and self.journal._f is not None
 
-    def start_journal(self, replay=False):
+    def start_journal(self, replay: bool = False):
         """Replay the crash journal if asked, then start journaling; return the replay count.
 
         Declined actions are not lost: the old journal is kept as ``<journal>.declined``.
@@ -135,7 +137,7 @@ class Session:
             logger.info("Replayed %d actions from the crash journal.", len(actions))
         return len(actions)
 
-    def _log(self, action, **args):
+    def _log(self, action, **args) -> None:
         if self.journal and self.journal._f is not None:
             self.journal.append(action, **args)
 
@@ -180,7 +182,7 @@ class Session:
     def get_labels(self, field):
         return {int(c): self.cluster_meta.get(field, c) for c in self.cluster_ids}
 
-    def is_masked(self, cluster_id):
+    def is_masked(self, cluster_id) -> bool:
         return self.cluster_meta.get("group", cluster_id) in MASKED_GROUPS
 
     def similar_clusters(self, cluster_id):
@@ -204,7 +206,7 @@ class Session:
     def selected(self):
         return _uniq(self.best + self.similar)
 
-    def _set_selection(self, best, similar, emit=True):
+    def _set_selection(self, best, similar, emit: bool = True):
         existing = self.clustering.spikes_per_cluster  # O(1) membership
         best = [c for c in _uniq(_ids(best)) if c in existing]
         in_best = set(best)
@@ -235,16 +237,16 @@ class Session:
         return (list(self.best), list(self.similar))
 
     # Actions --------------------------------------------------------------------------------
-    def _push(self, kind, before):
+    def _push(self, kind, before) -> None:
         del self._stack[self._pos:]
         self._uid += 1
         self._stack.append(Bunch(kind=kind, before=before, after=None, uid=self._uid))
         self._pos += 1
 
-    def _emit_cluster(self, up):
+    def _emit_cluster(self, up) -> None:
         self.events.emit("cluster", self, up)
 
-    def _after(self, up, select):
+    def _after(self, up, select) -> None:
         self._emit_cluster(up)
         select()
         self._stack[self._pos - 1].after = self.state
@@ -262,7 +264,7 @@ class Session:
         self._push("clustering", before)
         self._set_meta_from_descendants(up)
 
-        def select():
+        def select() -> None:
             if set(cluster_ids) & set(before[1]):
                 similar = [next_similar] if next_similar is not None else []
             else:
@@ -271,7 +273,7 @@ class Session:
         self._after(up, select)
         return up
 
-    def split(self, spike_ids, spike_clusters_rel=0):
+    def split(self, spike_ids, spike_clusters_rel: int = 0):
         """Move spikes to new cluster(s); select the new clusters."""
         spike_ids = np.unique(np.asarray(spike_ids, dtype=np.int64))
         if len(spike_ids) == 0:
@@ -287,7 +289,7 @@ class Session:
         self._after(up, lambda: self._set_selection(up.added, []))
         return up
 
-    def _set_meta_from_descendants(self, up):
+    def _set_meta_from_descendants(self, up) -> None:
         if up.descendants:
             self.cluster_meta.set_from_descendants(
                 up.descendants, largest_old_cluster=up.get("largest_old_cluster"))
@@ -306,7 +308,7 @@ class Session:
         self._after(up, lambda: None)
         return up
 
-    def move(self, group, which="all"):
+    def move(self, group, which: str = "all"):
         """Set the group of the best / similar / all selected clusters, then advance the wizard."""
         if which == "all":
             ids = self.selected
@@ -376,7 +378,7 @@ class Session:
         labels = [(f, self.get_labels(f)) for f in self.fields]
         return self.clustering.spike_clusters, groups, labels
 
-    def mark_saved(self):
+    def mark_saved(self) -> None:
         """Call once the data of ``save_data()`` is safely on disk: restart the journal."""
         self._saved_uid = self._stack[self._pos - 1].uid if self._pos else 0
         if self.journal:
@@ -384,6 +386,6 @@ class Session:
                                self.clustering.new_cluster_id())
         self.events.emit("save", self)
 
-    def close(self):
+    def close(self) -> None:
         if self.journal:
             self.journal.close()

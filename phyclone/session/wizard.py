@@ -1,6 +1,8 @@
 """Wizard navigation (phy's semantics): best clusters in cluster-list order, similar clusters
 in similarity order; noise and mua clusters are skipped."""
 
+from __future__ import annotations
+
 import numpy as np
 
 
@@ -22,7 +24,7 @@ def _sort_key(value):
 class Wizard:
     """Chooses the next best / similar cluster to look at, for a ``Session``."""
 
-    def __init__(self, session):
+    def __init__(self, session) -> None:
         self.s = session
 
     # Orders ---------------------------------------------------------------------------------

@@ -3,6 +3,8 @@ importable; every kernel has a pure-numpy twin used when it is not, or when ``US
 False (tests flip it to exercise the fallback). Kernels never call
 ``numba.get_num_threads()`` (a cached kernel cannot)."""
 
+from __future__ import annotations
+
 from phyclone.utils.runtime import policy
 
 try:

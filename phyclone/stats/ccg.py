@@ -7,6 +7,8 @@ sample earlier). A pair of spikes (i before j, by index) falls in bin
 ``(t_j - t_i) // bin_samples``; the kernel computes it without a division per pair.
 """
 
+from __future__ import annotations
+
 import numpy as np
 
 from . import _jit
@@ -66,7 +68,7 @@ _Q_LIMIT = 1 << (63 - 2 * _PACK_BITS)
 
 
 @jit
-def _ccg_packed_kernel(p, n_clusters, half, out):  # pragma: no cover - compiled
+def _ccg_packed_kernel(p, n_clusters, half, out) -> None:  # pragma: no cover - compiled
     n = len(p)
     nb = half + 1
     for i in range(n):
@@ -85,7 +87,7 @@ def _ccg_packed_kernel(p, n_clusters, half, out):  # pragma: no cover - compiled
 
 
 @jit
-def _ccg_kernel(q, r, labels, n_clusters, half, out):  # pragma: no cover - compiled
+def _ccg_kernel(q, r, labels, n_clusters, half, out) -> None:  # pragma: no cover - compiled
     # q = t // bin, r = t % bin, so (t_j - t_i) // bin == q_j - q_i - (r_j < r_i).
     n = len(q)
     nb = half + 1
@@ -130,8 +132,8 @@ def _symmetrize(c):
     return np.dstack((sym, c))
 
 
-def correlograms(spike_times, spike_clusters, cluster_ids=None, sample_rate=1.,
-                 bin_size=None, window_size=None, symmetrize=True):
+def correlograms(spike_times, spike_clusters, cluster_ids=None, sample_rate: float = 1.,
+                 bin_size=None, window_size=None, symmetrize: bool = True):
     """All pairwise cross-correlograms of the given clusters (phylib's conventions).
 
     Parameters

@@ -1,6 +1,8 @@
 """Per-cluster statistics computed from a cluster's spike ids (views pass only the selected
 clusters' spikes): template counts and best template, amplitudes, depths."""
 
+from __future__ import annotations
+
 import numpy as np
 
 
@@ -43,7 +45,7 @@ def cluster_depth(best_channel, channel_positions):
 
 
 def spike_depths(pc_features, pc_feature_ind, spike_templates, channel_positions,
-                 spike_ids=None, batch_size=50_000):
+                 spike_ids=None, batch_size: int = 50_000):
     """Depth of each spike (phylib): the mean y position of the template's channels, weighted
     by the squared positive part of the spike's first PC on each channel (NaN if all zero).
 

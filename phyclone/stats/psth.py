@@ -5,6 +5,8 @@ spike near two close events counts for both, as in a raster). Cost: two binary s
 event plus the output size, O(n_events log n_spikes + n_out); nothing is O(n_events x n_spikes).
 """
 
+from __future__ import annotations
+
 import numpy as np
 
 

@@ -1,6 +1,8 @@
 """Histograms of one cluster's spike train: inter-spike intervals, firing rate over time,
 mean firing rate. Times are integer samples or float seconds (see ``ccg.spike_samples``)."""
 
+from __future__ import annotations
+
 import numpy as np
 
 from . import _jit
@@ -9,7 +11,7 @@ from .ccg import spike_samples
 
 
 @jit
-def _histogram_kernel(x, x_min, x_max, n_bins, out):  # pragma: no cover - compiled
+def _histogram_kernel(x, x_min, x_max, n_bins, out) -> None:  # pragma: no cover - compiled
     step = (x_max - x_min) / n_bins
     norm = n_bins / (x_max - x_min)
     for v in x:
@@ -28,7 +30,7 @@ def _histogram_numpy(x, x_min, x_max, n_bins):
     return np.histogram(x, bins=n_bins, range=(x_min, x_max))[0].astype(np.int64)
 
 
-def histogram(data, x_min, x_max, n_bins, normalize=False):
+def histogram(data, x_min, x_max, n_bins, normalize: bool = False):
     """Counts of ``data`` in ``n_bins`` equal bins spanning [x_min, x_max]: exactly
     ``np.histogram(data, n_bins, (x_min, x_max))`` (the last bin includes x_max, values outside
     and NaN are ignored), in one O(n) pass.
@@ -59,7 +61,7 @@ def isi(spike_times, sample_rate):
     return np.diff(t) / float(sample_rate)
 
 
-def isi_histogram(spike_times, sample_rate, bin_size=1e-3, window_size=50e-3, normalize=False):
+def isi_histogram(spike_times, sample_rate, bin_size: float = 1e-3, window_size: float = 50e-3, normalize: bool = False):
     """Histogram of the inter-spike intervals in [0, window_size], bins of ``bin_size`` seconds
     (phy's ISI view defaults: 1 ms bins up to 50 ms). Returns ``(counts, bin_edges)``."""
     n_bins = max(1, int(round(window_size / bin_size)))
@@ -67,7 +69,7 @@ def isi_histogram(spike_times, sample_rate, bin_size=1e-3, window_size=50e-3, no
     return histogram(isi(spike_times, sample_rate), 0., edges[-1], n_bins, normalize), edges
 
 
-def firing_rate_histogram(spike_times, sample_rate, duration, n_bins=200):
+def firing_rate_histogram(spike_times, sample_rate, duration, n_bins: int = 200):
     """Firing rate over time (spikes per second) in ``n_bins`` bins over [0, duration]
     (phy's firing rate view: 200 bins). Returns ``(rates, bin_edges)`` in seconds."""
     if not duration or duration <= 0:

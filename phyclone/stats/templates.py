@@ -5,6 +5,8 @@
 local column. A single template is ``(n_samples, n_channels)``.
 """
 
+from __future__ import annotations
+
 import numpy as np
 
 
@@ -50,7 +52,7 @@ def closest_channels(channel_positions, channel_index, n=None):
     return out[:n] if n else out
 
 
-def best_channels(template, channel_positions, amplitude_threshold=0., n_closest_channels=None,
+def best_channels(template, channel_positions, amplitude_threshold: float = 0., n_closest_channels=None,
                   channel_shanks=None, channel_ids=None):
     """Relevant channels of one template, phylib's rule: channels whose amplitude is at least
     ``amplitude_threshold`` × the peak amplitude, among the ``n_closest_channels`` nearest to
@@ -80,7 +82,7 @@ def best_channels(template, channel_positions, amplitude_threshold=0., n_closest
     return cols[sel], amp[sel], best
 
 
-def similar_templates(templates, max_lag=0):
+def similar_templates(templates, max_lag: int = 0):
     """Similarity of every pair of templates: the cosine of the flattened templates, maximized
     over time shifts of up to ``max_lag`` samples (KiloSort's ``similar_templates.npy``
     definition with lags), for datasets without that file. Dense templates only."""
@@ -98,7 +100,7 @@ def similar_templates(templates, max_lag=0):
     return sim / norms[:, None] / norms[None, :]
 
 
-def template_similarity(similar, cluster_templates, cluster_id, cluster_ids=None, n_max=100):
+def template_similarity(similar, cluster_templates, cluster_id, cluster_ids=None, n_max: int = 100):
     """Clusters most similar to ``cluster_id`` through their templates (phy's template
     similarity): the similarity of clusters a and b is the largest ``similar[ta, tb]`` over
     the templates ta of a and tb of b.

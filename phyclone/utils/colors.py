@@ -9,6 +9,8 @@ unsorted greys/green as in phy), ``blank`` (grey), and perceptually even ramps `
 Any other name (``viridis``, ``turbo``...) is taken from matplotlib.
 """
 
+from __future__ import annotations
+
 import logging
 import math
 
@@ -61,7 +63,7 @@ def lab_to_rgb(lab):
 
 # Colormap builders ------------------------------------------------------------------------------
 
-def _distinct_palette(n, seeds, avoid, grid=24, lightness=(40, 92), min_chroma=25):
+def _distinct_palette(n, seeds, avoid, grid: int = 24, lightness=(40, 92), min_chroma: int = 25):
     """Greedy max-min palette in CIELAB: each new colour is the candidate farthest from all
     colours chosen so far (and from the ``avoid`` colours), starting after ``seeds``."""
     g = np.linspace(0, 1, grid)
@@ -151,7 +153,7 @@ def get_colormap(colormap):
 
 # Helpers --------------------------------------------------------------------------------------
 
-def add_alpha(c, alpha=1.0):
+def add_alpha(c, alpha: float = 1.0):
     """Add (or replace) the alpha channel: a 3/4-tuple gives a 4-tuple, an (..., 3|4) array
     gives an (..., 4) array."""
     if isinstance(c, tuple):
@@ -165,7 +167,7 @@ def add_alpha(c, alpha=1.0):
     return out
 
 
-def selected_cluster_color(i, alpha=1.0):
+def selected_cluster_color(i, alpha: float = 1.0):
     """RGBA 4-tuple of the ``i``-th selected cluster (phy's selection palette, cycling)."""
     pal = colormaps["default"]
     return add_alpha(tuple(float(x) for x in pal[i % len(pal)]), alpha)
@@ -190,7 +192,7 @@ def _index_of(values, lookup):
     return np.where(lookup[idx] == values, idx, -1)
 
 
-def spike_colors(spike_clusters, cluster_ids, alpha=1.0):
+def spike_colors(spike_clusters, cluster_ids, alpha: float = 1.0):
     """(n_spikes, 4) float32 colours: the selection colour of each spike's cluster, by the
     cluster's position in ``cluster_ids``; spikes of other clusters are grey."""
     idx = _index_of(np.asarray(spike_clusters).ravel(), np.asarray(cluster_ids).ravel())
@@ -270,7 +272,7 @@ class ClusterColorSelector:
     """
 
     def __init__(self, fun=None, colormap=None, categorical=None, logarithmic=None,
-                 cluster_ids=None, cluster_metrics=None, cluster_labels=None):
+                 cluster_ids=None, cluster_metrics=None, cluster_labels=None) -> None:
         self.cluster_metrics = cluster_metrics if cluster_metrics is not None else {}
         self.cluster_labels = cluster_labels if cluster_labels is not None else {}
         self.cluster_ids = np.asarray(cluster_ids if cluster_ids is not None else [], np.int64)
@@ -302,7 +304,7 @@ class ClusterColorSelector:
             return self.cluster_metrics[fun], fun
         raise ValueError(f"Unknown colour field {fun!r}; available: {self.fields}")
 
-    def set_color_mapping(self, fun=None, colormap=None, categorical=None, logarithmic=None):
+    def set_color_mapping(self, fun=None, colormap=None, categorical=None, logarithmic=None) -> None:
         """Choose the colour field and mapping; None keeps the current setting (or, when the
         field changes, infers it for the new field)."""
         given = {"colormap": colormap, "categorical": categorical, "logarithmic": logarithmic}
@@ -332,7 +334,7 @@ class ClusterColorSelector:
         logarithmic = self._given.get("logarithmic", self._name in _LOG_METRICS)
         return colormap, categorical, bool(logarithmic)
 
-    def set_cluster_ids(self, cluster_ids):
+    def set_cluster_ids(self, cluster_ids) -> None:
         """Set the clusters whose values define the colour range (continuous) or the order
         of first appearance of string categories."""
         self.cluster_ids = np.asarray(cluster_ids, dtype=np.int64)
@@ -412,10 +414,10 @@ class ClusterColorSelector:
         vmin, vmax = self._scaled(np.array([self.vmin, self.vmax], dtype=np.float64))
         return continuous_colors(self._cmap, values, vmin, vmax)
 
-    def get_colors(self, cluster_ids, alpha=1.0):
+    def get_colors(self, cluster_ids, alpha: float = 1.0):
         """RGBA colours (n, 4) float32 of these clusters."""
         return add_alpha(self.map(self.get_values(cluster_ids)), alpha).astype(np.float32)
 
-    def get(self, cluster_id, alpha=1.0):
+    def get(self, cluster_id, alpha: float = 1.0):
         """RGBA 4-tuple of one cluster."""
         return tuple(float(x) for x in add_alpha(self.map(self.get_values([cluster_id])), alpha)[0])

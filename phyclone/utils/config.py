@@ -6,6 +6,8 @@
 phy plugins work unchanged. Files from a dataset folder are never executed (see safe_python).
 """
 
+from __future__ import annotations
+
 import builtins
 import importlib
 import json
@@ -66,7 +68,7 @@ class Config(dict):
             return sub
         raise AttributeError(name)
 
-    def __setattr__(self, name, value):
+    def __setattr__(self, name, value) -> None:
         if name.startswith("_"):
             raise AttributeError(f"cannot set the private attribute {name!r} of a Config")
         self[name] = value
@@ -84,7 +86,7 @@ class Config(dict):
                 self[k] = v
         return self
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Config({dict.__repr__(self)})"
 
 
@@ -99,7 +101,7 @@ def _alias(name):
     return None
 
 
-def _phy_import(name, globals=None, locals=None, fromlist=(), level=0):
+def _phy_import(name, globals=None, locals=None, fromlist=(), level: int = 0):
     """``__import__`` mapping ``phy``/``phylib`` modules to phyclone's when those exist."""
     alias = _alias(name) if level == 0 else None
     if alias is not None:
@@ -148,7 +150,7 @@ def load_config(path):
     return c
 
 
-def default_config(config_dir=None):
+def default_config(config_dir=None) -> str:
     """Contents of the ``phy_config.py`` written when there is none."""
     plugins = phy_config_dir(config_dir) / "plugins"
     return (

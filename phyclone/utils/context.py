@@ -5,6 +5,8 @@ under ``memcache/<function>.pkl``, saved objects as ``<name>.json`` / ``<name>.p
 A corrupt cache file is never fatal: it is logged and the value is recomputed (or empty).
 """
 
+from __future__ import annotations
+
 import hashlib
 import inspect
 import logging
@@ -22,7 +24,7 @@ logger = logging.getLogger(__name__)
 _MISSING = object()
 
 
-def _fullname(f):
+def _fullname(f) -> str:
     return f"{getattr(f, '__module__', None) or ''}.{getattr(f, '__qualname__', f.__name__)}"
 
 
@@ -30,7 +32,7 @@ def _safe_filename(name):
     return re.sub(r"[^\w.-]", "_", name)
 
 
-def _writable(folder):
+def _writable(folder) -> bool:
     try:
         ensure_dir_exists(folder)
         with tempfile.TemporaryFile(dir=folder):
@@ -55,7 +57,7 @@ class Context:
 
     cache_limit = 2 * 1024 ** 3  # bytes kept by the joblib cache
 
-    def __init__(self, cache_dir, verbose=0):
+    def __init__(self, cache_dir, verbose: int = 0) -> None:
         self.verbose = verbose
         cache_dir = Path(cache_dir).expanduser()
         if not _writable(cache_dir):
@@ -69,7 +71,7 @@ class Context:
         self._memcache = {}
         self._set_memory()
 
-    def _set_memory(self):
+    def _set_memory(self) -> None:
         from joblib import Memory  # lazily: joblib is slow to import
 
         self._memory = Memory(location=str(self.cache_dir), mmap_mode=None, verbose=self.verbose)
@@ -107,7 +109,7 @@ class Context:
         self._memcache[name] = cache
         return cache
 
-    def save_memcache(self):
+    def save_memcache(self) -> None:
         """Save every memcache to disk (atomically, one pickle per function)."""
         for name, cache in self._memcache.items():
             try:
@@ -142,7 +144,7 @@ class Context:
             raise ValueError(f"location must be 'local' or 'global', not {location!r}")
         return folder / (name + ext)
 
-    def save(self, name, data, location="local", kind="json"):
+    def save(self, name, data, location: str = "local", kind: str = "json"):
         """Save ``data`` as ``<name>.json`` (kind='json') or ``<name>.pkl`` (kind='pickle')
         in the cache folder (location='local') or the user config folder ('global')."""
         if kind not in ("json", "pickle"):
@@ -151,7 +153,7 @@ class Context:
         logger.debug("Save %s.", path)
         (save_json if kind == "json" else save_pickle)(path, data)
 
-    def load(self, name, location="local"):
+    def load(self, name, location: str = "local"):
         """Load what ``save`` wrote (JSON first, then pickle); ``{}`` if missing or corrupt."""
         for ext, loader in ((".json", load_json), (".pkl", load_pickle)):
             path = self._path(name, location, ext)
@@ -169,12 +171,12 @@ class Context:
         state["_memory"] = None
         return state
 
-    def __setstate__(self, state):
+    def __setstate__(self, state) -> None:
         self.__dict__ = state
         self._set_memory()
 
 
-def cache_methods(obj, memcached=(), cached=()):
+def cache_methods(obj, memcached=(), cached=()) -> None:
     """Replace the named methods of ``obj`` by memcached / disk-cached versions, using
     ``obj.context``."""
     for name in memcached:

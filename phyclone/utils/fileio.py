@@ -5,6 +5,8 @@ fsynced, then ``os.replace``. On any error the previous file is intact and the t
 file is removed. A replaced file keeps its permission bits.
 """
 
+from __future__ import annotations
+
 import base64
 import csv
 import io
@@ -46,7 +48,7 @@ def _umask():
     return mask
 
 
-def _fsync_dir(folder):
+def _fsync_dir(folder) -> None:
     try:
         fd = os.open(folder, os.O_RDONLY)
     except OSError:  # e.g. Windows cannot open folders
@@ -60,7 +62,7 @@ def _fsync_dir(folder):
 
 
 @contextmanager
-def atomic_open(path, mode="w", fsync=True, **kwargs):
+def atomic_open(path, mode: str = "w", fsync: bool = True, **kwargs):
     """Open a temporary file next to ``path``; on success it replaces ``path`` atomically.
 
     A symlink is written through (its target is replaced). On error the temporary file is
@@ -93,7 +95,7 @@ def atomic_open(path, mode="w", fsync=True, **kwargs):
         _fsync_dir(path.parent)
 
 
-def write_bytes(path, data):
+def write_bytes(path, data) -> None:
     """Write bytes atomically."""
     with atomic_open(path, "wb") as f:
         f.write(data)
@@ -108,13 +110,13 @@ def read_text(path):
         raise DataError(path, f"is not UTF-8 text ({e})", "save it as UTF-8 text") from None
 
 
-def write_text(path, contents):
+def write_text(path, contents) -> None:
     """Write a UTF-8 text file atomically (newlines written as given)."""
     with atomic_open(path, "w", encoding="utf-8", newline="") as f:
         f.write(contents)
 
 
-def save_npy(path, arr):
+def save_npy(path, arr) -> None:
     """Save a NumPy array atomically (``.npy``, no pickled objects)."""
     with atomic_open(path, "wb") as f:
         np.save(f, np.asarray(arr), allow_pickle=False)
@@ -122,7 +124,7 @@ def save_npy(path, arr):
 
 # TSV / CSV -----------------------------------------------------------------------------------
 
-def _sniff_delimiter(first_line):
+def _sniff_delimiter(first_line) -> str:
     if "\t" in first_line:
         return "\t"
     if "," in first_line:
@@ -186,7 +188,7 @@ def _format(v, n_significant_figures):
     return str(v)
 
 
-def write_tsv(path, data, first_field=None, exclude_fields=(), n_significant_figures=None):
+def write_tsv(path, data, first_field=None, exclude_fields=(), n_significant_figures=None) -> None:
     """Write a list of dicts as a table, atomically (phy's layout).
 
     Tab-separated, or comma-separated when ``path`` ends with ``.csv``. Columns: the union of
@@ -275,7 +277,7 @@ def load_json(path):
     return _intify_keys(out) if isinstance(out, dict) else out
 
 
-def save_json(path, data):
+def save_json(path, data) -> None:
     """Save data (dicts, lists, NumPy arrays and scalars, bytes) as JSON, atomically."""
     if isinstance(data, dict):
         data = _stringify_keys(data)
@@ -299,7 +301,7 @@ def load_pickle(path):
                         "delete this cache file") from None
 
 
-def save_pickle(path, data):
+def save_pickle(path, data) -> None:
     """Save a pickle atomically."""
     with atomic_open(path, "wb") as f:
         pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)

@@ -1,11 +1,13 @@
 """Logging set-up shared by the command line and the GUI."""
 
+from __future__ import annotations
+
 import logging
 
 _FORMAT = "%(asctime)s.%(msecs)03d [%(levelname)s] %(name)s: %(message)s"
 
 
-def add_default_handler(level="INFO", logger=None):
+def add_default_handler(level: str = "INFO", logger=None):
     """Attach one stream handler to the ``phyclone`` logger (idempotent)."""
     logger = logger or logging.getLogger("phyclone")
     logger.setLevel(level)

@@ -7,6 +7,8 @@ phy→phyclone import mapping of ``config.exec_user_file``, so most phy plugins 
 A plugin that fails to load or to attach is logged and skipped.
 """
 
+from __future__ import annotations
+
 import logging
 import os
 from pathlib import Path
@@ -26,12 +28,12 @@ class IPlugin:
     ``c.TemplateGUI.plugins``); a later class with the same name replaces the earlier one.
     """
 
-    def __init_subclass__(cls, **kwargs):
+    def __init_subclass__(cls, **kwargs) -> None:
         super().__init_subclass__(**kwargs)
         logger.debug("Register plugin %s.", cls.__name__)
         _REGISTRY[cls.__name__] = cls
 
-    def attach_to_controller(self, controller):
+    def attach_to_controller(self, controller) -> None:
         """Called once with the GUI controller; plugins override it."""
 
 

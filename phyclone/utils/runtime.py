@@ -10,6 +10,8 @@ explicitly: ``prepare_imports`` (environment defaults, before qtpy / PyOpenGL ar
 and ``prepare_process`` (before the QApplication exists).
 """
 
+from __future__ import annotations
+
 import logging
 import os
 import sys
@@ -164,7 +166,7 @@ def reload_policy():
     return policy()
 
 
-def prepare_imports():
+def prepare_imports() -> None:
     """Environment defaults needed before qtpy and PyOpenGL are imported (the Qt shim and the
     plot package call it first): qtpy's binding, PyOpenGL on GLX (as Qt's xcb platform)
     unless on Wayland, PyOpenGL's per-call error checks off. Only sets unset variables."""
@@ -177,7 +179,7 @@ def prepare_imports():
         sys.modules["OpenGL"].ERROR_CHECKING = env["PYOPENGL_ERROR_CHECKING"] == "1"
 
 
-def prepare_process():
+def prepare_process() -> None:
     """Before the QApplication is made: ``prepare_imports`` and a private 0700
     ``XDG_RUNTIME_DIR`` when there is none (Qt warns otherwise); the short thread switch
     interval of the GUI (the GUI thread makes many short Python calls and must not wait

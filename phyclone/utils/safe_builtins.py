@@ -4,6 +4,8 @@ Every callable reachable from a settings file is wrapped in ``Func`` (with an op
 check run before the call); modules are ``Module`` stand-ins exposing whitelisted attributes.
 """
 
+from __future__ import annotations
+
 import ast
 import operator
 import os
@@ -37,7 +39,7 @@ SEQ = (str, bytes, list, tuple)
 class Func:
     """A whitelisted callable; ``check(args, kwargs)`` may refuse arguments before the call."""
 
-    def __init__(self, fn, check=None):
+    def __init__(self, fn, check=None) -> None:
         self.fn = fn
         self.check = check
 
@@ -45,7 +47,7 @@ class Func:
 class Module:
     """Stand-in for an importable module whose attributes are whitelisted values."""
 
-    def __init__(self, name, attrs):
+    def __init__(self, name, attrs) -> None:
         self.name = name
         self.attrs = attrs
 

@@ -13,6 +13,8 @@ Windows paths written without the ``r`` prefix (``'C:\\Users\\me\\x.dat'``, as s
 write them) are read as raw strings rather than failing or gaining control characters.
 """
 
+from __future__ import annotations
+
 import ast
 import io
 import logging
@@ -41,7 +43,7 @@ class _Continue(Exception):
 
 
 class _Evaluator:
-    def __init__(self, path, namespace, functions):
+    def __init__(self, path, namespace, functions) -> None:
         self.path = path
         self.ns = namespace
         self.functions = dict(FUNCS)
@@ -53,7 +55,7 @@ class _Evaluator:
         line = getattr(node, "lineno", "?")
         raise DataError(self.path, f"line {line}: {what} is not allowed in this file", FIX)
 
-    def charge(self, node, n=1):
+    def charge(self, node, n: int = 1) -> None:
         before, self.work = self.work, self.work + n
         if self.work > MAX_WORK or (
                 self.work >> 12 != before >> 12 and time.monotonic() > self.deadline):
@@ -70,7 +72,7 @@ class _Evaluator:
         return value
 
     # Statements ---------------------------------------------------------------------------
-    def run(self, body):
+    def run(self, body) -> None:
         for stmt in body:
             self.statement(stmt)
 
@@ -105,7 +107,7 @@ class _Evaluator:
         elif not isinstance(node, ast.Pass):
             self.fail(node, f"a {type(node).__name__} statement")
 
-    def import_(self, node):
+    def import_(self, node) -> None:
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.name not in MODULES:
@@ -122,7 +124,7 @@ class _Evaluator:
                 self.fail(node, f"from {node.module} import {alias.name}")
             self.ns[alias.asname or alias.name] = module.attrs[alias.name]
 
-    def for_(self, node):
+    def for_(self, node) -> None:
         for item in self.iterate(node, self.eval(node.iter)):
             self.assign(node.target, item)
             try:
@@ -141,7 +143,7 @@ class _Evaluator:
             self.charge(node)
             yield item
 
-    def assign(self, target, value, scope=None):
+    def assign(self, target, value, scope=None) -> None:
         ns = self.ns if scope is None else scope
         if isinstance(target, ast.Name):
             ns[target.id] = value
@@ -323,7 +325,7 @@ class _Evaluator:
     def comprehension(self, node, scope):
         results = []
 
-        def loop(gens, local):
+        def loop(gens, local) -> None:
             if not gens:
                 if isinstance(node, ast.DictComp):
                     results.append((self.eval(node.key, local), self.eval(node.value, local)))
