@@ -10,10 +10,13 @@ from __future__ import annotations
 import hashlib
 import inspect
 import logging
+import os
 import re
 import tempfile
+from collections.abc import Callable, Iterable
 from functools import wraps
 from pathlib import Path
+from typing import Any
 
 from .config import phy_config_dir
 from .errors import DataError
@@ -24,15 +27,15 @@ logger = logging.getLogger(__name__)
 _MISSING = object()
 
 
-def _fullname(f) -> str:
+def _fullname(f: Callable[..., Any]) -> str:
     return f"{getattr(f, '__module__', None) or ''}.{getattr(f, '__qualname__', f.__name__)}"
 
 
-def _safe_filename(name):
+def _safe_filename(name: str) -> str:
     return re.sub(r"[^\w.-]", "_", name)
 
 
-def _writable(folder) -> bool:
+def _writable(folder: Path) -> bool:
     try:
         ensure_dir_exists(folder)
         with tempfile.TemporaryFile(dir=folder):
@@ -57,7 +60,7 @@ class Context:
 
     cache_limit = 2 * 1024 ** 3  # bytes kept by the joblib cache
 
-    def __init__(self, cache_dir, verbose: int = 0) -> None:
+    def __init__(self, cache_dir: str | os.PathLike[str], verbose: int = 0) -> None:
         self.verbose = verbose
         cache_dir = Path(cache_dir).expanduser()
         if not _writable(cache_dir):
@@ -68,7 +71,7 @@ class Context:
             cache_dir = ensure_dir_exists(fallback)
         self.cache_dir = cache_dir
         ensure_dir_exists(self.cache_dir / "memcache")
-        self._memcache = {}
+        self._memcache: dict[str, dict[Any, Any]] = {}
         self._set_memory()
 
     def _set_memory(self) -> None:
@@ -81,7 +84,7 @@ class Context:
             logger.warning("Could not trim the cache in %s: %s", self.cache_dir, e)
 
     # Disk cache -----------------------------------------------------------------------------
-    def cache(self, f):
+    def cache(self, f: Callable[..., Any]) -> Callable[..., Any]:
         """Return a disk-memoized version of ``f`` (``self`` is not hashed for methods)."""
         try:
             args = inspect.getfullargspec(f).args
@@ -90,10 +93,10 @@ class Context:
         return self._memory.cache(f, ignore=["self"] if "self" in args else None)
 
     # Memory cache ---------------------------------------------------------------------------
-    def _memcache_path(self, name):
+    def _memcache_path(self, name: str) -> Path:
         return self.cache_dir / "memcache" / (_safe_filename(name) + ".pkl")
 
-    def load_memcache(self, name):
+    def load_memcache(self, name: str) -> dict[Any, Any]:
         """Load (or create) the memcache dict of a function from disk; return it."""
         path = self._memcache_path(name)
         cache = {}
@@ -117,13 +120,13 @@ class Context:
             except Exception as e:  # unpicklable results: skip this function's cache
                 logger.warning("Could not save the memcache of %s: %s", name, e)
 
-    def memcache(self, f):
+    def memcache(self, f: Callable[..., Any]) -> Callable[..., Any]:
         """Return a memory-memoized version of ``f``; unhashable arguments bypass the cache."""
         name = _fullname(f)
         cache = self.load_memcache(name)
 
         @wraps(f)
-        def memcached(*args, **kwargs):
+        def memcached(*args: Any, **kwargs: Any) -> Any:
             key = (args, tuple(sorted(kwargs.items()))) if kwargs else args
             try:
                 out = cache.get(key, _MISSING)
@@ -135,7 +138,7 @@ class Context:
         return memcached
 
     # Saved objects --------------------------------------------------------------------------
-    def _path(self, name, location, ext):
+    def _path(self, name: str, location: str, ext: str) -> Path:
         if location == "local":
             folder = self.cache_dir
         elif location == "global":
@@ -144,7 +147,7 @@ class Context:
             raise ValueError(f"location must be 'local' or 'global', not {location!r}")
         return folder / (name + ext)
 
-    def save(self, name, data, location: str = "local", kind: str = "json"):
+    def save(self, name: str, data: Any, location: str = "local", kind: str = "json") -> None:
         """Save ``data`` as ``<name>.json`` (kind='json') or ``<name>.pkl`` (kind='pickle')
         in the cache folder (location='local') or the user config folder ('global')."""
         if kind not in ("json", "pickle"):
@@ -153,7 +156,7 @@ class Context:
         logger.debug("Save %s.", path)
         (save_json if kind == "json" else save_pickle)(path, data)
 
-    def load(self, name, location: str = "local"):
+    def load(self, name: str, location: str = "local") -> Any:
         """Load what ``save`` wrote (JSON first, then pickle); ``{}`` if missing or corrupt."""
         for ext, loader in ((".json", load_json), (".pkl", load_pickle)):
             path = self._path(name, location, ext)
@@ -166,17 +169,17 @@ class Context:
         return {}
 
     # Pickling -------------------------------------------------------------------------------
-    def __getstate__(self):
+    def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         state["_memory"] = None
         return state
 
-    def __setstate__(self, state) -> None:
+    def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__ = state
         self._set_memory()
 
 
-def cache_methods(obj, memcached=(), cached=()) -> None:
+def cache_methods(obj: Any, memcached: Iterable[str] = (), cached: Iterable[str] = ()) -> None:
     """Replace the named methods of ``obj`` by memcached / disk-cached versions, using
     ``obj.context``."""
     for name in memcached:

@@ -51,7 +51,7 @@ class Setting:
             return default
         try:
             if self.kind == "int":
-                value: int | float | bool | str = int(raw)
+                value: Any = int(raw)  # int, float, bool or str: the kind says
             elif self.kind == "float":
                 value = float(raw)
             elif self.kind in ("bool", "tri"):
