@@ -4,8 +4,13 @@ and its crash journal, saving and closing."""
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 from pathlib import Path
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from numpy.typing import ArrayLike
 
 from phyclone.utils import unconnect
 from phyclone.utils.context import Context, cache_methods
@@ -14,21 +19,37 @@ from .cache import CacheKey, ResultCache
 from .inherit import concatenate_parents_attributes
 from .saving import save_clustering
 
+if TYPE_CHECKING:
+    from phyclone.clustering import UpdateInfo
+    from phyclone.session import Session
+
 logger = logging.getLogger(__name__)
 
 
 class SessionMixin:
     """Cache (``context``, ``cache_dir``), journal and curation ``session`` of a controller."""
 
-    def _cache_root(self):
+    # What the mixin uses of ControllerCore (see there).
+    model: Any
+    dir_path: Path
+    config_dir: str | os.PathLike[str] | None
+    gui_name: str
+    cluster_metrics: dict[str, Callable[[int], Any]]
+    _connected: list[Callable[..., Any]]
+    _model_closed: bool
+    _similarity: Callable[[int], list[tuple[int, float]]]
+    _on_toggle_spike_reorder: Callable[[object, bool], None]
+    _connect: Callable[..., Callable[..., Any]]
+
+    def _cache_root(self) -> Path:
         """Folder of the cache, the crash journal and the local GUI state."""
         return self.dir_path / ".phy"
 
-    def _model_cluster_labels(self):
+    def _model_cluster_labels(self) -> dict[str, dict[int, Any]]:
         """``{field: {cluster_id: value}}`` stored in the dataset, ``group`` included."""
         return dict(getattr(self.model, "metadata", {}) or {})
 
-    def _set_cache(self, clear_cache=None) -> None:
+    def _set_cache(self, clear_cache: bool | None = None) -> None:
         """The Context in ``_cache_root()`` (``cache_dir``; another folder when the dataset
         is read-only), cleared when asked or when the dataset changed since it was written."""
         if clear_cache:
@@ -44,7 +65,7 @@ class SessionMixin:
         self.result_cache = ResultCache(self.cache_dir / "results")
 
     @staticmethod
-    def _clear_cache(cache_dir, keep_state: bool = False) -> None:
+    def _clear_cache(cache_dir: str | os.PathLike[str], keep_state: bool = False) -> None:
         """Delete the cached results in ``cache_dir``; the crash journal and the backups of
         spike_clusters.npy are always kept, the local GUI state when ``keep_state``."""
         cache_dir = Path(cache_dir)
@@ -85,7 +106,7 @@ class SessionMixin:
         logging.getLogger("phyclone").addHandler(handler)
         self._log_handler = handler
 
-    def _cached_names(self):
+    def _cached_names(self) -> list[str]:
         return (concatenate_parents_attributes(type(self), "_memcached") +
                 concatenate_parents_attributes(type(self), "_cached"))
 
@@ -97,15 +118,15 @@ class SessionMixin:
             setattr(self, name, self.result_cache.wrap(getattr(self, name), name))
 
     @property
-    def journal_path(self):
+    def journal_path(self) -> Path:
         return self.cache_dir / "journal.jsonl"
 
-    def _ask_replay(self, n_actions):
+    def _ask_replay(self, n_actions: int) -> bool | None:
         """Whether to replay the journal of an unsaved session now; None leaves the decision
         to the GUI, which asks the user (headless: decide with ``replay_journal``)."""
         return None
 
-    def _journal_and_new_id(self, replay_journal):
+    def _journal_and_new_id(self, replay_journal: bool | None) -> tuple[bool | None, int]:
         """``(replay_journal, new_cluster_id)``. Ids are never reused: new ones come after
         the largest id and after every id given in earlier sessions (kept in the context),
         except that a replayed journal starts from its own first id, so that it gives the
@@ -119,11 +140,11 @@ class SessionMixin:
             replay_journal = self._ask_replay(len(pending))
         self._pending_journal = bool(pending) and replay_journal is None
         if pending and replay_journal is not False:
-            return replay_journal, max(first, int(journal.header().get("new_cluster_id") or 0))
+            return replay_journal, max(first, int(journal.header().get("new_cluster_id") or 0))  # type: ignore[union-attr]  # pending: a header
         stored = self.context.load("new_cluster_id").get("new_cluster_id")
         return replay_journal, max(first, int(stored)) if stored is not None else first
 
-    def _set_session(self, replay_journal=None) -> None:
+    def _set_session(self, replay_journal: bool | None = None) -> None:
         """The curation ``Session``: its crash journal is replayed or set aside as decided
         (``replay_journal``), or left pending for the GUI to ask."""
         from phyclone.session import Session
@@ -144,7 +165,7 @@ class SessionMixin:
         self.session.events.connect(self._on_session_cluster, event="cluster")
         self._connect(self._on_toggle_spike_reorder, event="toggle_spike_reorder")
 
-    def _on_session_cluster(self, session, up) -> None:
+    def _on_session_cluster(self, session: Session, up: UpdateInfo) -> None:
         """Ids are never reused, across sessions too: remember the next one."""
         if up.added or up.deleted:
             self.context.save("new_cluster_id",
@@ -175,7 +196,7 @@ class SessionMixin:
 
     # Saving and closing ---------------------------------------------------------------------
     @property
-    def cluster_info(self):
+    def cluster_info(self) -> list[dict[str, Any]]:
         """The cluster table as a list of per-cluster dicts (``cluster_info.tsv``)."""
         return [self.session.cluster_info(c) for c in self.session.cluster_ids]
 
@@ -188,7 +209,8 @@ class SessionMixin:
         self.session.mark_saved()
         return True
 
-    def on_save_clustering(self, sender, spike_clusters, groups, *labels) -> None:
+    def on_save_clustering(self, sender: object, spike_clusters: ArrayLike,
+                           groups: dict[int, str], *labels: tuple[str, dict[int, Any]]) -> None:
         """Write phy's files (``spike_clusters.npy``, ``cluster_group.tsv``,
         ``cluster_<label>.tsv``, ``cluster_info.tsv``), each atomically."""
         save_clustering(self.model, spike_clusters, groups, labels, self.cluster_info)

@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from phyclone.clustering import UpdateInfo
+    from phyclone.io.template_model import TemplateModel
+    from phyclone.utils import Bunch
+
 from .base import ControllerCore
 from .features import FeatureDataMixin
 from .templates import TemplateDataMixin
@@ -17,18 +26,18 @@ class TemplateControllerCore(WaveformDataMixin, FeatureDataMixin, TemplateDataMi
 
     gui_name = "TemplateGUI"
 
-    def _create_model(self, dir_path=None, **kwargs):
+    def _create_model(self, dir_path: Path | None = None, **kwargs: Any) -> TemplateModel:
         from phyclone.io.template_model import TemplateModel
         return TemplateModel(dir_path=dir_path, **kwargs)
 
-    def split_init(self, cluster_ids=None):
+    def split_init(self, cluster_ids: Iterable[int] | None = None) -> UpdateInfo | None:
         """Split the selected clusters (or ``cluster_ids``) into their original templates."""
         s = self.session
         ids = s.selected if cluster_ids is None else list(cluster_ids)
         spikes = s.clustering.spikes_in_clusters(ids)
         return s.split(spikes, self.model.spike_templates[spikes])
 
-    def _get_waveforms_dict(self):
+    def _get_waveforms_dict(self) -> dict[str, Callable[[int], Bunch]]:
         out = super()._get_waveforms_dict()
         if getattr(self.model, "traces", None) is None and \
                 getattr(self.model, "spike_waveforms", None) is None:
