@@ -122,8 +122,8 @@ class Clustering:
                    check_spikes_per_cluster(spikes_per_cluster, sc, ids, counts))
         if spikes_per_cluster is not None and not use_spc:
             logger.debug("The given spikes_per_cluster does not match spike_clusters: rebuilt.")
-        if use_spc:
-            self._sets = {c: SpikeSet(readonly(np.array(spikes_per_cluster[c], dtype=np.int64)))  # type: ignore[index]  # not None when use_spc
+        if use_spc:  # spikes_per_cluster is not None
+            self._sets = {c: SpikeSet(readonly(np.array(spikes_per_cluster[c], dtype=np.int64)))  # type: ignore[index]
                           for c in ids_list}
         else:
             order = group_by_label(labels, len(ids))

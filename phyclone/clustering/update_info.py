@@ -53,9 +53,10 @@ class UpdateInfo(Bunch):
     __slots__ = ("_lazy",)
 
     def __init__(self, **kwargs: Any) -> None:
-        d: dict[str, Any] = {k: ([] if v is None and k in ("spike_ids", "added", "deleted", "descendants",
-                                             "metadata_changed") else v)
-             for k, v in _DEFAULTS}
+        d: dict[str, Any] = {
+            k: ([] if v is None and k in ("spike_ids", "added", "deleted", "descendants",
+                                          "metadata_changed") else v)
+            for k, v in _DEFAULTS}
         d.update(kwargs)
         super().__init__(d)
         object.__setattr__(self, "_lazy", {})

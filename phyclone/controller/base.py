@@ -86,8 +86,8 @@ class ControllerCore(SessionMixin, AmplitudeMixin, StatsMixin):
     _memcached: tuple[str, ...] = ("get_mean_firing_rate", "get_best_channels", "get_channel_shank",
                                    "get_probe_depth")
     _cached: tuple[str, ...] = ()
-    _new_views: tuple[str, ...] = ("ClusterScatterView", "CorrelogramView", "AmplitudeView", "ISIView",
-                                   "FiringRateView", "ProbeView")
+    _new_views: tuple[str, ...] = ("ClusterScatterView", "CorrelogramView", "AmplitudeView",
+                                   "ISIView", "FiringRateView", "ProbeView")
     default_views: Sequence[str] | None = None
 
     def __init__(self, dir_path: str | os.PathLike[str] | None = None,

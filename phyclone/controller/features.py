@@ -30,7 +30,8 @@ class FeatureDataMixin(_Controller):
 
     _state_params: tuple[str, ...] = ("n_spikes_features", "n_spikes_features_background")
     _new_views: tuple[str, ...] = ("FeatureView",)
-    _amplitude_functions: tuple[tuple[str, str], ...] = (("feature", "get_spike_feature_amplitudes"),)
+    _amplitude_functions: tuple[tuple[str, str], ...] = (
+        ("feature", "get_spike_feature_amplitudes"),)
     _cached: tuple[str, ...] = ("_features",)
 
     def _get_amplitude_functions(self) -> dict[str, Callable[..., Any]]:
@@ -67,7 +68,8 @@ class FeatureDataMixin(_Controller):
         if n not in cache:
             sparse = self._sparse_rows("sparse_features")
             ids = self._get_feature_view_spike_ids(None)
-            cache[n] = Bunch(data=sparse_rows(sparse, ids), cols=sparse.cols, rows=ids)  # type: ignore[union-attr]  # see _features
+            # (typed: not None, _features checked it)
+            cache[n] = Bunch(data=sparse_rows(sparse, ids), cols=sparse.cols, rows=ids)  # type: ignore[union-attr]
         return cache[n]
 
     def _get_spike_features(self, spike_ids: ArrayLike, channel_ids: ArrayLike,

@@ -203,8 +203,9 @@ class KwikControllerCore(WaveformDataMixin, FeatureDataMixin, TraceDataMixin, Co
                        else np.ones((1, len(b.channel_ids)), dtype=np.float32))
         return b
 
-    def _get_spike_features(self, spike_ids: ArrayLike, channel_ids: ArrayLike  # type: ignore[override]  # .kwx features are never sparse
-                            ) -> Bunch:
+    # (typed: no sparse argument, the .kwx features are never sparse)
+    def _get_spike_features(  # type: ignore[override]
+            self, spike_ids: ArrayLike, channel_ids: ArrayLike) -> Bunch:
         """``Bunch(data (n, n_channels, n_features_per_channel), masks (n, n_channels),
         spike_ids, channel_ids, channel_labels)`` from the .kwx."""
         spike_ids = np.asarray(spike_ids, dtype=np.int64)

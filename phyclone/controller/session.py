@@ -140,7 +140,8 @@ class SessionMixin:
             replay_journal = self._ask_replay(len(pending))
         self._pending_journal = bool(pending) and replay_journal is None
         if pending and replay_journal is not False:
-            return replay_journal, max(first, int(journal.header().get("new_cluster_id") or 0))  # type: ignore[union-attr]  # pending: a header
+            # (typed: pending actions come with a header)
+            return replay_journal, max(first, int(journal.header().get("new_cluster_id") or 0))  # type: ignore[union-attr]
         stored = self.context.load("new_cluster_id").get("new_cluster_id")
         return replay_journal, max(first, int(stored)) if stored is not None else first
 

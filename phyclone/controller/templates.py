@@ -40,10 +40,12 @@ class TemplateDataMixin(_Controller):
     ``similar_templates`` and optionally ``get_template_features(spike_ids)``."""
 
     _new_views: tuple[str, ...] = ("TemplateView",)
-    _amplitude_functions: tuple[tuple[str, str], ...] = (("template", "get_spike_template_amplitudes"),)
+    _amplitude_functions: tuple[tuple[str, str], ...] = (
+        ("template", "get_spike_template_amplitudes"),)
     _waveform_functions: tuple[tuple[str, str], ...] = (("templates", "_get_template_waveforms"),)
-    _memcached: tuple[str, ...] = ("_template_counts", "get_template_amplitude", "get_cluster_amplitude",
-                                   "_get_template_waveforms", "get_mean_spike_template_amplitudes")
+    _memcached: tuple[str, ...] = ("_template_counts", "get_template_amplitude",
+                                   "get_cluster_amplitude", "_get_template_waveforms",
+                                   "get_mean_spike_template_amplitudes")
     _cached: tuple[str, ...] = ("_template_features",)
 
     # What the mixin uses of FeatureDataMixin (see there).
@@ -169,8 +171,8 @@ class TemplateDataMixin(_Controller):
         return self.get_spike_template_amplitudes(
             self._get_amplitude_spike_ids(cluster_id, load_all=load_all))
 
-    def get_spike_template_amplitudes(self, spike_ids: NDArray[np.integer] | Sequence[int], **kwargs: Any
-                                      ) -> NDArray[np.float64]:
+    def get_spike_template_amplitudes(self, spike_ids: NDArray[np.integer] | Sequence[int],
+                                      **kwargs: Any) -> NDArray[np.float64]:
         """Template amplitudes of spikes (``amplitudes.npy``; zeros when absent)."""
         if getattr(self.model, "amplitudes", None) is None:
             return np.zeros(len(spike_ids))

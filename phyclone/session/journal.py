@@ -135,7 +135,8 @@ class Journal:
         return self.read()[0]
 
     # Writing --------------------------------------------------------------------------------
-    def start(self, start_fingerprint: str, new_cluster_id: int, keep_actions: bool = False) -> None:
+    def start(self, start_fingerprint: str, new_cluster_id: int, keep_actions: bool = False
+              ) -> None:
         """Begin a journal from a (saved) clustering; with ``keep_actions`` append to it."""
         self.close()
         ensure_dir_exists(self.path.parent)

@@ -93,9 +93,11 @@ class Session:
         self.cluster_metrics = dict(cluster_metrics or {})
         self.cluster_metrics.setdefault("n_spikes", self.n_spikes)
         self.similarity = similarity
-        self._metric_cache: dict[tuple[str, int], Any] = {}  # (metric, cluster_id) -> value; ids are disposable, never stale
+        # (metric, cluster_id) -> value; ids are disposable, never stale
+        self._metric_cache: dict[tuple[str, int], Any] = {}
         self.sort: tuple[str | None, ...] | None = tuple(sort) if sort else None
-        self.cluster_order: Callable[[], Iterable[int]] | None = None  # optional callable -> ids in displayed order (the Qt table)
+        # optional callable -> ids in displayed order (the Qt table)
+        self.cluster_order: Callable[[], Iterable[int]] | None = None
         self.similar_order: Callable[[], Iterable[int]] | None = None
         self.wizard = Wizard(self)
         self.best: list[int] = []
@@ -384,7 +386,8 @@ class Session:
         top = self._stack[self._pos - 1].uid if self._pos else 0
         return top != self._saved_uid
 
-    def save_data(self) -> tuple[NDArray[np.integer], dict[int, str], list[tuple[str, dict[int, Any]]]]:
+    def save_data(self
+                  ) -> tuple[NDArray[np.integer], dict[int, str], list[tuple[str, dict[int, Any]]]]:
         """(spike_clusters, {cluster: group}, [(label, {cluster: value}), ...]) as phy saves."""
         groups = {int(c): self.cluster_meta.get("group", c) or "unsorted" for c in self.cluster_ids}
         labels = [(f, self.get_labels(f)) for f in self.fields]

@@ -43,11 +43,13 @@ class Wizard:
         if not s.sort or s.sort[0] is None:
             return ids
         name, direction = s.sort
-        values = {c: _sort_key(self._value(name, c)) for c in sorted(ids)}  # type: ignore[arg-type]  # name is not None here
+        # (typed: name is not None here)
+        values = {c: _sort_key(self._value(name, c)) for c in sorted(ids)}  # type: ignore[arg-type]
         present = [c for c in values if values[c][0] < 2]
         missing = [c for c in values if values[c][0] == 2]
         # list.sort is stable even with reverse=True: ties keep increasing ids.
-        present.sort(key=values.get, reverse=direction == "desc")  # type: ignore[arg-type]  # every c is a key
+        # (typed: every c is a key of values)
+        present.sort(key=values.get, reverse=direction == "desc")  # type: ignore[arg-type]
         return present + missing
 
     def _value(self, name: str, cluster_id: int) -> Any:

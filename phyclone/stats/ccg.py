@@ -90,7 +90,8 @@ def _ccg_packed_kernel(p: NDArray[np.int64], n_clusters: int, half: int,
 
 @jit
 def _ccg_kernel(q: NDArray[np.int64], r: NDArray[np.int64], labels: NDArray[np.int32],
-                n_clusters: int, half: int, out: NDArray[np.int32]) -> None:  # pragma: no cover - compiled
+                n_clusters: int, half: int,
+                out: NDArray[np.int32]) -> None:  # pragma: no cover - compiled
     # q = t // bin, r = t % bin, so (t_j - t_i) // bin == q_j - q_i - (r_j < r_i).
     n = len(q)
     nb = half + 1

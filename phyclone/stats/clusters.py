@@ -36,7 +36,8 @@ def cluster_amplitude(spike_templates: ArrayLike, spike_ids: ArrayLike,
     return float(np.asarray(template_amplitudes)[best_template(spike_templates, spike_ids)])
 
 
-def mean_spike_amplitudes(amplitudes: ArrayLike, spikes_per_cluster: Mapping[int, NDArray[np.integer]],
+def mean_spike_amplitudes(amplitudes: ArrayLike,
+                          spikes_per_cluster: Mapping[int, NDArray[np.integer]],
                           cluster_ids: Iterable[int]) -> NDArray[np.float64]:
     """Mean of ``amplitudes`` (one value per spike, e.g. amplitudes.npy) over each cluster's
     spikes, for the given clusters."""

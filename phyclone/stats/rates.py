@@ -67,7 +67,8 @@ def isi(spike_times: ArrayLike, sample_rate: float) -> NDArray[np.float64]:
     return np.diff(t) / float(sample_rate)
 
 
-def isi_histogram(spike_times: ArrayLike, sample_rate: float, bin_size: float = 1e-3, window_size: float = 50e-3, normalize: bool = False
+def isi_histogram(spike_times: ArrayLike, sample_rate: float, bin_size: float = 1e-3,
+                  window_size: float = 50e-3, normalize: bool = False
                   ) -> tuple[NDArray[np.int64] | NDArray[np.float64], NDArray[np.float64]]:
     """Histogram of the inter-spike intervals in [0, window_size], bins of ``bin_size`` seconds
     (phy's ISI view defaults: 1 ms bins up to 50 ms). Returns ``(counts, bin_edges)``."""
@@ -91,4 +92,5 @@ def mean_firing_rate(n_spikes: float | Sequence[float] | NDArray[np.number], dur
                      ) -> float | NDArray[np.float64]:
     """Mean firing rate in Hz as phy: ``n_spikes / max(1, duration)`` (scalar or array)."""
     d = max(1., float(duration or 0.))
-    return n_spikes / d if np.isscalar(n_spikes) else np.asarray(n_spikes) / d  # type: ignore[operator,return-value]  # isscalar: a number
+    # (typed: np.isscalar(n_spikes) means a number)
+    return n_spikes / d if np.isscalar(n_spikes) else np.asarray(n_spikes) / d  # type: ignore[operator,return-value]

@@ -57,7 +57,8 @@ def closest_channels(channel_positions: ArrayLike, channel_index: int, n: int | 
     return out[:n] if n else out
 
 
-def best_channels(template: ArrayLike, channel_positions: ArrayLike, amplitude_threshold: float = 0., n_closest_channels: int | None = None,
+def best_channels(template: ArrayLike, channel_positions: ArrayLike,
+                  amplitude_threshold: float = 0., n_closest_channels: int | None = None,
                   channel_shanks: ArrayLike | None = None, channel_ids: ArrayLike | None = None
                   ) -> tuple[NDArray[np.integer], NDArray[np.float64], int]:
     """Relevant channels of one template, phylib's rule: channels whose amplitude is at least

@@ -386,7 +386,8 @@ class ClusterColorSelector:
     # Values ---------------------------------------------------------------------------------
     def _raw_values(self, cluster_ids: ArrayLike) -> list[Any]:
         f = self._fun
-        return [f(int(c)) for c in np.asarray(cluster_ids).ravel()]  # type: ignore[misc]  # set in __init__
+        # (typed: set by __init__)
+        return [f(int(c)) for c in np.asarray(cluster_ids).ravel()]  # type: ignore[misc]
 
     def _scaled(self, values: NDArray[Any]) -> NDArray[Any]:
         if not self.logarithmic:

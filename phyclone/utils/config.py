@@ -104,7 +104,8 @@ def _alias(name: str) -> str | None:
 
 
 def _phy_import(name: str, globals: Mapping[str, object] | None = None,
-                locals: Mapping[str, object] | None = None, fromlist: tuple[str, ...] | list[str] = (),
+                locals: Mapping[str, object] | None = None,
+                fromlist: tuple[str, ...] | list[str] = (),
                 level: int = 0) -> types.ModuleType:
     """``__import__`` mapping ``phy``/``phylib`` modules to phyclone's when those exist."""
     alias = _alias(name) if level == 0 else None

@@ -32,7 +32,8 @@ class EventEmitter:
 
     def reset(self) -> None:
         """Remove every callback and leave silent mode."""
-        self._callbacks: list[tuple[str, object, Callable[..., Any], bool]] = []  # (event, sender, callback, last)
+        # (event, sender, callback, last)
+        self._callbacks: list[tuple[str, object, Callable[..., Any], bool]] = []
         self._silent = 0
 
     @staticmethod

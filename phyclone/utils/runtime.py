@@ -178,7 +178,8 @@ def prepare_imports() -> None:
         env["PYOPENGL_PLATFORM"] = "glx"
     env.setdefault("PYOPENGL_ERROR_CHECKING", "0")
     if "OpenGL" in sys.modules and "OpenGL.GL" not in sys.modules:
-        sys.modules["OpenGL"].ERROR_CHECKING = env["PYOPENGL_ERROR_CHECKING"] == "1"  # type: ignore[attr-defined]  # PyOpenGL's flag
+        # (typed: PyOpenGL's module flag)
+        sys.modules["OpenGL"].ERROR_CHECKING = env["PYOPENGL_ERROR_CHECKING"] == "1"  # type: ignore[attr-defined]
 
 
 def prepare_process() -> None:

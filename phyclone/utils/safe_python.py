@@ -122,7 +122,8 @@ class _Evaluator:
                     top = alias.name.split(".")[0]
                     self.ns[top] = MODULES[top]
             return
-        module = MODULES.get(node.module) if not node.level else None  # type: ignore[arg-type]  # None: no module
+        # (typed: a None module gives None)
+        module = MODULES.get(node.module) if not node.level else None  # type: ignore[arg-type]
         for alias in node.names:
             if module is None or alias.name not in module.attrs:
                 self.fail(node, f"from {node.module} import {alias.name}")
@@ -261,7 +262,8 @@ class _Evaluator:
         if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
             return self.comprehension(node, scope)
         if isinstance(node, ast.JoinedStr):
-            return self.sized(node, "".join(ev(v) if isinstance(v, ast.FormattedValue) else v.value  # type: ignore[attr-defined]  # else a Constant
+            # (typed: else a Constant)
+            return self.sized(node, "".join(ev(v) if isinstance(v, ast.FormattedValue) else v.value  # type: ignore[attr-defined]
                                             for v in node.values))
         if isinstance(node, ast.FormattedValue):
             value = ev(node.value)
