@@ -15,6 +15,8 @@ JSON (no pickle), written by a background thread so that computing a result neve
 the disk, with a small in-memory LRU in front.
 """
 
+from __future__ import annotations
+
 import hashlib
 import hmac
 import json
@@ -25,13 +27,18 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from functools import wraps
+from pathlib import Path
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from phyclone.session import fingerprint
 from phyclone.utils import Bunch
 from phyclone.utils.config import phy_config_dir
+from phyclone.utils.context import Context
 from phyclone.utils.fileio import atomic_open, ensure_dir_exists
 
 logger = logging.getLogger(__name__)
@@ -39,7 +46,7 @@ logger = logging.getLogger(__name__)
 _NAME = "cache_key"
 
 
-def _user_secret(config_dir=None):
+def _user_secret(config_dir: str | os.PathLike[str] | None = None) -> bytes:
     """A random secret kept in the user's configuration folder (created once, mode 0600)."""
     path = phy_config_dir(config_dir) / "cache_secret"
     try:
@@ -60,7 +67,7 @@ class CacheKey:
     """Fingerprint of a model's spikes, templates and (saved) clustering, signed by the
     user's secret."""
 
-    def __init__(self, model, config_dir=None):
+    def __init__(self, model: Any, config_dir: str | os.PathLike[str] | None = None) -> None:
         self.base = {
             "n_spikes": int(model.n_spikes),
             "n_channels": int(getattr(model, "n_channels", 0) or 0),
@@ -72,11 +79,11 @@ class CacheKey:
         self.spike_clusters = fingerprint(np.asarray(model.spike_clusters))
         self._secret = _user_secret(config_dir)
 
-    def _signature(self, cache_dir, base, spike_clusters):
+    def _signature(self, cache_dir: Path, base: Any, spike_clusters: Any) -> str:
         text = json.dumps([str(cache_dir), base, spike_clusters], sort_keys=True)
         return hmac.new(self._secret, text.encode(), hashlib.sha256).hexdigest()
 
-    def matches(self, context):
+    def matches(self, context: Context) -> bool:
         """Whether the context's cache was written by this user for this dataset."""
         try:
             stored = context.load(_NAME)
@@ -90,7 +97,7 @@ class CacheKey:
             stored.get("base") == self.base and \
             stored.get("spike_clusters") == self.spike_clusters
 
-    def save(self, context, spike_clusters=None):
+    def save(self, context: Context, spike_clusters: ArrayLike | None = None) -> None:
         """Store the key (after a save, with the saved ``spike_clusters``)."""
         if spike_clusters is not None:
             self.spike_clusters = fingerprint(np.asarray(spike_clusters))
@@ -101,7 +108,7 @@ class CacheKey:
 
 # Results on disk, without pickle ---------------------------------------------------------------
 
-def _encode(value, arrays):
+def _encode(value: Any, arrays: dict[str, NDArray[Any]]) -> Any:
     """JSON-able tree of ``value``; arrays go into ``arrays`` (name -> array)."""
     if isinstance(value, np.ndarray):
         name = f"a{len(arrays)}"
@@ -119,7 +126,7 @@ def _encode(value, arrays):
     raise TypeError(f"cannot cache a {type(value).__name__}")
 
 
-def _decode(tree, arrays):
+def _decode(tree: Any, arrays: dict[str, NDArray[Any]]) -> Any:
     if isinstance(tree, dict):
         if "__array__" in tree:
             return arrays[tree["__array__"]]
@@ -131,7 +138,7 @@ def _decode(tree, arrays):
     return tree
 
 
-def _copy(value):
+def _copy(value: Any) -> Any:
     """A copy that callers may modify without touching the cached value."""
     if isinstance(value, np.ndarray):
         return value.copy()
@@ -151,20 +158,20 @@ class ResultCache:
     max_items = 64
     write_delay = 1.
 
-    def __init__(self, folder):
+    def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self._memory = {}
+        self._memory: dict[str, OrderedDict[Hashable, Any]] = {}
         self._lock = threading.Lock()
-        self._queue = queue.Queue()
-        self._writer = None
+        self._queue: queue.Queue[tuple[Path, Hashable, Any] | None] = queue.Queue()
+        self._writer: threading.Thread | None = None
         self._last_schedule = 0.
         self._closing = threading.Event()
 
-    def _path(self, name, key):
+    def _path(self, name: str, key: Hashable) -> Path:
         digest = hashlib.sha1(repr(key).encode()).hexdigest()
         return self.folder / name / f"{digest}.npz"
 
-    def _get_memory(self, name, key):
+    def _get_memory(self, name: str, key: Hashable) -> tuple[bool, Any]:
         with self._lock:
             lru = self._memory.setdefault(name, OrderedDict())
             if key in lru:
@@ -172,14 +179,14 @@ class ResultCache:
                 return True, lru[key]
         return False, None
 
-    def _put_memory(self, name, key, value):
+    def _put_memory(self, name: str, key: Hashable, value: Any) -> None:
         with self._lock:
             lru = self._memory.setdefault(name, OrderedDict())
             lru[key] = value
             while len(lru) > self.max_items:
                 lru.popitem(last=False)
 
-    def _load(self, path, key):
+    def _load(self, path: Path, key: Hashable) -> tuple[bool, Any]:
         try:
             with np.load(path, allow_pickle=False) as f:
                 meta = json.loads(str(f["__meta__"]))
@@ -193,22 +200,22 @@ class ResultCache:
             logger.debug("Ignoring the cache file %s: %s", path, e)
             return False, None
 
-    def _write(self, path, key, value):
-        arrays = {}
+    def _write(self, path: Path, key: Hashable, value: Any) -> None:
+        arrays: dict[str, NDArray[Any]] = {}
         tree = _encode(value, arrays)
         meta = np.array(json.dumps({"key": repr(key), "tree": tree}))
         ensure_dir_exists(path.parent)
         with atomic_open(path, "wb", fsync=False) as f:
-            np.savez(f, __meta__=meta, **arrays)
+            np.savez(f, __meta__=meta, **arrays)  # type: ignore[arg-type]  # keys are a0, a1...
 
-    def _wait_idle(self):
+    def _wait_idle(self) -> None:
         """Sleep until no result was scheduled for ``write_delay`` s (or the cache closes)."""
         while True:
             left = self._last_schedule + self.write_delay - time.monotonic()
             if left <= 0 or self._closing.wait(left):
                 return
 
-    def _writer_loop(self):
+    def _writer_loop(self) -> None:
         while True:
             item = self._queue.get()
             if item is None:
@@ -222,7 +229,7 @@ class ResultCache:
             finally:
                 self._queue.task_done()
 
-    def _schedule(self, path, key, value):
+    def _schedule(self, path: Path, key: Hashable, value: Any) -> None:
         if self._writer is None:
             self._writer = threading.Thread(target=self._writer_loop, daemon=True,
                                              name="phyclone-cache-writer")
@@ -230,10 +237,10 @@ class ResultCache:
         self._last_schedule = time.monotonic()
         self._queue.put((path, key, value))
 
-    def wrap(self, f, name):
+    def wrap(self, f: Callable[..., Any], name: str) -> Callable[..., Any]:
         """``f`` with its results cached (arguments must have a stable ``repr``)."""
         @wraps(f)
-        def cached(*args, **kwargs):
+        def cached(*args: Any, **kwargs: Any) -> Any:
             key = (args, tuple(sorted(kwargs.items())))
             found, value = self._get_memory(name, key)
             if not found:
@@ -250,7 +257,7 @@ class ResultCache:
             return _copy(value)
         return cached
 
-    def close(self):
+    def close(self) -> None:
         """Write what is scheduled, then stop the writer thread."""
         if self._writer is not None:
             self._closing.set()

@@ -1,9 +1,12 @@
 """Class attributes concatenated along the class hierarchy (phy's mixin convention)."""
 
+from __future__ import annotations
+
 import inspect
+from typing import Any
 
 
-def concatenate_parents_attributes(cls, name):
+def concatenate_parents_attributes(cls: type, name: str) -> list[Any]:
     """Concatenation of the tuples ``name`` defined by ``cls`` and its parents (MRO order),
     without duplicates."""
     out = []

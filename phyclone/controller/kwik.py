@@ -10,11 +10,17 @@ its own cache, crash journal and local GUI state in ``<kwik dir>/.phy/<name>_<gr
 The GUI's Kwik menu switches channel group and clustering and manages clusterings.
 """
 
+from __future__ import annotations
+
 import logging
+import os
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from phyclone.utils import Bunch
 from phyclone.utils.errors import DataError
@@ -32,7 +38,7 @@ logger = logging.getLogger(__name__)
 MASK_THRESHOLD = .1
 
 
-def _in_intervals(samples, intervals):
+def _in_intervals(samples: ArrayLike, intervals: ArrayLike) -> NDArray[np.bool_]:
     """Boolean mask of the samples inside one of the ``(k, 2)`` ``[start, stop)`` intervals."""
     flat = np.asarray(intervals, dtype=np.int64).ravel()
     return np.searchsorted(flat, samples, side="right") % 2 == 1
@@ -52,11 +58,12 @@ class KwikControllerCore(WaveformDataMixin, FeatureDataMixin, TraceDataMixin, Co
     #: Spikes per cluster whose masks and features give the best channels.
     n_spikes_best_channels = 100
 
-    _memcached = ("_channel_scores",)
+    _memcached: tuple[str, ...] = ("_channel_scores",)
     _reopen_args = ("config_dir", "enable_threading", "plugins", "plugin_dirs", "events")
 
-    def __init__(self, kwik_path=None, channel_group=None, clustering=None, model=None,
-                 **kwargs):
+    def __init__(self, kwik_path: str | os.PathLike[str] | None = None,
+                 channel_group: int | None = None, clustering: str | None = None,
+                 model: Any = None, **kwargs: Any) -> None:
         own_model = model is None
         if own_model:
             if kwik_path is None:
@@ -73,38 +80,39 @@ class KwikControllerCore(WaveformDataMixin, FeatureDataMixin, TraceDataMixin, Co
             raise
 
     # Set-up ---------------------------------------------------------------------------------
-    def _cache_root(self):
+    def _cache_root(self) -> Path:
         """``<kwik dir>/.phy/<kwik name>_<channel group>_<clustering>``: cluster ids, caches
         and journals of different groups or clusterings never mix."""
         clustering = re.sub(r"[^\w.-]", "_", str(self.model.clustering or "main"))
         return self.dir_path / ".phy" / f"{self.kwik_path.stem}_{self.model.channel_group}_" \
                                          f"{clustering}"
 
-    def _model_cluster_labels(self):
+    def _model_cluster_labels(self) -> dict[str, dict[int, Any]]:
         # The model's ``metadata`` are the PRM parameters (phy 0.x), not cluster labels.
         return self.model.cluster_labels
 
-    def _set_cluster_metrics(self):
+    def _set_cluster_metrics(self) -> None:
         super()._set_cluster_metrics()
         self.cluster_metrics.pop("sh", None)  # one channel group at a time
 
-    def _get_amplitude_functions(self):
+    def _get_amplitude_functions(self) -> dict[str, Callable[..., Any]]:
         out = super()._get_amplitude_functions()
         if self.model.traces is None:
             out.pop("raw", None)
         return out
 
-    def _get_waveforms_dict(self):
+    def _get_waveforms_dict(self) -> dict[str, Callable[[int], Bunch]]:
         return super()._get_waveforms_dict() if self.model.traces is not None else {}
 
-    def warm_up_caches(self):
+    def warm_up_caches(self) -> None:
         """Best channels of every cluster (the cluster view and the similarity need them)."""
         super().warm_up_caches()
         for cluster_id in list(self.session.clustering.cluster_ids):
             self._channel_scores(int(cluster_id))
 
     # Features and masks ---------------------------------------------------------------------
-    def _read_features_masks(self, spike_ids, channel_ids=None):
+    def _read_features_masks(self, spike_ids: ArrayLike, channel_ids: ArrayLike | None = None
+                             ) -> tuple[NDArray[np.float32] | None, NDArray[np.float32]]:
         """``(features (n, n_channels, n_features_per_channel) or None, masks (n,
         n_channels))`` float32 of spikes on channels (default: all). Rows of a memory-mapped
         .kwx are read with ``pread``, once for both (see ``phyclone.controller.rows``)."""
@@ -131,7 +139,7 @@ class KwikControllerCore(WaveformDataMixin, FeatureDataMixin, TraceDataMixin, Co
         return features, np.asarray(masks, dtype=np.float32)
 
     # Best channels ----------------------------------------------------------------------------
-    def _channel_scores(self, cluster_id):
+    def _channel_scores(self, cluster_id: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """``(mean masks, scores)`` of every channel for a cluster: the masks of up to
         ``n_spikes_best_channels`` spikes, and mask-weighted amplitudes (first feature; the
         filtered mean waveform's peak-to-peak without features; the masks without either)."""
@@ -153,7 +161,7 @@ class KwikControllerCore(WaveformDataMixin, FeatureDataMixin, TraceDataMixin, Co
         mean = w.mean(axis=0)
         return mean_masks, mean_masks * (mean.max(axis=0) - mean.min(axis=0))
 
-    def get_best_channels(self, cluster_id):
+    def get_best_channels(self, cluster_id: int) -> NDArray[np.int64]:
         """Channels whose mean mask is above 0.1 (phy; else the 4 best), by decreasing
         mask-weighted amplitude."""
         mean_masks, scores = self._channel_scores(int(cluster_id))
@@ -161,7 +169,8 @@ class KwikControllerCore(WaveformDataMixin, FeatureDataMixin, TraceDataMixin, Co
         best = order[mean_masks[order] > MASK_THRESHOLD]
         return (best if len(best) else order[:4]).astype(np.int64)
 
-    def get_channel_amplitudes(self, cluster_id):
+    def get_channel_amplitudes(self, cluster_id: int
+                               ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
         """``(best channels, amplitudes relative to the best one)``."""
         channel_ids = self.get_best_channels(cluster_id)
         scores = self._channel_scores(int(cluster_id))[1][channel_ids]
@@ -169,7 +178,7 @@ class KwikControllerCore(WaveformDataMixin, FeatureDataMixin, TraceDataMixin, Co
         return channel_ids, scores / top if top > 0 else np.ones(len(channel_ids))
 
     # Waveforms and features ---------------------------------------------------------------
-    def _waveform_spike_ids(self, cluster_id, n):
+    def _waveform_spike_ids(self, cluster_id: int, n: int | None) -> NDArray[np.int64]:
         """Up to ``n`` regularly spaced spikes of a cluster among those inside the raw data."""
         spike_ids = self._spikes_of(cluster_id)
         intervals = self.model.raw_data_intervals
@@ -178,13 +187,15 @@ class KwikControllerCore(WaveformDataMixin, FeatureDataMixin, TraceDataMixin, Co
             & _in_intervals(np.asarray(self.model.spike_samples[spike_ids]) + ns, intervals)
         return regular_subset(spike_ids[inside], n)
 
-    def _get_waveforms_with_n_spikes(self, cluster_id, n_spikes_waveforms, current_filter=None):
+    def _get_waveforms_with_n_spikes(self, cluster_id: int, n_spikes_waveforms: int | None,
+                                     current_filter: str | None = None) -> Bunch:
         """The waveforms with their spikes' masks on the best channels."""
         b = super()._get_waveforms_with_n_spikes(cluster_id, n_spikes_waveforms, current_filter)
         b.masks = self._read_features_masks(b.spike_ids, b.channel_ids)[1]
         return b
 
-    def _mean_waveforms(self, cluster_id, n_spikes_waveforms, current_filter):
+    def _mean_waveforms(self, cluster_id: int, n_spikes_waveforms: int | None,
+                        current_filter: str | None) -> Bunch:
         b = super()._mean_waveforms(cluster_id, n_spikes_waveforms, current_filter)
         masks = b.get("masks")
         if masks is not None:  # phy: the mean masks, brightened
@@ -192,7 +203,9 @@ class KwikControllerCore(WaveformDataMixin, FeatureDataMixin, TraceDataMixin, Co
                        else np.ones((1, len(b.channel_ids)), dtype=np.float32))
         return b
 
-    def _get_spike_features(self, spike_ids, channel_ids):
+    # (typed: no sparse argument, the .kwx features are never sparse)
+    def _get_spike_features(  # type: ignore[override]
+            self, spike_ids: ArrayLike, channel_ids: ArrayLike) -> Bunch:
         """``Bunch(data (n, n_channels, n_features_per_channel), masks (n, n_channels),
         spike_ids, channel_ids, channel_labels)`` from the .kwx."""
         spike_ids = np.asarray(spike_ids, dtype=np.int64)
@@ -205,7 +218,8 @@ class KwikControllerCore(WaveformDataMixin, FeatureDataMixin, TraceDataMixin, Co
                      channel_labels=self._get_channel_labels(channel_ids))
 
     # Saving ---------------------------------------------------------------------------------
-    def on_save_clustering(self, sender, spike_clusters, groups, *labels):
+    def on_save_clustering(self, sender: object, spike_clusters: ArrayLike,
+                           groups: dict[int, str], *labels: tuple[str, dict[int, Any]]) -> None:
         """Write the clustering, cluster groups and labels into the .kwik (atomically)."""
         self.model.save(spike_clusters, groups, *labels)
         self.cache_key.save(self.context, spike_clusters)

@@ -8,8 +8,15 @@ tables then already hold the new ids, which the replay recreates with the same l
 complete new clustering.
 """
 
+from __future__ import annotations
+
 import logging
+import os
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
+
+from numpy.typing import ArrayLike
 
 from phyclone.utils.fileio import write_text, write_tsv
 
@@ -19,7 +26,7 @@ logger = logging.getLogger(__name__)
 EXCLUDED_INFO_FIELDS = ("is_masked",)
 
 
-def save_cluster_groups(path, groups):
+def save_cluster_groups(path: str | os.PathLike[str], groups: Mapping[int, str | None]) -> Path:
     """``cluster_group.tsv``: ``cluster_id<TAB>group`` for every cluster, sorted by id,
     ``unsorted`` when a cluster has no group."""
     rows = [{"cluster_id": int(c), "group": groups[c] or "unsorted"} for c in sorted(groups)]
@@ -30,7 +37,8 @@ def save_cluster_groups(path, groups):
     return Path(path)
 
 
-def save_cluster_info(dir_path, cluster_info):
+def save_cluster_info(dir_path: str | os.PathLike[str], cluster_info: Iterable[Mapping[str, Any]]
+                      ) -> Path:
     """``cluster_info.tsv``: every column of the cluster view, ``cluster_id`` first, numbers
     with 8 significant figures."""
     rows = []
@@ -44,7 +52,9 @@ def save_cluster_info(dir_path, cluster_info):
     return path
 
 
-def save_clustering(model, spike_clusters, groups, labels, cluster_info):
+def save_clustering(model: Any, spike_clusters: ArrayLike, groups: Mapping[int, str | None],
+                    labels: Iterable[tuple[str, Mapping[int, Any]]],
+                    cluster_info: Iterable[Mapping[str, Any]]) -> list[Path]:
     """Write the clustering into the model's folder.
 
     ``groups``: ``{cluster_id: group}`` of every cluster; ``labels``: ``(name, {cluster_id:

@@ -1,9 +1,16 @@
 """The controller's session plumbing: the cache folder, the log file, the curation session
 and its crash journal, saving and closing."""
 
+from __future__ import annotations
+
 import logging
+import os
 import shutil
 from pathlib import Path
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from numpy.typing import ArrayLike
 
 from phyclone.utils import unconnect
 from phyclone.utils.context import Context, cache_methods
@@ -12,21 +19,37 @@ from .cache import CacheKey, ResultCache
 from .inherit import concatenate_parents_attributes
 from .saving import save_clustering
 
+if TYPE_CHECKING:
+    from phyclone.clustering import UpdateInfo
+    from phyclone.session import Session
+
 logger = logging.getLogger(__name__)
 
 
 class SessionMixin:
     """Cache (``context``, ``cache_dir``), journal and curation ``session`` of a controller."""
 
-    def _cache_root(self):
+    # What the mixin uses of ControllerCore (see there).
+    model: Any
+    dir_path: Path
+    config_dir: str | os.PathLike[str] | None
+    gui_name: str
+    cluster_metrics: dict[str, Callable[[int], Any]]
+    _connected: list[Callable[..., Any]]
+    _model_closed: bool
+    _similarity: Callable[[int], list[tuple[int, float]]]
+    _on_toggle_spike_reorder: Callable[[object, bool], None]
+    _connect: Callable[..., Callable[..., Any]]
+
+    def _cache_root(self) -> Path:
         """Folder of the cache, the crash journal and the local GUI state."""
         return self.dir_path / ".phy"
 
-    def _model_cluster_labels(self):
+    def _model_cluster_labels(self) -> dict[str, dict[int, Any]]:
         """``{field: {cluster_id: value}}`` stored in the dataset, ``group`` included."""
         return dict(getattr(self.model, "metadata", {}) or {})
 
-    def _set_cache(self, clear_cache=None):
+    def _set_cache(self, clear_cache: bool | None = None) -> None:
         """The Context in ``_cache_root()`` (``cache_dir``; another folder when the dataset
         is read-only), cleared when asked or when the dataset changed since it was written."""
         if clear_cache:
@@ -42,7 +65,7 @@ class SessionMixin:
         self.result_cache = ResultCache(self.cache_dir / "results")
 
     @staticmethod
-    def _clear_cache(cache_dir, keep_state=False):
+    def _clear_cache(cache_dir: str | os.PathLike[str], keep_state: bool = False) -> None:
         """Delete the cached results in ``cache_dir``; the crash journal and the backups of
         spike_clusters.npy are always kept, the local GUI state when ``keep_state``."""
         cache_dir = Path(cache_dir)
@@ -59,7 +82,7 @@ class SessionMixin:
             else:
                 path.unlink(missing_ok=True)
 
-    def _clear_state(self):
+    def _clear_state(self) -> None:
         """Delete the global and local GUI state files."""
         from phyclone.utils.config import phy_config_dir
         for path in (phy_config_dir(self.config_dir) / self.gui_name / "state.json",
@@ -68,7 +91,7 @@ class SessionMixin:
                 logger.warning("Deleting %s.", path)
                 path.unlink()
 
-    def _add_log_file(self):
+    def _add_log_file(self) -> None:
         """Log everything (DEBUG) to ``.phy/phy.log`` while the controller lives."""
         path = self.cache_dir / "phy.log"
         try:
@@ -83,11 +106,11 @@ class SessionMixin:
         logging.getLogger("phyclone").addHandler(handler)
         self._log_handler = handler
 
-    def _cached_names(self):
+    def _cached_names(self) -> list[str]:
         return (concatenate_parents_attributes(type(self), "_memcached") +
                 concatenate_parents_attributes(type(self), "_cached"))
 
-    def _cache_methods(self):
+    def _cache_methods(self) -> None:
         """Memory-cache (``_memcached``: small per-cluster values, kept across sessions by
         the Context) and result-cache (``_cached``: arrays, see ``ResultCache``) methods."""
         cache_methods(self, concatenate_parents_attributes(type(self), "_memcached"))
@@ -95,15 +118,15 @@ class SessionMixin:
             setattr(self, name, self.result_cache.wrap(getattr(self, name), name))
 
     @property
-    def journal_path(self):
+    def journal_path(self) -> Path:
         return self.cache_dir / "journal.jsonl"
 
-    def _ask_replay(self, n_actions):
+    def _ask_replay(self, n_actions: int) -> bool | None:
         """Whether to replay the journal of an unsaved session now; None leaves the decision
         to the GUI, which asks the user (headless: decide with ``replay_journal``)."""
         return None
 
-    def _journal_and_new_id(self, replay_journal):
+    def _journal_and_new_id(self, replay_journal: bool | None) -> tuple[bool | None, int]:
         """``(replay_journal, new_cluster_id)``. Ids are never reused: new ones come after
         the largest id and after every id given in earlier sessions (kept in the context),
         except that a replayed journal starts from its own first id, so that it gives the
@@ -117,11 +140,12 @@ class SessionMixin:
             replay_journal = self._ask_replay(len(pending))
         self._pending_journal = bool(pending) and replay_journal is None
         if pending and replay_journal is not False:
-            return replay_journal, max(first, int(journal.header().get("new_cluster_id") or 0))
+            # (typed: pending actions come with a header)
+            return replay_journal, max(first, int(journal.header().get("new_cluster_id") or 0))  # type: ignore[union-attr]
         stored = self.context.load("new_cluster_id").get("new_cluster_id")
         return replay_journal, max(first, int(stored)) if stored is not None else first
 
-    def _set_session(self, replay_journal=None):
+    def _set_session(self, replay_journal: bool | None = None) -> None:
         """The curation ``Session``: its crash journal is replayed or set aside as decided
         (``replay_journal``), or left pending for the GUI to ask."""
         from phyclone.session import Session
@@ -142,13 +166,13 @@ class SessionMixin:
         self.session.events.connect(self._on_session_cluster, event="cluster")
         self._connect(self._on_toggle_spike_reorder, event="toggle_spike_reorder")
 
-    def _on_session_cluster(self, session, up):
+    def _on_session_cluster(self, session: Session, up: UpdateInfo) -> None:
         """Ids are never reused, across sessions too: remember the next one."""
         if up.added or up.deleted:
             self.context.save("new_cluster_id",
                               {"new_cluster_id": int(session.clustering.new_cluster_id())})
 
-    def _check_journal_decision(self):
+    def _check_journal_decision(self) -> None:
         """After the Supervisor asked (when the GUI was attached) whether to replay an
         unsaved session: if the user declined, that session's ids will be given again to
         other clusters, so the per-cluster caches are cleared."""
@@ -160,7 +184,7 @@ class SessionMixin:
         logger.info("The unsaved session was not replayed: clearing the cluster caches.")
         self._clear_cluster_caches()
 
-    def _clear_cluster_caches(self):
+    def _clear_cluster_caches(self) -> None:
         """Forget every cached per-cluster result (memory and disk)."""
         self._clear_cache(self.cache_dir, keep_state=True)
         self.context = Context(self.cache_dir)
@@ -173,11 +197,11 @@ class SessionMixin:
 
     # Saving and closing ---------------------------------------------------------------------
     @property
-    def cluster_info(self):
+    def cluster_info(self) -> list[dict[str, Any]]:
         """The cluster table as a list of per-cluster dicts (``cluster_info.tsv``)."""
         return [self.session.cluster_info(c) for c in self.session.cluster_ids]
 
-    def save(self):
+    def save(self) -> bool:
         """Save the curation (headless; the GUI saves through its Supervisor): phy's files,
         then the session is marked saved (its journal restarts). Returns True."""
         spike_clusters, groups, _ = self.session.save_data()
@@ -186,14 +210,15 @@ class SessionMixin:
         self.session.mark_saved()
         return True
 
-    def on_save_clustering(self, sender, spike_clusters, groups, *labels):
+    def on_save_clustering(self, sender: object, spike_clusters: ArrayLike,
+                           groups: dict[int, str], *labels: tuple[str, dict[int, Any]]) -> None:
         """Write phy's files (``spike_clusters.npy``, ``cluster_group.tsv``,
         ``cluster_<label>.tsv``, ``cluster_info.tsv``), each atomically."""
         save_clustering(self.model, spike_clusters, groups, labels, self.cluster_info)
         self.cache_key.save(self.context, spike_clusters)
         self.context.save_memcache()
 
-    def close(self, close_model=True):
+    def close(self, close_model: bool = True) -> None:
         """Save the memory caches, close the journal, release the model's files (once the
         views' worker threads are done with them)."""
         for f in self._connected:

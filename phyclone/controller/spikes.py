@@ -7,12 +7,17 @@ short-lag pairs they are made of. Every function costs O(subset) or O(cluster), 
 O(n_spikes).
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 _EMPTY = np.zeros(0, dtype=np.int64)
 
 
-def regular_subset(spike_ids, n):
+def regular_subset(spike_ids: ArrayLike, n: int | None) -> NDArray[np.int64]:
     """Up to ``n`` regularly spaced items of ``spike_ids`` (first and last included);
     everything when ``n`` is None or not smaller than the input."""
     spike_ids = np.asarray(spike_ids)
@@ -27,7 +32,7 @@ def regular_subset(spike_ids, n):
     return spike_ids[np.arange(n, dtype=np.int64) * (m - 1) // (n - 1)].astype(np.int64)
 
 
-def random_subset(spike_ids, n, seed=0):
+def random_subset(spike_ids: ArrayLike, n: int | None, seed: int = 0) -> NDArray[np.int64]:
     """Up to ``n`` items of ``spike_ids`` drawn without replacement with a fixed seed, sorted
     (the same call gives the same subset)."""
     spike_ids = np.asarray(spike_ids)
@@ -38,7 +43,8 @@ def random_subset(spike_ids, n, seed=0):
     return spike_ids[idx].astype(np.int64)
 
 
-def allocate(available, per_cluster=None, total=None):
+def allocate(available: ArrayLike, per_cluster: int | None = None, total: int | None = None
+             ) -> NDArray[np.int64]:
     """Share a spike budget between clusters: each gets at most ``per_cluster`` and at most
     what it has; with ``total``, the sum is capped and what small clusters do not use goes
     to the larger ones (water filling). Returns int64 counts."""
@@ -65,7 +71,7 @@ def allocate(available, per_cluster=None, total=None):
     return out
 
 
-def chunks_kept(chunk_bounds, n_chunks_kept):
+def chunks_kept(chunk_bounds: ArrayLike, n_chunks_kept: int) -> NDArray[np.int64]:
     """Flat ``[start0, end0, start1, end1, ...]`` sample bounds of at most ``n_chunks_kept``
     evenly spread chunks of the recording (phy reads waveforms from these only)."""
     bounds = np.asarray(chunk_bounds, dtype=np.int64)
@@ -76,12 +82,12 @@ def chunks_kept(chunk_bounds, n_chunks_kept):
     return np.concatenate([bounds[i:i + 2] for i in range(0, n_chunks, step)])
 
 
-def in_chunks(samples, kept):
+def in_chunks(samples: ArrayLike, kept: NDArray[np.int64]) -> NDArray[np.bool_]:
     """Boolean mask of the samples falling in the chunks of ``chunks_kept``."""
     return np.searchsorted(kept, samples, side="right") % 2 == 1
 
 
-def intersect_sorted(a, b):
+def intersect_sorted(a: ArrayLike, b: ArrayLike) -> NDArray[np.int64]:
     """Items of sorted ``a`` also in sorted ``b`` (O(len(a) log len(b)))."""
     a = np.asarray(a, dtype=np.int64)
     b = np.asarray(b, dtype=np.int64)
@@ -99,14 +105,16 @@ class SpikeSelector:
     ``chunk_bounds`` the recording's chunks in samples.
     """
 
-    def __init__(self, get_spikes_per_cluster, spike_samples, chunk_bounds=None,
-                 n_chunks_kept=20):
+    def __init__(self, get_spikes_per_cluster: Callable[[int], ArrayLike],
+                 spike_samples: NDArray[np.integer], chunk_bounds: ArrayLike | None = None,
+                 n_chunks_kept: int = 20) -> None:
         self.get_spikes_per_cluster = get_spikes_per_cluster
         self.spike_samples = spike_samples
         self.chunks_kept = (chunks_kept(chunk_bounds, n_chunks_kept)
                             if chunk_bounds is not None else None)
 
-    def __call__(self, n, cluster_ids, subset_chunks=False, subset_spikes=None):
+    def __call__(self, n: int | None, cluster_ids: Iterable[int], subset_chunks: bool = False,
+                 subset_spikes: ArrayLike | None = None) -> NDArray[np.int64]:
         """Sorted union of up to ``n`` spikes (None: all) of each cluster, optionally only
         among spikes in the kept chunks and / or in ``subset_spikes`` (sorted)."""
         parts = []

@@ -1,8 +1,17 @@
 """TemplateControllerCore: the headless controller of a KiloSort / SpikeInterface folder."""
 
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from phyclone.utils.errors import DataError
+
+if TYPE_CHECKING:
+    from phyclone.clustering import UpdateInfo
+    from phyclone.io.template.model import TemplateModel
+    from phyclone.utils import Bunch
 
 from .base import ControllerCore
 from .features import FeatureDataMixin
@@ -19,7 +28,7 @@ class TemplateControllerCore(WaveformDataMixin, FeatureDataMixin, TemplateDataMi
 
     gui_name = "TemplateGUI"
 
-    def _create_model(self, dir_path=None, **kwargs):
+    def _create_model(self, dir_path: Path | None = None, **kwargs: Any) -> TemplateModel:
         """The TemplateModel of ``dir_path``: parameters from its ``params.py`` (read without
         executing it), overridden by ``kwargs``; without params.py, ``kwargs`` must give at
         least ``sample_rate`` (waveform filtering and every time axis need it)."""
@@ -37,14 +46,14 @@ class TemplateControllerCore(WaveformDataMixin, FeatureDataMixin, TemplateDataMi
                             "dtype=...)")
         return TemplateModel(**params)
 
-    def split_init(self, cluster_ids=None):
+    def split_init(self, cluster_ids: Iterable[int] | None = None) -> UpdateInfo | None:
         """Split the selected clusters (or ``cluster_ids``) into their original templates."""
         s = self.session
         ids = s.selected if cluster_ids is None else list(cluster_ids)
         spikes = s.clustering.spikes_in_clusters(ids)
         return s.split(spikes, self.model.spike_templates[spikes])
 
-    def _get_waveforms_dict(self):
+    def _get_waveforms_dict(self) -> dict[str, Callable[[int], Bunch]]:
         out = super()._get_waveforms_dict()
         if getattr(self.model, "sparse_templates", None) is None:
             out.pop("templates", None)  # no templates.npy: no flat lines titled "templates"

@@ -1,8 +1,13 @@
 """Raw traces in a time interval, with the waveforms of the spikes it contains."""
 
+from __future__ import annotations
+
 import threading
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import NDArray
 
 from phyclone.io.raw.filtering import default_margin, filter_windows
 from phyclone.utils import Bunch
@@ -11,17 +16,23 @@ from phyclone.utils.colors import ClusterColorSelector, selected_cluster_color
 from .raw_filter import HIGH_PASS
 from .rows import read_raw_windows
 
+if TYPE_CHECKING:  # for the type checker, a mixin of ControllerCore is one
+    from .base import ControllerCore as _Controller
+else:
+    _Controller = object
 
-class TraceDataMixin:
+
+class TraceDataMixin(_Controller):
     """Data of the trace views: ``get_traces(interval)`` and the selected spike times."""
 
-    _new_views = ("TraceView", "TraceImageView")
+    _new_views: tuple[str, ...] = ("TraceView", "TraceImageView")
     #: Duration of the spike waveforms drawn over the traces, in milliseconds.
     waveform_duration = 1.0
     #: At most this many spike waveforms per interval (regularly thinned beyond).
     max_n_trace_spikes = 5000
 
-    def _read_traces(self, start, stop, current_filter=None):
+    def _read_traces(self, start: int, stop: int, current_filter: str | None = None
+                     ) -> NDArray[np.float32]:
         """Samples ``[start, stop)`` of every channel, float32 (read-only), filtered with
         the current raw data filter. The last intervals read are kept: selecting clusters
         redraws the same interval."""
@@ -40,7 +51,7 @@ class TraceDataMixin:
                 cache[key] = data
         return data
 
-    def _read_traces_uncached(self, start, stop, name):
+    def _read_traces_uncached(self, start: int, stop: int, name: str) -> NDArray[np.float32]:
         """The high-pass reads a margin around the interval."""
         traces = self.model.traces
         channels = np.arange(traces.n_channels)
@@ -57,7 +68,8 @@ class TraceDataMixin:
             data -= data.mean(axis=0)
         return data
 
-    def _trace_spike_ids(self, start, stop, show_all_spikes):
+    def _trace_spike_ids(self, start: int, stop: int, show_all_spikes: bool
+                         ) -> tuple[NDArray[np.int64], NDArray[np.integer]]:
         """``(spike_ids, clusters)`` of the spikes in ``[start, stop)`` (samples) to draw:
         those of the selected clusters, or all of them; selected clusters last (on top)."""
         samples = self.model.spike_samples
@@ -74,7 +86,7 @@ class TraceDataMixin:
         order = np.argsort(is_sel, kind="stable")
         return ids[order], clusters[order]
 
-    def _get_traces(self, interval, show_all_spikes=False):
+    def _get_traces(self, interval: Sequence[float], show_all_spikes: bool = False) -> Bunch:
         """``Bunch(data (n_samples, n_channels), color, waveforms)`` for ``interval``
         (seconds); ``waveforms`` lists ``Bunch(data, channel_ids, channel_amps, start_time,
         spike_id, spike_time, spike_cluster, select_index, color)`` of the spikes fully
@@ -109,7 +121,7 @@ class TraceDataMixin:
         return Bunch(data=data, color=None, waveforms=waveforms, interval=(start / sr, stop / sr))
 
     @property
-    def cluster_color_selector(self):
+    def cluster_color_selector(self) -> ClusterColorSelector:
         """Colours of the clusters that are not selected: by cluster id here; the GUI's
         colour mapping (the Supervisor's) once there is a GUI."""
         sel = self.__dict__.get("_color_selector")
@@ -117,11 +129,11 @@ class TraceDataMixin:
             sel = self.__dict__["_color_selector"] = ClusterColorSelector()
         return sel
 
-    def get_traces(self, interval, show_all_spikes=False):
+    def get_traces(self, interval: Sequence[float], show_all_spikes: bool = False) -> Bunch:
         """Traces and spike waveforms in ``interval`` (seconds); see ``_get_traces``."""
         return self._get_traces(interval, show_all_spikes=show_all_spikes)
 
-    def _trace_spike_times(self):
+    def _trace_spike_times(self) -> NDArray[np.float64] | None:
         """Times (s) of the spikes of the first selected cluster (spike navigation)."""
         selected = self.session.selected
         if not selected:

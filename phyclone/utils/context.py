@@ -5,13 +5,18 @@ under ``memcache/<function>.pkl``, saved objects as ``<name>.json`` / ``<name>.p
 A corrupt cache file is never fatal: it is logged and the value is recomputed (or empty).
 """
 
+from __future__ import annotations
+
 import hashlib
 import inspect
 import logging
+import os
 import re
 import tempfile
+from collections.abc import Callable, Iterable
 from functools import wraps
 from pathlib import Path
+from typing import Any
 
 from .config import phy_config_dir
 from .errors import DataError
@@ -22,15 +27,15 @@ logger = logging.getLogger(__name__)
 _MISSING = object()
 
 
-def _fullname(f):
+def _fullname(f: Callable[..., Any]) -> str:
     return f"{getattr(f, '__module__', None) or ''}.{getattr(f, '__qualname__', f.__name__)}"
 
 
-def _safe_filename(name):
+def _safe_filename(name: str) -> str:
     return re.sub(r"[^\w.-]", "_", name)
 
 
-def _writable(folder):
+def _writable(folder: Path) -> bool:
     try:
         ensure_dir_exists(folder)
         with tempfile.TemporaryFile(dir=folder):
@@ -55,7 +60,7 @@ class Context:
 
     cache_limit = 2 * 1024 ** 3  # bytes kept by the joblib cache
 
-    def __init__(self, cache_dir, verbose=0):
+    def __init__(self, cache_dir: str | os.PathLike[str], verbose: int = 0) -> None:
         self.verbose = verbose
         cache_dir = Path(cache_dir).expanduser()
         if not _writable(cache_dir):
@@ -66,10 +71,10 @@ class Context:
             cache_dir = ensure_dir_exists(fallback)
         self.cache_dir = cache_dir
         ensure_dir_exists(self.cache_dir / "memcache")
-        self._memcache = {}
+        self._memcache: dict[str, dict[Any, Any]] = {}
         self._set_memory()
 
-    def _set_memory(self):
+    def _set_memory(self) -> None:
         from joblib import Memory  # lazily: joblib is slow to import
 
         self._memory = Memory(location=str(self.cache_dir), mmap_mode=None, verbose=self.verbose)
@@ -79,7 +84,7 @@ class Context:
             logger.warning("Could not trim the cache in %s: %s", self.cache_dir, e)
 
     # Disk cache -----------------------------------------------------------------------------
-    def cache(self, f):
+    def cache(self, f: Callable[..., Any]) -> Callable[..., Any]:
         """Return a disk-memoized version of ``f`` (``self`` is not hashed for methods)."""
         try:
             args = inspect.getfullargspec(f).args
@@ -88,10 +93,10 @@ class Context:
         return self._memory.cache(f, ignore=["self"] if "self" in args else None)
 
     # Memory cache ---------------------------------------------------------------------------
-    def _memcache_path(self, name):
+    def _memcache_path(self, name: str) -> Path:
         return self.cache_dir / "memcache" / (_safe_filename(name) + ".pkl")
 
-    def load_memcache(self, name):
+    def load_memcache(self, name: str) -> dict[Any, Any]:
         """Load (or create) the memcache dict of a function from disk; return it."""
         path = self._memcache_path(name)
         cache = {}
@@ -107,7 +112,7 @@ class Context:
         self._memcache[name] = cache
         return cache
 
-    def save_memcache(self):
+    def save_memcache(self) -> None:
         """Save every memcache to disk (atomically, one pickle per function)."""
         for name, cache in self._memcache.items():
             try:
@@ -115,13 +120,13 @@ class Context:
             except Exception as e:  # unpicklable results: skip this function's cache
                 logger.warning("Could not save the memcache of %s: %s", name, e)
 
-    def memcache(self, f):
+    def memcache(self, f: Callable[..., Any]) -> Callable[..., Any]:
         """Return a memory-memoized version of ``f``; unhashable arguments bypass the cache."""
         name = _fullname(f)
         cache = self.load_memcache(name)
 
         @wraps(f)
-        def memcached(*args, **kwargs):
+        def memcached(*args: Any, **kwargs: Any) -> Any:
             key = (args, tuple(sorted(kwargs.items()))) if kwargs else args
             try:
                 out = cache.get(key, _MISSING)
@@ -133,7 +138,7 @@ class Context:
         return memcached
 
     # Saved objects --------------------------------------------------------------------------
-    def _path(self, name, location, ext):
+    def _path(self, name: str, location: str, ext: str) -> Path:
         if location == "local":
             folder = self.cache_dir
         elif location == "global":
@@ -142,7 +147,7 @@ class Context:
             raise ValueError(f"location must be 'local' or 'global', not {location!r}")
         return folder / (name + ext)
 
-    def save(self, name, data, location="local", kind="json"):
+    def save(self, name: str, data: Any, location: str = "local", kind: str = "json") -> None:
         """Save ``data`` as ``<name>.json`` (kind='json') or ``<name>.pkl`` (kind='pickle')
         in the cache folder (location='local') or the user config folder ('global')."""
         if kind not in ("json", "pickle"):
@@ -151,7 +156,7 @@ class Context:
         logger.debug("Save %s.", path)
         (save_json if kind == "json" else save_pickle)(path, data)
 
-    def load(self, name, location="local"):
+    def load(self, name: str, location: str = "local") -> Any:
         """Load what ``save`` wrote (JSON first, then pickle); ``{}`` if missing or corrupt."""
         for ext, loader in ((".json", load_json), (".pkl", load_pickle)):
             path = self._path(name, location, ext)
@@ -164,17 +169,17 @@ class Context:
         return {}
 
     # Pickling -------------------------------------------------------------------------------
-    def __getstate__(self):
+    def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         state["_memory"] = None
         return state
 
-    def __setstate__(self, state):
+    def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__ = state
         self._set_memory()
 
 
-def cache_methods(obj, memcached=(), cached=()):
+def cache_methods(obj: Any, memcached: Iterable[str] = (), cached: Iterable[str] = ()) -> None:
     """Replace the named methods of ``obj`` by memcached / disk-cached versions, using
     ``obj.context``."""
     for name in memcached:

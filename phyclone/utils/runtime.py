@@ -10,16 +10,20 @@ explicitly: ``prepare_imports`` (environment defaults, before qtpy / PyOpenGL ar
 and ``prepare_process`` (before the QApplication exists).
 """
 
+from __future__ import annotations
+
 import logging
 import os
 import sys
 import tempfile
+from collections.abc import Mapping
+from typing import Any
 from dataclasses import dataclass, fields
 
 logger = logging.getLogger(__name__)
 
 
-def _cores():
+def _cores() -> int:
     return os.cpu_count() or 1
 
 
@@ -33,13 +37,13 @@ class Setting:
     default: object
     kind: str
     doc: str
-    minimum: float = None
-    shown: str = None  # the default as the docs say it, when it depends on the machine
+    minimum: float | None = None
+    shown: str | None = None  # the default as the docs say it, when it depends on the machine
 
-    def default_value(self):
+    def default_value(self) -> Any:  # of the type its kind says
         return self.default() if callable(self.default) else self.default
 
-    def read(self, environ):
+    def read(self, environ: Mapping[str, str]) -> Any:  # of the type its kind says
         """The value in ``environ``; a bad value is reported once and the default kept."""
         raw = environ.get(self.env, "").strip()
         default = self.default_value()
@@ -47,7 +51,7 @@ class Setting:
             return default
         try:
             if self.kind == "int":
-                value = int(raw)
+                value: Any = int(raw)  # int, float, bool or str: the kind says
             elif self.kind == "float":
                 value = float(raw)
             elif self.kind in ("bool", "tri"):
@@ -132,7 +136,7 @@ class RuntimePolicy:
     idle_gc: bool
     gc_cap_mb: int
     opengl: str
-    soft_raster: object
+    soft_raster: bool | None
     soft_raster_min_vertices: int
     soft_raster_bands: int
     pyopengl_error_checking: bool
@@ -142,29 +146,29 @@ class RuntimePolicy:
 
 assert [f.name for f in fields(RuntimePolicy)] == [s.field for s in SETTINGS]
 
-_POLICY = []
+_POLICY: list[RuntimePolicy] = []
 
 
-def read_policy(environ=None):
+def read_policy(environ: Mapping[str, str] | None = None) -> RuntimePolicy:
     """A new RuntimePolicy from ``environ`` (default: the process environment)."""
     environ = os.environ if environ is None else environ
     return RuntimePolicy(**{s.field: s.read(environ) for s in SETTINGS})
 
 
-def policy():
+def policy() -> RuntimePolicy:
     """The process' runtime policy (read once)."""
     if not _POLICY:
         _POLICY.append(read_policy())
     return _POLICY[0]
 
 
-def reload_policy():
+def reload_policy() -> RuntimePolicy:
     """Read the environment again; returns the new policy."""
     _POLICY.clear()
     return policy()
 
 
-def prepare_imports():
+def prepare_imports() -> None:
     """Environment defaults needed before qtpy and PyOpenGL are imported (the Qt shim and the
     plot package call it first): qtpy's binding, PyOpenGL on GLX (as Qt's xcb platform)
     unless on Wayland, PyOpenGL's per-call error checks off. Only sets unset variables."""
@@ -174,10 +178,11 @@ def prepare_imports():
         env["PYOPENGL_PLATFORM"] = "glx"
     env.setdefault("PYOPENGL_ERROR_CHECKING", "0")
     if "OpenGL" in sys.modules and "OpenGL.GL" not in sys.modules:
-        sys.modules["OpenGL"].ERROR_CHECKING = env["PYOPENGL_ERROR_CHECKING"] == "1"
+        # (typed: PyOpenGL's module flag)
+        sys.modules["OpenGL"].ERROR_CHECKING = env["PYOPENGL_ERROR_CHECKING"] == "1"  # type: ignore[attr-defined]
 
 
-def prepare_process():
+def prepare_process() -> None:
     """Before the QApplication is made: ``prepare_imports`` and a private 0700
     ``XDG_RUNTIME_DIR`` when there is none (Qt warns otherwise); the short thread switch
     interval of the GUI (the GUI thread makes many short Python calls and must not wait
@@ -190,7 +195,7 @@ def prepare_process():
         os.chmod(env["XDG_RUNTIME_DIR"], 0o700)
 
 
-def environment_table():
+def environment_table() -> str:
     """Markdown table of every environment variable phyclone reads (for the docs)."""
     rows = ["| variable | default | what it does |", "|---|---|---|"]
     for s in SETTINGS:
