@@ -1,15 +1,21 @@
 """Argument checks of clustering actions: a wrong argument fails loudly, before anything
 changes (``move([1, 2], 2)`` must not set a group to a list)."""
 
+from __future__ import annotations
+
 import numbers
+from collections.abc import Container
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 #: The cluster groups phy knows (any other non-empty string is accepted as a custom group).
 GROUPS = ("noise", "mua", "good", "unsorted")
 
 
-def check_cluster_ids(cluster_ids, existing, what="cluster"):
+def check_cluster_ids(cluster_ids: Any, existing: Container[int],
+                      what: str = "cluster") -> list[int]:
     """Cluster ids as a list of Python ints, checking each is an integer present in
     ``existing`` (a container); raise ValueError naming the bad ones."""
     if isinstance(cluster_ids, (str, bytes, dict)) or cluster_ids is None:
@@ -27,7 +33,7 @@ def check_cluster_ids(cluster_ids, existing, what="cluster"):
     return out
 
 
-def check_spike_ids(spike_ids, n_spikes):
+def check_spike_ids(spike_ids: ArrayLike, n_spikes: int) -> NDArray[np.int64]:
     """Spike ids as an int64 array, all integers in ``[0, n_spikes)``."""
     arr = np.asarray(spike_ids)
     if arr.dtype == bool:
@@ -42,7 +48,7 @@ def check_spike_ids(spike_ids, n_spikes):
     return arr
 
 
-def check_label(field, value):
+def check_label(field: str, value: Any) -> Any:
     """A metadata value must be a scalar (str, number, bool or None); a group a non-empty
     string or None."""
     if not isinstance(field, str) or not field:

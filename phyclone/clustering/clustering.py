@@ -351,25 +351,25 @@ class Clustering:
         remaining spikes get a brand new id (one per old cluster, in increasing old-id order,
         after the ids above). If everything ends up in one cluster this is a merge.
         """
-        spike_ids = check_spike_ids(spike_ids, self._n_spikes).copy()
-        if not len(spike_ids):
+        spikes: NDArray[np.int64] = check_spike_ids(spike_ids, self._n_spikes).copy()
+        if not len(spikes):
             return UpdateInfo()
         rel = np.asarray(spike_clusters_rel)
         if rel.ndim == 0:
-            rel = np.full(len(spike_ids), int(rel), dtype=np.int64)
+            rel = np.full(len(spikes), int(rel), dtype=np.int64)
         rel = rel.astype(np.int64).ravel()
-        if len(rel) != len(spike_ids):
+        if len(rel) != len(spikes):
             raise ValueError("spike_ids and spike_clusters_rel must have the same length.")
-        if spike_ids.min() < 0 or spike_ids.max() >= self._n_spikes:
+        if spikes.min() < 0 or spikes.max() >= self._n_spikes:
             raise ValueError("Some spikes do not exist.")
         if rel.min() < 0:
             raise ValueError("spike_clusters_rel must be non-negative.")
-        order = np.argsort(spike_ids, kind="stable")
-        spike_ids, rel = spike_ids[order], rel[order]
-        if np.any(spike_ids[1:] == spike_ids[:-1]):
+        order = np.argsort(spikes, kind="stable")
+        spikes, rel = spikes[order], rel[order]
+        if np.any(spikes[1:] == spikes[:-1]):
             raise ValueError("spike_ids contains duplicates.")
-        readonly(spike_ids)
-        return self._do(self._assign_change(spike_ids, rel))
+        readonly(spikes)
+        return self._do(self._assign_change(spikes, rel))
 
     def _assign_change(self, spikes: NDArray[np.int64], rel: NDArray[np.int64]) -> _Change:
         nid = self._new_cluster_id

@@ -33,7 +33,7 @@ class TemplateControllerCore(WaveformDataMixin, FeatureDataMixin, TemplateDataMi
         executing it), overridden by ``kwargs``; without params.py, ``kwargs`` must give at
         least ``sample_rate`` (waveform filtering and every time axis need it)."""
         from phyclone.io.template.model import TemplateModel, get_template_params
-        params_path = Path(dir_path) / "params.py"
+        params_path = Path(dir_path) / "params.py"  # type: ignore[arg-type]  # always given
         if params_path.exists():
             params = get_template_params(params_path)
             params.update(kwargs)

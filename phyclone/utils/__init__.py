@@ -6,6 +6,7 @@ re-exported lazily, as phy's ``phy.utils`` does (``from phyclone.utils import Co
 """
 
 import importlib
+from typing import Any
 
 from .bunch import Bunch
 from .config import Config, load_config, load_master_config, phy_config_dir
@@ -29,7 +30,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name):
+def __getattr__(name: str) -> Any:
     if name in _LAZY:
         return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

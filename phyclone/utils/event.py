@@ -117,6 +117,6 @@ silent = _EVENT.silent
 reset = _EVENT.reset
 
 
-def set_silent(silent_):
+def set_silent(silent_: bool) -> None:
     """Silence (True) or restore (False) the global event bus (phylib's ``set_silent``)."""
     _EVENT._silent = 1 if silent_ else 0
