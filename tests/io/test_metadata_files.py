@@ -108,7 +108,7 @@ def test_legacy_cluster_groups_csv_kept_in_step(tmp_dataset):
     (d / "cluster_groups.csv").write_text("cluster_id,group\n100,good\n101,noise\n")
     m = load_model(d / "params.py")
     assert m.metadata["group"] == {100: "good", 101: "noise"}
-    from phyclone.apps.saving import save_clustering
+    from phyclone.controller.saving import save_clustering
     ids = [int(c) for c in m.cluster_ids]
     groups = {c: ("mua" if c == ids[0] else None) for c in ids}
     save_clustering(m, m.spike_clusters, groups, [], [])
