@@ -1,7 +1,14 @@
 """Background work: ``Worker`` (a QRunnable), the shared ``thread_pool()``, and ``TaskRunner``
 which runs functions off the GUI thread and delivers their results on it, dropping stale
-results when a newer request with the same key was made ("latest request wins")."""
+results when a newer request with the same key was made ("latest request wins").
 
+At exit (``shutdown()``, run by ``atexit`` before PyQt destroys the application, and by a
+controller's ``close()``): queued tasks are cancelled, running ones are waited for (with a
+bound), their late results are dropped, then the OpenGL threads are stopped. A result emitted
+after its Qt receiver was deleted is dropped too, never raised into Qt (which aborts).
+"""
+
+import atexit
 import logging
 import os
 import sys
@@ -19,6 +26,10 @@ logger = logging.getLogger(__name__)
 
 _POOL = []
 _ALIVE = set()  # workers referenced until their signals were delivered
+_CLOSING = threading.Event()  # set by shutdown(): results are dropped from then on
+
+#: Seconds ``shutdown()`` waits for the running tasks.
+SHUTDOWN_TIMEOUT = 10.
 
 
 #: Python's thread switch interval while workers run (default 5 ms): the GUI thread calls
@@ -34,7 +45,45 @@ def thread_pool():
         pool.setMaxThreadCount(max(2, min(4, os.cpu_count() or 2)))
         _POOL.append(pool)
         sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL))
+        register_shutdown()
     return _POOL[0]
+
+
+def shutting_down():
+    """Whether ``shutdown()`` began (long tasks may stop early)."""
+    return _CLOSING.is_set()
+
+
+def wait_for_workers(timeout=SHUTDOWN_TIMEOUT, cancel=False):
+    """Wait (at most ``timeout`` s) for the pool's running tasks; with ``cancel``, the
+    queued ones are removed first. Returns whether the pool is idle."""
+    if not _POOL:
+        return True
+    pool = _POOL[0]
+    if cancel:
+        pool.clear()
+    done = pool.waitForDone(int(timeout * 1000))
+    if not done:
+        logger.warning("Background tasks still running after %.0f s.", timeout)
+    return done
+
+
+def shutdown(timeout=SHUTDOWN_TIMEOUT):
+    """Stop the background work in order: cancel the queued tasks, wait for the running
+    ones (at most ``timeout`` s; their results are dropped), stop the OpenGL threads."""
+    _CLOSING.set()
+    try:
+        wait_for_workers(timeout, cancel=True)
+    finally:
+        import phyclone.plot.renderer as rmod
+        rmod.stop_renderers()
+
+
+def register_shutdown():
+    """Make ``shutdown`` the next ``atexit`` handler to run (handlers run last registered
+    first: called again once GUIs and OpenGL threads exist, it runs before theirs)."""
+    atexit.unregister(shutdown)
+    atexit.register(shutdown)
 
 
 class WorkerSignals(QObject):
@@ -71,13 +120,17 @@ class Worker(QRunnable):
     def run(self):
         _lower_priority()
         try:
-            result = self.fn(*self.args, **self.kwargs)
+            outcome = (self.signals.result, self.fn(*self.args, **self.kwargs))
         except BaseException as e:  # delivered to the GUI thread, never lost
-            self.signals.error.emit((e, traceback.format_exc()))
-        else:
-            self.signals.result.emit(result)
-        finally:
+            outcome = (self.signals.error, (e, traceback.format_exc()))
+        if _CLOSING.is_set():
+            return  # the program is leaving: nobody to tell
+        try:
+            signal, value = outcome
+            signal.emit(value)
             self.signals.finished.emit()
+        except RuntimeError:  # the signals' QObject was deleted (exit): drop the result
+            pass
 
 
 def _log_error(err):
@@ -112,6 +165,8 @@ class _Task(QRunnable):
             outcome = (True, self.fn(*self.args, **self.kwargs))
         except BaseException as e:  # delivered to the GUI thread, never lost
             outcome = (False, (e, traceback.format_exc()))
+        if _CLOSING.is_set():
+            return
         try:
             self.runner._done.emit((self, outcome))
         except RuntimeError:  # the runner was deleted (its GUI closed): nobody to tell

@@ -333,6 +333,12 @@ def _n_threads():
     return env_int("PHYCLONE_GL_THREADS", max(1, min(2, os.cpu_count() or 1)), minimum=1)
 
 
+def stop_renderers():
+    """Stop every GL thread (at exit, once the workers are done)."""
+    for r in _RENDERERS:
+        r.stop()
+
+
 def existing_renderer():
     """The (first) Renderer if one was created, else None."""
     return _RENDERERS[0] if _RENDERERS else None
