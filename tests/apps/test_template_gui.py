@@ -128,7 +128,7 @@ def test_gui_state_and_close(qapp, qtbot, synth_dir, config_dir):
     assert gui._closed
     state = json.loads((Path(config_dir) / "TemplateGUI" / "state.json").read_text())
     assert state["n_spikes_waveforms"] == 42
-    assert (synth_dir / ".phy" / "state.json").exists()
+    assert (synth_dir / ".phy" / "phyclone" / "state.json").exists()
     c.close()
     # The state is restored by the next GUI; --clear-state forgets it.
     c = open_controller(synth_dir, config_dir)

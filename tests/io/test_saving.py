@@ -53,12 +53,12 @@ def test_save_spike_clusters_roundtrip_and_backups(tmp_dataset):
     saved = np.load(b.path / "spike_clusters.npy")
     assert saved.dtype == np.int32
     np.testing.assert_array_equal(load_model(b.params_path).spike_clusters, new)
-    backups = sorted((b.path / ".phy" / "backup").iterdir())
+    backups = sorted((b.path / ".phy" / "phyclone" / "backup").iterdir())
     assert len(backups) == 1 and backups[0].read_bytes() == original
     for i in range(N_BACKUPS + 3):
         new[:5] = 2000 + i
         m.save_spike_clusters(new)
-    backups = sorted((b.path / ".phy" / "backup").iterdir())
+    backups = sorted((b.path / ".phy" / "phyclone" / "backup").iterdir())
     assert len(backups) == N_BACKUPS
     np.testing.assert_array_equal(np.load(backups[-1])[:5], 2000 + N_BACKUPS + 1)
     assert not [p for p in b.path.iterdir() if p.name.endswith(".tmp")]

@@ -1,12 +1,24 @@
-"""The controller's session plumbing: the cache folder, the log file, the crash journal, the
-Supervisor, saving and closing."""
+"""The controller's session plumbing: the cache folder, the lock, the log file, the crash
+journal, the Supervisor, saving and closing.
+
+Everything phyclone writes about a dataset lives in ``<data dir>/.phy/phyclone/`` (the
+"cache root"): phy 2's files in ``<data dir>/.phy/`` (its memcache, joblib cache and
+``state.json``) are never deleted or rewritten; phy 2's ``state.json`` is only read, as the
+starting GUI state. The cache root holds a lock (``lock.json``): a second instance on the
+same dataset opens read-only (it may take the lock over), and every save first checks that
+the files it overwrites are still those this session opened (or last saved).
+"""
 
 import logging
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
+from phyclone.session.lock import FileStamps, FolderLock
 from phyclone.utils import unconnect
 from phyclone.utils.context import Context, cache_methods
+from phyclone.utils.errors import DataError
 
 from ..cache import CacheKey, ResultCache
 from ..inherit import concatenate_parents_attributes
@@ -14,43 +26,113 @@ from ..saving import save_cluster_info, save_clustering
 
 logger = logging.getLogger(__name__)
 
+#: What ``_clear_cache`` deletes in the cache root (files and folders phyclone writes there;
+#: the journals, the backups, the log, the lock and the GUI state are kept).
+CACHE_NAMES = ("memcache", "disk", "results", "cache_key.json", "new_cluster_id.json")
+
 
 class SessionMixin:
-    """Cache (``context``, ``cache_dir``), journal and Supervisor of a controller."""
+    """Cache (``context``, ``cache_dir``), lock, journal and Supervisor of a controller."""
+
+    read_only = False
 
     def _cache_root(self):
-        """Folder of the cache, the crash journal and the local GUI state."""
-        return self.dir_path / ".phy"
+        """Folder of the cache, the lock, the crash journal and the local GUI state."""
+        return self.dir_path / ".phy" / "phyclone"
+
+    def _phy2_state_path(self):
+        """phy 2's local GUI state of this dataset (read once as a starting point)."""
+        return self.dir_path / ".phy" / "state.json"
+
+    def _saved_files(self):
+        """The files a save overwrites (checked before each save)."""
+        d = self.dir_path
+        return sorted({d / "spike_clusters.npy", *d.glob("cluster_*.tsv"),
+                       *d.glob("cluster_*.csv")})
 
     def _model_cluster_labels(self):
         """``{field: {cluster_id: value}}`` stored in the dataset, ``group`` included."""
         return dict(getattr(self.model, "metadata", {}) or {})
 
     def _set_cache(self, clear_cache=None):
-        """The Context in ``_cache_root()`` (``cache_dir``; another folder when the dataset
-        is read-only), cleared when asked or when the dataset changed since it was written."""
-        if clear_cache:
-            self._clear_cache(self._cache_root())
-        self.context = Context(self._cache_root())
-        self.cache_dir = self.context.cache_dir
+        """The lock, then the Context in ``_cache_root()`` (``cache_dir``; another folder when
+        the dataset is read-only), cleared when asked or when the dataset changed since it was
+        written. Another live instance holding the lock: read-only, with a private cache."""
+        context = Context(self._cache_root(), config_dir=self.config_dir)
+        self.lock = FolderLock(context.cache_dir / "lock.json")
+        self.file_stamps = FileStamps(self._saved_files)
+        self.file_stamps.record()
+        self._private_cache = None
+        try:
+            self.read_only = not self.lock.acquire()
+        except (OSError, DataError) as e:
+            logger.warning("Cannot lock %s (%s): opening read-only.", context.cache_dir, e)
+            self.read_only = True
         self.cache_key = CacheKey(self.model, self.config_dir)
-        if not self.cache_key.matches(self.context):
-            # New, written by someone else, or the dataset changed since: start afresh.
-            self._clear_cache(self.cache_dir, keep_state=True)
-            self.context = Context(self.cache_dir)
-        self.cache_key.save(self.context)
+        if self.read_only:
+            logger.warning(self.read_only_message())
+            if clear_cache or not self.cache_key.matches(context):
+                # The holder's cache is not ours to clear: a private one for this session.
+                self._private_cache = tempfile.mkdtemp(prefix="phyclone-readonly-cache-")
+                context = Context(self._private_cache, config_dir=self.config_dir)
+        else:
+            if clear_cache:
+                self._clear_cache(context.cache_dir)
+            if not self.cache_key.matches(context):
+                # New, written by someone else, or the dataset changed since: start afresh.
+                self._clear_cache(context.cache_dir, keep_state=True)
+            self.cache_key.save(context)
+        self.context = context
+        self.cache_dir = context.cache_dir
         self.result_cache = ResultCache(self.cache_dir / "results")
+
+    def read_only_message(self):
+        """Why this session cannot save (empty when it can)."""
+        if not self.read_only:
+            return ""
+        return (f"{self.dir_path} is open in another phyclone window "
+                f"({self.lock.describe_holder()}): opened read-only, saving is disabled. "
+                "Close the other window, or take over the lock (File menu) to save here.")
+
+    def take_over_lock(self):
+        """Take the dataset's lock from the other instance: saving is allowed again (after
+        the check that the files on disk are those this session opened). New cluster ids
+        stay above every id saved on disk meanwhile."""
+        self.lock.take_over()
+        self.read_only = False
+        hi = _max_saved_cluster_id(self.dir_path)
+        if hi is not None and getattr(self, "supervisor", None) is not None:
+            self.supervisor.clustering.reserve_cluster_ids(hi + 1)
+        logger.info("Took over the lock of %s: saving is enabled.", self.dir_path)
+
+    def _check_before_save(self):
+        """Raise a DataError saying why saving now would overwrite someone else's work."""
+        if self.read_only:
+            raise DataError(self.dir_path, "is open in another phyclone window "
+                            f"({self.lock.describe_holder()}): this window is read-only, "
+                            "nothing was written", "take over the lock (File menu) to save here")
+        if not self.lock.still_held():
+            info = self.lock.read()
+            self.read_only = True
+            self.lock.holder = info
+            raise DataError(self.dir_path, "was taken over by another phyclone window "
+                            f"({self.lock.describe_holder()}): nothing was written",
+                            "take the lock back (File menu) to save here")
+        changed = self.file_stamps.changed()
+        if changed:
+            raise DataError(self.dir_path, f"{', '.join(changed)} changed on disk since this "
+                            "session opened or last saved them (another program or window "
+                            "saved): not overwritten; your work stays in the journal",
+                            "reopen the folder to see the saved work, or move those files "
+                            "away and save again")
 
     @staticmethod
     def _clear_cache(cache_dir, keep_state=False):
-        """Delete the cached results in ``cache_dir``; the crash journal and the backups of
-        spike_clusters.npy are always kept, the local GUI state when ``keep_state``."""
+        """Delete the cached results phyclone wrote in ``cache_dir`` (``CACHE_NAMES``, and the
+        local GUI state unless ``keep_state``); nothing else there is touched."""
         cache_dir = Path(cache_dir)
-        if not cache_dir.is_dir():
-            return
-        kept = ("backup", "phy.log") + (("state.json",) if keep_state else ())
-        paths = [p for p in cache_dir.iterdir()
-                 if not p.name.startswith("journal") and p.name not in kept]
+        names = CACHE_NAMES + (() if keep_state else ("state.json",))
+        paths = [cache_dir / name for name in names if (cache_dir / name).exists()]
         if paths:
             logger.info("Clearing the cache in %s.", cache_dir)
         for path in paths:
@@ -60,7 +142,7 @@ class SessionMixin:
                 path.unlink(missing_ok=True)
 
     def _clear_state(self):
-        """Delete the global and local GUI state files."""
+        """Delete the global and local GUI state files (ours only: phy 2's is kept)."""
         from phyclone.utils.config import phy_config_dir
         for path in (phy_config_dir(self.config_dir) / self.gui_name / "state.json",
                      self.cache_dir / "state.json"):
@@ -96,6 +178,8 @@ class SessionMixin:
 
     @property
     def journal_path(self):
+        if self.read_only or self._private_cache:
+            return self.cache_dir / f"journal.readonly-{os.getpid()}.jsonl"
         return self.cache_dir / "journal.jsonl"
 
     def _ask_replay(self, n_actions):
@@ -111,12 +195,15 @@ class SessionMixin:
 
     def _journal_and_new_id(self, replay_journal):
         """``(replay_journal, new_cluster_id)``. Ids are never reused: new ones come after
-        the largest id and after every id given in earlier sessions (kept in the context),
-        except that a replayed journal starts from its own first id, so that it gives the
-        same ids again."""
+        the largest id (in the clustering and in the cluster files on disk) and after every id
+        given in earlier sessions (kept in the context), except that a replayed journal starts
+        from its own first id, so that it gives the same ids again. A read-only session has
+        its own journal (the lock holder's is not its to replay)."""
         from phyclone.session import Journal, fingerprint
         sc = self.model.spike_clusters
         first = int(sc.max()) + 1 if len(sc) else 0
+        hi = _max_saved_cluster_id(self.dir_path)
+        first = max(first, hi + 1) if hi is not None else first
         journal = Journal(self.journal_path)
         pending = journal.pending(fingerprint(sc))
         if pending and replay_journal is None:
@@ -160,7 +247,7 @@ class SessionMixin:
     def _clear_cluster_caches(self):
         """Forget every cached per-cluster result (memory and disk)."""
         self._clear_cache(self.cache_dir, keep_state=True)
-        self.context = Context(self.cache_dir)
+        self.context = Context(self.cache_dir, config_dir=self.config_dir)
         self.cache_key.save(self.context)
         self.result_cache.close()
         self.result_cache = ResultCache(self.cache_dir / "results")
@@ -172,9 +259,12 @@ class SessionMixin:
     # Saving and closing ---------------------------------------------------------------------
     def on_save_clustering(self, sender, spike_clusters, groups, *labels):
         """Write phy's files (``spike_clusters.npy``, ``cluster_group.tsv``,
-        ``cluster_<label>.tsv``, ``cluster_info.tsv``), each atomically."""
+        ``cluster_<label>.tsv``, ``cluster_info.tsv``), each atomically, unless another
+        window holds the lock or the files changed on disk since they were read."""
+        self._check_before_save()
         save_clustering(self.model, spike_clusters, groups, labels,
                         self.supervisor.cluster_info)
+        self.file_stamps.record()
         self.cache_key.save(self.context, spike_clusters)
         self.context.save_memcache()
 
@@ -209,3 +299,31 @@ class SessionMixin:
             logging.getLogger("phyclone").removeHandler(self._log_handler)
             self._log_handler.close()
             self._log_handler = None
+        self.lock.release()
+        if self._private_cache:
+            shutil.rmtree(self._private_cache, ignore_errors=True)
+            self._private_cache = None
+
+
+def _max_saved_cluster_id(dir_path):
+    """The largest cluster id in the dataset's ``spike_clusters.npy`` and ``cluster_*.tsv``
+    files as they are on disk now (None when there is none)."""
+    import numpy as np
+
+    from phyclone.utils.fileio import read_tsv
+    dir_path = Path(dir_path)
+    ids = []
+    try:
+        sc = np.load(dir_path / "spike_clusters.npy", mmap_mode="r", allow_pickle=False)
+        if sc.size and np.issubdtype(sc.dtype, np.integer):
+            ids.append(int(sc.max()))
+    except (OSError, ValueError):
+        pass
+    for path in dir_path.glob("cluster_*.tsv"):
+        try:
+            rows = read_tsv(path)
+        except Exception:  # an unreadable file is reported by the model
+            continue
+        ids.extend(int(r["cluster_id"]) for r in rows
+                   if isinstance(r.get("cluster_id"), int))
+    return max(ids) if ids else None
