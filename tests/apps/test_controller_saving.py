@@ -62,7 +62,7 @@ def test_save(controller, synth_dir):
     assert not c.supervisor.is_dirty()
     assert snapshot(synth_dir)["spike_templates.npy"] == templates_before
 
-    raw = np.load(synth_dir / "spike_clusters.npy")
+    raw = np.load(synth_dir / "spike_clusters.npy", allow_pickle=False)
     assert raw.dtype == np.int32
     np.testing.assert_array_equal(raw, sc)
     assert list((synth_dir / ".phy" / "phyclone" / "backup").glob("spike_clusters.*.npy"))
@@ -154,7 +154,7 @@ def test_stale_cache_is_cleared(synth_dir, config_dir):
     c.close()
     assert list((synth_dir / ".phy" / "phyclone" / "memcache").glob("*.pkl"))
     # Another program relabels the clusters (same ids, other spikes).
-    sc = np.load(synth_dir / "spike_clusters.npy")
+    sc = np.load(synth_dir / "spike_clusters.npy", allow_pickle=False)
     perm = dict(zip(ids, ids[::-1]))
     np.save(synth_dir / "spike_clusters.npy", np.array([perm[x] for x in sc], dtype=sc.dtype))
     c = open_controller(synth_dir, config_dir)
