@@ -61,6 +61,9 @@ def test_two_processes_one_dataset(synth_dir, config_dir):
         a = first("merge", ids[0], ids[1])["id"]
         assert first("save")["saved"] is True
         b = second("merge", ids[2], ids[3])["id"]
+        # Its work is journalled apart from the holder's journal.
+        root = synth_dir / ".phy" / "phyclone"
+        assert (root / f"journal.readonly-{second.p.pid}.jsonl").exists()
         refused = second("save")
         assert refused["saved"] is False and "read-only" in refused["status"]
         assert a in on_disk(synth_dir) and ids[0] not in on_disk(synth_dir)

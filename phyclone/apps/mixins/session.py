@@ -57,8 +57,10 @@ class SessionMixin:
     def _set_cache(self, clear_cache=None):
         """The lock, then the Context in ``_cache_root()`` (``cache_dir``; another folder when
         the dataset is read-only), cleared when asked or when the dataset changed since it was
-        written. Another live instance holding the lock: read-only, with a private cache."""
+        written. Another live instance holding the lock: read-only, with a private cache
+        (deleted on close)."""
         context = Context(self._cache_root(), config_dir=self.config_dir)
+        self._root_dir = context.cache_dir  # the lock and the journals, even when read-only
         self.lock = FolderLock(context.cache_dir / "lock.json")
         self.file_stamps = FileStamps(self._saved_files)
         self.file_stamps.record()
@@ -70,11 +72,11 @@ class SessionMixin:
             self.read_only = True
         self.cache_key = CacheKey(self.model, self.config_dir)
         if self.read_only:
+            # The holder's cache is not ours to clear or fill: its cluster ids and ours may
+            # describe different clusters. A private cache for this session.
             logger.warning(self.read_only_message())
-            if clear_cache or not self.cache_key.matches(context):
-                # The holder's cache is not ours to clear: a private one for this session.
-                self._private_cache = tempfile.mkdtemp(prefix="phyclone-readonly-cache-")
-                context = Context(self._private_cache, config_dir=self.config_dir)
+            self._private_cache = tempfile.mkdtemp(prefix="phyclone-readonly-cache-")
+            context = Context(self._private_cache, config_dir=self.config_dir)
         else:
             if clear_cache:
                 self._clear_cache(context.cache_dir)
@@ -178,8 +180,8 @@ class SessionMixin:
 
     @property
     def journal_path(self):
-        if self.read_only or self._private_cache:
-            return self.cache_dir / f"journal.readonly-{os.getpid()}.jsonl"
+        if self._private_cache:  # read-only: not the lock holder's journal
+            return self._root_dir / f"journal.readonly-{os.getpid()}.jsonl"
         return self.cache_dir / "journal.jsonl"
 
     def _ask_replay(self, n_actions):
