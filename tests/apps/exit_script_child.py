@@ -1,9 +1,11 @@
 """Child process of the exit test: a script that opens a GUI, curates while the views'
 workers run, saves, closes the GUI and leaves the interpreter without any clean-up
 (``controller.close()`` is never called), as a user's script would. ``cli`` runs the same
-actions inside ``phy template-gui``'s function (the event loop, then its own clean-up).
+actions inside ``phy template-gui``'s function (the event loop, then its own clean-up);
+``replay`` first leaves an unsaved session behind (as a crash would), then replays its journal
+in the GUI's controller.
 
-Usage: python exit_script_child.py template|kwik|cli PATH CONFIG_DIR
+Usage: python exit_script_child.py template|kwik|cli|replay PATH CONFIG_DIR
 """
 
 import os
@@ -46,9 +48,19 @@ def main(kind, path, config_dir):
         controller = KwikController(path, config_dir=config_dir, replay_journal=False)
     else:
         from phyclone.apps.template import TemplateController, load_model
-        controller = TemplateController(model=load_model(Path(path) / "params.py"),
-                                        dir_path=path, config_dir=config_dir,
-                                        replay_journal=False)
+
+        def open_controller(replay):
+            return TemplateController(model=load_model(Path(path) / "params.py"),
+                                      dir_path=path, config_dir=config_dir,
+                                      replay_journal=replay)
+        if kind == "replay":  # an unsaved session, never closed: its journal is replayed
+            crashed = open_controller(False).supervisor
+            ids = [int(x) for x in crashed.clustering.cluster_ids]
+            crashed.merge(ids[-2:])
+            crashed.label("group", "mua", [ids[0]])
+        controller = open_controller(kind == "replay")
+        if kind == "replay":
+            assert controller.supervisor.session.replayed == 2
     gui = controller.create_gui()
     gui.show()
     curate_and_close(controller, gui)

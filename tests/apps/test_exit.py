@@ -1,6 +1,7 @@
 """Leaving the program right after curating never crashes (issue 11, item 3): a script
 that merges, splits, labels, saves and closes the GUI while the views' workers and the
-OpenGL threads still run, then leaves the interpreter, exits with status 0, every time."""
+OpenGL threads still run, then leaves the interpreter, exits with status 0, every time:
+template and Kwik folders, after a journal replay, and through ``phy template-gui``'s code."""
 
 import os
 import shutil
@@ -22,7 +23,7 @@ def test_exit_after_actions_20_fresh_processes(synth_source, tmp_path):
     kwik_source = tmp_path / "kwik_source"
     kwik_source.mkdir()
     make_kwik(kwik_source)
-    kinds = ["template", "kwik", "cli", "template", "kwik"] * (N_RUNS // 5)
+    kinds = ["template", "kwik", "cli", "replay", "kwik"] * (N_RUNS // 5)
     env = dict(os.environ, PYTHONFAULTHANDLER="1")
     env.pop("PYTEST_CURRENT_TEST", None)
 
