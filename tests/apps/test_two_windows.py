@@ -164,3 +164,19 @@ def test_gui_read_only_message_and_take_over(qtbot, synth_dir, config_dir):
         close_gui(gui, c)
     finally:
         holder.quit()
+
+
+def test_new_ids_above_ids_in_cluster_files(synth_dir, config_dir):
+    """A cluster file on disk naming an id above every id of spike_clusters.npy (e.g. written
+    by another window's save of its cluster files): new clusters never take that id."""
+    from _controller_fixtures import open_controller
+    sc = np.load(synth_dir / "spike_clusters.npy", allow_pickle=False)
+    top = int(sc.max()) + 7
+    with open(synth_dir / "cluster_group.tsv", "a") as f:
+        f.write(f"{top}\tgood\n")
+    c = open_controller(synth_dir, config_dir)
+    try:
+        ids = [int(x) for x in c.supervisor.clustering.cluster_ids]
+        assert c.supervisor.merge(ids[:2]).added[0] > top
+    finally:
+        c.close()

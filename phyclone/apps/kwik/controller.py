@@ -89,6 +89,11 @@ class KwikController(KwikMenuMixin, WaveformMixin, FeatureMixin, TraceMixin, Bas
     def _saved_files(self):
         return [self.kwik_path]
 
+    def _max_saved_cluster_id(self):
+        """The clustering on disk is the model's (read at open); a .kwik changed since is
+        never overwritten (``_check_before_save``)."""
+        return None
+
     def _model_cluster_labels(self):
         # The model's ``metadata`` are the PRM parameters (phy 0.x), not cluster labels.
         return self.model.cluster_labels

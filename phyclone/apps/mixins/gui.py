@@ -52,7 +52,7 @@ class GUIMixin:
                 kwargs.setdefault(key, dict(section[key]))
         gui = GUI(name=self.gui_name, subtitle=str(self.dir_path), config_dir=self.config_dir,
                   local_path=self.cache_dir / "state.json",
-                  local_fallback_path=self._phy2_state_path(),
+                  local_fallback_path=self._starting_state_path(),
                   default_state_path=self._default_state_path(),
                   view_creator=self.view_creator, default_views=default_views,
                   enable_threading=self._enable_threading, **kwargs)

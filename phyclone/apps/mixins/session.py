@@ -44,6 +44,17 @@ class SessionMixin:
         """phy 2's local GUI state of this dataset (read once as a starting point)."""
         return self.dir_path / ".phy" / "state.json"
 
+    def _starting_state_path(self):
+        """The local GUI state read while ours does not exist: phy 2's (or, in a read-only
+        window, whose cache is private, the lock holder's)."""
+        if self._private_cache and (self._root_dir / "state.json").is_file():
+            return self._root_dir / "state.json"
+        return self._phy2_state_path()
+
+    def _max_saved_cluster_id(self):
+        """The largest cluster id in the files on disk now (None when none)."""
+        return _max_saved_cluster_id(self.dir_path)
+
     def _saved_files(self):
         """The files a save overwrites (checked before each save)."""
         d = self.dir_path
@@ -102,7 +113,7 @@ class SessionMixin:
         stay above every id saved on disk meanwhile."""
         self.lock.take_over()
         self.read_only = False
-        hi = _max_saved_cluster_id(self.dir_path)
+        hi = self._max_saved_cluster_id()
         if hi is not None and getattr(self, "supervisor", None) is not None:
             self.supervisor.clustering.reserve_cluster_ids(hi + 1)
         logger.info("Took over the lock of %s: saving is enabled.", self.dir_path)
@@ -204,7 +215,7 @@ class SessionMixin:
         from phyclone.session import Journal, fingerprint
         sc = self.model.spike_clusters
         first = int(sc.max()) + 1 if len(sc) else 0
-        hi = _max_saved_cluster_id(self.dir_path)
+        hi = self._max_saved_cluster_id()
         first = max(first, hi + 1) if hi is not None else first
         journal = Journal(self.journal_path)
         pending = journal.pending(fingerprint(sc))
