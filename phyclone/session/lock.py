@@ -167,39 +167,77 @@ def _describe(info):
     return f"process {info.get('pid')} on {info.get('host')}{since}"
 
 
-def file_stamp(path):
-    """``(size, mtime_ns, sha256)`` of a file, None when it does not exist."""
+def file_stamp(path, with_hash=True):
+    """``(size, mtime_ns, sha256 or None)`` of a file, None when it does not exist. The hash
+    is None when not asked, or when the file changed while it was being read."""
     try:
         st = os.stat(path)
     except FileNotFoundError:
         return None
+    if not with_hash:
+        return (st.st_size, st.st_mtime_ns, None)
     h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 22), b""):
-            h.update(block)
-    return (st.st_size, st.st_mtime_ns, h.hexdigest())
+    try:
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 22), b""):
+                h.update(block)
+        after = os.stat(path)
+    except FileNotFoundError:
+        return None
+    same = (after.st_size, after.st_mtime_ns) == (st.st_size, st.st_mtime_ns)
+    return (st.st_size, st.st_mtime_ns, h.hexdigest() if same else None)
 
 
 class FileStamps:
-    """The stamps of the files ``paths()`` returns (a callable: files may appear)."""
+    """The stamps of the files ``paths()`` returns (a callable: files may appear).
+
+    A file is unchanged when its size and SHA-256 are those recorded (the modification time
+    when the hash could not be computed: the file changed while being read). At open the hashes
+    are computed in a background thread (``record(background=True)``: opening a large dataset
+    does not wait for them)."""
 
     def __init__(self, paths):
         self._paths = paths
         self.stamps = {}
+        self._thread = None
 
-    def record(self):
+    def record(self, background=False):
         """Remember the files as they are now (at open, after a save)."""
-        self.stamps = {str(p): file_stamp(p) for p in self._paths()}
+        self._join()
+        paths = [str(p) for p in self._paths()]
+        self.stamps = {p: file_stamp(p, with_hash=False) for p in paths}
+        if not background:
+            self._hash(paths)
+            return
+        import threading
+        self._thread = threading.Thread(target=self._hash, args=(paths,), daemon=True,
+                                        name="phyclone-file-stamps")
+        self._thread.start()
+
+    def _hash(self, paths):
+        for p in paths:
+            old, new = self.stamps.get(p), file_stamp(p)
+            if old is not None and new is not None and new[:2] == old[:2]:
+                self.stamps[p] = new  # the hash of the file as it was recorded
+
+    def _join(self):
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
 
     def changed(self):
         """Names of the files that changed, appeared or disappeared since ``record``."""
+        self._join()
         now = {str(p): None for p in self._paths()}
         out = []
         for path in sorted(set(now) | set(self.stamps)):
             old = self.stamps.get(path)
-            new = file_stamp(path)
+            new = file_stamp(path, with_hash=False)
             if old is None and new is None:
                 continue
-            if old is None or new is None or old[0] != new[0] or old[2] != new[2]:
-                out.append(Path(path).name)
+            if old is not None and new is not None:
+                new = file_stamp(path)
+                if new is not None and (new[0], new[2] or new[1]) == (old[0], old[2] or old[1]):
+                    continue  # the same bytes (maybe touched or copied back)
+            out.append(Path(path).name)
         return out

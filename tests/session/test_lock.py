@@ -56,12 +56,17 @@ def test_file_stamps(tmp_path):
     f = tmp_path / "spike_clusters.npy"
     f.write_bytes(b"abc")
     stamps = FileStamps(lambda: sorted(tmp_path.glob("*")))
+    stamps.record(background=True)
+    assert stamps.changed() == []
     stamps.record()
     assert stamps.changed() == []
     os.utime(f, (1, 1))  # touched, same bytes: not a change
     assert stamps.changed() == []
     f.write_bytes(b"abd")
     assert stamps.changed() == ["spike_clusters.npy"]
+    st = os.stat(f)
+    os.utime(f, ns=(st.st_atime_ns, stamps.stamps[str(f)][1]))  # same size and mtime
+    assert stamps.changed() == ["spike_clusters.npy"]  # the hash tells
     stamps.record()
     (tmp_path / "cluster_x.tsv").write_text("cluster_id\tx\n")
     assert stamps.changed() == ["cluster_x.tsv"]

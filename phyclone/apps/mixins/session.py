@@ -74,7 +74,7 @@ class SessionMixin:
         self._root_dir = context.cache_dir  # the lock and the journals, even when read-only
         self.lock = FolderLock(context.cache_dir / "lock.json")
         self.file_stamps = FileStamps(self._saved_files)
-        self.file_stamps.record()
+        self.file_stamps.record(background=True)
         self._private_cache = None
         try:
             self.read_only = not self.lock.acquire()
