@@ -60,9 +60,12 @@ def wait_for_workers(timeout=SHUTDOWN_TIMEOUT, cancel=False):
     if not _POOL:
         return True
     pool = _POOL[0]
-    if cancel:
-        pool.clear()
-    done = pool.waitForDone(int(timeout * 1000))
+    try:
+        if cancel:
+            pool.clear()
+        done = pool.waitForDone(int(timeout * 1000))
+    except RuntimeError:  # the pool was deleted already (its threads with it)
+        return True
     if not done:
         logger.warning("Background tasks still running after %.0f s.", timeout)
     return done
@@ -75,8 +78,9 @@ def shutdown(timeout=SHUTDOWN_TIMEOUT):
     try:
         wait_for_workers(timeout, cancel=True)
     finally:
-        import phyclone.plot.renderer as rmod
-        rmod.stop_renderers()
+        rmod = sys.modules.get("phyclone.plot.renderer")  # none to stop if never imported
+        if rmod is not None:
+            rmod.stop_renderers()
 
 
 def register_shutdown():
@@ -120,14 +124,13 @@ class Worker(QRunnable):
     def run(self):
         _lower_priority()
         try:
-            outcome = (self.signals.result, self.fn(*self.args, **self.kwargs))
+            ok, value = True, self.fn(*self.args, **self.kwargs)
         except BaseException as e:  # delivered to the GUI thread, never lost
-            outcome = (self.signals.error, (e, traceback.format_exc()))
+            ok, value = False, (e, traceback.format_exc())
         if _CLOSING.is_set():
             return  # the program is leaving: nobody to tell
         try:
-            signal, value = outcome
-            signal.emit(value)
+            (self.signals.result if ok else self.signals.error).emit(value)
             self.signals.finished.emit()
         except RuntimeError:  # the signals' QObject was deleted (exit): drop the result
             pass

@@ -87,6 +87,7 @@ class GUIMixin:
             self._show_read_only(gui)
 
         def on_close(sender):
+            self.view_updater.cancelled = True
             for param in state_params:
                 gui.state[param] = getattr(self, param, None)
             gui.state["GUI_VERSION"] = self.gui_version

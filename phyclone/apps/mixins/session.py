@@ -292,8 +292,8 @@ class SessionMixin:
             unconnect(f)
         self._connected = []
         if getattr(self, "gui", None) is not None:
-            from phyclone.gui import thread_pool
-            thread_pool().waitForDone(10000)
+            from phyclone.gui.workers import wait_for_workers
+            wait_for_workers()
         try:
             self.context.save_memcache()
         except OSError as e:
