@@ -14,6 +14,7 @@ import os
 import sys
 import threading
 import traceback
+import weakref
 from collections import defaultdict
 
 from phyclone.qt import QApplication, QObject, QRunnable, QThreadPool, Signal
@@ -27,6 +28,7 @@ logger = logging.getLogger(__name__)
 _POOL = []
 _ALIVE = set()  # workers referenced until their signals were delivered
 _CLOSING = threading.Event()  # set by shutdown(): results are dropped from then on
+_RUNNERS = weakref.WeakSet()  # TaskRunners (their queued tasks are cancelled at shutdown)
 
 #: Seconds ``shutdown()`` waits for the running tasks.
 SHUTDOWN_TIMEOUT = 10.
@@ -61,8 +63,13 @@ def wait_for_workers(timeout=SHUTDOWN_TIMEOUT, cancel=False):
         return True
     pool = _POOL[0]
     try:
-        if cancel:
-            pool.clear()
+        if cancel:  # taken back one by one: the Python objects stay valid (no clear())
+            for runner in list(_RUNNERS):
+                for task in list(runner._tasks):
+                    runner._take_back(task)
+            for w in list(_ALIVE):
+                if pool.tryTake(w):
+                    _ALIVE.discard(w)
         done = pool.waitForDone(int(timeout * 1000))
     except RuntimeError:  # the pool was deleted already (its threads with it)
         return True
@@ -195,6 +202,7 @@ class TaskRunner(QObject):
         self._tasks = set()  # tasks whose outcome was not delivered yet
         self.n_dropped = 0
         self._done.connect(self._on_done)
+        _RUNNERS.add(self)
 
     @property
     def pool(self):
