@@ -48,26 +48,33 @@ def files_under(folder):
 
 
 def phy2_cache(phy, group=None):
-    """What phy 2.1 leaves in ``<data dir>/.phy`` (``.phy/<group>`` for Kwik): memcache
-    pickles (``phylib``'s ``_fullname``: module + function name), a joblib cache (folder per
-    function, ``func_code.py``, one folder per call with ``output.pkl`` and
-    ``metadata.json``), the local GUI state."""
+    """What phy 2.1 leaves in ``<data dir>/.phy`` (``.phy/<group>`` for Kwik), as seen after
+    running its TemplateController (``test_real_phy2_cache_untouched`` makes a real one):
+    memcache pickles (phylib's ``_fullname``: module + function name), joblib's cache (a folder
+    per method, ``func_code.py``, a folder per call with ``output.pkl`` and
+    ``metadata.json``; joblib's ``.gitignore``), ``spikes_per_cluster.pkl`` and the local GUI
+    state."""
+    import json
     root = phy if group is None else phy / str(group)
     (root / "memcache").mkdir(parents=True)
-    for name in ("get_best_channels", "get_mean_firing_rate", "get_probe_depth",
-                 "get_template_counts", "_get_template_waveforms", "peak_channel_similarity"):
-        module = "phy.apps.template.gui" if "template" in name else "phy.apps.base"
-        with open(root / "memcache" / f"{module}.{name}.pkl", "wb") as f:
+    for name in ("phy.apps.base.get_best_channel", "phy.apps.base.get_mean_firing_rate",
+                 "phy.apps.base.get_probe_depth", "phy.apps.base.get_template_counts",
+                 "phy.apps.base._get_template_waveforms",
+                 "phy.apps.template.gui.get_best_channels"):
+        with open(root / "memcache" / f"{name}.pkl", "wb") as f:
             pickle.dump({(i,): np.arange(i, i + 3) for i in range(5)}, f)
-    for func in ("_get_correlograms", "get_amplitudes", "_get_features"):
-        d = root / "joblib" / "phy" / "apps" / "base" / func
-        (d / "0123456789abcdef").mkdir(parents=True)
+    for cls, func in (("BaseController", "_get_correlograms"), ("TemplateMixin", "get_amplitudes"),
+                      ("FeatureMixin", "_get_features")):
+        d = root / "phy" / "apps" / "base" / cls / func
+        (d / "c0382d3dbd3bce14144de74451ead3ea").mkdir(parents=True)
         (d / "func_code.py").write_text(f"# first line: 1\ndef {func}(self, x):\n    pass\n")
-        with open(d / "0123456789abcdef" / "output.pkl", "wb") as f:
+        with open(d / "c0382d3dbd3bce14144de74451ead3ea" / "output.pkl", "wb") as f:
             pickle.dump(np.ones((3, 4)), f)
-        (d / "0123456789abcdef" / "metadata.json").write_text(
+        (d / "c0382d3dbd3bce14144de74451ead3ea" / "metadata.json").write_text(
             '{"duration": 0.01, "input_args": {"cluster_ids": "[1, 2]"}}')
-    import json
+    (root / ".gitignore").write_text("# Created by joblib automatically.\n*\n")
+    with open(root / "spikes_per_cluster.pkl", "wb") as f:
+        pickle.dump({0: np.arange(3)}, f)
     (root / "state.json").write_text(json.dumps(PHY2_STATE, indent=2))
 
 
@@ -153,6 +160,50 @@ def test_kwik_phy2_cache_untouched(qtbot, tmp_path, config_dir, caplog):
     assert all(p.startswith("phyclone" + os.sep) for p in set(after) - set(before))
 
 
+PHY2_CHILD = """
+import sys
+from pathlib import Path
+from phylib.io.model import load_model
+from phy.apps.template import TemplateController
+d, cfg = sys.argv[1:3]
+c = TemplateController(model=load_model(Path(d) / "params.py"), dir_path=d,
+                       config_dir=Path(cfg))
+ids = list(c.supervisor.clustering.cluster_ids)[:3]
+for cid in ids:
+    c.get_best_channels(cid)
+    c.get_mean_firing_rate(cid)
+    c.get_template_counts(cid)
+c._get_correlograms(ids, .001, .05)
+c.context.save_memcache()
+c.context.save("state", {"WaveformView": {"box_scaling": [1.75, 1.0]}})
+"""
+
+
+def test_real_phy2_cache_untouched(qtbot, synth_dir, config_dir, tmp_path):
+    """phy 2.1 itself (peer venv, ``PHYCLONE_PEER_PHY``) fills ``.phy/``; phyclone opens,
+    curates, saves, closes: every file phy 2 wrote is byte-identical."""
+    import subprocess
+    from pathlib import Path
+    peer = Path(os.environ.get("PHYCLONE_PEER_PHY", "/work/peers/phy")) / "bin" / "python"
+    if not peer.exists():
+        pytest.skip(f"phy 2.1 peer venv not found ({peer}; set PHYCLONE_PEER_PHY)")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    r = subprocess.run([str(peer), "-c", PHY2_CHILD, str(synth_dir), str(tmp_path / "phy2cfg")],
+                       capture_output=True, text=True, timeout=600, env=env)
+    assert r.returncode == 0, r.stderr[-3000:]
+    before = files_under(synth_dir / ".phy")
+    assert any(p.endswith("output.pkl") for p in before) and "state.json" in before
+    assert any(p.startswith("memcache") for p in before)
+    c = open_controller(synth_dir, config_dir)
+    gui = show_gui(qtbot, c)
+    assert list(gui.state["WaveformView"]["box_scaling"]) == [1.75, 1.0]
+    close_gui(gui, c)
+    curate_save_close(qtbot, open_controller(synth_dir, config_dir))
+    after = files_under(synth_dir / ".phy")
+    assert all(after.get(p) == d for p, d in before.items())
+    assert all(p.startswith("phyclone" + os.sep) for p in set(after) - set(before))
+
+
 # Pickles planted in .phy never run -------------------------------------------------------
 
 def plant(phy, marker, extra_names=()):
@@ -196,6 +247,7 @@ def test_planted_pickles_never_run_template(qtbot, synth_dir, config_dir, tmp_pa
     planted = plant(synth_dir / ".phy", marker, _names("") + _names("phyclone"))
     assert any("memcache" in p for p in planted) and any("results" in p for p in planted)
     assert any(p.endswith("output.pkl") for p in planted)
+    assert any(p.endswith("spikes_per_cluster.pkl") for p in planted)
     user = config_dir if same_user else tmp_path / "another_user"
     for _ in range(2):  # open, curate, save, close; then again on what the first wrote
         with caplog.at_level(logging.WARNING):
