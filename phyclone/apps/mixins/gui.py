@@ -167,7 +167,7 @@ class GUIMixin:
     def _show_read_only(self, gui):
         """Say (status bar, log, a non-modal message) that another window holds the lock,
         with a button to take it over."""
-        from phyclone.qt import QMessageBox
+        from phyclone.qt import QMessageBox, Qt
         message = self.read_only_message()
         gui.status_message = message
         gui.setWindowTitle(gui.windowTitle() + " [read-only]")
@@ -175,7 +175,7 @@ class GUIMixin:
         take = box.addButton("Take over the lock", QMessageBox.AcceptRole)
         box.addButton(QMessageBox.Close)
         box.setModal(False)
-        box.setWindowModality(0)  # Qt.NonModal: the window stays usable
+        box.setWindowModality(Qt.NonModal)  # the window stays usable
 
         def on_click(button):
             if button is take:
