@@ -30,7 +30,7 @@ SR = 30000.
 PHYLIB_CHECK = """
 import sys, numpy as np
 from phylib.stats.ccg import correlograms
-d = np.load(sys.argv[1])
+d = np.load(sys.argv[1], allow_pickle=False)
 # (s + 0.5) / sr: phylib truncates t * sr, this way it gets back exactly the integer sample s.
 c = correlograms((d["t"] + 0.5) / d["sr"], d["sc"], cluster_ids=d["ids"], sample_rate=d["sr"],
                  bin_size=1e-3, window_size=50e-3)
@@ -74,7 +74,7 @@ def check_phylib(python, n_spikes, n_clusters):
         np.savez(os.path.join(d, "in.npz"), t=t, sc=sc, ids=ids, sr=SR)
         subprocess.run([python, "-c", PHYLIB_CHECK, os.path.join(d, "in.npz"),
                         os.path.join(d, "out.npy")], check=True)
-        ref = np.load(os.path.join(d, "out.npy"))
+        ref = np.load(os.path.join(d, "out.npy"), allow_pickle=False)
     ours = correlograms(t, sc, ids, SR, 1e-3, 50e-3)
     return ref.shape == ours.shape and np.array_equal(ref, ours)
 

@@ -129,7 +129,7 @@ def curate(dataset):
     dst = parent / (dataset.name + "_curated")
     if (dst / "params.py").exists():
         return dst
-    st = np.load(dataset / "spike_templates.npy", mmap_mode="r").reshape(-1)
+    st = np.load(dataset / "spike_templates.npy", mmap_mode="r", allow_pickle=False).reshape(-1)
     nt = int(st.max()) + 1
     rng = np.random.default_rng(0)
     mapping = np.arange(nt) + 0

@@ -71,8 +71,8 @@ class BaseController(GUIMixin, ViewsMixin, ControllerCore):
     def close(self, close_model=True):
         """Wait for the views' worker threads, close the Supervisor, then the core."""
         if getattr(self, "gui", None) is not None:
-            from phyclone.gui import thread_pool
-            thread_pool().waitForDone(10000)
+            from phyclone.gui.workers import wait_for_workers
+            wait_for_workers()
         if self._supervisor is not None:
             self._supervisor.close()
         super().close(close_model=close_model)

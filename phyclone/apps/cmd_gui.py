@@ -18,7 +18,8 @@ def _run(f, *args, **kwargs):
 
 @click.command("template-gui")
 @click.argument("params_path", type=click.Path(exists=True, dir_okay=False))
-@click.option("--clear-cache", is_flag=True, help="Delete the cache (.phy folder) first.")
+@click.option("--clear-cache", is_flag=True,
+              help="Delete phyclone's cache of this dataset (in .phy/phyclone) first.")
 @click.option("--clear-state", is_flag=True, help="Forget the saved GUI layout and settings.")
 @click.option("--events", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Event times (.npy in seconds, or .tsv) for the event view.")

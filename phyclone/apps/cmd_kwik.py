@@ -29,7 +29,8 @@ def kwik_describe(path, channel_group=None, clustering=None):
 @click.option("--clustering", type=str, default=None,
               help="Clustering to open; default: 'main'.")
 @click.option("--clear-cache", is_flag=True,
-              help="Delete the cache of this channel group and clustering (in .phy) first.")
+              help="Delete the cache of this channel group and clustering (in .phy/phyclone) "
+                   "first.")
 @click.option("--clear-state", is_flag=True, help="Forget the saved GUI layout and settings.")
 @click.option("--replay-journal/--no-replay-journal", default=None,
               help="After a crash: replay the unsaved actions (default: ask).")

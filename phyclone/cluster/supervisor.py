@@ -26,6 +26,7 @@ from phyclone.gui.table import answer as _answer
 from phyclone.qt import QApplication, Qt, QTimer
 from phyclone.session import MASKED_GROUPS, Session
 from phyclone.utils import Bunch, connect, emit, unconnect
+from phyclone.utils.errors import DataError
 
 from .cluster_view import ClusterView, SimilarityView
 from .selection_source import SelectionSource
@@ -544,6 +545,12 @@ class Supervisor(ColorMappingMixin, SelectionSource):
         labels = [(f, self.get_labels(f)) for f in self.cluster_meta.fields]
         try:
             results = emit("save_clustering", self, spike_clusters, groups, *labels)
+        except DataError as e:  # refused (read-only, files changed on disk...): said why
+            message = f"Not saved: {e}. Nothing is lost, the journal keeps the changes."
+            if self.gui is not None:
+                self.gui.status_message = message
+            logger.warning(message)
+            return False
         except Exception as e:
             logger.exception("Saving failed.")
             self._status(f"Save failed ({e}); nothing is lost, the journal keeps the changes.")

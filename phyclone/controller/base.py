@@ -1,7 +1,7 @@
 """ControllerCore: the headless controller, everything of phy's ``BaseController`` but the GUI.
 
 It owns the model (the dataset as stored on disk), the caching ``Context`` in
-``<data dir>/.phy/`` and the curation ``Session`` (clustering, labels, undo, crash journal).
+``<data dir>/.phy/phyclone/`` and the curation ``Session`` (clustering, labels, undo, crash journal).
 Its ``get_*`` methods give the views their data in phy's ``Bunch`` formats, computed from the
 clustering's spikes-per-cluster index (the one source of truth for which spikes a cluster
 holds) and integer spike samples. Per-cluster results are cached by cluster id: ids are
@@ -62,7 +62,8 @@ class ControllerCore(SessionMixin, AmplitudeMixin, StatsMixin):
     dir_path : data folder (default: the model's)
     config_dir : user configuration folder (default ``~/.phy``)
     model : the model; created by ``_create_model(dir_path, **kwargs)`` when None
-    clear_cache, clear_state : delete ``<data dir>/.phy`` / the GUI state files first
+    clear_cache, clear_state : delete phyclone's cache (``<data dir>/.phy/phyclone``) / its
+        GUI state files first (phy 2's files in ``.phy`` are never deleted)
     enable_threading : prepare the views' data in worker threads
     replay_journal : replay the crash journal of an unfinished session (True / False);
         None asks the user when the GUI is created

@@ -1,14 +1,14 @@
-"""The controller's caches in ``<data dir>/.phy/``: when they are valid, and the on-disk cache
-of per-cluster results.
+"""The controller's caches in ``<data dir>/.phy/phyclone/``: when they are valid, and the
+on-disk cache of per-cluster results.
 
 Per-cluster results are cached by cluster id. Ids are never reused within a dataset's
 history, so they stay valid across sessions, unless the dataset changed behind phyclone's
 back (a new spike sorting run in the same folder, a script rewriting ``spike_clusters.npy``).
 ``CacheKey`` fingerprints what the results depend on; a mismatch at start-up clears the cache
 instead of showing stale data. The key is signed with a secret of the user's configuration
-folder: a cache that this user did not write (e.g. shipped inside a downloaded dataset) is
-deleted before anything in it is read, so the pickled memory caches never come from someone
-else.
+folder, and read as JSON only: a cache that this user did not write (e.g. shipped inside a
+downloaded dataset) is cleared before anything in it is used (its pickles are signed too, and
+never unpickled unless their signature checks, see ``phyclone.utils.signing``).
 
 ``ResultCache`` stores larger results (waveforms, features, correlograms) as ``.npz`` +
 JSON (no pickle), written by a background thread so that computing a result never waits for
@@ -23,7 +23,6 @@ import json
 import logging
 import os
 import queue
-import secrets
 import threading
 import time
 from collections import OrderedDict
@@ -37,30 +36,13 @@ from numpy.typing import ArrayLike, NDArray
 
 from phyclone.session import fingerprint
 from phyclone.utils import Bunch
-from phyclone.utils.config import phy_config_dir
 from phyclone.utils.context import Context
-from phyclone.utils.fileio import atomic_open, ensure_dir_exists
+from phyclone.utils.fileio import atomic_open, ensure_dir_exists, load_json
+from phyclone.utils.signing import user_secret
 
 logger = logging.getLogger(__name__)
 
 _NAME = "cache_key"
-
-
-def _user_secret(config_dir: str | os.PathLike[str] | None = None) -> bytes:
-    """A random secret kept in the user's configuration folder (created once, mode 0600)."""
-    path = phy_config_dir(config_dir) / "cache_secret"
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        ensure_dir_exists(path.parent)
-        value = secrets.token_hex(32).encode()
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            return path.read_bytes()
-        with os.fdopen(fd, "wb") as f:
-            f.write(value)
-        return value
 
 
 class CacheKey:
@@ -77,7 +59,7 @@ class CacheKey:
             "spike_templates": fingerprint(np.asarray(getattr(model, "spike_templates", []))),
         }
         self.spike_clusters = fingerprint(np.asarray(model.spike_clusters))
-        self._secret = _user_secret(config_dir)
+        self._secret = user_secret(config_dir)
 
     def _signature(self, cache_dir: Path, base: Any, spike_clusters: Any) -> str:
         text = json.dumps([str(cache_dir), base, spike_clusters], sort_keys=True)
@@ -85,11 +67,11 @@ class CacheKey:
 
     def matches(self, context: Context) -> bool:
         """Whether the context's cache was written by this user for this dataset."""
-        try:
-            stored = context.load(_NAME)
-        except Exception:  # unreadable: not ours
+        try:  # JSON only: nothing is unpickled before the signature was checked
+            stored = load_json(context.cache_dir / (_NAME + ".json"))
+        except Exception:  # missing or unreadable: not ours
             stored = None
-        if not stored:
+        if not isinstance(stored, dict) or not stored:
             return False
         signature = self._signature(context.cache_dir, stored.get("base"),
                                     stored.get("spike_clusters"))

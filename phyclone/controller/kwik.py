@@ -6,7 +6,8 @@ view shows filtered waveforms read from the raw data with the channels' masks, t
 view the ``.kwx`` features (unmasked channels dimmed), the amplitude view the features'
 amplitudes. Best channels come from the masks. Saving writes the clustering, the cluster
 groups and the labels into the ``.kwik`` (atomically). Every channel group and clustering has
-its own cache, crash journal and local GUI state in ``<kwik dir>/.phy/<name>_<group>_<clustering>/``.
+its own cache, lock, crash journal and local GUI state in
+``<kwik dir>/.phy/phyclone/<name>_<group>_<clustering>/`` (phy 2's ``.phy/`` files are not touched).
 The GUI's Kwik menu switches channel group and clustering and manages clusterings.
 """
 
@@ -81,11 +82,23 @@ class KwikControllerCore(WaveformDataMixin, FeatureDataMixin, TraceDataMixin, Co
 
     # Set-up ---------------------------------------------------------------------------------
     def _cache_root(self) -> Path:
-        """``<kwik dir>/.phy/<kwik name>_<channel group>_<clustering>``: cluster ids, caches
-        and journals of different groups or clusterings never mix."""
+        """``<kwik dir>/.phy/phyclone/<kwik name>_<channel group>_<clustering>``: cluster ids,
+        caches and journals of different groups or clusterings never mix."""
         clustering = re.sub(r"[^\w.-]", "_", str(self.model.clustering or "main"))
-        return self.dir_path / ".phy" / f"{self.kwik_path.stem}_{self.model.channel_group}_" \
-                                         f"{clustering}"
+        return self.dir_path / ".phy" / "phyclone" / \
+            f"{self.kwik_path.stem}_{self.model.channel_group}_{clustering}"
+
+    def _phy2_state_path(self) -> Path:
+        """phy 2's local GUI state of this channel group (``.phy/<group>/state.json``)."""
+        return self.dir_path / ".phy" / str(self.model.channel_group) / "state.json"
+
+    def _saved_files(self) -> list[Path]:
+        return [self.kwik_path]
+
+    def _max_saved_cluster_id(self) -> int | None:
+        """The clustering on disk is the model's (read at open); a .kwik changed since is
+        never overwritten (``_check_before_save``)."""
+        return None
 
     def _model_cluster_labels(self) -> dict[str, dict[int, Any]]:
         # The model's ``metadata`` are the PRM parameters (phy 0.x), not cluster labels.
@@ -220,8 +233,11 @@ class KwikControllerCore(WaveformDataMixin, FeatureDataMixin, TraceDataMixin, Co
     # Saving ---------------------------------------------------------------------------------
     def on_save_clustering(self, sender: object, spike_clusters: ArrayLike,
                            groups: dict[int, str], *labels: tuple[str, dict[int, Any]]) -> None:
-        """Write the clustering, cluster groups and labels into the .kwik (atomically)."""
+        """Write the clustering, cluster groups and labels into the .kwik (atomically), unless
+        another window holds the lock or the .kwik changed on disk since it was read."""
+        self._check_before_save()
         self.model.save(spike_clusters, groups, *labels)
+        self.file_stamps.record()
         self.cache_key.save(self.context, spike_clusters)
         self.context.save_memcache()
         logger.info("Saved clustering %r of channel group %d (%d clusters) in %s.",

@@ -23,6 +23,7 @@ from .help import ShortcutsDialog
 from .idle_gc import start_idle_gc
 from .snippets import Snippets
 from .state import GUIState, gui_state_path
+from .workers import register_shutdown
 
 logger = logging.getLogger(__name__)
 
@@ -239,6 +240,7 @@ class GUI(QMainWindow):
             self.fit_to_screen()
         super().show()
         start_idle_gc()
+        register_shutdown()  # its views' workers and GL threads stop before Qt at exit
 
     def closeEvent(self, e):
         if self._closed:

@@ -317,6 +317,12 @@ def _n_threads():
     return policy().gl_threads
 
 
+def stop_renderers():
+    """Stop every GL thread (at exit, once the workers are done)."""
+    for r in _RENDERERS:
+        r.stop()
+
+
 def existing_renderer():
     """The (first) Renderer if one was created, else None."""
     return _RENDERERS[0] if _RENDERERS else None

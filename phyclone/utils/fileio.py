@@ -315,7 +315,9 @@ def save_json(path: PathLike, data: Any) -> None:
 # Pickle --------------------------------------------------------------------------------------
 
 def load_pickle(path: PathLike) -> Any:
-    """Load a pickle (or joblib) file written by phyclone or phy: trusted local cache only."""
+    """Load a pickle (or joblib) file, as phylib's helper (for scripts): unpickling runs code,
+    so only for files you trust. phyclone itself never calls it: its caches are signed pickles
+    (``phyclone.utils.signing``) checked before loading."""
     import joblib
 
     path = Path(path)

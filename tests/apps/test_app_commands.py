@@ -65,7 +65,7 @@ def test_trace_data(synth_dir, name):
 def test_trace_gui(qapp, qtbot, synth_dir, config_dir):
     from phyclone.apps.trace.gui import create_trace_gui
     raw = synth_dir / "raw.dat"
-    n = len(np.load(synth_dir / "channel_map.npy"))
+    n = len(np.load(synth_dir / "channel_map.npy", allow_pickle=False))
     gui = create_trace_gui(raw, sample_rate=30000., n_channels_dat=n, dtype="int16",
                            config_dir=config_dir, views=("TraceView", "TraceImageView"))
     qtbot.addWidget(gui)

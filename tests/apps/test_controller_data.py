@@ -11,7 +11,7 @@ from phyclone.stats import correlograms
 
 
 def load(d, name):
-    return np.load(Path(d) / f"{name}.npy")
+    return np.load(Path(d) / f"{name}.npy", allow_pickle=False)
 
 
 def brute_spikes(c, cluster_id):

@@ -258,7 +258,7 @@ def test_kill9_then_replay(qapp, kwik_path, config_dir):
         p.send_signal(signal.SIGKILL)
         p.wait(10)
     assert p.returncode == -signal.SIGKILL
-    journal = kwik_path.parent / ".phy" / "syn_1_main" / "journal.jsonl"
+    journal = kwik_path.parent / ".phy" / "phyclone" / "syn_1_main" / "journal.jsonl"
     assert journal.exists()
 
     c = open_kwik(kwik_path, config_dir, channel_group=1, replay_journal=True)

@@ -11,7 +11,7 @@ def test_row_reader(tmp_path, view, monkeypatch):
     monkeypatch.setattr("phyclone.controller.rows.MMAP_MAX_BYTES", 1000)  # pread this small file
     arr = np.random.default_rng(0).normal(size=(1000, 3, 5)).astype(np.float32)
     np.save(tmp_path / "a.npy", arr)
-    m = np.load(tmp_path / "a.npy", mmap_mode="r")
+    m = np.load(tmp_path / "a.npy", mmap_mode="r", allow_pickle=False)
     v = {"plain": m, "transposed": m.transpose(0, 2, 1),
          "reshaped": m.reshape(1000, 15)}[view]
     r = RowReader(v)
@@ -25,7 +25,7 @@ def test_row_reader_fallbacks(tmp_path, monkeypatch):
     monkeypatch.setattr("phyclone.controller.rows.MMAP_MAX_BYTES", 100)
     arr = np.arange(60.).reshape(20, 3)
     np.save(tmp_path / "a.npy", arr)
-    m = np.load(tmp_path / "a.npy", mmap_mode="r")
+    m = np.load(tmp_path / "a.npy", mmap_mode="r", allow_pickle=False)
     for v in (arr, m[2:], m[::-1], m[:, 1:]):
         r = RowReader(v)
         assert r._fd is None

@@ -100,7 +100,7 @@ def test_key_session_and_save(gui_controller, qtbot, synth_dir):
     assert s.is_dirty()
     press(qtbot, gui, "ctrl+s", s)
     assert not s.is_dirty()
-    sc = np.load(synth_dir / "spike_clusters.npy")
+    sc = np.load(synth_dir / "spike_clusters.npy", allow_pickle=False)
     assert sc.dtype == np.int32
     np.testing.assert_array_equal(sc, s.clustering.spike_clusters)
     groups = {r["cluster_id"]: r["group"] for r in read_tsv(synth_dir / "cluster_group.tsv")}
@@ -128,7 +128,7 @@ def test_gui_state_and_close(qapp, qtbot, synth_dir, config_dir):
     assert gui._closed
     state = json.loads((Path(config_dir) / "TemplateGUI" / "state.json").read_text())
     assert state["n_spikes_waveforms"] == 42
-    assert (synth_dir / ".phy" / "state.json").exists()
+    assert (synth_dir / ".phy" / "phyclone" / "state.json").exists()
     c.close()
     # The state is restored by the next GUI; --clear-state forgets it.
     c = open_controller(synth_dir, config_dir)

@@ -17,19 +17,19 @@ def _truncate(path, name, n_bytes=50):
 
 
 def _nan_in_template(p):
-    t = np.load(p / "templates.npy")
+    t = np.load(p / "templates.npy", allow_pickle=False)
     t[2, 3, 4] = np.nan
     _np(p, "templates.npy", t)
 
 
 def _inf_amplitude(p):
-    a = np.load(p / "amplitudes.npy")
+    a = np.load(p / "amplitudes.npy", allow_pickle=False)
     a[7] = np.inf
     _np(p, "amplitudes.npy", a)
 
 
 def _set(name, fn):
-    return lambda p: _np(p, name, fn(np.load(p / name)))
+    return lambda p: _np(p, name, fn(np.load(p / name, allow_pickle=False)))
 
 
 # (mutation, file named in the message, words in the message)
@@ -136,7 +136,7 @@ def test_bad_folder(tmp_dataset, case):
 
 def test_all_nan_template_reads_as_zeros(tmp_dataset, snapshot):
     b = tmp_dataset()
-    t = np.load(b.path / "templates.npy")
+    t = np.load(b.path / "templates.npy", allow_pickle=False)
     t[4] = np.nan
     np.save(b.path / "templates.npy", t)
     before = snapshot(b.path)

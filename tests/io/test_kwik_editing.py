@@ -72,7 +72,8 @@ def test_save_merge_split_labels_and_reopen(dataset):
     assert _files(dataset.kwik_path.parent) == ["syn.kwik", "syn.kwx", "syn.raw.kwd"]
     m.close()
     # The file as it was before the save is kept in .phy/backup.
-    backups = sorted((dataset.kwik_path.parent / ".phy" / "backup").glob("syn.*.kwik"))
+    backups = sorted((dataset.kwik_path.parent / ".phy" / "phyclone" / "backup")
+                     .glob("syn.*.kwik"))
     assert len(backups) == 1 and _sha(backups[0]) == original
 
 
@@ -187,7 +188,8 @@ def test_backups_are_kept_and_pruned(dataset):
         versions.append(_sha(dataset.kwik_path))
         m.save(None, {1: ["good", "mua"][i % 2]})
     m.close()
-    backups = sorted((dataset.kwik_path.parent / ".phy" / "backup").glob("syn.*.kwik"))
+    backups = sorted((dataset.kwik_path.parent / ".phy" / "phyclone" / "backup")
+                     .glob("syn.*.kwik"))
     assert [_sha(p) for p in backups] == versions[-N_BACKUPS:]
 
 

@@ -25,7 +25,7 @@ SMALL = dict(n_channels=16, duration=12., n_clusters=8, seed=3, progress=False)
 
 
 def load(d, name):
-    return np.load(Path(d) / f"{name}.npy")
+    return np.load(Path(d) / f"{name}.npy", allow_pickle=False)
 
 
 @pytest.fixture(scope="module")
@@ -245,7 +245,7 @@ def test_npy_stream_writers(tmp_path):
     with NpyWriter(tmp_path / "a.npy", np.float32, x.shape) as w:
         w.append(x[:4])
         w.append(x[4:])
-    assert np.array_equal(np.load(tmp_path / "a.npy"), x)
+    assert np.array_equal(np.load(tmp_path / "a.npy", allow_pickle=False), x)
     with pytest.raises(ValueError, match="announced"):
         with NpyWriter(tmp_path / "b.npy", np.float32, x.shape) as w:
             w.append(x[:4])

@@ -2,7 +2,7 @@
 
 Every write edits a copy of the ``.kwik`` and atomically replaces it (``edit_h5``): a crash
 or an error mid-way leaves the original file as it was. The file as it was before is kept in
-``<kwik dir>/.phy/backup/`` (a hard link: instant; the last ``N_BACKUPS`` are kept).
+``<kwik dir>/.phy/phyclone/backup/`` (a hard link: instant; the last ``N_BACKUPS`` are kept).
 """
 
 import numpy as np
@@ -12,7 +12,7 @@ from phyclone.io.backup import backup_file
 from phyclone.io.kwik.h5 import edit_h5, open_h5
 from phyclone.io.kwik.arrays import unique_ids
 
-#: Number of timestamped backups of the .kwik kept in ``<kwik dir>/.phy/backup/``.
+#: Number of timestamped backups of the .kwik kept in ``<kwik dir>/.phy/phyclone/backup/``.
 N_BACKUPS = 5
 
 
@@ -59,7 +59,8 @@ class KwikEditingMixin:
     def _edit(self, func, clustering=None):
         """Apply ``func(file)`` to the .kwik atomically, then reload the list of clusterings
         and ``clustering`` (default: the current one)."""
-        backup_file(self.kwik_path, self.kwik_path.parent / ".phy" / "backup", N_BACKUPS)
+        backup_file(self.kwik_path, self.kwik_path.parent / ".phy" / "phyclone" / "backup",
+                    N_BACKUPS)
         with edit_h5(self.kwik_path) as f:
             func(f)
         with open_h5(self.kwik_path) as f:

@@ -37,7 +37,7 @@ logger = logging.getLogger(__name__)
 
 #: Waveform length used when the folder has neither templates nor a waveform pool.
 DEFAULT_WAVEFORM_DURATION = 82 / 30000.
-#: Number of timestamped backups of spike_clusters.npy kept in ``.phy/backup/``.
+#: Number of timestamped backups of spike_clusters.npy kept in ``.phy/phyclone/backup/``.
 N_BACKUPS = 5
 
 
@@ -450,7 +450,7 @@ class TemplateModel:
     def save_spike_clusters(self, spike_clusters):
         """Save the cluster of every spike (int32) atomically.
 
-        The previous file is first kept as ``.phy/backup/spike_clusters.<timestamp>.npy``
+        The previous file is first kept as ``.phy/phyclone/backup/spike_clusters.<timestamp>.npy``
         (a hard link, so this is instant; the ``N_BACKUPS`` most recent are kept).
         """
         sc = np.asarray(spike_clusters)
@@ -461,7 +461,7 @@ class TemplateModel:
             raise ValueError("cluster ids must be in [0, 2**31)")
         path = self.spike_clusters_path
         if path.exists():
-            backup_file(path, self.dir_path / ".phy" / "backup", N_BACKUPS)
+            backup_file(path, self.dir_path / ".phy" / "phyclone" / "backup", N_BACKUPS)
         save_npy(path, sc.astype(np.int32, copy=False))
         self._spike_clusters_path = path
         logger.debug("Saved %s.", path)
