@@ -11,22 +11,27 @@ each save; before the next save ``changed()`` says which of them another program
 meanwhile, so that its work is never silently overwritten.
 """
 
+from __future__ import annotations
+
 import hashlib
 import json
 import logging
 import os
 import socket
+import threading
 import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from phyclone.utils.fileio import atomic_open, ensure_dir_exists
 
 logger = logging.getLogger(__name__)
 
-_HELD = {}  # lock file -> number of FolderLocks of this process holding it (re-entrant)
+_HELD: dict[str, int] = {}  # lock file -> number of FolderLocks of this process holding it (re-entrant)
 
 
-def _process_start(pid):
+def _process_start(pid: int) -> int | None:
     """Start time of a process (clock ticks since boot, Linux), None when unknown."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as f:
@@ -36,7 +41,7 @@ def _process_start(pid):
         return None
 
 
-def _pid_alive(pid):
+def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -48,7 +53,7 @@ def _pid_alive(pid):
     return True
 
 
-def _me():
+def _me() -> dict[str, Any]:
     pid = os.getpid()
     return {"pid": pid, "host": socket.gethostname(), "process_start": _process_start(pid),
             "time": time.time()}
@@ -57,12 +62,12 @@ def _me():
 class FolderLock:
     """The lock of a dataset's cache folder (``path``: the lock file)."""
 
-    def __init__(self, path):
+    def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
         self.held = False
-        self.holder = None  # who holds it when we do not
+        self.holder: dict[str, Any] | None = None  # who holds it when we do not
 
-    def read(self):
+    def read(self) -> dict[str, Any] | None:
         """The holder's record, None when there is no (readable) lock file."""
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
@@ -71,14 +76,14 @@ class FolderLock:
         return data if isinstance(data, dict) else None
 
     @staticmethod
-    def is_stale(info):
+    def is_stale(info: dict[str, Any] | None) -> bool:
         """Whether a holder is gone: same host and its pid is dead or now another process's.
         A lock of another host is never stale (its processes cannot be checked)."""
         if not info or info.get("host") != socket.gethostname():
             return not info
         try:
-            pid = int(info.get("pid"))
-        except (TypeError, ValueError):
+            pid = int(info["pid"])
+        except (KeyError, TypeError, ValueError):
             return True
         if pid == os.getpid():
             return str(info.get("process_start")) != str(_process_start(pid))
@@ -87,7 +92,7 @@ class FolderLock:
         start = info.get("process_start")
         return start is not None and _process_start(pid) not in (None, start)
 
-    def acquire(self):
+    def acquire(self) -> bool:
         """Take the lock if free or stale; returns whether it is held by this process."""
         ensure_dir_exists(self.path.parent)
         for _ in range(3):
@@ -114,16 +119,16 @@ class FolderLock:
         self.holder = self.read()
         return False
 
-    def _key(self):
+    def _key(self) -> str:
         return str(self.path.resolve())
 
-    def _hold(self):
+    def _hold(self) -> bool:
         if not self.held:
             _HELD[self._key()] = _HELD.get(self._key(), 0) + 1
         self.held, self.holder = True, None
         return True
 
-    def take_over(self):
+    def take_over(self) -> None:
         """Take the lock even if another process holds it (the user asked)."""
         with atomic_open(self.path, "w", encoding="utf-8", fsync=False) as f:
             json.dump(_me(), f)
@@ -132,11 +137,11 @@ class FolderLock:
                            _describe(self.holder))
         self._hold()
 
-    def still_held(self):
+    def still_held(self) -> bool:
         """Whether the lock file still names this process (another one may have taken over)."""
         return bool(self.held and _names_me(self.read()))
 
-    def release(self):
+    def release(self) -> None:
         """Remove the lock file if it still names this process and no other controller of
         this process holds it."""
         if not self.held:
@@ -149,17 +154,17 @@ class FolderLock:
             if _names_me(self.read()):
                 self.path.unlink(missing_ok=True)
 
-    def describe_holder(self):
+    def describe_holder(self) -> str:
         return _describe(self.holder)
 
 
-def _names_me(info):
-    return bool(info) and info.get("pid") == os.getpid() and \
+def _names_me(info: dict[str, Any] | None) -> bool:
+    return info is not None and info.get("pid") == os.getpid() and \
         info.get("host") == socket.gethostname() and \
         str(info.get("process_start")) == str(_process_start(os.getpid()))
 
 
-def _describe(info):
+def _describe(info: dict[str, Any] | None) -> str:
     if not info:
         return "an unknown process"
     when = info.get("time")
@@ -167,7 +172,8 @@ def _describe(info):
     return f"process {info.get('pid')} on {info.get('host')}{since}"
 
 
-def file_stamp(path, with_hash=True):
+def file_stamp(path: str | os.PathLike[str], with_hash: bool = True
+               ) -> tuple[int, int, str | None] | None:
     """``(size, mtime_ns, sha256 or None)`` of a file, None when it does not exist. The hash
     is None when not asked, or when the file changed while it was being read."""
     try:
@@ -196,12 +202,12 @@ class FileStamps:
     are computed in a background thread (``record(background=True)``: opening a large dataset
     does not wait for them)."""
 
-    def __init__(self, paths):
+    def __init__(self, paths: Callable[[], Iterable[str | os.PathLike[str]]]) -> None:
         self._paths = paths
-        self.stamps = {}
-        self._thread = None
+        self.stamps: dict[str, tuple[int, int, str | None] | None] = {}
+        self._thread: threading.Thread | None = None
 
-    def record(self, background=False):
+    def record(self, background: bool = False) -> None:
         """Remember the files as they are now (at open, after a save)."""
         self._join()
         paths = [str(p) for p in self._paths()]
@@ -209,23 +215,22 @@ class FileStamps:
         if not background:
             self._hash(paths)
             return
-        import threading
         self._thread = threading.Thread(target=self._hash, args=(paths,), daemon=True,
                                         name="phyclone-file-stamps")
         self._thread.start()
 
-    def _hash(self, paths):
+    def _hash(self, paths: list[str]) -> None:
         for p in paths:
             old, new = self.stamps.get(p), file_stamp(p)
             if old is not None and new is not None and new[:2] == old[:2]:
                 self.stamps[p] = new  # the hash of the file as it was recorded
 
-    def _join(self):
+    def _join(self) -> None:
         if self._thread is not None:
             self._thread.join()
             self._thread = None
 
-    def changed(self):
+    def changed(self) -> list[str]:
         """Names of the files that changed, appeared or disappeared since ``record``."""
         self._join()
         now = {str(p): None for p in self._paths()}

@@ -52,7 +52,7 @@ def _writable(folder: Path) -> bool:
         return False
 
 
-def _args_hash(args, kwargs):
+def _args_hash(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
     import joblib  # lazily: slow to import; hashes arrays by content (pickles in memory only)
     return joblib.hash((args, sorted(kwargs.items())))
 
@@ -107,7 +107,7 @@ class Context:
             path.unlink(missing_ok=True)
             total -= size
 
-    def cache(self, f):
+    def cache(self, f: Callable[..., Any]) -> Callable[..., Any]:
         """Return a disk-memoized version of ``f`` (``self`` is not hashed for methods)."""
         try:
             skip_self = inspect.getfullargspec(f).args[:1] == ["self"]
@@ -117,7 +117,7 @@ class Context:
         skip_self = skip_self and not inspect.ismethod(f)
 
         @wraps(f)
-        def cached(*args, **kwargs):
+        def cached(*args: Any, **kwargs: Any) -> Any:
             try:
                 digest = _args_hash(args[1:] if skip_self else args, kwargs)
             except Exception:  # arguments that cannot be hashed: not cached

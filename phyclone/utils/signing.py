@@ -11,12 +11,15 @@ File format: ``MAGIC`` + 64 hexadecimal digits (the HMAC of ``role + NUL + paylo
 so that a signed file moved to another name is refused too.
 """
 
+from __future__ import annotations
+
 import hashlib
 import hmac
 import os
 import pickle
 import secrets
 from pathlib import Path
+from typing import Any
 
 from .config import phy_config_dir
 from .errors import DataError
@@ -26,7 +29,7 @@ MAGIC = b"PHYCLONE-SIGNED-PICKLE-1\n"
 _SIG_LEN = 64
 
 
-def user_secret(config_dir=None):
+def user_secret(config_dir: str | os.PathLike[str] | None = None) -> bytes:
     """The user's random secret (``<config dir>/cache_secret``), created on first use."""
     path = phy_config_dir(config_dir) / "cache_secret"
     try:
@@ -46,12 +49,13 @@ def user_secret(config_dir=None):
     return value
 
 
-def signature(secret, role, payload):
+def signature(secret: bytes, role: str, payload: bytes) -> str:
     """Hex HMAC-SHA256 of ``payload`` (bytes) for ``role``."""
     return hmac.new(secret, role.encode() + b"\0" + payload, hashlib.sha256).hexdigest()
 
 
-def dump_signed_pickle(path, obj, role, config_dir=None):
+def dump_signed_pickle(path: str | os.PathLike[str], obj: Any, role: str,
+                       config_dir: str | os.PathLike[str] | None = None) -> None:
     """Pickle ``obj`` into ``path`` (atomically), signed for ``role``."""
     payload = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
     sig = signature(user_secret(config_dir), role, payload).encode()
@@ -59,7 +63,7 @@ def dump_signed_pickle(path, obj, role, config_dir=None):
         f.write(MAGIC + sig + b"\n" + payload)
 
 
-def load_signed_pickle(path, role, config_dir=None):
+def load_signed_pickle(path: str | os.PathLike[str], role: str, config_dir: str | os.PathLike[str] | None = None) -> Any:
     """The object pickled in ``path`` by ``dump_signed_pickle`` for ``role``; a file without a
     valid signature raises ``DataError`` and is never unpickled."""
     path = Path(path)
