@@ -1,0 +1,71 @@
+"""eFEL, configured once per process.
+
+``efel.reset()`` re-parses eFEL's dependency file (~60 ms) and ``efel.get_feature_values``
+converts every array element by element; both dominate bluepyefe's run time. Here each call
+builds a fresh :class:`efel.Settings` (defaults + the requested settings, exactly the state
+``reset`` + ``set_setting`` would give), pushes it and the trace into eFEL's core, and reads the
+features through eFEL's own accessors, so the values are those of ``efel.get_feature_values``.
+"""
+
+import efel
+from efel import cppcore
+from efel.api import _get_feature
+
+_STIM_KEYS = ("stim_start", "stim_end")
+
+
+def _push_settings(settings):
+    # Same typing rules as eFEL when it initialises its core: bools as ints, floats as
+    # doubles, strings as strings; anything else (lists, None) is not passed.
+    for name, value in vars(settings).items():
+        if isinstance(value, bool):
+            value = int(value)
+        if isinstance(value, int):
+            cppcore.setFeatureInt(name, [value])
+        elif isinstance(value, float):
+            cppcore.setFeatureDouble(name, [value])
+        elif isinstance(value, str):
+            cppcore.setFeatureString(name, value)
+
+
+def make_settings(settings):
+    """An :class:`efel.Settings` with eFEL's defaults updated by ``settings`` (a dict)."""
+    out = efel.Settings()
+    for name, value in settings.items():
+        if name in _STIM_KEYS:
+            value = float(value)
+        out.set_setting(name, value)
+    return out
+
+
+def _as_list(x):
+    return x if isinstance(x, list) else x.tolist()
+
+
+def feature_values(t, v, i, stim_start, stim_end, features, settings):
+    """Values of ``features`` (dict name -> array or None) on one trace.
+
+    ``t``, ``v``, ``i`` are float arrays or lists of floats (``i`` may be None), ``settings`` a dict of eFEL settings.
+    """
+    if stim_end <= stim_start:
+        raise Exception("stim_end needs to be larger than stim_start:\n"
+                        f"stim_start={stim_start:f} stim_end={stim_end:f}")
+    efel_settings = make_settings(settings)
+    cppcore.Clear()
+    _push_settings(efel_settings)
+    cppcore.setFeatureDouble("T", _as_list(t))
+    cppcore.setFeatureDouble("V", _as_list(v))
+    cppcore.setFeatureDouble("stim_start", [float(stim_start)])
+    cppcore.setFeatureDouble("stim_end", [float(stim_end)])
+    if i is not None:
+        cppcore.setFeatureDouble("I", _as_list(i))
+    out = {}
+    for name in features:
+        try:
+            out[name] = _get_feature(name, raise_warnings=False)
+        except TypeError as e:
+            if "Unknown feature name" in str(e):
+                raise Exception("One of the following feature name does not exist in eFEL: "
+                                + " ".join(features)) from e
+            raise
+    return out
