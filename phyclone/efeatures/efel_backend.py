@@ -7,11 +7,15 @@ builds a fresh :class:`efel.Settings` (defaults + the requested settings, exactl
 features through eFEL's own accessors, so the values are those of ``efel.get_feature_values``.
 """
 
+import threading
+
 import efel
 from efel import cppcore
 from efel.api import _get_feature
 
 _STIM_KEYS = ("stim_start", "stim_end")
+# eFEL's core holds one trace at a time: threads (e.g. a threaded dask worker) take turns.
+_LOCK = threading.Lock()
 
 
 def _push_settings(settings):
@@ -45,12 +49,17 @@ def _as_list(x):
 def feature_values(t, v, i, stim_start, stim_end, features, settings):
     """Values of ``features`` (dict name -> array or None) on one trace.
 
-    ``t``, ``v``, ``i`` are float arrays or lists of floats (``i`` may be None), ``settings`` a dict of eFEL settings.
+    ``t``, ``v``, ``i``: float arrays or lists (``i`` may be None); ``settings``: a dict.
     """
     if stim_end <= stim_start:
         raise Exception("stim_end needs to be larger than stim_start:\n"
                         f"stim_start={stim_start:f} stim_end={stim_end:f}")
     efel_settings = make_settings(settings)
+    with _LOCK:
+        return _compute(t, v, i, stim_start, stim_end, features, efel_settings)
+
+
+def _compute(t, v, i, stim_start, stim_end, features, efel_settings):
     cppcore.Clear()
     _push_settings(efel_settings)
     cppcore.setFeatureDouble("T", _as_list(t))
@@ -63,9 +72,9 @@ def feature_values(t, v, i, stim_start, stim_end, features, settings):
     for name in features:
         try:
             out[name] = _get_feature(name, raise_warnings=False)
-        except TypeError as e:
+        except RuntimeError as e:  # what eFEL raises (bluepyefe lets it through too)
             if "Unknown feature name" in str(e):
-                raise Exception("One of the following feature name does not exist in eFEL: "
-                                + " ".join(features)) from e
+                raise RuntimeError(f"{e} (requested: {', '.join(features)}); see "
+                                   "efel.get_feature_names()") from e
             raise
     return out
