@@ -46,8 +46,9 @@ class Cell:
         return [i for i, rec in enumerate(self.recordings) if rec.protocol_name == protocol_name]
 
     def read_recordings(self, protocol_data, protocol_name, recording_reader=None,
-                        efel_settings=None):
-        """Read every recording of ``protocol_data`` (a list of metadata dicts)."""
+                        efel_settings=None, on_recording=None):
+        """Read every recording of ``protocol_data`` (a list of metadata dicts);
+        ``on_recording(rec)`` is called on each new recording."""
         cls = None
         for config_data in protocol_data:
             if "protocol_name" not in config_data:
@@ -55,8 +56,10 @@ class Cell:
             for reader_data in self.reader(config_data, recording_reader):
                 if cls is None:
                     cls = ecode_for(protocol_name)
-                self.recordings.append(cls(config_data, reader_data, protocol_name,
-                                           efel_settings))
+                rec = cls(config_data, reader_data, protocol_name, efel_settings)
+                self.recordings.append(rec)
+                if on_recording is not None:
+                    on_recording(rec)
 
     def extract_efeatures(self, protocol_name, efeatures, efeature_names=None,
                           efel_settings=None):

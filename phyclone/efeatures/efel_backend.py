@@ -16,6 +16,9 @@ from efel.api import _get_feature
 _STIM_KEYS = ("stim_start", "stim_end")
 # eFEL's core holds one trace at a time: threads (e.g. a threaded dask worker) take turns.
 _LOCK = threading.Lock()
+# (trace token, stim_start, stim_end, settings) of the trace loaded in eFEL's core: a call
+# with the same ones reuses it with the features already computed (no reload, no recompute).
+_loaded = [None]
 
 
 def _push_settings(settings):
@@ -46,20 +49,46 @@ def _as_list(x):
     return x if isinstance(x, list) else x.tolist()
 
 
-def feature_values(t, v, i, stim_start, stim_end, features, settings):
+def feature_values(t, v, i, stim_start, stim_end, features, settings, token=None):
     """Values of ``features`` (dict name -> array or None) on one trace.
 
     ``t``, ``v``, ``i``: float arrays or lists (``i`` may be None); ``settings``: a dict.
+    ``token``: a tuple of objects standing for this trace (the same objects = the same data),
+    to reuse eFEL's state when the previous call was on the same trace and settings.
     """
     if stim_end <= stim_start:
         raise Exception("stim_end needs to be larger than stim_start:\n"
                         f"stim_start={stim_start:f} stim_end={stim_end:f}")
-    efel_settings = make_settings(settings)
     with _LOCK:
-        return _compute(t, v, i, stim_start, stim_end, features, efel_settings)
+        state = (token, float(stim_start), float(stim_end), settings)
+        last = _loaded[0]
+        if not (token is not None and last is not None and _same_trace(last[0], token)
+                and last[1:3] == state[1:3] and _same(last[3], settings)):
+            _loaded[0] = None
+            _load(t, v, i, stim_start, stim_end, make_settings(settings))
+            if token is not None:
+                _loaded[0] = (token, state[1], state[2], dict(settings))
+        return _compute(features)
 
 
-def _compute(t, v, i, stim_start, stim_end, features, efel_settings):
+def _same_trace(a, b):
+    return len(a) == len(b) and all(x is y for x, y in zip(a, b))
+
+
+def _same(a, b):
+    if a.keys() != b.keys():
+        return False
+    for k, x in a.items():
+        y = b[k]
+        try:
+            if type(x) is not type(y) or not bool(x == y):
+                return False
+        except (ValueError, TypeError):  # arrays and other ambiguous comparisons
+            return False
+    return True
+
+
+def _load(t, v, i, stim_start, stim_end, efel_settings):
     cppcore.Clear()
     _push_settings(efel_settings)
     cppcore.setFeatureDouble("T", _as_list(t))
@@ -68,6 +97,9 @@ def _compute(t, v, i, stim_start, stim_end, features, efel_settings):
     cppcore.setFeatureDouble("stim_end", [float(stim_end)])
     if i is not None:
         cppcore.setFeatureDouble("I", _as_list(i))
+
+
+def _compute(features):
     out = {}
     for name in features:
         try:

@@ -78,27 +78,39 @@ def _setting_groups(targets):
     return groups
 
 
+def _extract_recording(rec, groups, efel_settings):
+    mine = [g for g in groups if g["protocol"] == rec.protocol_name]
+    if not mine:
+        return
+    rec.hold_lists(len(mine) > 2)  # the first group may reuse the spike detection
+    try:
+        for group in mine:
+            rec.compute_efeatures(list(group["efeatures"]), list(group["efeature_names"]),
+                                  efel_settings={**efel_settings, **group["efel_settings"]})
+    finally:
+        rec.hold_lists(False)
+
+
 def _extract_efeatures_cell(cell, targets, efel_settings=None):
     """Compute the targets' e-features on every recording of ``cell``."""
-    efel_settings = efel_settings or {}
     groups = _setting_groups(targets)
     for rec in cell.recordings:
-        mine = [g for g in groups if g["protocol"] == rec.protocol_name]
-        if not mine:
-            continue
-        rec.hold_lists(len(mine) > 1)
-        try:
-            for group in mine:
-                rec.compute_efeatures(list(group["efeatures"]), list(group["efeature_names"]),
-                                      efel_settings={**efel_settings, **group["efel_settings"]})
-        finally:
-            rec.hold_lists(False)
+        _extract_recording(rec, groups, efel_settings or {})
     return cell
 
 
 def _read_extract_cell(cell_definition, recording_reader, targets, efel_settings=None):
-    return _extract_efeatures_cell(
-        _create_cell(cell_definition, recording_reader, efel_settings), targets, efel_settings)
+    """Read a cell and extract its e-features, each sweep right after it is read (eFEL
+    still holds it: the spike detection done on reading is reused)."""
+    groups = _setting_groups(targets)
+    name, protocols = cell_definition
+    cell = Cell(name=name)
+    for protocol_name, protocol_data in protocols.items():
+        cell.read_recordings(
+            protocol_data=protocol_data, protocol_name=protocol_name,
+            recording_reader=recording_reader, efel_settings=efel_settings,
+            on_recording=lambda rec: _extract_recording(rec, groups, efel_settings or {}))
+    return cell
 
 
 def _normalize_targets(targets):

@@ -176,7 +176,8 @@ class Recording:
         settings, stim_start, stim_end = self._efel_call_settings(
             efeatures, efel_settings or {})
         t, v, i = getattr(self, "_lists", None) or (self.t, self.voltage, self.current)
-        return [feature_values(t, v, i, stim_start, stim_end, efeatures, settings)]
+        token = (self, self.t, self.voltage, self.current)
+        return [feature_values(t, v, i, stim_start, stim_end, efeatures, settings, token)]
 
     def hold_lists(self, hold=True):
         """Keep the trace as Python lists (eFEL's input) while several groups of

@@ -24,6 +24,11 @@ def npz_reader(config):
              "i_unit": "nA"} for v, c in zip(voltage, current)]
 
 
+def warm(_):
+    """Import phyclone.efeatures (and eFEL) in a worker process."""
+    importlib.import_module("phyclone.efeatures")
+
+
 def run(module_name, job):
     module = importlib.import_module(module_name)
     options = dict(job.get("options", {}))
