@@ -53,6 +53,11 @@ def compute_rheobase_majority_bin(cell, protocols_rheobase, min_step=0.01, major
     of the sweeps spike. A sweep of ``np.digitize`` bin k is counted in bin k - 1 (as
     bluepyefe does), so the bins are looked at one step late."""
     amps, counts = _get_list_spiking_amplitude(cell, protocols_rheobase)
+    if not len(amps):
+        raise ValueError(f"Cell {cell.name}: no recording of the protocols "
+                         f"{list(protocols_rheobase)} to compute the rheobase from (strategy "
+                         "'majority'); check protocols_rheobase against the protocol names of "
+                         "files_metadata")
     bins = np.arange(min(amps), max(amps), min_step)
     which = np.digitize(amps, bins, right=False)
     spiking = np.asarray(counts, dtype=bool)

@@ -26,13 +26,16 @@ def _rates(v):
 
 
 def simulate(amps, ton, toff, duration, hypamp=0., area=1.0, gna=120., gk=36., gl=0.3,
-             dt_rec=0.1, n_sub=2, noise=0.1, seed=0):
+             dt_rec=0.1, n_sub=2, noise=0.1, seed=0, current=None):
     """Membrane potential (mV, shape (n_sweeps, n_samples)) of single-compartment HH neurons
     under steps of ``amps`` nA (on top of ``hypamp``) between ``ton`` and ``toff`` ms;
     1 nA = 40 µA/cm² / ``area``. ``hypamp``, ``area``, ``gna``, ``gk`` are scalars or one
-    value per sweep. Exponential Euler on the gates and the voltage, ``n_sub`` substeps per
+    value per sweep; ``current`` (nA, (n_sweeps, n_samples)) replaces the steps. Exponential
+    Euler on the gates and the voltage, ``n_sub`` substeps per
     recorded sample of ``dt_rec`` ms, Gaussian recording noise of ``noise`` mV."""
     amps = np.asarray(amps, dtype=np.float64)
+    if current is not None:
+        amps = np.zeros(len(current))
     hypamp, area, gna, gk = (np.broadcast_to(np.asarray(x, dtype=np.float64), amps.shape)
                              for x in (hypamp, area, gna, gk))
     dt = dt_rec / n_sub
@@ -44,7 +47,10 @@ def simulate(amps, ton, toff, duration, hypamp=0., area=1.0, gna=120., gk=36., g
     scale = 40. / area
     for i in range(n):
         t = i * dt_rec
-        stim = (hypamp + (amps if ton <= t < toff else 0.)) * scale
+        if current is None:
+            stim = (hypamp + (amps if ton <= t < toff else 0.)) * scale
+        else:
+            stim = current[:, i] * scale
         for _ in range(n_sub):
             am, bm, ah, bh, an, bn = _rates(v)
             m = m + (am / (am + bm) - m) * (1. - np.exp(-dt * (am + bm)))
@@ -93,3 +99,59 @@ def make_dataset(folder, n_cells=3, protocols=None, seed=0, amplitude_scale=1.0)
             }]
     (folder / "files_metadata.json").write_text(json.dumps(files_metadata, indent=1))
     return files_metadata
+
+
+def ecode_currents(dt=0.1, seed=0):
+    """Currents (nA) of the non-step eCodes: {protocol: (config timings (ms), duration (ms),
+    current array (n_sweeps, n_samples))}, a few amplitudes each, with a little noise."""
+    rng = np.random.default_rng(seed)
+
+    def base(duration, n):
+        return np.full((n, int(round(duration / dt))), -0.002) + rng.normal(0, 2e-4, (n, int(
+            round(duration / dt))))
+
+    def idx(ms):
+        return int(round(ms / dt))
+
+    out = {}
+    # Ramp: rises from ton to toff
+    c = base(800., 3)
+    for k, amp in enumerate((0.25, 0.35, 0.45)):
+        c[k, idx(100):idx(600)] += np.linspace(0., amp, idx(600) - idx(100))
+    out["APThreshold"] = ({"ton": 100., "toff": 600.}, 800., c)
+    # sAHP: long step amp, amp2 between tmid and tmid2
+    c = base(900., 3)
+    for k, amp2 in enumerate((0.15, 0.2, 0.3)):
+        c[k, idx(100):idx(700)] += 0.03
+        c[k, idx(300):idx(450)] += amp2 - 0.03
+    out["sAHP"] = ({"ton": 100., "tmid": 300., "tmid2": 450., "toff": 700.}, 900., c)
+    for name, (a1, a2s) in {"HyperDePol": (-0.08, (0.12, 0.2, 0.3)),
+                            "DeHyperPol": (0.15, (-0.05, -0.1, -0.15))}.items():
+        c = base(700., 3)
+        for k, a2 in enumerate(a2s):
+            c[k, idx(100):idx(300)] += a1
+            c[k, idx(300):idx(500)] += a2
+        out[name] = ({"ton": 100., "tmid": 300., "toff": 500.}, 700., c)
+    timings = {"ton": 100., "t1": 400., "t2": 500., "t3": 800., "t4": 900., "toff": 1200.}
+    for name, sign in (("PosCheops", 1.), ("NegCheops", -1.)):
+        c = base(1300., 2)
+        for k, amp in enumerate((0.2, 0.3)):
+            for a, b in (("ton", "t1"), ("t2", "t3"), ("t4", "toff")):
+                i0, i1 = idx(timings[a]), idx(timings[b])
+                mid = (i0 + i1) // 2
+                c[k, i0:mid] += sign * np.linspace(0., amp, mid - i0)
+                c[k, mid:i1] += sign * np.linspace(amp, 0., i1 - mid)
+        out[name] = (dict(timings), 1300., c)
+    # SpikeRec: 10 pulses of 2 ms every 10 ms
+    c = base(300., 2)
+    for k, amp in enumerate((1.0, 1.5)):
+        for p in range(10):
+            c[k, idx(100 + 10 * p):idx(102 + 10 * p)] += amp
+    out["SpikeRec"] = ({}, 300., c)
+    # SineSpec: chirp between ton and toff
+    c = base(1200., 2)
+    ts = np.arange(idx(1000)) * dt / 1e3 - 0.1
+    for k, amp in enumerate((0.04, 0.06)):
+        c[k, idx(100):idx(1100)] += amp * np.sin(2 * np.pi * (1. + 1. / (5.15 - ts)) * ts)
+    out["SineSpec"] = ({"ton": 100., "toff": 1100.}, 1300. - 100., c)
+    return out

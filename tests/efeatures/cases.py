@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from phyclone.efeatures.synthetic import make_dataset
+from phyclone.efeatures.synthetic import cell_params, ecode_currents, make_dataset, simulate
 
 REFERENCE_DIR = Path(__file__).resolve().parents[1] / "data" / "efeatures"
 
@@ -54,6 +54,19 @@ def absolute_targets():
     return out
 
 
+def ecode_targets():
+    spec = {"APThreshold": (0.35, 0.2, ["Spikecount", "time_to_first_spike", "AP_amplitude"]),
+            "sAHP": (0.2, 0.2, ["Spikecount", "voltage_base"]),
+            "HyperDePol": (-0.08, 0.1, ["voltage_base", "Spikecount"]),
+            "DeHyperPol": (0.15, 0.1, ["voltage_base", "Spikecount"]),
+            "PosCheops": (0.25, 0.2, ["Spikecount", "voltage_base"]),
+            "NegCheops": (-0.25, 0.2, ["voltage_base"]),
+            "SpikeRec": (8., 5., ["Spikecount", "voltage_base"]),
+            "SineSpec": (0.05, 0.05, ["voltage_base", "steady_state_voltage_stimend"])}
+    return [{"efeature": f, "protocol": p, "amplitude": a, "tolerance": tol}
+            for p, (a, tol, feats) in spec.items() for f in feats]
+
+
 def cases():
     """name -> (options, dataset kind); kind "txt" (lccr text) or "npz" (custom reader)."""
     base = {"write_files": True, "protocols_rheobase": ["IDRest"]}
@@ -79,6 +92,8 @@ def cases():
         "custom_reader": ({**base, "targets": relative_targets(), "recording_reader": "npz",
                            "efel_settings": {"strict_stiminterval": True,
                                              "interp_step": 0.025}}, "npz"),
+        "ecodes": ({"write_files": True, "targets": ecode_targets(), "absolute_amplitude": True,
+                    "recording_reader": "npz"}, "ecodes"),
     }
 
 
@@ -106,16 +121,43 @@ def write_npz_dataset(files_metadata, folder):
     return out
 
 
+def write_ecode_dataset(folder, n_cells=2):
+    """Sweeps of the non-step eCodes (.npz, currents from ecode_currents) for n_cells,
+    simulated together (currents padded to the longest protocol)."""
+    folder = Path(folder)
+    params = cell_params(n_cells, seed=3)
+    currents = [ecode_currents(seed=c) for c in range(n_cells)]
+    rows, keys = [], []
+    for c in range(n_cells):
+        for protocol, (_, _, current) in currents[c].items():
+            rows += list(current)
+            keys += [(c, protocol)] * len(current)
+    n = max(len(r) for r in rows)
+    padded = np.array([np.pad(r, (0, n - len(r)), mode="edge") for r in rows])
+    per = {k: np.array([params[c][k] for c, _ in keys]) for k in ("area", "gna", "gk")}
+    voltage = simulate(None, 0., 0., n * 0.1, current=padded, seed=3, **per)
+    out = {f"cell{c}": {} for c in range(n_cells)}
+    for c in range(n_cells):
+        for protocol, (timings, _, current) in currents[c].items():
+            sel = [k for k, key in enumerate(keys) if key == (c, protocol)]
+            path = folder / f"cell{c}" / f"{protocol}.npz"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            np.savez(path, voltage=voltage[sel, :current.shape[1]], current=current)
+            out[f"cell{c}"][protocol] = [{"filepath": str(path), "dt": 0.1, **timings}]
+    return out
+
+
 def make_inputs(folder):
-    """(txt files_metadata, npz files_metadata) written under ``folder``."""
+    """{kind: files_metadata} of the sweeps written under ``folder``: "txt" (lccr text),
+    "npz" (the same sweeps for the custom reader), "ecodes" (non-step eCodes, .npz)."""
     folder = Path(folder)
     txt = make_dataset(folder / "txt", n_cells=3, seed=1)
-    npz = write_npz_dataset(txt, folder / "npz")
-    return txt, npz
+    return {"txt": txt, "npz": write_npz_dataset(txt, folder / "npz"),
+            "ecodes": write_ecode_dataset(folder / "ecodes")}
 
 
 def job(name, inputs, output_directory):
     options, kind = cases()[name]
-    files_metadata = copy.deepcopy(inputs[0] if kind == "txt" else inputs[1])
+    files_metadata = copy.deepcopy(inputs[kind])
     return {"output_directory": str(output_directory), "files_metadata": files_metadata,
             "options": options}

@@ -12,7 +12,7 @@ from cases import make_inputs  # noqa: E402
 
 @pytest.fixture(scope="session")
 def efeat_inputs(tmp_path_factory):
-    """(txt files_metadata, npz files_metadata) of the synthetic sweeps."""
+    """{kind: files_metadata} of the synthetic sweeps (see cases.make_inputs)."""
     return make_inputs(tmp_path_factory.mktemp("efeat_inputs"))
 
 

@@ -33,7 +33,7 @@ def test_against_references(name, efeat_inputs, tmp_path):
 def test_references_are_not_empty():
     # the comparisons above must compare something: features, protocols, thresholds
     for name in ("targets", "legacy", "absolute", "majority_median", "auto_targets",
-                 "custom_reader", "flush_max"):
+                 "custom_reader", "flush_max", "ecodes"):
         feat = json.loads((REFERENCE_DIR / name / "features.json").read_text())
         assert sum(len(v["soma"]) for v in feat.values()) >= 10, name
     per_cell = json_files(REFERENCE_DIR / "targets")
@@ -53,7 +53,7 @@ def test_comparison_detects_a_difference(tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["targets", "legacy", "absolute", "majority_median",
-                                  "custom_reader", "auto_targets"])
+                                  "custom_reader", "auto_targets", "ecodes"])
 def test_against_bluepyefe_run(name, efeat_inputs, tmp_path, peer_bpe_python):
     ours = _run_ours(name, efeat_inputs, tmp_path / "ours")
     j = job(name, efeat_inputs, tmp_path / "bpe")
