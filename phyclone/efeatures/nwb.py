@@ -136,6 +136,15 @@ def _read_scala(content, targets, repetition=None):
     return out
 
 
+def _is_vu(content):
+    acquisition = content["acquisition"]
+    acquisition = acquisition["timeseries"] if "timeseries" in acquisition else acquisition
+    presentation = content["stimulus"]["presentation"] if "stimulus" in content and \
+        "presentation" in content["stimulus"] else {}
+    return any("DA" in name and name.replace("DA", "AD") in acquisition
+               for name in presentation)
+
+
 def read_nwb(in_data):
     """Sweeps of the protocols ``in_data["protocol_name"]`` (a name or a list)."""
     targets = in_data["protocol_name"]
@@ -144,6 +153,10 @@ def read_nwb(in_data):
     with h5py.File(in_data["filepath"], "r") as content:
         if "data_organization" in content:
             return _read_bbp(content, targets, in_data.get("v_file"), in_data.get("repetition"))
+        if _is_vu(content):
+            raise NotImplementedError(
+                f"{in_data['filepath']}: this NWB layout (VU, DA/AD sweeps) is not supported "
+                "by phyclone yet; pass a recording_reader")
         if "timeseries" in content["acquisition"].keys():
             return _read_aibs(content, targets)
         if next(iter(content["acquisition"]), "")[:6].lower() == "index_":

@@ -159,5 +159,12 @@ def make_inputs(folder):
 def job(name, inputs, output_directory):
     options, kind = cases()[name]
     files_metadata = copy.deepcopy(inputs[kind])
+    if name == "absolute":  # liquid junction potential everywhere, v_corr on one cell
+        for cell, protocols in files_metadata.items():
+            for entries in protocols.values():
+                for entry in entries:
+                    entry["ljp"] = 5.0
+                    if cell == "cell1":
+                        entry["v_corr"] = -70.
     return {"output_directory": str(output_directory), "files_metadata": files_metadata,
             "options": options}
