@@ -4,8 +4,8 @@ computed with eFEL (``pip install phyclone[efeatures]``). Replace
 
 from .auto_targets import AutoTarget, default_auto_targets
 from .cell import Cell
-from .ecodes import (SAHP, DeHyperPol, HyperDePol, NegCheops, PosCheops, Ramp, SineSpec,
-                     SpikeRec, Step, eCodes)
+from .ecodes import (SAHP, CapCheck, DeHyperPol, HyperDePol, NegCheops, PinkNoise, PosCheops,
+                     Ramp, SineSpec, SpikeRec, Step, eCodes)
 from .extract import (cells_pickle_output_path, compute_rheobase, convert_legacy_targets,
                       create_feature_protocol_files, extract_efeatures,
                       extract_efeatures_at_targets, extract_efeatures_per_cell,
@@ -18,8 +18,8 @@ from .target import EFeatureTarget
 from .units import DEFAULT_EFEL_SETTINGS, PRESET_PROTOCOLS_RHEOBASE
 
 __all__ = [
-    "AutoTarget", "Cell", "DEFAULT_EFEL_SETTINGS", "DeHyperPol", "EFeatureTarget",
-    "HyperDePol", "NegCheops", "PRESET_PROTOCOLS_RHEOBASE", "PosCheops", "Protocol", "Ramp",
+    "AutoTarget", "CapCheck", "Cell", "DEFAULT_EFEL_SETTINGS", "DeHyperPol", "EFeatureTarget",
+    "HyperDePol", "NegCheops", "PRESET_PROTOCOLS_RHEOBASE", "PinkNoise", "PosCheops", "Protocol", "Ramp",
     "Recording", "SAHP", "SineSpec", "SpikeRec", "Step", "cells_pickle_output_path",
     "compute_rheobase", "convert_legacy_targets", "create_feature_protocol_files", "dask_map",
     "default_auto_targets", "eCodes", "extract_efeatures", "extract_efeatures_at_targets",

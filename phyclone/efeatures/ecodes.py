@@ -523,6 +523,96 @@ class SineSpec(Recording):
         return t, current + self.hypamp
 
 
+class _Waveform(Recording):
+    """Arbitrary stimulus between ton and toff, kept as ``waveform`` (scaled by ``amp``, the
+    largest deviation from ``hypamp``); timings detected when not given."""
+
+    export_attr = ["ton", "toff", "tend", "amp", "hypamp", "dt", "waveform", "amp_rel",
+                   "hypamp_rel"]
+    smooth_detection = True
+    label = ""
+
+    def __init__(self, config_data, reader_data, protocol_name, efel_settings=None):
+        super().__init__(config_data, reader_data, protocol_name)
+        self.ton = self.toff = self.tend = self.amp = self.hypamp = self.dt = None
+        self.waveform = None
+        self.amp_rel = self.hypamp_rel = None
+        self._finish_init(efel_settings)
+
+    def get_stimulus_parameters(self):
+        return {"delay": self.ton, "amp": self.amp, "thresh_perc": self.amp_rel,
+                "duration": self.toff - self.ton, "totduration": self.tend, "dt": self.dt,
+                "waveform": self.waveform}
+
+    def _timing(self, name, config_data, reader_data):
+        idx = _timing_index(name, config_data, self.dt)
+        if idx is None and reader_data.get(name) is not None:
+            idx = int(round(reader_data[name]))
+        return idx
+
+    def _detect(self, current):
+        dev = np.abs(np.asarray(current) - self.hypamp)
+        edge = min(max(1, int(round(10.0 / self.dt))), len(dev))
+        noise = np.std(np.concatenate((dev[:edge], dev[-edge:])))
+        active = np.flatnonzero(dev > max(4.5 * noise, 0.02 * np.max(dev), 1e-5))
+        if not len(active):
+            logger.warning(f"The automatic {self.label} detection failed for the recording "
+                           f"{self.protocol_name} in files {self.files}. The whole trace "
+                           "will be used as the stimulus waveform.")
+            return 0, len(dev)
+        return active[0], active[-1] + 1
+
+    def interpret(self, t, current, config_data, reader_data):
+        self.dt = t[1]
+        ton = self._timing("ton", config_data, reader_data)
+        toff = self._timing("toff", config_data, reader_data)
+        self.set_amplitudes_ecode("hypamp", config_data, reader_data, lambda: base_current(
+            current, idx_ton=300 if ton is None else ton))
+        if ton is None or toff is None:
+            start, stop = self._detect(smooth(current) if self.smooth_detection else current)
+            ton = start if ton is None else ton
+            toff = stop if toff is None else toff
+        ton = max(0, min(ton, len(current) - 1))
+        toff = max(ton + 1, min(toff, len(current)))
+        stimulus = np.asarray(current[ton:toff]) - self.hypamp
+        self.set_amplitudes_ecode("amp", config_data, reader_data,
+                                  np.max(np.abs(stimulus)) if len(stimulus) else 0.0)
+        self.waveform = np.zeros(stimulus.shape) if self.amp == 0.0 else stimulus / self.amp
+        self.ton = t[ton]
+        self.toff = t[toff] if toff < len(t) else len(t) * self.dt
+        self.tend = len(t) * self.dt
+
+    def generate(self):
+        t = np.arange(0.0, self.tend, self.dt)
+        current = np.full(t.shape, np.float64(self.hypamp))
+        waveform = np.asarray(self.waveform)
+        ton = int(self.ton / self.dt)
+        toff = min(ton + len(waveform), len(current))
+        current[ton:toff] += np.float64(self.amp) * waveform[:toff - ton]
+        return t, current
+
+
+class PinkNoise(_Waveform):
+    """Pink-noise current (detected on the median-filtered current)."""
+
+    label = "pink-noise"
+
+    def __init__(self, config_data, reader_data, protocol_name="PinkNoise",
+                 efel_settings=None):
+        super().__init__(config_data, reader_data, protocol_name, efel_settings)
+
+
+class CapCheck(_Waveform):
+    """Capacitance check pulses (detected on the raw current)."""
+
+    label = "cap-check"
+    smooth_detection = False
+
+    def __init__(self, config_data, reader_data, protocol_name="CapCheck",
+                 efel_settings=None):
+        super().__init__(config_data, reader_data, protocol_name, efel_settings)
+
+
 eCodes = {
     **dict.fromkeys(
         ["spontaneous", "idrest", "idthresh", "idthres", "idthreshold", "apwaveform", "iv",
@@ -537,6 +627,8 @@ eCodes = {
     "poscheops": PosCheops,
     "spikerec": SpikeRec,
     "sinespec": SineSpec,
+    "pinknoise": PinkNoise,
+    "capcheck": CapCheck,
 }
 
 

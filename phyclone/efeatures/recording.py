@@ -32,6 +32,22 @@ def _unit(name, config_data, reader_data):
     return None
 
 
+def _mean_value(v):
+    """Mean of an e-feature's values (NaN values ignored); NaN when none or infinite."""
+    if v is None:
+        return np.nan
+    arr = np.asarray(v)
+    if arr.dtype == object:
+        arr = np.asarray([x for x in v if x is not None])
+    if not arr.size:
+        return np.nan
+    if arr.dtype.kind == "f" and np.isnan(arr).any():
+        mean = np.nanmean(arr)
+    else:
+        mean = np.mean(arr)  # what nanmean computes without NaN
+    return np.nan if np.isinf(mean) else mean
+
+
 class Recording:
     """A sweep of a protocol, read from ``config_data`` (the user's metadata) and
     ``reader_data`` (what the reader returned). User metadata wins over the file's."""
@@ -194,10 +210,7 @@ class Recording:
         efeature_names = [f if n is None else n for n, f in zip(efeature_names, efeatures)]
         values = self.call_efel(efeatures, efel_settings)[0]
         for name, feature in zip(efeature_names, efeatures):
-            v = values[feature]
-            v = [] if v is None else [x for x in v if x is not None]
-            mean = np.nanmean(v) if len(v) else np.nan
-            self.efeatures[name] = np.nan if (not len(v) or np.isinf(mean)) else mean
+            self.efeatures[name] = _mean_value(values[feature])
 
     def compute_spikecount(self, efel_settings=None):
         """Spike times (``peak_time``) with the threshold given, or the automatic one."""

@@ -154,4 +154,18 @@ def ecode_currents(dt=0.1, seed=0):
     for k, amp in enumerate((0.04, 0.06)):
         c[k, idx(100):idx(1100)] += amp * np.sin(2 * np.pi * (1. + 1. / (5.15 - ts)) * ts)
     out["SineSpec"] = ({"ton": 100., "toff": 1100.}, 1300. - 100., c)
+    # PinkNoise: 1/f noise between 100 and 300 ms (timings left to the detection)
+    c = base(400., 2)
+    for k, amp in enumerate((0.08, 0.12)):
+        spectrum = rng.normal(size=idx(200) // 2 + 1) + 1j * rng.normal(size=idx(200) // 2 + 1)
+        spectrum /= np.sqrt(np.arange(1, len(spectrum) + 1))
+        noise = np.fft.irfft(spectrum, idx(200))
+        c[k, idx(100):idx(300)] += amp * noise / np.abs(noise).max()
+    out["PinkNoise"] = ({}, 400., c)
+    # CapCheck: three -0.05 nA pulses of 5 ms, 10 ms apart, from 50 ms
+    c = base(150., 2)
+    for k, amp in enumerate((-0.05, -0.08)):
+        for p in range(3):
+            c[k, idx(50 + 15 * p):idx(55 + 15 * p)] += amp
+    out["CapCheck"] = ({}, 150., c)
     return out

@@ -62,7 +62,9 @@ def ecode_targets():
             "PosCheops": (0.25, 0.2, ["Spikecount", "voltage_base"]),
             "NegCheops": (-0.25, 0.2, ["voltage_base"]),
             "SpikeRec": (8., 5., ["Spikecount", "voltage_base"]),
-            "SineSpec": (0.05, 0.05, ["voltage_base", "steady_state_voltage_stimend"])}
+            "SineSpec": (0.05, 0.05, ["voltage_base", "steady_state_voltage_stimend"]),
+            "PinkNoise": (0.1, 0.05, ["voltage_base", "Spikecount"]),
+            "CapCheck": (0.065, 0.03, ["voltage_base"])}
     return [{"efeature": f, "protocol": p, "amplitude": a, "tolerance": tol}
             for p, (a, tol, feats) in spec.items() for f in feats]
 
