@@ -102,26 +102,25 @@ def axon_reader(in_data):
     return out
 
 
+def _units(raw):
+    # igor2 gives units as an array of single bytes, empty ones for the padding
+    if isinstance(raw, (bytes, bytearray)):
+        return raw.split(b"\x00")[0].decode("ascii", "replace")
+    raw = np.asarray(raw)
+    return "".join(raw[raw != b""].astype(str))
+
+
 def _read_ibw(path):
     binarywave = _require("igor2.binarywave", "Igor .ibw files")
-    wave = binarywave.load(path)["wave"]
+    content = binarywave.load(path)
+    version = content["version"]
+    if version not in (2, 3, 5):
+        raise ValueError(f"{path}: Igor binary wave version {version} is not supported "
+                         "(2, 3 or 5)")
+    wave = content["wave"]
     header = wave["wave_header"]
-    data = np.asarray(wave["wData"])
-    version = wave.get("version", 5)
-    if version in (2, 3):
-        units = header["dataUnits"]
-        dx = float(header["hsA"])
-    else:
-        units = header["dataUnits"]
-        dx = float(header["sfA"][0])
-    if isinstance(units, (bytes, bytearray)):
-        units = units.split(b"\x00")[0].decode("ascii", "replace")
-    elif isinstance(units, np.ndarray):
-        units = b"".join(units.tolist()).split(b"\x00")[0].decode("ascii", "replace")
-    if not units and wave.get("data_units"):
-        units = wave["data_units"]
-        units = units.decode("ascii", "replace") if isinstance(units, bytes) else str(units)
-    return str(units).replace(" ", ""), dx, data
+    dx = header["sfA"][0] if version == 5 else header["hsA"]
+    return _units(header["dataUnits"]), dx, np.copy(wave["wData"])
 
 
 def igor_reader(in_data):

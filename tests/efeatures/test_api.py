@@ -113,6 +113,48 @@ def test_missing_reader_package_names_the_extra(monkeypatch, tmp_path):
                              "i_file": str(tmp_path / "i.ibw"), "t_unit": "s"})
 
 
+def _write_ibw_pairs(efeat_inputs, folder, swap=False):
+    from ibw_files import write_ibw_v2
+    md = efeat_inputs["txt"]["cell0"]["IDRest"][0]
+    volts = np.loadtxt(md["filepath"], delimiter="\t").T[3:9]
+    entries = []
+    for k, v in enumerate(volts):
+        i = np.full(v.shape, md["hypamp"])
+        i[int(md["ton"] / md["dt"]):int(md["toff"] / md["dt"])] += md["amplitudes"][3 + k]
+        vf, cf = folder / f"v{k}.ibw", folder / f"i{k}.ibw"
+        write_ibw_v2(vf, v * 1e-3, "V", 1e-4)
+        write_ibw_v2(cf, i * 1e-12, "A", 1e-4)
+        entries.append({"v_file": str(cf if swap else vf), "i_file": str(vf if swap else cf),
+                        "t_unit": "s"})
+    return volts, entries
+
+
+@pytest.mark.parametrize("swap", [False, True])
+def test_igor_reader(efeat_inputs, tmp_path, swap):
+    volts, entries = _write_ibw_pairs(efeat_inputs, tmp_path, swap)
+    for v, entry in zip(volts, entries):
+        (d,) = readers.igor_reader(entry)
+        np.testing.assert_array_equal(d["voltage"], np.float32(v * 1e-3))
+        assert d["v_unit"] == "V" and d["i_unit"] == "A" and d["dt"] == 1e-4
+
+
+def test_igor_extraction_same_as_bluepyefe(efeat_inputs, tmp_path, peer_bpe_python):
+    _, entries = _write_ibw_pairs(efeat_inputs, tmp_path)
+    targets = [{"efeature": f, "protocol": "IDRest", "amplitude": a, "tolerance": 0.015}
+               for a in (0.08, 0.14) for f in ("Spikecount", "AP_amplitude", "voltage_base")]
+    for name in ("bpe", "ours"):
+        (tmp_path / f"{name}.json").write_text(json.dumps({
+            "output_directory": str(tmp_path / name),
+            "files_metadata": {"cellA": {"IDRest": entries}},
+            "options": {"targets": targets, "absolute_amplitude": True, "write_files": True}}))
+    subprocess.run([str(peer_bpe_python), peer_runner.__file__, "bluepyefe.extract",
+                    str(tmp_path / "bpe.json")], check=True, capture_output=True)
+    peer_runner.run("phyclone.efeatures", json.loads((tmp_path / "ours.json").read_text()))
+    feat = json.loads((tmp_path / "ours" / "features.json").read_text())
+    assert sum(len(x["soma"]) for x in feat.values()) == len(targets)
+    assert compare_outputs(tmp_path / "bpe", tmp_path / "ours") == []
+
+
 @pytest.fixture(scope="module")
 def nwb_sweeps(efeat_inputs):
     md = efeat_inputs["txt"]["cell0"]["IDRest"][0]
