@@ -53,6 +53,7 @@ def main():
     p.add_argument("--peer", type=Path,
                    default=Path(os.environ.get("PHYCLONE_PEER_BPE", "/work/peers/bpe")))
     p.add_argument("--reps", type=int, default=1)
+    p.add_argument("--no-peer", action="store_true", help="phyclone only (1 vs 2 workers)")
     args = p.parse_args()
 
     from cases import relative_targets
@@ -67,9 +68,9 @@ def main():
     files_metadata = json.loads(md_path.read_text())
     n_sweeps = sum(len(e[0]["amplitudes"]) for c in files_metadata.values() for e in c.values())
     peer_python = args.peer / "bin" / "python"
-    have_peer = peer_python.exists()
+    have_peer = peer_python.exists() and not args.no_peer
     if not have_peer:
-        print(f"(no bluepyefe peer venv at {args.peer}: phyclone only)")
+        print(f"(bluepyefe not run: --no-peer or no venv at {args.peer})")
 
     options = {"targets": relative_targets(), "protocols_rheobase": ["IDRest"],
                "write_files": True, "extract_per_cell": True}
