@@ -1,4 +1,4 @@
-"""Small NWB files of the three layouts the NWB reader knows (AIBS, Scala, BBP)."""
+"""Small NWB files of the layouts the NWB reader knows (AIBS, Scala, BBP, TRT, VU)."""
 
 import h5py
 import numpy as np
@@ -29,6 +29,15 @@ def write_nwb(path, layout, voltages, currents, protocol="IDRest"):
                 g.attrs["stimulus_description"] = protocol
                 _series(pres, f"CurrentClampStimulusSeries_{k:03d}", i * 1e12, 1e-12,
                         "amperes")
+            elif layout == "trt":
+                _series(acq, f"index_{k:02d}", v, 1.0, "volts")
+                _series(pres, f"index_{2 * k + 1:02d}", i, 1.0, "amperes")
+            elif layout == "vu":
+                description = "X4PS_SupraThresh_DA_0" if k % 2 else "X3LP_Rheo_DA_0"
+                g = _series(pres, f"data_{k:05d}_DA0", i - 5e-12, 1.0, "amperes")
+                g.attrs["stimulus_description"] = description
+                r = _series(acq, f"data_{k:05d}_AD0", v, 1.0, "volts")
+                r.create_dataset("bias_current", data=[5.0])
             elif layout == "bbp":
                 name = f"ccs_sweep{k}"
                 _series(acq, name, v, 1.0, "volts")

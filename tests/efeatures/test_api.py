@@ -166,11 +166,15 @@ def nwb_sweeps(efeat_inputs):
     return v, i
 
 
-@pytest.mark.parametrize("layout", ["aibs", "scala", "bbp"])
+PROTOCOL = {"aibs": "IDRest", "scala": "IDRest", "bbp": "IDRest", "trt": "Step",
+            "vu": "IDRest"}
+
+
+@pytest.mark.parametrize("layout", ["aibs", "scala", "bbp", "trt"])
 def test_nwb_reader(layout, nwb_sweeps, tmp_path):
     v, i = nwb_sweeps
     path = write_nwb(tmp_path / f"{layout}.nwb", layout, v, i)
-    data = readers.nwb_reader({"filepath": str(path), "protocol_name": "IDRest"})
+    data = readers.nwb_reader({"filepath": str(path), "protocol_name": PROTOCOL[layout]})
     assert len(data) == len(v)
     scale = (1e3, 1e-3, 1e12, 1e-12) if layout == "scala" else (1, 1, 1, 1)
     for d, vk, ik in zip(data, v, i):
@@ -180,16 +184,32 @@ def test_nwb_reader(layout, nwb_sweeps, tmp_path):
     assert readers.nwb_reader({"filepath": str(path), "protocol_name": "IV"}) == []
 
 
-@pytest.mark.parametrize("layout", ["aibs", "scala", "bbp"])
+def test_nwb_reader_vu(nwb_sweeps, tmp_path):
+    v, i = nwb_sweeps
+    path = write_nwb(tmp_path / "vu.nwb", "vu", v, i)
+    data = readers.nwb_reader({"filepath": str(path), "protocol_name": "IDRest"})
+    assert len(data) == len(v)
+    k90 = int(0.090 / 1e-4)
+    for k, d in enumerate(data):
+        cur = float32(i[k] - 5e-12) + 5e-12  # bias current added back
+        ref_v = float32(v[k])
+        if k % 2:  # X4PS: the first 90 ms take the value at 90 ms
+            cur[:k90], ref_v[:k90] = cur[k90], ref_v[k90]
+        np.testing.assert_array_equal(d["current"], cur)
+        np.testing.assert_array_equal(d["voltage"], ref_v)
+
+
+@pytest.mark.parametrize("layout", ["aibs", "scala", "bbp", "trt", "vu"])
 def test_nwb_extraction_same_as_bluepyefe(layout, nwb_sweeps, tmp_path, peer_bpe_python):
     v, i = nwb_sweeps
     path = write_nwb(tmp_path / f"{layout}.nwb", layout, v, i)
-    targets = [{"efeature": f, "protocol": "IDRest", "amplitude": a, "tolerance": 0.02}
+    protocol = PROTOCOL[layout]
+    targets = [{"efeature": f, "protocol": protocol, "amplitude": a, "tolerance": 0.02}
                for a in (0.1, 0.2) for f in ("Spikecount", "AP_amplitude", "voltage_base")]
     for name in ("bpe", "ours"):
         (tmp_path / f"{name}.json").write_text(json.dumps({
             "output_directory": str(tmp_path / name),
-            "files_metadata": {"cellA": {"IDRest": [{"filepath": str(path)}]}},
+            "files_metadata": {"cellA": {protocol: [{"filepath": str(path)}]}},
             "options": {"targets": targets, "absolute_amplitude": True, "write_files": True}}))
     subprocess.run([str(peer_bpe_python), peer_runner.__file__, "bluepyefe.extract",
                     str(tmp_path / "bpe.json")], check=True, capture_output=True)
