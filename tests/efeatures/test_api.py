@@ -387,3 +387,21 @@ def test_core_imports_no_qt():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_cli_dask_scheduler(efeat_inputs, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    from click.testing import CliRunner
+
+    from phyclone.apps.cli import phycli
+    j = job("targets", efeat_inputs, tmp_path / "unused")
+    config = {"files_metadata": j["files_metadata"], "targets": j["options"]["targets"],
+              "protocols_rheobase": ["IDRest"], "extract_per_cell": True}
+    (tmp_path / "c.json").write_text(json.dumps(config))
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        res = CliRunner().invoke(phycli, ["efeatures", str(tmp_path / "c.json"), "-q",
+                                          "--scheduler", cluster.scheduler_address,
+                                          "-o", str(tmp_path / "dask")])
+    assert res.exit_code == 0, res.output
+    assert compare_outputs(REFERENCE_DIR / "targets", tmp_path / "dask") == []
