@@ -35,6 +35,25 @@ def _push_settings(settings):
             cppcore.setFeatureString(name, value)
 
 
+_settings_cache = {}
+
+
+def _cached_settings(settings):
+    # Settings are only read once built: the same dict (same keys, value types and values)
+    # gives the same object. Unhashable values (lists) are built each time.
+    try:
+        key = tuple(sorted((k, type(v), v) for k, v in settings.items()))
+        hash(key)
+    except TypeError:
+        return make_settings(settings)
+    out = _settings_cache.get(key)
+    if out is None:
+        if len(_settings_cache) > 256:
+            _settings_cache.clear()
+        out = _settings_cache[key] = make_settings(settings)
+    return out
+
+
 def make_settings(settings):
     """An :class:`efel.Settings` with eFEL's defaults updated by ``settings`` (a dict)."""
     out = efel.Settings()
@@ -65,7 +84,7 @@ def feature_values(t, v, i, stim_start, stim_end, features, settings, token=None
         if not (token is not None and last is not None and _same_trace(last[0], token)
                 and last[1:3] == state[1:3] and _same(last[3], settings)):
             _loaded[0] = None
-            _load(t, v, i, stim_start, stim_end, make_settings(settings))
+            _load(t, v, i, stim_start, stim_end, _cached_settings(settings))
             if token is not None:
                 _loaded[0] = (token, state[1], state[2], dict(settings))
         return _compute(features)
