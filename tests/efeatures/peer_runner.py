@@ -29,6 +29,19 @@ def warm(_):
     importlib.import_module("phyclone.efeatures")
 
 
+def warm_own_session(_):
+    """``warm``, and put the worker in a session of its own: Linux's autogroup scheduling
+    shares CPU per session, so without this the workers of one run split a single share
+    on a machine busy with other sessions."""
+    import os
+    try:
+        os.setsid()
+    except OSError:  # already a session leader
+        pass
+    warm(_)
+    return os.getsid(0)
+
+
 def run(module_name, job):
     module = importlib.import_module(module_name)
     options = dict(job.get("options", {}))
