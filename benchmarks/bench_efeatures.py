@@ -35,6 +35,7 @@ from phyclone.efeatures import joblib_map
 job = json.load(open(sys.argv[1]))
 n_jobs = int(sys.argv[2])
 own_session = sys.argv[3] == "1"
+m = map
 if n_jobs > 1:
     m = joblib_map(n_jobs)
     # start the workers, import phyclone.efeatures (each worker in its own session)
@@ -42,16 +43,24 @@ if n_jobs > 1:
     for _ in range(10):
         if len(set(m(warm, range(4 * n_jobs)))) == n_jobs or not own_session:
             break
-    job["options"]["map_function"] = m
-print(peer_runner.run("phyclone.efeatures", job))
+spent = [0.]
+job["options"]["map_function"] = peer_runner.cpu_timed_map(m, spent)
+c0 = time.process_time()
+wall = peer_runner.run("phyclone.efeatures", job)
+main_cpu = time.process_time() - c0 - (spent[0] if n_jobs == 1 else 0.)
+print(spent[0], main_cpu)  # CPU s of the per-cell tasks, of the rest in the main process
+print(wall)
 """
 
 
-def timed(cmd):
+def timed(cmd, cpu=None):
     out = subprocess.run(cmd, capture_output=True, text=True)
     if out.returncode:
         sys.exit(f"{' '.join(map(str, cmd))} failed:\n{out.stderr[-3000:]}")
-    return float(out.stdout.strip().splitlines()[-1])
+    lines = out.stdout.strip().splitlines()
+    if cpu is not None:
+        cpu.append(tuple(map(float, lines[-2].split())))
+    return float(lines[-1])
 
 
 def main():
@@ -88,6 +97,7 @@ def main():
                "write_files": True, "extract_per_cell": True}
     runner = str(TESTS / "peer_runner.py")
     times = {"bluepyefe": [], "phyclone 1 worker": [], "phyclone 2 workers": []}
+    cpu = {"phyclone 1 worker": [], "phyclone 2 workers": []}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         script = tmp / "ours.py"
@@ -106,9 +116,11 @@ def main():
                                                  "bluepyefe.extract", job("bpe")]))
             own = "0" if args.shared_session else "1"
             times["phyclone 1 worker"].append(timed([sys.executable, str(script),
-                                                     job("ours1"), "1", own]))
+                                                     job("ours1"), "1", own],
+                                                    cpu["phyclone 1 worker"]))
             times["phyclone 2 workers"].append(timed([sys.executable, str(script),
-                                                      job("ours2"), "2", own]))
+                                                      job("ours2"), "2", own],
+                                                     cpu["phyclone 2 workers"]))
         if have_peer:
             for name in ("ours1", "ours2"):
                 diffs = compare_outputs(tmp / "bpe", tmp / name)
@@ -126,6 +138,14 @@ def main():
         print(f"{k:<22}{t:>10.2f}{vs_bpe:>14}{vs_one:>13}")
     if args.reps > 1:
         print("\nall runs:", {k: [round(x, 2) for x in v] for k, v in times.items()})
+    # CPU of the phyclone runs: the per-cell tasks (wherever they ran) and the rest of the
+    # main process. Equal task CPU means no parallel overhead; then on 2 free cores the
+    # 2-worker run would take tasks / 2 + main.
+    print("\nCPU s (tasks, main process):",
+          {k: [(round(a, 2), round(b, 2)) for a, b in v] for k, v in cpu.items()})
+    one = min(sum(x) for x in cpu["phyclone 1 worker"])
+    two = min(x[0] / 2 + x[1] for x in cpu["phyclone 2 workers"])
+    print(f"2 workers vs 1 on 2 free cores, from CPU times: {one / two:.2f}x")
 
 
 if __name__ == "__main__":

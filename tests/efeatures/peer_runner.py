@@ -42,6 +42,29 @@ def warm_own_session(_):
     return os.getsid(0)
 
 
+class CpuTimed:
+    """``function`` returning (result, CPU seconds of the call in its process)."""
+
+    def __init__(self, function):
+        self.function = function
+
+    def __call__(self, x):
+        c0 = time.process_time()
+        out = self.function(x)
+        return out, time.process_time() - c0
+
+
+def cpu_timed_map(map_function, spent):
+    """A map function adding the CPU time of every task (wherever it runs) to spent[0]."""
+    def _map(function, iterable):
+        out = []
+        for result, cpu in map_function(CpuTimed(function), iterable):
+            out.append(result)
+            spent[0] += cpu
+        return out
+    return _map
+
+
 def run(module_name, job):
     module = importlib.import_module(module_name)
     options = dict(job.get("options", {}))
