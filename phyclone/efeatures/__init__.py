@@ -19,8 +19,8 @@ from .units import DEFAULT_EFEL_SETTINGS, PRESET_PROTOCOLS_RHEOBASE
 
 __all__ = [
     "AutoTarget", "CapCheck", "Cell", "DEFAULT_EFEL_SETTINGS", "DeHyperPol", "EFeatureTarget",
-    "HyperDePol", "NegCheops", "PRESET_PROTOCOLS_RHEOBASE", "PinkNoise", "PosCheops", "Protocol", "Ramp",
-    "Recording", "SAHP", "SineSpec", "SpikeRec", "Step", "cells_pickle_output_path",
+    "HyperDePol", "NegCheops", "PRESET_PROTOCOLS_RHEOBASE", "PinkNoise", "PosCheops",
+    "Protocol", "Ramp", "Recording", "SAHP", "SineSpec", "SpikeRec", "Step", "cells_pickle_output_path",
     "compute_rheobase", "convert_legacy_targets", "create_feature_protocol_files", "dask_map",
     "default_auto_targets", "eCodes", "extract_efeatures", "extract_efeatures_at_targets",
     "extract_efeatures_per_cell", "group_efeatures", "joblib_map", "plot_recordings",

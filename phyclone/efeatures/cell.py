@@ -1,7 +1,6 @@
 """Cell: a cell's recordings, its rheobase, and the plots of its sweeps."""
 
 import logging
-import pathlib
 
 import numpy as np
 
