@@ -19,6 +19,7 @@ COMMANDS = {
     "demo": "phyclone.apps.cmd_synthetic:demo",
     "template-gui": "phyclone.apps.cmd_gui:template_gui_cmd",
     "trace-gui": "phyclone.apps.cmd_gui:trace_gui_cmd",
+    "efeatures": "phyclone.apps.cmd_efeatures:efeatures_cmd",
 }
 
 
