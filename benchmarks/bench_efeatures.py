@@ -110,7 +110,7 @@ def main():
                                         "options": options}))
             return str(path)
 
-        for rep in range(args.reps):
+        for _ in range(args.reps):
             if have_peer:
                 times["bluepyefe"].append(timed([str(peer_python), runner,
                                                  "bluepyefe.extract", job("bpe")]))

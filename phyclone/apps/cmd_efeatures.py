@@ -33,7 +33,7 @@ def load_config(path):
     try:
         config = json.loads(path.read_text())
     except (OSError, ValueError) as e:
-        raise click.ClickException(f"{path}: cannot read the JSON config ({e}).")
+        raise click.ClickException(f"{path}: cannot read the JSON config ({e}).") from e
     if not isinstance(config, dict):
         raise click.ClickException(f"{path}: the config must be a JSON object.")
     unknown = set(config) - set(_OPTIONS) - {"files_metadata", "files_metadata_path",
@@ -48,7 +48,7 @@ def load_config(path):
         try:
             config["files_metadata"] = json.loads(md_path.read_text())
         except (OSError, ValueError) as e:
-            raise click.ClickException(f"{md_path}: cannot read files_metadata ({e}).")
+            raise click.ClickException(f"{md_path}: cannot read files_metadata ({e}).") from e
     if not isinstance(config.get("files_metadata"), dict):
         raise click.ClickException(f"{path}: 'files_metadata' (a dict {{cell: {{protocol: "
                                    "[metadata, ...]}}}}) is missing.")
@@ -87,7 +87,7 @@ def efeatures_cmd(config_path, output, n_jobs, scheduler, quiet):
         try:
             kwargs["auto_targets"] = [AutoTarget(**spec) for spec in specs]
         except TypeError as e:
-            raise click.ClickException(f"{config_path}: bad auto_targets entry ({e}).")
+            raise click.ClickException(f"{config_path}: bad auto_targets entry ({e}).") from e
     n_cells = len(config["files_metadata"])
     two_passes = "targets" not in kwargs or kwargs.get("auto_targets") is not None
     bar = tqdm(total=n_cells * (2 if two_passes else 1), unit="cell", disable=quiet,
@@ -105,7 +105,7 @@ def efeatures_cmd(config_path, output, n_jobs, scheduler, quiet):
         feat, stim, _ = extract_efeatures(output, config["files_metadata"],
                                           map_function=map_function, **kwargs)
     except (ValueError, KeyError, FileNotFoundError, AttributeError) as e:
-        raise click.ClickException(f"{config_path}: {e}")
+        raise click.ClickException(f"{config_path}: {e}") from e
     finally:
         bar.close()
         if client is not None:
