@@ -1,6 +1,6 @@
 """Correlograms of all pairs of clusters on Poisson spike trains.
 
-Run: PYTHONPATH=. python benchmarks/bench_ccg.py [N_SPIKES N_CLUSTERS [REPS]] [--phylib PYTHON]
+Run: PYTHONPATH=. python benchmarks/bench_ccg.py [N_SPIKES N_CLUSTERS [REPS]] [--phylib [VENV]]
 
 Without sizes: 1e6 spikes / 50 clusters and 1e7 / 200. Same trains as
 shared/compare/phy_bench_ccg.py: 10 Hz per cluster (N sorted uniform integer samples over
@@ -9,8 +9,10 @@ window 50 ms (51 bins). Each size runs in fresh processes: "compile" is the firs
 empty numba cache, "cached" the first call of a new process once the cache exists, "warm" the
 median of the next calls. "numpy" is the pure-numpy fallback (1e6 only).
 
-``--phylib PYTHON`` also runs phylib's ``correlograms`` in that interpreter (e.g.
-/work/phyvenv/bin/python) on the same trains and checks that the arrays are identical.
+``--phylib [VENV]`` also runs phylib's ``correlograms`` with the Python of that virtual
+environment (or interpreter; default ``$PHYCLONE_PEER_PHY``, else
+``~/.cache/phyclone/bench/phy-venv``) on the same trains and checks that the arrays are
+identical.
 """
 
 import json
@@ -28,7 +30,7 @@ SR = 30000.
 PHYLIB_CHECK = """
 import sys, numpy as np
 from phylib.stats.ccg import correlograms
-d = np.load(sys.argv[1])
+d = np.load(sys.argv[1], allow_pickle=False)
 # (s + 0.5) / sr: phylib truncates t * sr, this way it gets back exactly the integer sample s.
 c = correlograms((d["t"] + 0.5) / d["sr"], d["sc"], cluster_ids=d["ids"], sample_rate=d["sr"],
                  bin_size=1e-3, window_size=50e-3)
@@ -72,16 +74,23 @@ def check_phylib(python, n_spikes, n_clusters):
         np.savez(os.path.join(d, "in.npz"), t=t, sc=sc, ids=ids, sr=SR)
         subprocess.run([python, "-c", PHYLIB_CHECK, os.path.join(d, "in.npz"),
                         os.path.join(d, "out.npy")], check=True)
-        ref = np.load(os.path.join(d, "out.npy"))
+        ref = np.load(os.path.join(d, "out.npy"), allow_pickle=False)
     ours = correlograms(t, sc, ids, SR, 1e-3, 50e-3)
     return ref.shape == ours.shape and np.array_equal(ref, ours)
 
 
 def main():
+    from _paths import default_phy_venv, phy_python
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    phylib = sys.argv[sys.argv.index("--phylib") + 1] if "--phylib" in sys.argv else None
-    if phylib in args:
-        args.remove(phylib)
+    phylib = None
+    if "--phylib" in sys.argv:
+        i = sys.argv.index("--phylib")
+        venv = sys.argv[i + 1] if i + 1 < len(sys.argv) else None
+        if venv is not None and not venv.startswith("--") and os.path.exists(os.path.expanduser(venv)):
+            args.remove(venv)
+        else:
+            venv = default_phy_venv()
+        phylib = str(phy_python(venv))
     sizes = [(int(float(args[0])), int(args[1]))] if len(args) >= 2 else \
         [(1_000_000, 50), (10_000_000, 200)]
     reps = int(args[2]) if len(args) > 2 else 3

@@ -99,7 +99,6 @@ def io_bound(path, n_channels, sr, block_s=1.):
 
 def stage_shares(folder, meta, kwargs):
     """Seconds per stage of our pipeline over all blocks (thread CPU time)."""
-    from phyclone.detect import blocks as B
     from phyclone.detect.config import DetectParams
     from phyclone.detect.detectors import detect_events
     from phyclone.detect.features import event_features

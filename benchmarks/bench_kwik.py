@@ -2,8 +2,8 @@
 from process start to the first painted frame of every view.
 
 The dataset (32 channels, 100 clusters, 3 features per channel in the .kwx, 5 s of raw data
-in a .raw.kwd, spikes over 1000 s at 30 kHz) is written once into /work/bench_data/kwik_1e6/
-(or --data DIR) and reused. Goal: the Kwik GUI opens in < 3 s.
+in a .raw.kwd, spikes over 1000 s at 30 kHz) is written once into
+~/.cache/phyclone/bench/kwik_1e6/ (or --data DIR) and reused. Goal: the Kwik GUI opens in < 3 s.
 
 GUI: every run is a fresh process running the real ``phy kwik-gui`` command (a short prologue
 only listens to events) on a working copy of the dataset (the .kwik copied, the .kwx and raw
@@ -30,8 +30,11 @@ from pathlib import Path
 
 import numpy as np
 
-from phyclone.io.kwik_creator import synthetic_kwik
-from phyclone.io.kwik_model import KwikModel
+from phyclone.io.kwik.creator import synthetic_kwik
+from phyclone.io.kwik.model import KwikModel
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _paths import dataset  # noqa: E402
 
 N_SPIKES, N_CHANNELS, N_CLUSTERS = 1_000_000, 32, 100
 
@@ -66,7 +69,7 @@ def best(func, repeat):
 def fresh_process_open(kwik, repeat):
     """Import + open + the arrays the GUI reads first, in a new Python process."""
     code = ("import time; t = time.perf_counter(); "
-            "from phyclone.io.kwik_model import KwikModel; "
+            "from phyclone.io.kwik.model import KwikModel; "
             f"m = KwikModel({str(kwik)!r}); m.spike_clusters; m.cluster_ids; m.cluster_groups; "
             "m.spike_times; m.channel_positions; print(time.perf_counter() - t)")
     root = Path(__file__).resolve().parents[1]
@@ -198,7 +201,8 @@ def print_gui_table(results):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default="/work/bench_data/kwik_1e6")
+    parser.add_argument("--data", default=str(dataset("kwik_1e6")),
+                        help="dataset folder, written there when missing (default: %(default)s)")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--gui-runs", type=int, default=4,
                         help="phy kwik-gui processes: one with a cold cache, then warm ones.")

@@ -3,16 +3,17 @@
 Usage (from the repository root):
 
     PYTHONPATH=. python benchmarks/bench_load.py DATASET_DIR [DATASET_DIR ...] [--runs 3]
-        [--phy-python /work/phyvenv/bin/python] [--curate]
-    PYTHONPATH=. python benchmarks/bench_load.py --generate /work/bench_data/ref_384ch_1e7
+        [--phy-venv DIR] [--curate]
+    PYTHONPATH=. python benchmarks/bench_load.py --generate ~/.cache/phyclone/bench/ref_384ch_1e7
 
-Each run is a fresh process (as /work/shared/compare/phy_bench_load.py, whose child we
+Each run is a fresh process (as shared/compare/phy_bench_load.py, whose child we
 mirror: import time, load time, RSS after import / load, peak RSS, and the same first touch
 ``amplitudes.sum(); spike_times.sum()``), plus the first accesses the GUI makes.
 phy runs on a mirror of the folder made of symbolic links, because phylib writes into the
 folder it opens (spike_clusters.npy, whitening_mat_inv.npy). ``--curate`` also benchmarks a
 curated copy (symbolic links + a spike_clusters.npy with merges of most templates), which
-must open as fast as the uncurated folder. ``--generate`` writes the DESIGN reference dataset
+must open as fast as the uncurated folder. phy runs with the Python of ``--phy-venv``
+(default ``$PHYCLONE_PEER_PHY``, see ``_paths.py``; skipped when absent). ``--generate`` writes the DESIGN reference dataset
 (384 channels, 1e7 spikes over 3600 s, 500 clusters, 120 s of raw data) with ``phy synthetic``'s generator.
 """
 
@@ -27,9 +28,10 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+from _paths import add_phy_venv_option, compare_script, phy_python
 
 REPO = Path(__file__).resolve().parent.parent
-PHY_SCRIPT = Path("/work/shared/compare/phy_bench_load.py")
+PHY_SCRIPT = compare_script("phy_bench_load.py")
 KEYS = ["import_s", "load_s", "touch_s", "rss_after_import_mb", "rss_after_load_mb", "peak_rss_mb"]
 
 CHILD = r'''
@@ -106,12 +108,12 @@ def symlink_mirror(src, dst, replace=None):
     return dst
 
 
-def run_phy(dataset, phy_python):
+def run_phy(dataset, python):
     """phy's own script (3 fresh-process runs, min and median) on a symlink mirror, because
     phylib writes into the folder it opens."""
     with tempfile.TemporaryDirectory(prefix="phy-bench-") as tmp:
         mirror = symlink_mirror(dataset, Path(tmp) / Path(dataset).name)
-        r = subprocess.run([phy_python, str(PHY_SCRIPT), str(mirror)], capture_output=True,
+        r = subprocess.run([str(python), str(PHY_SCRIPT), str(mirror)], capture_output=True,
                            text=True)
         if r.returncode:
             print(f"phy failed on {dataset}:\n{r.stderr[-2000:]}", file=sys.stderr)
@@ -127,7 +129,7 @@ def curate(dataset):
     dst = parent / (dataset.name + "_curated")
     if (dst / "params.py").exists():
         return dst
-    st = np.load(dataset / "spike_templates.npy", mmap_mode="r").reshape(-1)
+    st = np.load(dataset / "spike_templates.npy", mmap_mode="r", allow_pickle=False).reshape(-1)
     nt = int(st.max()) + 1
     rng = np.random.default_rng(0)
     mapping = np.arange(nt) + 0
@@ -140,7 +142,7 @@ def curate(dataset):
 
 
 def generate(out):
-    from phyclone.io.synthetic import make_dataset
+    from phyclone.io.synthetic.dataset import make_dataset
     out = Path(out)
     if (out / "params.py").exists():
         print(f"{out} exists: reusing it")
@@ -158,7 +160,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("datasets", nargs="*")
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--phy-python", default="/work/phyvenv/bin/python")
+    add_phy_venv_option(ap)
     ap.add_argument("--curate", action="store_true", help="also benchmark a curated copy")
     ap.add_argument("--generate", metavar="OUT_DIR", help="write the reference dataset")
     args = ap.parse_args()
@@ -167,11 +169,12 @@ def main():
         datasets.append(str(generate(args.generate)))
     if args.curate:
         datasets += [str(curate(d)) for d in list(datasets)]
-    has_phy = Path(args.phy_python).exists() and PHY_SCRIPT.exists()
+    phy_exe = phy_python(args.phy_venv)
+    has_phy = phy_exe.exists() and PHY_SCRIPT.exists()
     rows = []
     for d in datasets:
         ours = run_phyclone(d, args.runs)
-        phy = run_phy(d, args.phy_python) if has_phy else None
+        phy = run_phy(d, phy_exe) if has_phy else None
         rows.append((d, ours, phy))
         print(json.dumps(dict(dataset=d, phyclone=ours, phy=phy)), file=sys.stderr)
     print("\n| dataset | spikes | ch | load phyclone (s) | load phy (s) | phy/phyclone | "

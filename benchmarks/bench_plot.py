@@ -211,7 +211,7 @@ def ours(make_visual, data):
 
     def upload():  # the upload that paintGL does, timed in the GL thread
         t0 = time.perf_counter()
-        v._gl_flush()
+        v.gl_flush()
         _finish()
         return time.perf_counter() - t0
     return c, t_cpu + c.run_gl(upload)

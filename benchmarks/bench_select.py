@@ -1,8 +1,10 @@
 """Select a cluster → every visible view redrawn: phyclone's Template GUI against phy 2.1.
 
     PYTHONPATH=. python benchmarks/bench_select.py [DATASET ...] [--n-select 9] [--no-phy]
+        [--phy-venv DIR]
 
-Default datasets: /work/bench_data/{synth_32ch,synth_384ch,ref_384ch_1e7}. Without a display
+Default datasets: ~/.cache/phyclone/bench/{synth_32ch,synth_384ch,ref_384ch_1e7} (see
+benchmarks/README.md to make them). Without a display
 the script re-runs itself under one Xvfb (1920x1080), so both programs draw on the same
 (software) OpenGL. Every measurement runs in a fresh process on a private working copy of
 the dataset (the big files are symbolic links; each program writes its cache there, cold).
@@ -21,7 +23,8 @@ phyclone (child process, the real TemplateController GUI with its default views,
   and the longest call of a
   controller data method (``get_*``, similarity...) made on the GUI thread;
 - peak RSS of the process.
-phy 2.1: ``/work/shared/compare/phy_bench_gui_select.py`` with ``/work/phyvenv/bin/python``.
+phy 2.1: ``shared/compare/phy_bench_gui_select.py`` run by the Python of ``--phy-venv``
+(default ``$PHYCLONE_PEER_PHY``; skipped when absent).
 The clusters are the largest ones, each selected once (cold caches), then 3 pairs
 (cluster + its most similar one), as in phy's script.
 """
@@ -39,10 +42,10 @@ import tempfile
 import time
 from pathlib import Path
 
-DATASETS = ["/work/bench_data/synth_32ch", "/work/bench_data/synth_384ch",
-            "/work/bench_data/ref_384ch_1e7"]
-PHY_PYTHON = "/work/phyvenv/bin/python"
-PHY_SCRIPT = "/work/shared/compare/phy_bench_gui_select.py"
+from _paths import add_phy_venv_option, compare_script, dataset, phy_python
+
+DATASETS = [str(dataset(n)) for n in ("synth_32ch", "synth_384ch", "ref_384ch_1e7")]
+PHY_SCRIPT = compare_script("phy_bench_gui_select.py")
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -69,14 +72,14 @@ def child(dataset, n_select):
     from phyclone.gui import create_app
     from phyclone.plot.gl import setup_opengl
     gl = setup_opengl()
-    app = create_app()
+    create_app()
     from phyclone.apps.template import TemplateController, load_model
     from phyclone.plot import BaseCanvas
     from phyclone.qt import QEventLoop, QTimer
     from phyclone.utils import connect
 
     last_paint, painted, frames, shown = [0.], {}, [], []
-    orig_paint, orig_frame = BaseCanvas.paintGL, BaseCanvas._render_frame
+    orig_paint, orig_frame = BaseCanvas.paintGL, BaseCanvas.render_frame
 
     def paint(self):  # GL thread
         orig_paint(self)
@@ -88,7 +91,7 @@ def child(dataset, n_select):
             return orig_frame(self)
         finally:
             frames.append((t, time.perf_counter()))
-    BaseCanvas.paintGL, BaseCanvas._render_frame = paint, frame
+    BaseCanvas.paintGL, BaseCanvas.render_frame = paint, frame
     connect(lambda view, *a: painted.__setitem__(id(view), time.perf_counter()),
             event="view_painted")
 
@@ -235,6 +238,7 @@ def main():
     ap.add_argument("datasets", nargs="*", default=DATASETS)
     ap.add_argument("--n-select", type=int, default=9)
     ap.add_argument("--no-phy", action="store_true", help="Only measure phyclone.")
+    add_phy_venv_option(ap)
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--json", help="Also write the raw results to this file.")
     args = ap.parse_args()
@@ -244,6 +248,10 @@ def main():
         os.execvp("xvfb-run", ["xvfb-run", "-a", "-s", "-screen 0 1920x1080x24 -nolisten tcp",
                                sys.executable, *sys.argv])
     env = dict(os.environ, PYTHONPATH=os.environ.get("PYTHONPATH") or str(ROOT))
+    phy = phy_python(args.phy_venv)
+    if not args.no_phy and not (phy.exists() and PHY_SCRIPT.exists()):
+        print(f"phy 2.1 not measured: {phy} or {PHY_SCRIPT} does not exist", file=sys.stderr)
+        args.no_phy = True
     results = {}
     for d in args.datasets:
         name = Path(d).name
@@ -254,7 +262,7 @@ def main():
                              "--n-select", str(args.n_select)], env=env, cwd=tmp)
             theirs = None
             if not args.no_phy:
-                theirs = run_json([PHY_PYTHON, PHY_SCRIPT, str(working_copy(d, tmp / "phy")),
+                theirs = run_json([str(phy), str(PHY_SCRIPT), str(working_copy(d, tmp / "phy")),
                                    str(args.n_select)], cwd=tmp)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)

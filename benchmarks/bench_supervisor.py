@@ -78,7 +78,7 @@ def run_actions(obj, flush, repaint, n_repeat, rng, n_spikes):
         timed("undo (move)", obj.undo)
         timed("undo (merge)", obj.undo)
         timed("redo", obj.redo)
-    for k in range(max(1, n_repeat // 2)):
+    for _ in range(max(1, n_repeat // 2)):
         spikes = _spread_spikes(n_spikes, rng)
         timed("split 1e5 spikes spread over all clusters", lambda: obj.split(spikes))
         timed("undo (split)", obj.undo)

@@ -11,7 +11,7 @@ tiny warm-up run that fills the numba cache. Configurations:
 - ``ref``: the DESIGN reference dataset: 384 channels (Neuropixels), 1e7 spikes, 500 clusters,
   3600 s of spike trains, ``--ref-raw-duration`` s of raw data (default 120).
 Outputs go to a temporary folder and are deleted, except the reference dataset when
-``--ref-out`` is given (kept there, e.g. /work/bench_data/ref_384ch_1e7).
+``--ref-out`` is given (kept there, e.g. ~/.cache/phyclone/bench/ref_384ch_1e7).
 """
 
 import argparse
@@ -29,7 +29,7 @@ CHILD = r"""
 import json, resource, sys, time
 from pathlib import Path
 t0 = time.perf_counter()
-from phyclone.io.synthetic import make_dataset
+from phyclone.io.synthetic.dataset import make_dataset
 t_import = time.perf_counter() - t0
 kwargs = json.loads(sys.argv[2])
 t0 = time.perf_counter()

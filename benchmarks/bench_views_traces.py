@@ -3,10 +3,10 @@
 Usage (from the repository root, under Xvfb):
 
     PYTHONPATH=. xvfb-run -a -s "-screen 0 1280x1024x24" python benchmarks/bench_views_traces.py \
-        [DATASET_DIR ...] [--repeats 5] [--size 1200x800]
+        [DATASET_DIR ...] [--repeats 5] [--size 1200x800] [--phy-venv DIR]
 
-Default datasets: the kept ``phy synthetic`` folders ``/work/bench_data/synth_32ch`` and
-``synth_384ch`` (30 kHz int16 raw data). For 1 s and 10 s windows, intervals at ``repeats``
+Default datasets: the ``phy synthetic`` folders ``~/.cache/phyclone/bench/synth_32ch`` and
+``synth_384ch`` (30 kHz int16 raw data; see benchmarks/README.md to make them). For 1 s and 10 s windows, intervals at ``repeats``
 different places of the recording are shown with the largest cluster selected, its spikes
 coloured: first end-to-end as in the GUI (the interval read for the first time in the
 process; the OS page cache may hold it from earlier runs), then step by step. The data function is phy's
@@ -33,9 +33,10 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _paths import add_phy_venv_option, dataset, phy_python  # noqa: E402
 from bench_load import symlink_mirror  # noqa: E402
 
-DEFAULT = ["/work/bench_data/synth_32ch", "/work/bench_data/synth_384ch"]
+DEFAULT = [str(dataset("synth_32ch")), str(dataset("synth_384ch"))]
 
 # phy 2.1's TraceView with its controller's data function (select_traces, the default
 # 150 Hz high-pass RawDataFilter, _iter_spike_waveforms), on the same intervals and channels.
@@ -115,7 +116,7 @@ def _block_until(cond, timeout=60.):
 
 def make_traces(model, view_ref, durations):
     """phy's controller data function; ``durations`` records how long each call took."""
-    from phyclone.io.trace_interval import get_trace_interval
+    from phyclone.io.raw.trace_interval import get_trace_interval
     n_samples_waveforms = int(round(1e-3 * model.sample_rate))  # phy: 1 ms
 
     def traces(interval):
@@ -178,7 +179,7 @@ def bench_view(cls, model, gui, cluster, window, repeats, rng):
     return {k: _median_ms(v) for k, v in t.items()}, n_vertices, n_spikes
 
 
-def bench_phy(dataset, model, cluster, window, starts, size, phy_python):
+def bench_phy(dataset, model, cluster, window, starts, size, python):
     """phy 2.1 in a subprocess: medians of set_interval (GUI thread) and of the paint."""
     with tempfile.TemporaryDirectory(prefix="phy-bench-") as tmp:
         mirror = symlink_mirror(dataset, Path(tmp) / "ds")  # phylib writes into its folder
@@ -186,7 +187,7 @@ def bench_phy(dataset, model, cluster, window, starts, size, phy_python):
         args.write_text(json.dumps(dict(
             cluster=cluster, channel_ids=model.get_cluster_channels(cluster).tolist(),
             window=window, starts=[float(s) for s in starts], size=size)))
-        r = subprocess.run([phy_python, "-c", PHY_CHILD, str(mirror / "params.py"), str(args)],
+        r = subprocess.run([str(python), "-c", PHY_CHILD, str(mirror / "params.py"), str(args)],
                            capture_output=True, text=True)
         if r.returncode:
             print(f"phy failed:\n{r.stderr[-2000:]}", file=sys.stderr)
@@ -200,13 +201,13 @@ def main():
     p.add_argument("datasets", nargs="*", default=DEFAULT)
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--size", default="1200x800")
-    p.add_argument("--phy-python", default="/work/phyvenv/bin/python",
-                   help="python of a venv with phy 2.1 (skipped when missing)")
+    add_phy_venv_option(p)
     args = p.parse_args()
+    phy_exe = phy_python(args.phy_venv)
 
     from phyclone.cluster.views import TraceImageView, TraceView
     from phyclone.gui import GUI
-    from phyclone.io.template_model import load_model
+    from phyclone.io.template.model import load_model
     from phyclone.qt import create_app
     app = create_app()  # noqa: F841 (kept alive)
     w, h = (int(x) for x in args.size.split("x"))
@@ -225,11 +226,10 @@ def main():
                 phy = None
                 # phy 2.1 needs > 23 GB for 384 ch x 10 s (killed here): not run above 5e7 values.
                 small = model.n_channels * window * model.sample_rate <= 5e7
-                if cls is TraceView and small and Path(args.phy_python).exists():
+                if cls is TraceView and small and phy_exe.exists():
                     starts = np.random.default_rng(0).uniform(
                         0, model.duration - window, size=args.repeats)
-                    phy = bench_phy(folder, model, cluster, window, starts, (w, h),
-                                    args.phy_python)
+                    phy = bench_phy(folder, model, cluster, window, starts, (w, h), phy_exe)
                 rows.append((f"{Path(folder).name} ({model.n_channels} ch)", cls.__name__,
                              window, times, n_vertices, n_spikes, phy))
                 print(rows[-1], file=sys.stderr)

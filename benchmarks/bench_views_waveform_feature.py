@@ -3,10 +3,11 @@
 Usage (from the repository root, under Xvfb):
 
     PYTHONPATH=. xvfb-run -a -s "-screen 0 1280x1024x24" python \\
-        benchmarks/bench_views_waveform_feature.py DATASET_DIR [...] [--pairs 5]
-        [--phy-python /work/phyvenv/bin/python] [--shots DIR]
+        benchmarks/bench_views_waveform_feature.py [DATASET_DIR ...] [--pairs 5]
+        [--phy-venv DIR] [--shots DIR]
 
-For each template-gui folder (e.g. a 32- and a 384-channel ``phy synthetic`` output),
+For each template-gui folder (default: the 32- and 384-channel ``phy synthetic`` outputs
+``~/.cache/phyclone/bench/synth_32ch`` and ``synth_384ch``),
 several pairs of clusters are selected in turn (2 selected clusters, as in the brief). The
 data callables are those phy 2.1's TemplateController gives the views: 100 regularly spaced
 filtered waveforms (median removed) on the cluster's best channels (its main template's
@@ -20,7 +21,8 @@ warm-up selection):
 - plot: ``plot()`` on the GUI thread (visual data, no GL call);
 - paint: the next frame (upload + draw on Mesa llvmpipe) read back with ``grab_image``.
 
-With ``--phy-python``, phy 2.1's views are timed on the same folders and clusters in a
+With phy 2.1 installed in ``--phy-venv`` (default ``$PHYCLONE_PEER_PHY``; skipped when
+absent), phy 2.1's views are timed on the same folders and clusters in a
 child process: ``on_select`` (fetch + plot, all on the GUI thread) and the next frame
 (until its ``paintGL`` returned, followed by ``glFinish``). Both use the same data
 callables, except the waveform filter: phyclone's model filters windows read with margins
@@ -38,6 +40,9 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _paths import add_phy_venv_option, dataset, phy_python  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 N_WAVEFORMS, N_FEATURES = 100, 2500
@@ -124,7 +129,7 @@ def _ms(values):
 
 def bench_phyclone(folder, n_pairs, shots=None):
     from phyclone.cluster.views import FeatureView, WaveformView
-    from phyclone.io.template_model import load_model
+    from phyclone.io.template.model import load_model
     from phyclone.qt import create_app
     from phyclone.utils import Bunch
     app = create_app()
@@ -152,7 +157,7 @@ def bench_phyclone(folder, n_pairs, shots=None):
     rows = {}
     for cached in (False, True):
         views = make(cached)
-        for name, v in views.items():
+        for v in views.values():
             v.canvas.resize(800, 600)
             v.canvas.show()
         app.processEvents()
@@ -265,7 +270,7 @@ print(json.dumps(out))
 '''
 
 
-def bench_phy(phy_python, folder, pairs):
+def bench_phy(python, folder, pairs):
     with tempfile.TemporaryDirectory() as tmp:
         args = Path(tmp) / "args.json"
         args.write_text(json.dumps({"pairs": pairs, "callables": CALLABLES,
@@ -273,7 +278,7 @@ def bench_phy(phy_python, folder, pairs):
         script = Path(tmp) / "child.py"
         script.write_text(PHY_CHILD)
         env = dict(os.environ, PYTHONPATH="")
-        r = subprocess.run([phy_python, str(script), str(Path(folder) / "params.py"), str(args)],
+        r = subprocess.run([str(python), str(script), str(Path(folder) / "params.py"), str(args)],
                            capture_output=True, text=True, env=env, cwd=tmp, timeout=1800)
     if r.returncode:
         print(r.stderr[-2000:], file=sys.stderr)
@@ -283,11 +288,13 @@ def bench_phy(phy_python, folder, pairs):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("folders", nargs="+")
+    p.add_argument("folders", nargs="*",
+                   default=[str(dataset("synth_32ch")), str(dataset("synth_384ch"))])
     p.add_argument("--pairs", type=int, default=5)
-    p.add_argument("--phy-python")
+    add_phy_venv_option(p)
     p.add_argument("--shots")
     a = p.parse_args(argv)
+    phy_exe = phy_python(a.phy_venv)
     if a.shots:
         Path(a.shots).mkdir(parents=True, exist_ok=True)
     print("| dataset | view | channels shown | points | callables | worker | worker, cached "
@@ -295,7 +302,7 @@ def main(argv=None):
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for folder in a.folders:
         res, pairs = bench_phyclone(folder, a.pairs, a.shots)
-        phy = bench_phy(a.phy_python, folder, pairs) if a.phy_python else None
+        phy = bench_phy(phy_exe, folder, pairs) if phy_exe.exists() else None
         for name, r in res.items():
             ph = (phy or {}).get(name, {})
             print(f"| {Path(folder).name} | {name} | {r.get('channels', '')} | "

@@ -2,8 +2,11 @@
 
 Usage (from the repository root):
 
-    PYTHONPATH=. python benchmarks/bench_waveforms.py DATASET_DIR [...] [--repeats 10]
-        [--phy-python /work/phyvenv/bin/python]
+    PYTHONPATH=. python benchmarks/bench_waveforms.py [DATASET_DIR ...] [--repeats 10]
+        [--phy-venv DIR]
+
+Default datasets: ``~/.cache/phyclone/bench/synth_32ch`` and ``synth_384ch``; phy runs with the
+Python of ``--phy-venv`` (default ``$PHYCLONE_PEER_PHY``; skipped when absent).
 
 For each folder: 100 random spikes inside the raw data (seeded), on the 32 channels nearest to
 the peak channel of the first template; the waveform pool is ignored so that both read the raw
@@ -29,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _paths import add_phy_venv_option, dataset, phy_python  # noqa: E402
 from bench_load import symlink_mirror  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
@@ -60,14 +64,14 @@ def selection(model, seed=0):
     rng = np.random.default_rng(seed)
     n_in = int(np.searchsorted(model.spike_samples, model.traces.n_samples - model.n_samples_waveforms))
     ids = np.sort(rng.choice(n_in, min(N_SPIKES, n_in), replace=False))
-    from phyclone.io.templates import closest_channels
+    from phyclone.io.template.templates import closest_channels
     peak = int(model.templates_channels[0]) if model.templates_channels is not None else 0
     ch = closest_channels(model.channel_positions, peak, min(N_CHANNELS, model.n_channels))
     return ids, ch
 
 
 def bench_phyclone(model, ids, ch, repeats):
-    from phyclone.io.waveforms import extract_waveforms
+    from phyclone.io.template.waveforms import extract_waveforms
     model.spike_waveforms = None  # read the raw file, as phy does without a pool
     model.hp_filtered = False  # phy's controller filters whatever params.py says
     model.traces.read_windows(model.spike_samples[ids] - 1000, 2000)  # warm the page cache
@@ -87,13 +91,13 @@ def bench_phyclone(model, ids, ch, repeats):
     return out
 
 
-def bench_phy(dataset, ids, ch, repeats, phy_python):
+def bench_phy(dataset, ids, ch, repeats, python):
     with tempfile.TemporaryDirectory(prefix="phy-bench-") as tmp:
         mirror = symlink_mirror(dataset, Path(tmp) / "ds")
         args = Path(tmp) / "args.json"
         args.write_text(json.dumps(dict(spike_ids=ids.tolist(), channel_ids=ch.tolist(),
                                         repeats=repeats)))
-        r = subprocess.run([phy_python, "-c", PHY_CHILD, str(mirror / "params.py"), str(args)],
+        r = subprocess.run([str(python), "-c", PHY_CHILD, str(mirror / "params.py"), str(args)],
                            capture_output=True, text=True)
         if r.returncode:
             print(f"phy failed:\n{r.stderr[-2000:]}", file=sys.stderr)
@@ -109,12 +113,14 @@ def _cell(times):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("datasets", nargs="+")
+    ap.add_argument("datasets", nargs="*",
+                    default=[str(dataset("synth_32ch")), str(dataset("synth_384ch"))])
     ap.add_argument("--repeats", type=int, default=10)
-    ap.add_argument("--phy-python", default="/work/phyvenv/bin/python")
+    add_phy_venv_option(ap)
     args = ap.parse_args()
     from phyclone.apps.template import load_model
-    has_phy = Path(args.phy_python).exists()
+    phy_exe = phy_python(args.phy_venv)
+    has_phy = phy_exe.exists()
     print("| dataset | waveforms | phyclone first / median (ms) | phy first / median (ms) | "
           "phy/phyclone (median) |")
     print("|---|---|---|---|---|")
@@ -123,7 +129,7 @@ def main():
         model = load_model(Path(d) / "params.py")
         ids, ch = selection(model)
         ours = bench_phyclone(model, ids, ch, args.repeats)
-        phy = bench_phy(d, ids, ch, args.repeats, args.phy_python) if has_phy else None
+        phy = bench_phy(d, ids, ch, args.repeats, phy_exe) if has_phy else None
         for kind in ("raw", "filtered", "filtered, no margin"):
             ref = "filtered" if kind.startswith("filtered") else kind
             o, p = _cell(ours[kind]), _cell(phy[ref] if phy else None)

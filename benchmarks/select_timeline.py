@@ -61,8 +61,8 @@ def instrument():
         if isinstance(cls, type) and "get_clusters_data" in cls.__dict__:
             cls.get_clusters_data = _timed("data", lambda v: v.name)(
                 cls.__dict__["get_clusters_data"])
-    BaseCanvas._render_frame = _timed("frame", lambda c: getattr(c, "_view_name", "?"))(
-        BaseCanvas._render_frame)
+    BaseCanvas.render_frame = _timed("frame", lambda c: getattr(c, "_view_name", "?"))(
+        BaseCanvas.render_frame)
     attach = ManualClusteringView.attach
 
     def attach_named(self, gui):

@@ -1,23 +1,16 @@
 """The one module that imports Qt (through qtpy; PyQt5 is the tested binding).
 
 Everything Qt-related elsewhere in phyclone imports from here, so moving to Qt 6 is a
-one-file change. Importing this module also prepares the process for OpenGL:
-PyOpenGL is told to use GLX (same window-system API as Qt's xcb platform), a private
-``XDG_RUNTIME_DIR`` is created when missing, and the default surface format asks for
-an OpenGL 3.3 core profile before any QApplication exists.
+one-file change. Importing it only sets the environment defaults qtpy and PyOpenGL read
+(``runtime.prepare_imports``); ``create_app`` prepares the process (``runtime.prepare_process``)
+and asks for an OpenGL 3.3 core profile before the QApplication exists.
 """
 
-import os
-import tempfile
+from phyclone.utils.runtime import policy, prepare_imports, prepare_process
 
-os.environ.setdefault("QT_API", "pyqt5")
-if "PYOPENGL_PLATFORM" not in os.environ and os.environ.get("WAYLAND_DISPLAY") is None:
-    os.environ["PYOPENGL_PLATFORM"] = "glx"
-if not os.environ.get("XDG_RUNTIME_DIR"):
-    os.environ["XDG_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="phyclone-runtime-")
-    os.chmod(os.environ["XDG_RUNTIME_DIR"], 0o700)
+prepare_imports()
 
-from qtpy import QtCore, QtGui, QtWidgets  # noqa: E402
+from qtpy import QtCore, QtGui, QtWidgets  # noqa: E402,F401 (re-exported)
 from qtpy.QtCore import (  # noqa: E402,F401
     QByteArray, QEvent, QEventLoop, QItemSelection, QItemSelectionModel, QModelIndex, QMutex, QObject,
     QPoint, QPointF, QRect, QRectF, QRunnable, QSize, QSortFilterProxyModel,
@@ -80,9 +73,11 @@ def create_app():
         QCoreApplication = QtCore.QCoreApplication
         QCoreApplication.setAttribute(Qt.AA_ShareOpenGLContexts, True)
         QCoreApplication.setAttribute(Qt.AA_UseHighDpiPixmaps, True)
+        prepare_process()
         set_default_gl_format()
-        app = QApplication([os.environ.get("PHYCLONE_APP_NAME", "phy")])
+        app = QApplication([policy().app_name])
     return app
 
 
-__all__ = [n for n in dir() if not n.startswith("_") and n not in ("os", "tempfile")]
+__all__ = [n for n in dir() if not n.startswith("_") and
+           n not in ("policy", "prepare_imports", "prepare_process")]

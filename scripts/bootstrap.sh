@@ -39,7 +39,11 @@ run_x() {  # run a command on the current display, or on a private Xvfb when the
 
 case "$what" in
   test)
+    ruff check phyclone tests benchmarks examples scripts
     lint-imports --config pyproject.toml
+    mypy  # the typed public API of the core packages ([tool.mypy] in pyproject.toml)
+    site="$(mktemp -d)"; trap 'rm -rf "$site"' EXIT  # the docs are built, never into the repo
+    mkdocs build --strict --quiet --site-dir "$site"
     run_x python -m pytest "$@"
     ;;
   demo)  # phy demo runs itself under Xvfb when there is no display

@@ -12,7 +12,7 @@ Enable with ``c.TemplateGUI.plugins = ['ExampleClusterMetadataPlugin']``.
 import logging
 
 from phyclone import IPlugin, connect
-from phyclone.io.metadata import save_metadata
+from phyclone.io.template.metadata import save_metadata
 
 logger = logging.getLogger("phyclone")
 

@@ -1,0 +1,31 @@
+"""Apps: the command line, BaseController and its mixins, the template/Kwik/trace GUIs.
+
+As phy's ``phy.apps``: ``from phyclone.apps import BaseController, WaveformMixin`` (imported
+lazily, so that the command line starts without Qt), and ``capture_exceptions``.
+"""
+
+import importlib
+
+_LAZY = {
+    "BaseController": "phyclone.apps.base",
+    "FeatureMixin": "phyclone.apps.mixins",
+    "TemplateMixin": "phyclone.apps.mixins",
+    "TraceMixin": "phyclone.apps.mixins",
+    "WaveformMixin": "phyclone.apps.mixins",
+    "capture_exceptions": "phyclone.gui.errors",
+    "QtDialogLogger": "phyclone.gui.errors",
+    "add_default_handler": "phyclone.utils.log",
+    "phycli": "phyclone.apps.cli",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

@@ -13,12 +13,14 @@ COMMANDS = {
     "template-describe": "phyclone.apps.cmd_template:template_describe_cmd",
     "extract-waveforms": "phyclone.apps.cmd_template:extract_waveforms_cmd",
     "kwik-describe": "phyclone.apps.cmd_kwik:kwik_describe",
+    "alf-convert": "phyclone.apps.cmd_alf:alf_convert_cmd",
     "kwik-gui": "phyclone.apps.cmd_kwik:kwik_gui_cmd",
     "synthetic": "phyclone.apps.cmd_synthetic:synthetic",
     "detect": "phyclone.apps.cmd_detect:detect_cmd",
     "demo": "phyclone.apps.cmd_synthetic:demo",
     "template-gui": "phyclone.apps.cmd_gui:template_gui_cmd",
     "trace-gui": "phyclone.apps.cmd_gui:trace_gui_cmd",
+    "efeatures": "phyclone.apps.cmd_efeatures:efeatures_cmd",
 }
 
 

@@ -96,7 +96,7 @@ def detect_cmd(raw, out_dir, probe, n_channels, sample_rate, dtype, offset, band
                     max_events=max_events, random_order=random_order, seed=seed,
                     split=not no_split, block_duration=block_duration)
     except DataError as e:
-        raise click.ClickException(str(e))
+        raise click.ClickException(str(e)) from None
     dur = ev.searched / ev.sample_rate
     click.echo(f"{len(ev.times)} events in {dur:.1f} s of data on {len(ev.channel_map)} "
                f"channels → {ev.params_path}")

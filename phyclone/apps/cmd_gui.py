@@ -6,15 +6,20 @@ from phyclone.utils.errors import DataError
 
 
 def _run(f, *args, **kwargs):
+    """Run a GUI: errors of actions and plugins are shown in error boxes meanwhile (phy's
+    ``capture_exceptions``); a bad dataset ends the command with its message."""
+    from phyclone.gui.errors import capture_exceptions
     try:
-        return f(*args, **kwargs)
+        with capture_exceptions():
+            return f(*args, **kwargs)
     except DataError as e:
         raise click.ClickException(str(e)) from None
 
 
 @click.command("template-gui")
 @click.argument("params_path", type=click.Path(exists=True, dir_okay=False))
-@click.option("--clear-cache", is_flag=True, help="Delete the cache (.phy folder) first.")
+@click.option("--clear-cache", is_flag=True,
+              help="Delete phyclone's cache of this dataset (in .phy/phyclone) first.")
 @click.option("--clear-state", is_flag=True, help="Forget the saved GUI layout and settings.")
 @click.option("--events", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Event times (.npy in seconds, or .tsv) for the event view.")

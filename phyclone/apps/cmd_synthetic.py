@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from phyclone.io.probes_synthetic import PROBES
+from phyclone.io.synthetic.probes import PROBES
 from phyclone.utils.errors import DataError
 
 
@@ -32,7 +32,7 @@ from phyclone.utils.errors import DataError
 def synthetic(out_dir, n_channels, duration, n_clusters, probe, seed, n_spikes, raw_duration,
               sample_rate, force, quiet):
     """Write a synthetic template-gui dataset (KiloSort format, with raw data) into OUT_DIR."""
-    from phyclone.io.synthetic import make_dataset
+    from phyclone.io.synthetic.dataset import make_dataset
 
     try:
         params = make_dataset(out_dir, n_channels=n_channels, duration=duration,
@@ -40,7 +40,7 @@ def synthetic(out_dir, n_channels, duration, n_clusters, probe, seed, n_spikes, 
                               raw_duration=raw_duration, sample_rate=sample_rate, force=force,
                               progress=not quiet)
     except DataError as e:
-        raise click.ClickException(str(e))
+        raise click.ClickException(str(e)) from e
     click.echo(f"Synthetic dataset written: {params}")
 
 
@@ -62,14 +62,14 @@ def demo(out, screenshots, script):
     try:
         params = d.ensure_dataset(out if out is not None else d.demo_dir(), echo=click.echo)
     except DataError as e:
-        raise click.ClickException(str(e))
+        raise click.ClickException(str(e)) from e
     if not d.has_display():
         args = ["--out", str(params.parent), "--script"]
         args += ["--screenshots", str(screenshots)] if screenshots is not None else []
         try:
             sys.exit(d.rerun_under_xvfb(args))
         except RuntimeError as e:
-            raise click.ClickException(str(e))
+            raise click.ClickException(str(e)) from e
     if script is None:
         script = os.environ.get(d.ENV_HEADLESS) == "1"
     if not script:

@@ -16,12 +16,12 @@ def _run(f, *args, **kwargs):
 @click.argument("params_path", type=click.Path(exists=True, dir_okay=False))
 def template_describe_cmd(params_path):
     """Describe a template-gui dataset (params.py)."""
-    from phyclone.io.template_model import template_describe
+    from phyclone.io.template.model import template_describe
     _run(template_describe, params_path)
 
 
 def _extract(params_path, n_spikes_per_cluster, nc):
-    from phyclone.io.template_model import load_model
+    from phyclone.io.template.model import load_model
     with load_model(params_path) as model:
         paths = model.save_spikes_subset_waveforms(
             max_n_spikes_per_template=n_spikes_per_cluster, max_n_channels=nc)

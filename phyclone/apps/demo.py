@@ -38,7 +38,7 @@ def ensure_dataset(folder, echo=print):
     folder = Path(folder)
     params = folder / "params.py"
     if not params.exists():
-        from phyclone.io.synthetic import make_dataset
+        from phyclone.io.synthetic.dataset import make_dataset
         echo(f"Generating the demo dataset in {folder} (once).")
         make_dataset(folder, force=folder.exists(), progress=False, **DEMO_PARAMS)
     return params

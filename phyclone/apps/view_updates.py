@@ -18,7 +18,7 @@ def warm_up_kernels(sample_rate):
     """Compile or load the numba kernels (statistics, filters, the software splatter of
     the views) and import scipy.signal (a worker runs this)."""
     t0 = time.perf_counter()
-    from phyclone.io.filtering import filter_windows, highpass
+    from phyclone.io.raw.filtering import filter_windows, highpass
     from phyclone.plot import softraster
     softraster.warm_up()
     from phyclone.stats import correlograms, histogram
@@ -40,6 +40,7 @@ class ViewUpdater:
         self.gui = gui
         self.threaded = threaded
         self.warm_up_time = None
+        self.cancelled = False  # set when the GUI closes
 
     def refresh(self, class_names, status=None):
         """Fetch the data of the views of these classes again (e.g. after a raw data filter
@@ -51,9 +52,11 @@ class ViewUpdater:
                 view.replot()
 
     def _warm_up(self):
+        from phyclone.gui.workers import shutting_down
         t0 = time.perf_counter()
         warm_up_kernels(float(self.controller.model.sample_rate))
-        self.controller.warm_up_caches()
+        if not (self.cancelled or shutting_down()):  # the GUI closed meanwhile: no need
+            self.controller.warm_up_caches()
         return time.perf_counter() - t0
 
     def warm_up(self):

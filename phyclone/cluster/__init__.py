@@ -1,7 +1,11 @@
 """Manual clustering: the core Clustering/ClusterMeta/History/UpdateInfo (re-exported, as in
-phy's ``phy.cluster``) and the Qt-side Supervisor and views (imported lazily)."""
+phy's ``phy.cluster``), the Qt-side Supervisor and tables, and every view with
+``ManualClusteringView`` and ``select_traces`` (as ``from phy.cluster import WaveformView``).
+Everything is imported lazily: ``from phyclone.cluster import Clustering`` never imports Qt."""
 
 import importlib
+
+_VIEWS = "phyclone.cluster.views"
 
 _LAZY = {
     "Clustering": "phyclone.clustering",
@@ -13,11 +17,24 @@ _LAZY = {
     "ClusterView": "phyclone.cluster.cluster_view",
     "SimilarityView": "phyclone.cluster.cluster_view",
     "ActionCreator": "phyclone.cluster.supervisor_actions",
+    # phy.cluster.views.__init__ re-exports these, and phy.cluster does `from .views import *`.
+    **{name: _VIEWS for name in (
+        "ManualClusteringView", "ClusterScatterView", "AmplitudeView", "CorrelogramView",
+        "FeatureView", "HistogramView", "ISIView", "FiringRateView", "ProbeView", "RasterView",
+        "ScatterView", "TemplateView", "TraceView", "TraceImageView", "select_traces",
+        "WaveformView", "TemplateFeatureView", "EventView", "ManualClusteringViewMatplotlib",
+        "LassoMixin", "MarkerSizeMixin", "ScalingMixin", "BaseColorView", "BaseGlobalView",
+    )},
 }
+
+__all__ = sorted(_LAZY)
 
 
 def __getattr__(name):
-    # Lazy so that `from phyclone.cluster import Clustering` never imports Qt.
     if name in _LAZY:
         return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

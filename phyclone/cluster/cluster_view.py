@@ -15,6 +15,7 @@ import numpy as np
 
 from phyclone.gui import Table
 from phyclone.gui.table import answer
+from phyclone.utils.event import emit
 
 _SORT_DIRS = ("asc", "desc")
 
@@ -140,8 +141,7 @@ class SimilarityView(ClusterView):
         cluster_ids = _ints(cluster_ids)
         m = self.model
         n = len(m.ids)
-        pairs = _pairs_array(
-            self.similar(cluster_ids[-1]) if cluster_ids and self.similar else None)
+        pairs = _pairs_array(self._similar_pairs(cluster_ids[-1]) if cluster_ids else None)
         values = np.full(n, np.nan)
         if n and len(pairs):
             ids = pairs[:, 0].astype(np.int64)
@@ -154,6 +154,16 @@ class SimilarityView(ClusterView):
         self._exclude = np.asarray(cluster_ids, dtype=np.int64)
         self._selected = []
         self._refresh()
+
+    def _similar_pairs(self, cluster_id):
+        """``[(id, similarity)]``: the first answer to ``request_similar_clusters(self,
+        cluster_id)`` (phy's event: rows with ``id`` and ``similarity``, the Supervisor answers
+        it; plugins may too), else the ``similar`` function."""
+        for rows in emit("request_similar_clusters", self, int(cluster_id)):
+            if rows is not None:
+                return [(r["id"], float(r["similarity"])) if isinstance(r, dict) else tuple(r)
+                        for r in rows]
+        return self.similar(cluster_id) if self.similar else None
 
     def get_ids(self, callback=None):
         """The similar ids in the current sort order (filtered-out ones included)."""

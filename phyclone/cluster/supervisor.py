@@ -22,18 +22,21 @@ import time
 import numpy as np
 
 from phyclone.gui import Debouncer, ask
+from phyclone.gui.table import answer as _answer
 from phyclone.qt import QApplication, Qt, QTimer
 from phyclone.session import MASKED_GROUPS, Session
 from phyclone.utils import Bunch, connect, emit, unconnect
+from phyclone.utils.errors import DataError
 
 from .cluster_view import ClusterView, SimilarityView
+from .selection_source import SelectionSource
 from .supervisor_actions import ActionCreator
 from .supervisor_colors import ColorMappingMixin
 
 logger = logging.getLogger(__name__)
 
 
-class Supervisor(ColorMappingMixin):
+class Supervisor(ColorMappingMixin, SelectionSource):
     """Manual clustering in a GUI: tables, selection, wizard, actions, undo, save.
 
     Constructor (phy's, plus the crash journal)
@@ -50,22 +53,31 @@ class Supervisor(ColorMappingMixin):
     journal_path : crash journal file (None: no journal)
     replay_journal : replay pending journal actions (True/False); None asks the user when
         the GUI is attached
+    session : an existing ``Session`` to show (a controller's): the arguments above that
+        describe the data are then ignored; a journal it has not started yet (pending
+        actions) is started when the GUI is attached, after asking the user
     """
 
     def __init__(self, spike_clusters=None, cluster_groups=None, cluster_metrics=None,
                  cluster_labels=None, similarity=None, new_cluster_id=None, sort=None,
-                 context=None, journal_path=None, replay_journal=None):
+                 context=None, journal_path=None, replay_journal=None, session=None):
         self.context = context
         self._columns = None  # columns of the tables; None: every metric and label
         self._sort = tuple(sort) if sort and sort[0] else ("n_spikes", "desc")
         if new_cluster_id is None and context is not None:
             new_cluster_id = context.load("new_cluster_id").get("new_cluster_id")
-        self.cluster_labels = dict(cluster_labels or {})
-        self.session = Session(
-            np.asarray(spike_clusters if spike_clusters is not None else [], dtype=np.int64),
-            cluster_groups=cluster_groups, cluster_labels=self.cluster_labels,
-            cluster_metrics=cluster_metrics, similarity=similarity,
-            new_cluster_id=new_cluster_id, journal_path=journal_path, sort=self._sort)
+        if session is not None:
+            self.session = session
+            session.sort = self._sort
+            self.cluster_labels = session.cluster_labels
+        else:
+            self.cluster_labels = dict(cluster_labels or {})
+            self.session = Session(
+                np.asarray(spike_clusters if spike_clusters is not None else [],
+                           dtype=np.int64),
+                cluster_groups=cluster_groups, cluster_labels=self.cluster_labels,
+                cluster_metrics=cluster_metrics, similarity=similarity,
+                new_cluster_id=new_cluster_id, journal_path=journal_path, sort=self._sort)
         self._create_color_selector()
 
         self.gui = None
@@ -82,6 +94,10 @@ class Supervisor(ColorMappingMixin):
 
         self.session.events.connect(self._on_session_cluster, event="cluster")
         self.session.events.connect(self._on_session_select, event="select")
+        if session is not None:
+            self._journal_pending = not session.journal_started and \
+                bool(session.pending_actions())
+            return
         self._journal_pending = bool(journal_path) and bool(self.session.pending_actions())
         if journal_path and (replay_journal is not None or not self._journal_pending):
             self.start_journal(replay=bool(replay_journal))
@@ -229,6 +245,8 @@ class Supervisor(ColorMappingMixin):
         connect(self._on_cluster_view_select, event="select", sender=self.cluster_view)
         connect(self._on_similarity_view_select, event="select", sender=self.similarity_view)
         connect(self._on_table_sort, event="table_sort", sender=self.cluster_view)
+        connect(self._get_similar_clusters, event="request_similar_clusters",
+                sender=self.similarity_view)
         # The wizard follows the order the user sees.
         self.session.cluster_order = self.cluster_view.shown_ids
         self.session.similar_order = self.similarity_view.shown_ids
@@ -365,13 +383,22 @@ class Supervisor(ColorMappingMixin):
     def _on_similarity_view_select(self, sender, obj):
         self.session.select_similar(obj["selected"])
 
+    def _get_similar_clusters(self, sender, cluster_id):
+        """Answer phy's ``request_similar_clusters``: ``[{id, similarity}]`` best first."""
+        sim = self.similarity(cluster_id) if self.similarity is not None else None
+        if sim is None:
+            return []
+        pairs = np.asarray(sim, dtype=np.float64).reshape(-1, 2)
+        return [{"id": int(c), "similarity": float(s)} for c, s in pairs]
+
     def _on_table_sort(self, sender, ids):
         self.session.sort = sender.get_current_sort()
 
     # Selection --------------------------------------------------------------------------------
-    def select(self, *cluster_ids):
-        """Select clusters in the cluster view: ``select(1, 2)`` or ``select([1, 2])``."""
-        return self.session.select(*cluster_ids)
+    def select(self, *cluster_ids, callback=None):
+        """Select clusters in the cluster view: ``select(1, 2)`` or ``select([1, 2])``.
+        ``callback`` (phy's) is called with the selection."""
+        return _answer(self.session.select(*cluster_ids), callback)
 
     def sort(self, column, sort_dir="desc"):
         """Sort the cluster view by a column, in a given order (asc or desc)."""
@@ -391,37 +418,51 @@ class Supervisor(ColorMappingMixin):
         return self.filter("")
 
     # Wizard -----------------------------------------------------------------------------------
-    def reset_wizard(self):
-        """Select the first cluster of the cluster view (back to the start of the wizard)."""
-        return self.session.wizard.reset()
+    def reset_wizard(self, callback=None):
+        """Select the first cluster of the cluster view (back to the start of the wizard).
+        ``callback`` (phy's) is called with the selection (default: emit ``wizard_done``)."""
+        return self._wizard_done(self.session.wizard.reset(), callback)
 
-    def first(self):
-        """Select the first cluster of the cluster view."""
-        return self.session.wizard.first()
+    def first(self, callback=None):
+        """Select the first cluster of the cluster view.
+        ``callback`` (phy's) is called with the selection (default: emit ``wizard_done``)."""
+        return self._wizard_done(self.session.wizard.first(), callback)
 
-    def last(self):
-        """Select the last cluster of the cluster view."""
-        return self.session.wizard.last()
+    def last(self, callback=None):
+        """Select the last cluster of the cluster view.
+        ``callback`` (phy's) is called with the selection (default: emit ``wizard_done``)."""
+        return self._wizard_done(self.session.wizard.last(), callback)
 
-    def next_best(self):
-        """Select the next best cluster in the cluster view."""
-        return self.session.wizard.next_best()
+    def next_best(self, callback=None):
+        """Select the next best cluster in the cluster view.
+        ``callback`` (phy's) is called with the selection (default: emit ``wizard_done``)."""
+        return self._wizard_done(self.session.wizard.next_best(), callback)
 
-    def previous_best(self):
-        """Select the previous best cluster in the cluster view."""
-        return self.session.wizard.previous_best()
+    def previous_best(self, callback=None):
+        """Select the previous best cluster in the cluster view.
+        ``callback`` (phy's) is called with the selection (default: emit ``wizard_done``)."""
+        return self._wizard_done(self.session.wizard.previous_best(), callback)
 
-    def next(self):
-        """Select the next cluster of the similarity view."""
-        return self.session.wizard.next()
+    def next(self, callback=None):
+        """Select the next cluster of the similarity view.
+        ``callback`` (phy's) is called with the selection (default: emit ``wizard_done``)."""
+        return self._wizard_done(self.session.wizard.next(), callback)
 
-    def previous(self):
-        """Select the previous cluster of the similarity view."""
-        return self.session.wizard.previous()
+    def previous(self, callback=None):
+        """Select the previous cluster of the similarity view.
+        ``callback`` (phy's) is called with the selection (default: emit ``wizard_done``)."""
+        return self._wizard_done(self.session.wizard.previous(), callback)
 
-    def unselect_similar(self):
-        """Keep only the clusters selected in the cluster view."""
-        return self.session.wizard.unselect_similar()
+    def unselect_similar(self, callback=None):
+        """Keep only the clusters selected in the cluster view.
+        ``callback`` (phy's) is called with the selection (default: emit ``wizard_done``)."""
+        return self._wizard_done(self.session.wizard.unselect_similar(), callback)
+
+    def _wizard_done(self, selected, callback):
+        if callback is None:
+            emit("wizard_done", self, selected)
+            return selected
+        return _answer(selected, callback)
 
     # Clustering actions ---------------------------------------------------------------------
     def _status(self, message):
@@ -504,6 +545,12 @@ class Supervisor(ColorMappingMixin):
         labels = [(f, self.get_labels(f)) for f in self.cluster_meta.fields]
         try:
             results = emit("save_clustering", self, spike_clusters, groups, *labels)
+        except DataError as e:  # refused (read-only, files changed on disk...): said why
+            message = f"Not saved: {e}. Nothing is lost, the journal keeps the changes."
+            if self.gui is not None:
+                self.gui.status_message = message
+            logger.warning(message)
+            return False
         except Exception as e:
             logger.exception("Saving failed.")
             self._status(f"Save failed ({e}); nothing is lost, the journal keeps the changes.")

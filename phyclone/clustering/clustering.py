@@ -15,11 +15,16 @@ How it stays O(changed spikes):
   of the touched parts; undo and redo replay that record backwards or forwards.
 """
 
+from __future__ import annotations
+
 import logging
+from collections.abc import Mapping, Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from ..utils.event import emit
+from .checks import check_cluster_ids, check_spike_ids
 from .history import History
 from .index import (
     SpikesPerCluster, check_spike_clusters, check_spikes_per_cluster, compact_labels,
@@ -44,8 +49,12 @@ class _Change:
                  "new_ids", "added", "deleted", "descendants", "largest_old", "largest_new",
                  "undo_state")
 
-    def __init__(self, moved, from_labels, to_labels, outs, ins, parts, old_ids, new_ids,
-                 added, deleted, descendants, largest_old, largest_new):
+    def __init__(self, moved: NDArray[np.int64] | None, from_labels: NDArray[np.int32] | None,
+                 to_labels: NDArray[np.int32] | None, outs: dict[int, NDArray[np.int64]],
+                 ins: dict[int, NDArray[np.int64]], parts: NDArray[np.int64],
+                 old_ids: NDArray[np.int64], new_ids: NDArray[np.int64], added: list[int],
+                 deleted: list[int], descendants: list[tuple[int, int]], largest_old: int | None,
+                 largest_new: int | None) -> None:
         self.moved, self.from_labels, self.to_labels = moved, from_labels, to_labels
         self.outs, self.ins = outs, ins
         self.parts, self.old_ids, self.new_ids = parts, old_ids, new_ids
@@ -54,12 +63,13 @@ class _Change:
         self.undo_state = None
 
 
-def _slices(arr, bounds):
+def _slices(arr: NDArray[np.int64], bounds: Sequence[int]) -> list[NDArray[np.int64]]:
     """Consecutive read-only slices of ``arr`` between ``bounds``."""
     return [arr[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
 
 
-def _group_sorted(spikes, key, n_keys):
+def _group_sorted(spikes: NDArray[np.int64], key: NDArray[np.integer], n_keys: int
+                  ) -> tuple[list[int], list[NDArray[np.int64]]]:
     """Split sorted ``spikes`` by ``key`` (ints in [0, n_keys)): ``(present keys, slices)``,
     every slice sorted."""
     if n_keys == 1 or (key[0] == key[-1] and not np.any(key != key[0])):
@@ -70,7 +80,7 @@ def _group_sorted(spikes, key, n_keys):
     return k[starts].tolist(), _slices(readonly(spikes[perm]), np.r_[starts, len(k)].tolist())
 
 
-def _largest(ids, counts):
+def _largest(ids: Sequence[int], counts: Sequence[int]) -> int | None:
     """The id with the most spikes (smallest id on ties, like phy's bincount().argmax())."""
     best, best_n = None, -1
     for c, n in sorted(zip(ids, counts)):
@@ -95,7 +105,8 @@ class Clustering:
         ``spike_clusters`` exactly, otherwise rebuilt.
     """
 
-    def __init__(self, spike_clusters, new_cluster_id=None, spikes_per_cluster=None):
+    def __init__(self, spike_clusters: ArrayLike, new_cluster_id: int | None = None,
+                 spikes_per_cluster: Mapping[int, ArrayLike] | None = None) -> None:
         sc, _, hi = check_spike_clusters(spike_clusters)
         self._n_spikes = len(sc)
         self._dtype = sc.dtype
@@ -111,8 +122,8 @@ class Clustering:
                    check_spikes_per_cluster(spikes_per_cluster, sc, ids, counts))
         if spikes_per_cluster is not None and not use_spc:
             logger.debug("The given spikes_per_cluster does not match spike_clusters: rebuilt.")
-        if use_spc:
-            self._sets = {c: SpikeSet(readonly(np.array(spikes_per_cluster[c], dtype=np.int64)))
+        if use_spc:  # spikes_per_cluster is not None
+            self._sets = {c: SpikeSet(readonly(np.array(spikes_per_cluster[c], dtype=np.int64)))  # type: ignore[index]
                           for c in ids_list}
         else:
             order = group_by_label(labels, len(ids))
@@ -125,16 +136,16 @@ class Clustering:
                 f"new_cluster_id={new_cluster_id} must be larger than every cluster id ({hi}).")
         self._new_cluster_id = int(new_cluster_id) if new_cluster_id else hi + 1
         self._history = History()
-        self._sc_cache = None
-        self._counts_cache = None
-        self._spike_ids = None
+        self._sc_cache: NDArray[np.integer] | None = None
+        self._counts_cache: dict[int, int] | None = None
+        self._spike_ids: NDArray[np.int64] | None = None
         self._spc = SpikesPerCluster(self._sets, lambda: self._ids)
 
     # Properties
     # ---------------------------------------------------------------------------------------
 
     @property
-    def spike_clusters(self):
+    def spike_clusters(self) -> NDArray[np.integer]:
         """Read-only array with the cluster id of every spike. Small changes update it in
         place (O(changed spikes)); after a large one it is rebuilt on the next read
         (O(n_spikes)). Read it again after every action; ``get_spike_clusters(spike_ids)``
@@ -143,7 +154,7 @@ class Clustering:
             self._sc_cache = readonly(self._lut.astype(self._dtype, copy=False)[self._labels])
         return self._sc_cache
 
-    def get_spike_clusters(self, spike_ids):
+    def get_spike_clusters(self, spike_ids: ArrayLike) -> NDArray[np.integer]:
         """Cluster ids of some spikes, in O(len(spike_ids))."""
         spike_ids = np.asarray(spike_ids, dtype=np.int64)
         if self._sc_cache is not None:
@@ -151,48 +162,48 @@ class Clustering:
         return self._lut[self._labels[spike_ids]].astype(self._dtype, copy=False)
 
     @property
-    def spikes_per_cluster(self):
+    def spikes_per_cluster(self) -> SpikesPerCluster:
         """Live mapping ``{cluster_id: sorted int64 array of spike ids}``."""
         return self._spc
 
     @property
-    def cluster_ids(self):
+    def cluster_ids(self) -> NDArray[np.int64]:
         """Sorted int64 array of the ids of all non-empty clusters."""
         return self._ids
 
     @property
-    def cluster_counts(self):
+    def cluster_counts(self) -> dict[int, int]:
         """``{cluster_id: number of spikes}`` for every cluster."""
         if self._counts_cache is None:
             self._counts_cache = {c: self._sets[c].count for c in self._ids.tolist()}
         return self._counts_cache
 
     @property
-    def n_clusters(self):
+    def n_clusters(self) -> int:
         """Number of clusters."""
         return len(self._sets)
 
     @property
-    def n_spikes(self):
+    def n_spikes(self) -> int:
         """Number of spikes."""
         return self._n_spikes
 
     @property
-    def spike_ids(self):
+    def spike_ids(self) -> NDArray[np.int64]:
         """Read-only ``arange(n_spikes)`` (int64)."""
         if self._spike_ids is None:
             self._spike_ids = readonly(np.arange(self._n_spikes, dtype=np.int64))
         return self._spike_ids
 
-    def new_cluster_id(self):
+    def new_cluster_id(self) -> int:
         """The id the next new cluster gets; it only ever increases (ids are never reused)."""
         return self._new_cluster_id
 
 
-    def reserve_cluster_ids(self, new_cluster_id):
+    def reserve_cluster_ids(self, new_cluster_id: int) -> None:
         """Never give new ids below ``new_cluster_id`` (ids an earlier session already used)."""
         self._new_cluster_id = max(self._new_cluster_id, int(new_cluster_id))
-    def spikes_in_clusters(self, clusters):
+    def spikes_in_clusters(self, clusters: ArrayLike) -> NDArray[np.int64]:
         """Sorted int64 array of the spikes belonging to any of these clusters (unknown ids
         are ignored)."""
         wanted = set(int(c) for c in np.atleast_1d(np.asarray(clusters)).tolist())
@@ -202,13 +213,13 @@ class Clustering:
     # Internal machinery
     # ---------------------------------------------------------------------------------------
 
-    def _new_part(self):
+    def _new_part(self) -> int:
         if self._n_parts == len(self._lut):
             self._lut = np.concatenate((self._lut, np.full(len(self._lut), -1, np.int64)))
         self._n_parts += 1
         return self._n_parts - 1
 
-    def _apply(self, change, forward):
+    def _apply(self, change: _Change, forward: bool) -> None:
         """Apply a change (or its inverse): move spikes between parts, relabel parts."""
         if forward:
             outs, ins, labels = change.outs, change.ins, change.to_labels
@@ -217,7 +228,7 @@ class Clustering:
             outs, ins, labels = change.ins, change.outs, change.from_labels
             a_ids, b_ids = change.new_ids, change.old_ids
         if change.moved is not None:
-            self._labels[change.moved] = labels
+            self._labels[change.moved] = labels  # type: ignore[assignment]  # set with moved
         else:  # merge
             for p, spikes in change.outs.items():
                 self._labels[spikes] = next(iter(change.ins)) if forward else p
@@ -249,7 +260,7 @@ class Clustering:
         self._counts_cache = None
         self._update_sc_cache(new_ids)
 
-    def _update_sc_cache(self, new_ids):
+    def _update_sc_cache(self, new_ids: Sequence[int]) -> None:
         """Patch the materialized ``spike_clusters`` in place for a small change (O(changed
         spikes)); drop it after a large one (rebuilt on the next read)."""
         sc = self._sc_cache
@@ -264,7 +275,7 @@ class Clustering:
             sc[s.array()] = c
         sc.flags.writeable = False
 
-    def _make_up(self, change, forward, history=None):
+    def _make_up(self, change: _Change, forward: bool, history: str | None = None) -> UpdateInfo:
         if forward:
             added, deleted, desc = change.added, change.deleted, change.descendants
             largest = change.largest_old
@@ -282,7 +293,7 @@ class Clustering:
         up.set_lazy("all_cluster_ids", lambda: ids.tolist())
         return up
 
-    def _do(self, change):
+    def _do(self, change: _Change) -> UpdateInfo:
         """Apply a new action, record it in the undo stack, emit the events."""
         self._apply(change, True)
         self._new_cluster_id = max(self._new_cluster_id, max(change.added) + 1)
@@ -292,7 +303,7 @@ class Clustering:
         emit("cluster", self, up)
         return up
 
-    def _merge_change(self, cluster_ids, to):
+    def _merge_change(self, cluster_ids: list[int], to: int) -> _Change:
         counts = [self._sets[c].count for c in cluster_ids]
         keep = _largest(cluster_ids, counts)
         pk = self._part[keep]
@@ -310,18 +321,16 @@ class Clustering:
     # Actions
     # ---------------------------------------------------------------------------------------
 
-    def merge(self, cluster_ids, to=None):
+    def merge(self, cluster_ids: ArrayLike, to: int | None = None) -> UpdateInfo:
         """Merge clusters into a new cluster ``to`` (default: ``new_cluster_id()``).
 
         Returns an UpdateInfo (``description='merge'``); an empty list is a no-op.
         """
         if np.ndim(cluster_ids) != 1:
             raise ValueError("The first argument should be a list or an array.")
-        cluster_ids = sorted(set(int(c) for c in np.asarray(cluster_ids).tolist()))
+        cluster_ids = sorted(set(check_cluster_ids(cluster_ids, self._sets)))
         if not cluster_ids:
             return UpdateInfo()
-        if any(c not in self._sets for c in cluster_ids):
-            raise ValueError("Some clusters do not exist.")
         to = self._new_cluster_id if to is None else int(to)
         if to < self._new_cluster_id:
             raise ValueError(f"The new cluster numbers should be higher than "
@@ -329,11 +338,11 @@ class Clustering:
         self._check_id_fits(to)
         return self._do(self._merge_change(cluster_ids, to))
 
-    def _check_id_fits(self, cluster_id):
+    def _check_id_fits(self, cluster_id: int) -> None:
         if cluster_id > np.iinfo(self._dtype).max:
             raise ValueError(f"Cluster id {cluster_id} does not fit in {self._dtype}.")
 
-    def assign(self, spike_ids, spike_clusters_rel=0):
+    def assign(self, spike_ids: ArrayLike, spike_clusters_rel: ArrayLike = 0) -> UpdateInfo:
         """Assign spikes to new clusters given relative cluster numbers (phy semantics).
 
         ``spike_clusters_rel`` (non-negative, scalar or one per spike) only says which of the
@@ -342,27 +351,27 @@ class Clustering:
         remaining spikes get a brand new id (one per old cluster, in increasing old-id order,
         after the ids above). If everything ends up in one cluster this is a merge.
         """
-        spike_ids = np.array(spike_ids, dtype=np.int64).ravel()
-        if not len(spike_ids):
+        spikes: NDArray[np.int64] = check_spike_ids(spike_ids, self._n_spikes).copy()
+        if not len(spikes):
             return UpdateInfo()
         rel = np.asarray(spike_clusters_rel)
         if rel.ndim == 0:
-            rel = np.full(len(spike_ids), int(rel), dtype=np.int64)
+            rel = np.full(len(spikes), int(rel), dtype=np.int64)
         rel = rel.astype(np.int64).ravel()
-        if len(rel) != len(spike_ids):
+        if len(rel) != len(spikes):
             raise ValueError("spike_ids and spike_clusters_rel must have the same length.")
-        if spike_ids.min() < 0 or spike_ids.max() >= self._n_spikes:
+        if spikes.min() < 0 or spikes.max() >= self._n_spikes:
             raise ValueError("Some spikes do not exist.")
         if rel.min() < 0:
             raise ValueError("spike_clusters_rel must be non-negative.")
-        order = np.argsort(spike_ids, kind="stable")
-        spike_ids, rel = spike_ids[order], rel[order]
-        if np.any(spike_ids[1:] == spike_ids[:-1]):
+        order = np.argsort(spikes, kind="stable")
+        spikes, rel = spikes[order], rel[order]
+        if np.any(spikes[1:] == spikes[:-1]):
             raise ValueError("spike_ids contains duplicates.")
-        readonly(spike_ids)
-        return self._do(self._assign_change(spike_ids, rel))
+        readonly(spikes)
+        return self._do(self._assign_change(spikes, rel))
 
-    def _assign_change(self, spikes, rel):
+    def _assign_change(self, spikes: NDArray[np.int64], rel: NDArray[np.int64]) -> _Change:
         nid = self._new_cluster_id
         new_ids = rel + (nid - rel.min())
         self._check_id_fits(int(new_ids.max()))
@@ -406,11 +415,11 @@ class Clustering:
             np.array(ids_before, dtype=np.int64), np.array(ids_after, dtype=np.int64),
             added, deleted, sorted(desc), largest_old, largest_new)
 
-    def split(self, spike_ids, spike_clusters_rel=0):
+    def split(self, spike_ids: ArrayLike, spike_clusters_rel: ArrayLike = 0) -> UpdateInfo:
         """Split spikes into a new cluster (``assign`` with relative numbers, default 0)."""
         return self.assign(spike_ids, spike_clusters_rel)
 
-    def undo(self):
+    def undo(self) -> UpdateInfo | None:
         """Undo the last action; return its UpdateInfo (``history='undo'``), or None."""
         change = self._history.back()
         if change is None:
@@ -421,7 +430,7 @@ class Clustering:
         emit("cluster", self, up)
         return up
 
-    def redo(self):
+    def redo(self) -> UpdateInfo | None:
         """Redo the last undone action; return its UpdateInfo (``history='redo'``), or None."""
         change = self._history.forward()
         if change is None:
@@ -431,7 +440,7 @@ class Clustering:
         emit("cluster", self, up)
         return up
 
-    def reset(self):
+    def reset(self) -> UpdateInfo:
         """Go back to the initial assignment and clear the undo stack.
 
         Returns an UpdateInfo (``history='reset'``) describing the whole change (empty when
@@ -463,5 +472,5 @@ class Clustering:
         emit("cluster", self, up)
         return up
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<Clustering {self._n_spikes} spikes, {self.n_clusters} clusters>"

@@ -1,13 +1,16 @@
 """Building the spikes-per-cluster index once, and the live mapping view of it."""
 
-from collections.abc import Mapping
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
-from .spike_set import readonly
+from .spike_set import SpikeSet, readonly
 
 
-def _stable_argsort(labels, n_labels):
+def _stable_argsort(labels: NDArray[np.integer], n_labels: int) -> NDArray[np.intp]:
     """Stable argsort of compact labels in [0, n_labels): numpy's O(n) radix sort on 8/16-bit
     keys, in two 16-bit passes (least significant first) beyond 65,536 labels."""
     if n_labels <= 1 << 8:
@@ -19,7 +22,7 @@ def _stable_argsort(labels, n_labels):
     return order[np.argsort(high, kind="stable")]
 
 
-def check_spike_clusters(spike_clusters):
+def check_spike_clusters(spike_clusters: ArrayLike) -> tuple[NDArray[np.integer], int, int]:
     """Validate a spike-cluster assignment; return it as an int32/int64 array (no copy if
     possible) and its minimum and maximum (-1 when empty)."""
     sc = np.asarray(spike_clusters)
@@ -40,7 +43,8 @@ def check_spike_clusters(spike_clusters):
     return sc, lo, hi
 
 
-def compact_labels(sc, hi):
+def compact_labels(sc: NDArray[np.integer], hi: int
+                   ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int32]]:
     """Distinct ids of a non-negative assignment in O(n): ``(cluster_ids, counts, labels)``
     with sorted ids, their spike counts, and the int32 index of every spike's id."""
     if len(sc) == 0:
@@ -59,12 +63,13 @@ def compact_labels(sc, hi):
     return ids.astype(np.int64), counts.astype(np.int64), labels
 
 
-def group_by_label(labels, n_labels):
+def group_by_label(labels: NDArray[np.integer], n_labels: int) -> NDArray[np.intp]:
     """Spike ids grouped by label, increasing within each group (one stable O(n) argsort)."""
     return readonly(_stable_argsort(labels, n_labels))
 
 
-def check_spikes_per_cluster(spc, sc, ids, counts):
+def check_spikes_per_cluster(spc: Mapping[int, ArrayLike], sc: NDArray[np.integer],
+                             ids: NDArray[np.int64], counts: NDArray[np.int64]) -> bool:
     """Whether a precomputed ``{cluster: sorted spike ids}`` matches the assignment exactly."""
     try:
         if len(spc) != len(ids):
@@ -78,7 +83,7 @@ def check_spikes_per_cluster(spc, sc, ids, counts):
     return True
 
 
-class SpikesPerCluster(Mapping):
+class SpikesPerCluster(Mapping[int, NDArray[np.int64]]):
     """Live read-only ``{cluster_id: sorted int64 spike ids}`` view of a Clustering.
 
     Arrays are built on first access per cluster (cluster ids are disposable, so a cluster's
@@ -86,27 +91,28 @@ class SpikesPerCluster(Mapping):
     length and ``in`` never build arrays. Pickles as a plain dict.
     """
 
-    def __init__(self, sets, cluster_ids):
+    def __init__(self, sets: Mapping[int, SpikeSet],
+                 cluster_ids: Callable[[], NDArray[np.int64]]) -> None:
         self._sets = sets
         self._cluster_ids = cluster_ids
 
-    def __getitem__(self, cluster_id):
+    def __getitem__(self, cluster_id: int) -> NDArray[np.int64]:
         return self._sets[cluster_id].array()
 
-    def __contains__(self, cluster_id):
+    def __contains__(self, cluster_id: object) -> bool:
         try:
             return cluster_id in self._sets
         except TypeError:
             return False
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[int]:
         return iter(self._cluster_ids().tolist())
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._sets)
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type[dict], tuple[dict[int, NDArray[np.int64]]]]:
         return (dict, (dict(self.items()),))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<SpikesPerCluster: {len(self)} clusters>"

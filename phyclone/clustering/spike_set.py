@@ -5,10 +5,19 @@ spikes shares its parent's base array and records the removal. The sorted array 
 first access to ``array()`` and memoized. Arrays are never modified in place (all read-only).
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
 import numpy as np
+from numpy.typing import NDArray
+
+_A = TypeVar("_A", bound=np.ndarray)
+_Ops = tuple[tuple[bool, NDArray[np.int64]], ...]  # pending (is_add, sorted spikes) changes
 
 
-def readonly(arr):
+def readonly(arr: _A) -> _A:
     """Mark an array read-only and return it."""
     arr.flags.writeable = False
     return arr
@@ -17,7 +26,7 @@ def readonly(arr):
 EMPTY = readonly(np.empty(0, dtype=np.int64))
 
 
-def insert_sorted(a, b):
+def insert_sorted(a: NDArray[np.int64], b: NDArray[np.int64]) -> NDArray[np.int64]:
     """Union of two disjoint sorted int64 arrays, sorted."""
     if not len(b):
         return a
@@ -26,7 +35,7 @@ def insert_sorted(a, b):
     return np.insert(a, np.searchsorted(a, b), b)
 
 
-def delete_sorted(a, b):
+def delete_sorted(a: NDArray[np.int64], b: NDArray[np.int64]) -> NDArray[np.int64]:
     """``a`` without the elements of ``b`` (``b`` ⊆ ``a``, both sorted)."""
     if not len(b):
         return a
@@ -35,7 +44,7 @@ def delete_sorted(a, b):
     return np.delete(a, np.searchsorted(a, b))
 
 
-def union_sorted(arrays):
+def union_sorted(arrays: Sequence[NDArray[np.int64]]) -> NDArray[np.int64]:
     """Sorted union of pairwise-disjoint sorted arrays."""
     arrays = [a for a in arrays if len(a)]
     if not arrays:
@@ -47,7 +56,7 @@ def union_sorted(arrays):
     return np.sort(np.concatenate(arrays))
 
 
-def _is_member(base, s):
+def _is_member(base: NDArray[np.int64], s: NDArray[np.int64]) -> NDArray[np.bool_]:
     """Boolean mask: which elements of ``s`` are in sorted ``base``."""
     if not len(base):
         return np.zeros(len(s), dtype=bool)
@@ -59,7 +68,7 @@ def _is_member(base, s):
 _MAX_OPS = 16
 
 
-def _net_changes(base, ops):
+def _net_changes(base: NDArray[np.int64], ops: _Ops) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """Net effect of a sequence of removals/additions on sorted ``base``: the sorted spikes to
     delete from it and to insert into it (the last operation on a spike wins)."""
     values = np.concatenate([a for _, a in ops])
@@ -83,13 +92,14 @@ class SpikeSet:
 
     __slots__ = ("_base", "_ops", "_pending", "count")
 
-    def __init__(self, base, ops=(), count=None, pending=0):
+    def __init__(self, base: NDArray[np.int64], ops: _Ops = (), count: int | None = None,
+                 pending: int = 0) -> None:
         self._base = base if not base.flags.writeable else readonly(base)
         self._ops = ops  # tuple of (is_add, sorted array)
         self._pending = pending  # total length of the arrays in ops
         self.count = len(base) if count is None else count
 
-    def _derive(self, is_add, s, count):
+    def _derive(self, is_add: bool, s: NDArray[np.int64], count: int) -> SpikeSet:
         ops = self._ops
         if ops and ops[-1][1] is s and ops[-1][0] != is_add:  # exactly undoes the last change
             return SpikeSet(self._base, ops[:-1], count, self._pending - len(s))
@@ -103,7 +113,7 @@ class SpikeSet:
             out._pending = len(removed) + len(added)
         return out
 
-    def array(self):
+    def array(self) -> NDArray[np.int64]:
         """Sorted read-only int64 array of the spike ids (built once, then memoized)."""
         ops = self._ops
         if not ops:
@@ -119,14 +129,14 @@ class SpikeSet:
         self._base, self._ops, self._pending = a, (), 0
         return a
 
-    def __len__(self):
+    def __len__(self) -> int:
         return self.count
 
-    def remove(self, s):
+    def remove(self, s: NDArray[np.int64]) -> SpikeSet:
         """The set without the sorted spikes ``s`` (all must be members)."""
         return self._derive(False, s, self.count - len(s)) if len(s) else self
 
-    def add(self, s):
+    def add(self, s: NDArray[np.int64]) -> SpikeSet:
         """The set with the sorted spikes ``s`` (none may be a member)."""
         return self._derive(True, s, self.count + len(s)) if len(s) else self
 
@@ -134,7 +144,8 @@ class SpikeSet:
 EMPTY_SET = SpikeSet(EMPTY)
 
 
-def union_of_sets(sets, n_spikes, all_spikes):
+def union_of_sets(sets: Sequence[SpikeSet], n_spikes: int,
+                  all_spikes: Callable[[], NDArray[np.int64]]) -> NDArray[np.int64]:
     """Sorted union of pairwise-disjoint SpikeSets; ``all_spikes()`` gives ``arange(n_spikes)``."""
     total = sum(s.count for s in sets)
     if total == 0:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from phyclone.io.params import get_template_params
-from phyclone.io.traces import get_ephys_reader
+from phyclone.io.template.params import get_template_params
+from phyclone.io.raw.traces import get_ephys_reader
 from phyclone.utils.errors import DataError
 
 _SELF_DESCRIBING = (".cbin", ".npy", ".mda")
@@ -26,7 +26,7 @@ class RawSpec:
     n_samples: int = field(default=0)
 
     def open(self):
-        """The recording as a lazy :class:`phyclone.io.traces.EphysTraces`."""
+        """The recording as a lazy :class:`phyclone.io.raw.traces.EphysTraces`."""
         return get_ephys_reader([str(p) for p in self.paths], n_channels_dat=self.n_channels,
                                 dtype=self.dtype, offset=self.offset,
                                 sample_rate=self.sample_rate)
@@ -86,6 +86,14 @@ def read_raw(raw, n_channels=None, sample_rate=None, dtype=None, offset=None):
     offset = int(offset or 0)
     if offset < 0:
         raise DataError(paths[0], "--offset must be >= 0", "give the header size in bytes")
+    for p in flat:  # detection is strict: a partial frame means a wrong channel count
+        size, row = p.stat().st_size - offset, int(n_channels) * dt.itemsize
+        if size < 0 or size % row:
+            fix = ("check n_channels_dat, dtype and offset in params.py" if params_dir
+                   else "check --n-channels, --dtype and --offset")
+            raise DataError(p, f"holds {max(size, 0)} bytes after the {offset}-byte offset, not "
+                            f"a multiple of {n_channels} channels × {dt.itemsize} bytes = {row} "
+                            "(wrong channel count, dtype or offset, or a truncated file)", fix)
     try:
         traces = get_ephys_reader([str(p) for p in paths], n_channels_dat=n_channels,
                                   dtype=dt, offset=offset, sample_rate=sample_rate)

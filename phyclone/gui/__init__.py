@@ -10,6 +10,7 @@ from .dialogs import (  # noqa: F401
     show_box,
 )
 from .dock import DockWidget  # noqa: F401
+from .errors import QtDialogLogger, capture_exceptions, show_error  # noqa: F401
 from .gui import GUI  # noqa: F401
 from .ipython import IPythonView  # noqa: F401
 from .capture import screenshot  # noqa: F401

@@ -20,6 +20,8 @@ def create_app():
     app = _create_qt_app()
     if not _APP:
         _APP.append(app)
+        from .workers import register_shutdown
+        register_shutdown()  # background work stops before Qt at exit
     return app
 
 

@@ -23,6 +23,7 @@ from .help import ShortcutsDialog
 from .idle_gc import start_idle_gc
 from .snippets import Snippets
 from .state import GUIState, gui_state_path
+from .workers import register_shutdown
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +33,16 @@ DEFAULT_MENUS = ("&File", "&Edit", "Sele&ct", "&View", "&Help")
 def _dock_area(position):
     return {"left": Qt.LeftDockWidgetArea, "right": Qt.RightDockWidgetArea,
             "top": Qt.TopDockWidgetArea, "bottom": Qt.BottomDockWidgetArea}[position or "right"]
+
+
+def fit_rect(rect, available):
+    """``(x, y, w, h)`` moved, then shrunk if needed, to lie within ``available``."""
+    x, y, w, h = rect
+    ax, ay, aw, ah = available
+    w, h = min(w, aw), min(h, ah)
+    x = max(ax, min(x, ax + aw - w))
+    y = max(ay, min(y, ay + ah - h))
+    return x, y, w, h
 
 
 def _is_figure(obj):
@@ -138,6 +149,9 @@ class GUI(QMainWindow):
         self.state = GUIState(gui_state_path(self.name, config_dir), **kwargs)
         self.default_views = tuple(default_views or ())
         self.view_creator = dict(view_creator or {})
+        #: ``why_no_view(view_name)``: why a view creator gave no view (e.g. the missing file
+        #: it needs), or None; set by the controller.
+        self.why_no_view = None
         requested = view_count if view_count is not None else self.state.get("view_count")
         self._requested_view_count = dict(requested or {}) or {
             v: 1 for v in self.default_views}
@@ -220,9 +234,13 @@ class GUI(QMainWindow):
         """Show the window (restoring the saved geometry); emits ``show``."""
         self.set_default_actions()
         emit("show", self)
-        self.restore_geometry_state(self.state.get("geometry_state"))
+        gs = self.state.get("geometry_state")
+        self.restore_geometry_state(gs)
+        if not (gs and gs.get("geometry")):
+            self.fit_to_screen()
         super().show()
         start_idle_gc()
+        register_shutdown()  # its views' workers and GL threads stop before Qt at exit
 
     def closeEvent(self, e):
         if self._closed:
@@ -305,7 +323,11 @@ class GUI(QMainWindow):
             return None
         view = fn()
         if view is None:
-            logger.warning("Could not create view %s.", view_name)
+            reason = self.why_no_view(view_name) if self.why_no_view else None
+            if reason:
+                logger.warning("Could not create view %s: %s.", view_name, reason)
+            else:
+                logger.warning("Could not create view %s.", view_name)
             return None
         if hasattr(view, "attach"):
             view.attach(self)
@@ -431,6 +453,21 @@ class GUI(QMainWindow):
 
     # Geometry
     # ---------------------------------------------------------------------------------------
+
+    def fit_to_screen(self):
+        """Move and shrink the window into the available geometry of its screen (a first
+        window, without a window manager to do it, must not open past the screen's edge)."""
+        screen = self.screen() if hasattr(self, "screen") else None
+        screen = screen or QApplication.primaryScreen()
+        if screen is None:
+            return
+        a = screen.availableGeometry()
+        x, y, w, h = fit_rect((self.x(), self.y(), self.width(), self.height()),
+                              (a.x(), a.y(), a.width(), a.height()))
+        if (w, h) != (self.width(), self.height()):
+            self.resize(QSize(w, h))
+        if (x, y) != (self.x(), self.y()):
+            self.move(x, y)
 
     def save_geometry_state(self):
         """Window geometry and dock layout, as JSON-friendly (base64) strings."""

@@ -1,9 +1,12 @@
 """GUI state: a global JSON file per GUI and an optional local (per-dataset) one.
 
 The global state lives in ``<config dir>/<GUIName>/state.json``; the local state (typically
-``<data dir>/.phy/state.json``) holds the keys listed in ``local_keys`` (``'ViewName.field'``)
-and overrides the global one when loading. A corrupt file is moved aside (``.corrupt``) with a
-warning and the state starts empty: the GUI never fails to open because of its state.
+``<data dir>/.phy/phyclone/state.json``) holds the keys listed in ``local_keys``
+(``'ViewName.field'``) and overrides the global one when loading. Until the local file exists,
+``local_fallback_path`` (phy 2's ``<data dir>/.phy/state.json``) is read instead, as a starting
+point: it is never written, renamed or deleted. A corrupt file of ours is moved aside
+(``.corrupt``) with a warning and the state starts empty: the GUI never fails to open because
+of its state.
 """
 
 import logging
@@ -38,14 +41,18 @@ def _recursive_update(d, u):
     return d
 
 
-def _load_state(path):
-    """Load a state file; a corrupt one is renamed ``*.corrupt`` and an empty state returned."""
+def _load_state(path, ours=True):
+    """Load a state file; a corrupt one is renamed ``*.corrupt`` (when ``ours``) and an empty
+    state returned."""
     path = Path(path)
     try:
         data = load_json(path)
         if not isinstance(data, Mapping):
             raise DataError(path, "does not hold a JSON object", "delete this file to reset it")
     except (DataError, OSError) as e:
+        if not ours:
+            logger.warning("Ignoring the GUI state file %s (%s).", path, e)
+            return Bunch()
         backup = path.with_name(path.name + ".corrupt")
         logger.warning("Invalid GUI state file %s (%s); it was moved to %s and the state reset.",
                        path, e, backup)
@@ -70,17 +77,20 @@ class GUIState(Bunch):
     Constructor
     -----------
     path : global state file (``gui_state_path(name, config_dir)``)
-    local_path : local state file, e.g. ``<data dir>/.phy/state.json``
+    local_path : local state file, e.g. ``<data dir>/.phy/phyclone/state.json``
+    local_fallback_path : read-only local state used while ``local_path`` does not exist
+        (phy 2's ``<data dir>/.phy/state.json``)
     default_state_path : file copied to ``path`` when it does not exist yet
     local_keys : ``['ViewName.field', ...]`` saved only in the local file
     """
 
     def __init__(self, path=None, local_path=None, default_state_path=None, local_keys=None,
-                 **kwargs):
+                 local_fallback_path=None, **kwargs):
         super().__init__(**kwargs)
         # Attributes of a Bunch are items: private ("_") ones are never saved.
         self._path = Path(path) if path else None
         self._local_path = Path(local_path) if local_path else None
+        self._local_fallback_path = Path(local_fallback_path) if local_fallback_path else None
         self._default_state_path = Path(default_state_path) if default_state_path else None
         self._local_keys = list(local_keys or [])
         self.load()
@@ -124,6 +134,9 @@ class GUIState(Bunch):
             _recursive_update(self, _load_state(self._path))
         if self._local_path is not None and self._local_path.exists():
             _recursive_update(self, _load_state(self._local_path))
+        elif self._local_fallback_path is not None and self._local_fallback_path.is_file():
+            logger.debug("Starting from the local GUI state %s.", self._local_fallback_path)
+            _recursive_update(self, _load_state(self._local_fallback_path, ours=False))
 
     def _split(self):
         """(global, local) dicts: local keys go to the local dict only."""

@@ -353,12 +353,13 @@ class Table(QWidget):
         self._apply_selection()
         self._emit_select()
 
-    def select(self, ids, **kwargs):
-        """Select rows by id (unknown ids are ignored), emit ``select`` and return its object."""
+    def select(self, ids, callback=None, **kwargs):
+        """Select rows by id (unknown ids are ignored), emit ``select`` and return its object
+        (also passed to phy's ``callback``)."""
         ids = [i for i in _uniq(ids or ()) if self.model.has(i)]
         self._selected = ids
         self._apply_selection()
-        return self._emit_select(kwargs)
+        return answer(self._emit_select(kwargs), callback)
 
     def get_selected(self, callback=None):
         """The selected ids, in selection order."""
@@ -389,13 +390,19 @@ class Table(QWidget):
             return None
         return int(m.ids[cand[int(np.argmax(ok))]])
 
-    def get_next_id(self, id=None):
-        """The first non-skipped id shown after ``id`` (from the top when None)."""
-        return self._sibling(id, +1)
+    def get_next_id(self, id=None, callback=None):
+        """The first non-skipped id shown after ``id`` (from the top when None; phy's
+        ``get_next_id(callback)``: after the first selected row)."""
+        if callable(id):
+            id, callback = (self._selected[0] if self._selected else None), id
+        return answer(self._sibling(id, +1), callback)
 
-    def get_previous_id(self, id=None):
-        """The first non-skipped id shown before ``id`` (from the bottom when None)."""
-        return self._sibling(id, -1)
+    def get_previous_id(self, id=None, callback=None):
+        """The first non-skipped id shown before ``id`` (from the bottom when None; phy's
+        ``get_previous_id(callback)``: before the first selected row)."""
+        if callable(id):
+            id, callback = (self._selected[0] if self._selected else None), id
+        return answer(self._sibling(id, -1), callback)
 
     def _go(self, target):
         if target is None:
@@ -404,25 +411,25 @@ class Table(QWidget):
         self.scroll_to(target, center=False)
         return obj
 
-    def first(self):
-        """Select the first non-skipped row."""
-        return self._go(self.get_next_id(None))
+    def first(self, callback=None):
+        """Select the first non-skipped row (the select object goes to phy's ``callback``)."""
+        return answer(self._go(self.get_next_id(None)), callback)
 
-    def last(self):
+    def last(self, callback=None):
         """Select the last non-skipped row."""
-        return self._go(self.get_previous_id(None))
+        return answer(self._go(self.get_previous_id(None)), callback)
 
-    def next(self):
+    def next(self, callback=None):
         """Select the non-skipped row after the (first) selected one; stay at the end."""
         if not self._selected:
-            return self.first()
-        return self._go(self.get_next_id(self._selected[0]))
+            return self.first(callback)
+        return answer(self._go(self.get_next_id(self._selected[0])), callback)
 
-    def previous(self):
+    def previous(self, callback=None):
         """Select the non-skipped row before the (first) selected one; stay at the top."""
         if not self._selected:
-            return self.last()
-        return self._go(self.get_previous_id(self._selected[0]))
+            return self.last(callback)
+        return answer(self._go(self.get_previous_id(self._selected[0])), callback)
 
     # Sort
     # ---------------------------------------------------------------------------------------

@@ -189,7 +189,7 @@ def _compare(op, left, right):
         try:
             return np.asarray(f(left, right), dtype=bool)
         except TypeError as e:
-            raise FilterError(f"cannot compare these values ({e})")
+            raise FilterError(f"cannot compare these values ({e})") from e
 
 
 def _as_text(x):

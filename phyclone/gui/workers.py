@@ -1,17 +1,25 @@
 """Background work: ``Worker`` (a QRunnable), the shared ``thread_pool()``, and ``TaskRunner``
 which runs functions off the GUI thread and delivers their results on it, dropping stale
-results when a newer request with the same key was made ("latest request wins")."""
+results when a newer request with the same key was made ("latest request wins").
 
+At exit (``shutdown()``, run by ``atexit`` before PyQt destroys the application, and by a
+controller's ``close()``): queued tasks are cancelled, running ones are waited for (with a
+bound), their late results are dropped, then the OpenGL threads are stopped. A result emitted
+after its Qt receiver was deleted is dropped too, never raised into Qt (which aborts).
+"""
+
+import atexit
 import logging
-import os
 import sys
 import threading
 import traceback
+import weakref
 from collections import defaultdict
 
 from phyclone.qt import QApplication, QObject, QRunnable, QThreadPool, Signal
 
-from phyclone.utils.threads import env_int, lower_thread_priority
+from phyclone.utils.runtime import policy
+from phyclone.utils.threads import lower_thread_priority
 
 from .app import _block, log_exceptions
 
@@ -19,22 +27,68 @@ logger = logging.getLogger(__name__)
 
 _POOL = []
 _ALIVE = set()  # workers referenced until their signals were delivered
+_CLOSING = threading.Event()  # set by shutdown(): results are dropped from then on
+_RUNNERS = weakref.WeakSet()  # TaskRunners (their queued tasks are cancelled at shutdown)
 
-
-#: Python's thread switch interval while workers run (default 5 ms): the GUI thread calls
-#: Python many times per repaint (one call per table cell) and each call may wait for a
-#: worker to hand over the GIL.
-SWITCH_INTERVAL = 5e-4
+#: Seconds ``shutdown()`` waits for the running tasks.
+SHUTDOWN_TIMEOUT = 10.
 
 
 def thread_pool():
-    """The QThreadPool shared by phyclone's GUI (at most 4 threads)."""
+    """The QThreadPool shared by phyclone's GUI (``PHYCLONE_WORKER_THREADS``, default one
+    per core, 2 to 4)."""
     if not _POOL:
         pool = QThreadPool()
-        pool.setMaxThreadCount(max(2, min(4, os.cpu_count() or 2)))
+        pool.setMaxThreadCount(policy().worker_threads)
         _POOL.append(pool)
-        sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL))
+        register_shutdown()
     return _POOL[0]
+
+
+def shutting_down():
+    """Whether ``shutdown()`` began (long tasks may stop early)."""
+    return _CLOSING.is_set()
+
+
+def wait_for_workers(timeout=SHUTDOWN_TIMEOUT, cancel=False):
+    """Wait (at most ``timeout`` s) for the pool's running tasks; with ``cancel``, the
+    queued ones are removed first. Returns whether the pool is idle."""
+    if not _POOL:
+        return True
+    pool = _POOL[0]
+    try:
+        if cancel:  # taken back one by one: the Python objects stay valid (no clear())
+            for runner in list(_RUNNERS):
+                for task in list(runner._tasks):
+                    runner._take_back(task)
+            for w in list(_ALIVE):
+                if pool.tryTake(w):
+                    _ALIVE.discard(w)
+        done = pool.waitForDone(int(timeout * 1000))
+    except RuntimeError:  # the pool was deleted already (its threads with it)
+        return True
+    if not done:
+        logger.warning("Background tasks still running after %.0f s.", timeout)
+    return done
+
+
+def shutdown(timeout=SHUTDOWN_TIMEOUT):
+    """Stop the background work in order: cancel the queued tasks, wait for the running
+    ones (at most ``timeout`` s; their results are dropped), stop the OpenGL threads."""
+    _CLOSING.set()
+    try:
+        wait_for_workers(timeout, cancel=True)
+    finally:
+        rmod = sys.modules.get("phyclone.plot.renderer")  # none to stop if never imported
+        if rmod is not None:
+            rmod.stop_renderers()
+
+
+def register_shutdown():
+    """Make ``shutdown`` the next ``atexit`` handler to run (handlers run last registered
+    first: called again once GUIs and OpenGL threads exist, it runs before theirs)."""
+    atexit.unregister(shutdown)
+    atexit.register(shutdown)
 
 
 class WorkerSignals(QObject):
@@ -46,7 +100,7 @@ class WorkerSignals(QObject):
 
 #: Niceness added to the pool threads: the GUI and OpenGL threads, whose work the user
 #: waits for, run first; the workers take the CPU they leave (2 cores are common).
-WORKER_NICENESS = env_int("PHYCLONE_WORKER_NICENESS", 5)
+WORKER_NICENESS = policy().worker_niceness
 _NICED = set()
 
 
@@ -71,13 +125,16 @@ class Worker(QRunnable):
     def run(self):
         _lower_priority()
         try:
-            result = self.fn(*self.args, **self.kwargs)
+            ok, value = True, self.fn(*self.args, **self.kwargs)
         except BaseException as e:  # delivered to the GUI thread, never lost
-            self.signals.error.emit((e, traceback.format_exc()))
-        else:
-            self.signals.result.emit(result)
-        finally:
+            ok, value = False, (e, traceback.format_exc())
+        if _CLOSING.is_set():
+            return  # the program is leaving: nobody to tell
+        try:
+            (self.signals.result if ok else self.signals.error).emit(value)
             self.signals.finished.emit()
+        except RuntimeError:  # the signals' QObject was deleted (exit): drop the result
+            pass
 
 
 def _log_error(err):
@@ -112,6 +169,8 @@ class _Task(QRunnable):
             outcome = (True, self.fn(*self.args, **self.kwargs))
         except BaseException as e:  # delivered to the GUI thread, never lost
             outcome = (False, (e, traceback.format_exc()))
+        if _CLOSING.is_set():
+            return
         try:
             self.runner._done.emit((self, outcome))
         except RuntimeError:  # the runner was deleted (its GUI closed): nobody to tell
@@ -137,6 +196,7 @@ class TaskRunner(QObject):
         self._tasks = set()  # tasks whose outcome was not delivered yet
         self.n_dropped = 0
         self._done.connect(self._on_done)
+        _RUNNERS.add(self)
 
     @property
     def pool(self):

@@ -88,6 +88,31 @@ class NpyFile:
                             f"({self.dtype}); {what} must be {expected}",
                             fix or "save this array with an integer dtype (e.g. int64)")
 
+    def require_index(self, what, fix=None):
+        """Raise unless the array holds integers, or whole numbers stored as floats (as phylib
+        casts them: accepted with one warning in the log). Returns True for whole floats.
+
+        A fractional, NaN or infinite value raises a ``DataError`` naming its position;
+        callers check the range and cast to integers themselves.
+        """
+        if self.dtype.kind in "iu":
+            return False
+        fix = fix or "save this array with an integer dtype (e.g. int64)"
+        self.require_kind("iuf", what, fix)
+        index = 0
+        for block in self.iter_blocks():
+            bad = ~np.isfinite(block)
+            bad[~bad] = block[~bad] != np.floor(block[~bad])
+            if bad.any():
+                i = int(np.flatnonzero(bad)[0])
+                raise DataError(self.path, f"holds {block[i]} at flat index {index + i}; {what} "
+                                f"must be whole numbers ({self.dtype} is accepted only when "
+                                "every value is one)", fix)
+            index += len(block)
+        logger.warning("%s stores %s as %s: every value is a whole number, read as integers.",
+                       self.path.name, what, self.dtype)
+        return True
+
     def require_shape(self, shape, what):
         """Raise unless the shape matches ``shape`` (``None`` entries match anything)."""
         ok = len(shape) == self.ndim and all(e is None or e == s for e, s in zip(shape, self.shape))
@@ -185,11 +210,6 @@ class NpyFile:
         return {"min": lo, "max": hi}
 
 
-def open_npy(path):
-    """Shortcut for :class:`NpyFile` (raises ``DataError`` on any header problem)."""
-    return NpyFile(path)
-
-
 def check_range(npy, stats, low, high, what, fix):
     """Raise unless ``low <= stats['min']`` and ``stats['max'] < high`` (bounds may be None)."""
     if stats["min"] is None:
@@ -199,6 +219,14 @@ def check_range(npy, stats, low, high, what, fix):
     if high is not None and stats["max"] >= high:
         raise DataError(npy.path, f"contains {stats['max']}, expected values below {high} "
                         f"({what})", fix)
+
+
+def load_index(npy, what, mmap=False):
+    """An index array checked by :meth:`NpyFile.require_index`: integers as stored (a memory
+    map when ``mmap``), whole-valued floats as an in-memory int64 copy."""
+    if npy.require_index(what):
+        return np.asarray(npy.load(mmap=mmap)).astype(np.int64)
+    return npy.load(mmap=mmap)
 
 
 def as_int64_samples(npy):

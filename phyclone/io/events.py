@@ -22,7 +22,7 @@ import numpy as np
 from phyclone.utils.errors import DataError
 from phyclone.utils.fileio import read_text
 
-from .arrays import NpyFile
+from phyclone.io.arrays import NpyFile
 
 #: Column names read as seconds / as samples, in order of preference.
 SECONDS_COLUMNS = ("onset", "time", "times", "t", "event_time", "event_times", "seconds")
@@ -90,7 +90,7 @@ def _pick_column(header, column, path):
     if len(header) == 1:
         return 0, "samples" if lower[0].startswith(("sample", "frame")) else "seconds"
     raise DataError(path, f"has no event time column among {', '.join(header)}",
-                    f"name the column 'onset' or 'time' (seconds) or 'sample' (samples), "
+                    "name the column 'onset' or 'time' (seconds) or 'sample' (samples), "
                     "or choose it with column=")
 
 

@@ -13,7 +13,11 @@ Make a canvas, set a layout, add visuals (possibly batched), attach pan-zoom/las
     image = canvas.grab_image()        # (h, w, 4) uint8
 """
 
-from . import pyopengl_options  # noqa: F401 (first: before OpenGL is imported)
+# ruff: noqa: E402 (the environment is prepared before the modules importing OpenGL)
+from phyclone.utils.runtime import prepare_imports
+
+prepare_imports()  # before OpenGL is imported: GLX, no glGetError after every call
+
 from .arrays import DEFAULT_COLOR, get_linear_x
 from .axes import AxisLocator, Axes
 from .base import BaseVisual

@@ -1,8 +1,9 @@
 """BaseVisual: one homogeneous set of objects drawn by one program in one draw call.
 
 Data flow: ``set_data(...)`` validates and computes numpy arrays (no GL call, any thread)
-and stores them as pending uploads; the canvas uploads them in ``paintGL`` on the GUI
-thread, then draws. Pan and zoom only change uniforms.
+and stores them as pending uploads; at the canvas' next frame the GL thread
+(``phyclone.plot.renderer``) builds the program if needed (``gl_build``), uploads them
+(``gl_flush``) and draws (``gl_draw``). Pan and zoom only change uniforms.
 """
 
 import logging
@@ -79,7 +80,7 @@ class ProgramProxy:
 
 
 class _GLState:
-    """GL objects of one visual (GUI thread only)."""
+    """GL objects of one visual (GL thread only: ``visual.gl_state``)."""
 
     def __init__(self):
         self.program = None
@@ -137,7 +138,7 @@ class BaseVisual:
         self._hidden = False
         self._acc = BatchAccumulator()
         self._pending = _Pending()
-        self._gl = _GLState()
+        self.gl_state = _GLState()
         self.program = ProgramProxy(self)
 
     # Definition
@@ -163,6 +164,11 @@ class BaseVisual:
     @property
     def visible(self):
         return not self._hidden
+
+    @property
+    def has_pending_data(self):
+        """Whether data were uploaded since the last frame (not yet sent to OpenGL)."""
+        return bool(self._pending)
 
     def show(self):
         self._hidden = False
@@ -274,10 +280,10 @@ class BaseVisual:
             self.upload(attributes={name: box_rows(box_index, n)},
                         divisors={name: 1 if self._instanced else 0})
 
-    # GL side (GUI thread, context current) -- called by the canvas
+    # GL side (GL thread, context current) -- called by the canvas at each frame
     # ---------------------------------------------------------------------------------------
 
-    def _gl_build(self, canvas, exclude_origins):
+    def gl_build(self, canvas, exclude_origins):
         from .gl import Program, ShaderError, VertexArray
         from .softraster import feedback_for
         chain = GLSLInserter()
@@ -286,7 +292,7 @@ class BaseVisual:
         vs, fs = inserter.insert_into_shaders(
             self.vertex_shader, self.fragment_shader, exclude_origins=exclude_origins)
         logger.log(5, "Vertex shader of %s:\n%s", self, vs)
-        gl = self._gl
+        gl = self.gl_state
         feedback = feedback_for(self, vs) if canvas.soft_raster else ()
         try:
             program = Program(vs, fs, name=type(self).__name__, feedback=feedback)
@@ -303,9 +309,9 @@ class BaseVisual:
         gl.vao_dirty = True
         gl.version += 1
 
-    def _gl_flush(self):
+    def gl_flush(self):
         from .gl import Texture2D, VertexBuffer
-        gl = self._gl
+        gl = self.gl_state
         pending = self._pending.take()
         if pending:
             gl.version += 1
@@ -342,7 +348,7 @@ class BaseVisual:
 
     def _gl_counts(self):
         """(mode, count, ranges, instances) to draw, or None when buffers are too short."""
-        gl = self._gl
+        gl = self.gl_state
         draw = gl.draw or {"count": self.n_vertices}
         attrs = gl.program.attributes
         per_vertex = [len(b) for n, b in gl.buffers.items()
@@ -362,12 +368,12 @@ class BaseVisual:
             instances = min(per_instance)
         return count, ranges, instances
 
-    def _gl_draw(self, canvas, uniforms, textures):
+    def gl_draw(self, canvas, uniforms, textures):
         from OpenGL import GL
 
         from . import softraster
         from .gl import VertexArray, draw_arrays, draw_instanced, draw_multi
-        gl = self._gl
+        gl = self.gl_state
         prog = gl.program
         prog.use()
         if gl.vao is None:

@@ -79,12 +79,12 @@ class BaseCanvas(CanvasEvents, CanvasGL, QWidget):
         if not self._is_lazy:
             self._update_requested.emit()
 
-    def _publish_size(self):
+    def publish_size(self):
         """What the GL thread needs of the widget, read here on the GUI thread."""
         self.pixel_ratio = float(self.devicePixelRatioF())
         w, h = self.get_size()
-        self._frame_size = (max(1, int(round(w * self.pixel_ratio))),
-                            max(1, int(round(h * self.pixel_ratio))))
+        self.frame_size = (max(1, int(round(w * self.pixel_ratio))),
+                           max(1, int(round(h * self.pixel_ratio))))
 
     def _update_now(self, at_once=False):
         if not self.isVisible():
@@ -92,7 +92,7 @@ class BaseCanvas(CanvasEvents, CanvasGL, QWidget):
             return
         self._dirty = False
         if at_once:
-            self._publish_size()
+            self.publish_size()
             self.gl_renderer.request(self)
         else:
             self.gl_renderer.request_soon(self)
@@ -169,8 +169,8 @@ class BaseCanvas(CanvasEvents, CanvasGL, QWidget):
         for v in [v for v in self.visuals if v.visual in visuals]:
             with self._lock:
                 self.visuals.remove(v)
-                self._trash.append(v.visual._gl)
-            v.visual._gl = type(v.visual._gl)()
+                self._trash.append(v.visual.gl_state)
+            v.visual.gl_state = type(v.visual.gl_state)()
             v.visual.canvas = None
         self.update()
 
@@ -195,14 +195,14 @@ class BaseCanvas(CanvasEvents, CanvasGL, QWidget):
     # Frames (GUI thread)
     # ---------------------------------------------------------------------------------------
 
-    def _show_frame(self, result):
+    def show_frame(self, result):
         """A frame came from the GL thread: keep it as a QImage and repaint the widget."""
         if result.image is not None:
             h, w = result.image.shape[:2]
             image = QImage(result.image.data, w, h, 4 * w, QImage.Format_RGBA8888)
             image._array = result.image  # the QImage does not own its pixels
         else:
-            image = QImage(*self._frame_size, QImage.Format_RGBA8888)
+            image = QImage(*self.frame_size, QImage.Format_RGBA8888)
             image.fill(QColor(*[int(255 * c) for c in self.clear_color]))
         if result.errors:
             image = image.copy()
@@ -280,9 +280,9 @@ class BaseCanvas(CanvasEvents, CanvasGL, QWidget):
 
     def sync_frame(self):
         """Render a frame now (waiting for it) and show it."""
-        self._publish_size()
+        self.publish_size()
         self.gl_renderer.discard(self)
-        self._show_frame(self.gl_renderer.call(self._render_frame))
+        self.show_frame(self.gl_renderer.call(self.render_frame))
 
     def grabFramebuffer(self):
         """Render now and return the frame as a QImage (errors written on it)."""
@@ -310,10 +310,10 @@ class BaseCanvas(CanvasEvents, CanvasGL, QWidget):
     def run_gl(self, f, *args):
         """Call ``f(*args)`` in the GL thread with the context current and this canvas'
         framebuffer bound (e.g. to time GL calls); return its result."""
-        self._publish_size()
+        self.publish_size()
 
         def run():
-            self._fbo.bind(*self._frame_size)
+            self._fbo.bind(*self.frame_size)
             return f(*args)
         return self.gl_renderer.call(run)
 

@@ -1,7 +1,19 @@
 """The OpenGL side of a canvas: one frame = build programs, upload pending data, draw every
 visual into the canvas' offscreen framebuffer, read the pixels back. It runs in the GL
 thread (``phyclone.plot.renderer``), never touches the widget, and reads only what the GUI
-thread published for it (``_frame_size``, ``pixel_ratio``, visuals, pending data)."""
+thread published for it (``frame_size``, ``pixel_ratio``, visuals, pending data).
+
+The protocol between the parts of the render path (public names, no private attribute
+crosses a module boundary):
+
+* renderer → canvas (GL thread): ``render_frame()`` returns ``Bunch(image, errors,
+  callbacks)``; renderer → canvas (GUI thread): ``show_frame(result)``, ``publish_size()``;
+* canvas → visual (GL thread): ``gl_state`` (the visual's GL objects and error),
+  ``gl_build(canvas, exclude_origins)``, ``gl_flush()`` (upload what ``upload()`` queued),
+  ``gl_draw(canvas, uniforms, textures)``, and ``has_pending_data`` / ``visible``;
+* visual → software splatter: ``softraster.can_splat`` / ``splat`` read the canvas'
+  ``frame_size``, ``frame_version`` and GPU transforms.
+"""
 
 import logging
 
@@ -37,9 +49,9 @@ class CanvasGL:
         self._uniforms = {}
         self._texture_data = {}
         self._textures = {}
-        self._gl_version = 0
+        self.frame_version = 0
         self._fbo = Framebuffer()
-        self._frame_size = (1, 1)
+        self.frame_size = (1, 1)
         self._soft_raster = None
         self._renderer = None
 
@@ -78,21 +90,21 @@ class CanvasGL:
             logger.error("OpenGL error in %s: %s", type(self).__name__, msg)
             self.gl_errors.append(msg)
 
-    def _render_frame(self):
+    def render_frame(self):
         """Draw a frame into the framebuffer and return ``Bunch(image, errors, callbacks)``
         (GL thread)."""
         with self._lock:
             callbacks, self._next_frame = self._next_frame, []
-        self._fbo.bind(*self._frame_size)
+        self._fbo.bind(*self.frame_size)
         self.paintGL()
         errors = [e for e in (self.gl_renderer.gl_info.error, self._frame_error) if e] + [
-            v.visual._gl.error for v in list(self.visuals) if v.visual._gl.error is not None]
+            v.visual.gl_state.error for v in list(self.visuals) if v.visual.gl_state.error is not None]
         return Bunch(image=self._fbo.read(), errors=errors, callbacks=callbacks)
 
     def _gl_delete(self):
         """Free every GL object of the canvas (GL thread)."""
         for v in list(self.visuals):
-            v.visual._gl.delete()
+            v.visual.gl_state.delete()
         with self._lock:
             trash, self._trash = self._trash, []
         for gl in trash:
@@ -118,7 +130,7 @@ class CanvasGL:
             self._textures[name] = tex
             tex.set_data(arr)
         if tex_data or callbacks:
-            self._gl_version += 1  # canvas textures or GL state may have changed
+            self.frame_version += 1  # canvas textures or GL state may have changed
         for f in callbacks:
             f()
         GL.glClearColor(*self.clear_color)
@@ -128,7 +140,7 @@ class CanvasGL:
                                GL.GL_ONE, GL.GL_ONE_MINUS_SRC_ALPHA)
         GL.glDepthFunc(GL.GL_LEQUAL)
         GL.glEnable(GL.GL_PROGRAM_POINT_SIZE)
-        uniforms["u_window_size"] = tuple(float(x) for x in self._frame_size)
+        uniforms["u_window_size"] = tuple(float(x) for x in self.frame_size)
         uniforms["u_pixel_ratio"] = self.pixel_ratio
         return uniforms
 
@@ -159,21 +171,21 @@ class CanvasGL:
         """Build (if needed), upload and draw one visual. A failing build is not retried
         until the shaders change; a failing upload/draw is retried when new data arrives."""
         visual = v.visual
-        gl = visual._gl
+        gl = visual.gl_state
         sig = hash((canvas_sig, visual.inserter.signature(), visual.vertex_shader,
                     visual.fragment_shader, tuple(id(o) for o in v.exclude_origins)))
         stage = "build"
         try:
             if gl.signature != sig:
                 gl.signature, gl.error = sig, None
-                visual._gl_build(self, v.exclude_origins)
-            if gl.error is not None and (gl.error_stage == "build" or not visual._pending):
+                visual.gl_build(self, v.exclude_origins)
+            if gl.error is not None and (gl.error_stage == "build" or not visual.has_pending_data):
                 return
             stage = "data"
-            visual._gl_flush()
+            visual.gl_flush()
             gl.error = None
-            if not visual._hidden:
-                visual._gl_draw(self, uniforms, self._textures)
+            if visual.visible:
+                visual.gl_draw(self, uniforms, self._textures)
             _check_gl_error()
         except Exception as e:
             gl.error, gl.error_stage = f"{type(visual).__name__}: {type(e).__name__}: {e}", stage

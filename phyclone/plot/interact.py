@@ -5,6 +5,8 @@ data row comes from the ``a_box_index`` attribute (vec2 (row, col) for Grid, flo
 Boxed/Stacked). ``map``/``imap`` apply the same transform on the CPU.
 """
 
+from contextlib import contextmanager
+
 import numpy as np
 
 from .geometry import fit_boxes, get_closest_box, get_non_overlapping_boxes
@@ -71,6 +73,16 @@ class BaseLayout:
             self.canvas.set_uniform(name, value)
         self.canvas.update()
 
+    @contextmanager
+    def swap_active_box(self, box):
+        """Context manager making ``box`` the active box temporarily (phy's)."""
+        previous = self.active_box
+        self.active_box = box
+        try:
+            yield self
+        finally:
+            self.active_box = previous
+
     def map(self, arr, box=None):
         """Positions in a box's NDC -> canvas NDC (before pan-zoom)."""
         return self._chain(box).apply(arr)
@@ -114,12 +126,13 @@ class Grid(BaseLayout):
     def __init__(self, shape=(1, 1), shape_var="u_grid_shape", box_var=None, has_clip=True):
         super().__init__(box_var=box_var)
         self._shape = tuple(int(s) for s in shape)
+        self._scaling = (1., 1.)
         self.shape_var = shape_var
         self.has_clip = has_clip
 
     def _transforms(self):
         m = 1. - self.margin
-        ts = [Scale((m, m))]
+        ts = [Scale(lambda: self._scaling, gpu_var="u_grid_scaling"), Scale((m, m))]
         if self.has_clip:
             ts.append(Clip((-m, -m, m, m)))
         ts.append(Subplot(lambda: self._shape, lambda: self.active_box,
@@ -127,11 +140,22 @@ class Grid(BaseLayout):
         return ts
 
     def _glsl(self, inserter):
-        inserter.insert_vert(f"in vec2 {self.box_var};\nuniform vec2 {self.shape_var};",
-                             "header", origin=self)
+        inserter.insert_vert(f"in vec2 {self.box_var};\nuniform vec2 {self.shape_var};\n"
+                             "uniform vec2 u_grid_scaling;", "header", origin=self)
 
     def _uniforms(self):
-        return {self.shape_var: self._shape}
+        return {self.shape_var: self._shape, "u_grid_scaling": self._scaling}
+
+    @property
+    def scaling(self):
+        """(sx, sy) scaling of the data in every subplot (phy's ``Grid.scaling``)."""
+        return self._scaling
+
+    @scaling.setter
+    def scaling(self, value):
+        sx, sy = np.broadcast_to(np.asarray(value, dtype=np.float64), (2,))
+        self._scaling = (float(sx), float(sy))
+        self.update()
 
     @property
     def shape(self):
@@ -175,13 +199,18 @@ class Boxed(BaseLayout):
     n_dims = 1
     active_box = 0
     _scaling_param_increment = 1.1
+    _half_sizes = None  # (n, 2) per-box half sizes, when given by box_bounds
 
-    def __init__(self, box_pos=None, box_size=None, box_var=None, keep_aspect_ratio=False):
+    def __init__(self, box_pos=None, box_size=None, box_var=None, keep_aspect_ratio=False,
+                 box_bounds=None):
         super().__init__(box_var=box_var)
         self.keep_aspect_ratio = keep_aspect_ratio
         self._box_scaling = (1., 1.)
         self._layout_scaling = (1., 1.)
-        self.update_boxes(box_pos if box_pos is not None else [[0., 0.]], box_size)
+        if box_bounds is not None:
+            self.set_box_bounds(box_bounds)
+        else:
+            self.update_boxes(box_pos if box_pos is not None else [[0., 0.]], box_size)
 
     def update_boxes(self, box_pos, box_size=None):
         """Set new box positions (and sizes); only a small texture is re-uploaded."""
@@ -190,7 +219,27 @@ class Boxed(BaseLayout):
         else:
             pos, size = fit_boxes(box_pos, box_size, self.keep_aspect_ratio, self.margin)
         self.box_pos, self.box_size = pos, tuple(float(s) for s in size)
+        self._half_sizes = None
         self.update()
+
+    def set_box_bounds(self, box_bounds):
+        """Boxes given by their NDC bounds ``(n, 4)`` ``(xmin, ymin, xmax, ymax)`` (phy 2.0's
+        ``Boxed(box_bounds=...)``), used as they are (boxes may differ in size)."""
+        b = np.asarray(box_bounds, dtype=np.float64)
+        if b.ndim != 2 or b.shape[1] != 4 or not len(b) or np.any(b[:, 2:] <= b[:, :2]):
+            raise ValueError("box_bounds must be a non-empty (n, 4) array of "
+                             "(xmin, ymin, xmax, ymax) with xmin < xmax and ymin < ymax")
+        self.box_pos = (b[:, :2] + b[:, 2:]) / 2.
+        self._half_sizes = (b[:, 2:] - b[:, :2]) / 2.
+        self.box_size = tuple(float(v) for v in self._half_sizes.max(axis=0))
+        self.update()
+
+    @property
+    def _sizes(self):
+        """(n, 2) half sizes of the boxes (before the box scaling)."""
+        if self._half_sizes is not None:
+            return self._half_sizes
+        return np.broadcast_to(np.asarray(self.box_size, dtype=np.float64), (self.n_boxes, 2))
 
     def _transforms(self):
         return [Range(NDC, lambda: self.box_bounds[self.active_box], to_gpu_var="box_bounds")]
@@ -217,7 +266,7 @@ class Boxed(BaseLayout):
             n = self.n_boxes
             data = np.zeros((n, 4), dtype=np.float32)
             data[:, :2] = self.box_pos
-            data[:, 2:] = self.box_size
+            data[:, 2:] = self._sizes
             w = min(n, TEX_WIDTH)
             h = -(-n // w)
             tex = np.zeros((h * w, 4), dtype=np.float32)
@@ -233,7 +282,7 @@ class Boxed(BaseLayout):
     def box_bounds(self):
         """(n_boxes, 4) bounds in NDC, with the current scalings."""
         c = self.box_pos * np.asarray(self._layout_scaling)
-        s = np.asarray(self.box_size) * np.asarray(self._box_scaling)
+        s = self._sizes * np.asarray(self._box_scaling)
         return np.c_[c - s, c + s]
 
     def get_closest_box(self, pos):

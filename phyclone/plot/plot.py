@@ -47,9 +47,9 @@ class PlotCanvas(BaseCanvas):
             self.enable_lasso()
 
     def set_layout(self, layout=None, shape=None, n_plots=None, origin=None, box_pos=None,
-                   box_size=None, has_clip=True, keep_aspect_ratio=False):
-        """Set the layout: 'grid' (``shape``), 'boxed' (``box_pos``, ``box_size``),
-        'stacked' (``n_plots``, ``origin``), a BaseLayout instance, or None."""
+                   box_size=None, has_clip=True, keep_aspect_ratio=False, box_bounds=None):
+        """Set the layout: 'grid' (``shape``), 'boxed' (``box_pos``, ``box_size``, or phy 2.0's
+        NDC ``box_bounds``), 'stacked' (``n_plots``, ``origin``), a BaseLayout, or None."""
         if self.layout is not None:
             self.layout.detach()
         self.grid = self.boxed = self.stacked = None
@@ -59,7 +59,7 @@ class PlotCanvas(BaseCanvas):
             self.n_plots = lay.shape[0] * lay.shape[1]
         elif layout == "boxed":
             self.boxed = lay = Boxed(box_pos=box_pos, box_size=box_size,
-                                     keep_aspect_ratio=keep_aspect_ratio)
+                                     keep_aspect_ratio=keep_aspect_ratio, box_bounds=box_bounds)
             self._current_box_index = (0,)
             self.n_plots = lay.n_boxes
         elif layout == "stacked":

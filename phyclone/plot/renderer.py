@@ -8,8 +8,10 @@ Why (measured with Mesa llvmpipe, 2 cores, 1920x1080 window):
   frame waits for any frame being drawn elsewhere (1.4 → 34 ms).
 So the GUI thread makes no OpenGL call: canvases are raster widgets showing the last image
 rendered for them. One GL thread owns one context (current on an offscreen surface) and a
-framebuffer per canvas; it renders the requested frames in request order, reads the
-pixels back (< 1 ms) and hands the image to the GUI thread. PyQt keeps the GIL during Qt
+framebuffer per canvas; it takes commands and frame requests from its ``FrameQueue``
+(``frame_queue.py``), renders the requested frames in request order
+(``canvas.render_frame()``: draw, read the pixels back, < 1 ms) and hands each image to the
+GUI thread (``canvas.show_frame(result)``). PyQt keeps the GIL during Qt
 calls, so the GL thread calls Qt only to create its context: the heavy work happens in
 PyOpenGL calls, which release the GIL.
 
@@ -26,9 +28,7 @@ iteration so that input events are handled between the frames of several canvase
 import atexit
 import gc
 import logging
-import os
 import threading
-from collections import OrderedDict
 
 import numpy as np
 
@@ -37,13 +37,16 @@ from phyclone.qt import (
     isdeleted,
 )
 from phyclone.utils import Bunch
-from phyclone.utils.threads import env_int, lower_thread_priority, name_os_thread
+from phyclone.utils.runtime import policy
+from phyclone.utils.threads import lower_thread_priority, name_os_thread
+
+from .frame_queue import FrameQueue
 
 logger = logging.getLogger(__name__)
 
 #: Niceness added to the GL thread (and the splatting threads): the GUI thread, which
 #: handles input and shows the frames, runs first when the cores are busy.
-RENDER_NICENESS = env_int("PHYCLONE_RENDER_NICENESS", 3)
+RENDER_NICENESS = policy().render_niceness
 
 
 _CURRENT = threading.local()  # the Renderer whose context was made current on this thread
@@ -100,16 +103,27 @@ class _Sink(QObject):
     ready = Signal(object)
 
 
+_GC_PAUSE = Bunch(lock=threading.Lock(), depth=0, was_enabled=False)
+
+
 def _no_gc(f, *args):
     """``f(*args)`` with Python's cyclic collector paused: a collection in the GL thread
-    could destroy Qt widgets outside the GUI thread."""
-    enabled = gc.isenabled()
-    gc.disable()
+    could destroy Qt widgets outside the GUI thread. The collector is switched off by the
+    first of the GL threads that enters and on again by the last that leaves (with one
+    flag per thread, one thread would re-enable it under the other)."""
+    p = _GC_PAUSE
+    with p.lock:
+        if p.depth == 0:
+            p.was_enabled = gc.isenabled()
+            gc.disable()
+        p.depth += 1
     try:
         return f(*args)
     finally:
-        if enabled:
-            gc.enable()
+        with p.lock:
+            p.depth -= 1
+            if p.depth == 0 and p.was_enabled:
+                gc.enable()
 
 
 class Renderer:
@@ -119,10 +133,7 @@ class Renderer:
         self.threaded = bool(threaded)
         self.name = name
         self.gl_info = Bunch(version=(0, 0), renderer="", error=None, software=False)
-        self._cv = threading.Condition()
-        self._frames = OrderedDict()  # id(canvas) -> canvas, in request order
-        self._calls = []
-        self._stopped = False
+        self.queue = FrameQueue()
         self._context = None
         self._gui_thread = threading.current_thread()
         # The application must outlive the GL thread (stopped at exit, see ``renderer()``).
@@ -198,24 +209,21 @@ class Renderer:
         canvases, self._soon = self._soon, []
         for c in canvases:
             if not isdeleted(c):
-                c._publish_size()
+                c.publish_size()
                 self.request(c)
 
     def request(self, canvas):
         """Render a frame of ``canvas`` soon (one frame for several requests)."""
-        with self._cv:
-            self._frames[id(canvas)] = canvas
-            self._cv.notify()
+        self.queue.request(canvas)
         if not self.threaded and not self._timer.isActive():
             self._timer.start()
 
     def discard(self, canvas):
         """Forget a requested frame."""
-        with self._cv:
-            self._frames.pop(id(canvas), None)
+        self.queue.discard(canvas)
 
     def is_pending(self, canvas):
-        return id(canvas) in self._frames
+        return self.queue.is_pending(canvas)
 
     def call(self, f, *args):
         """``f(*args)`` in the GL thread with the context current; waits and returns its
@@ -223,24 +231,13 @@ class Renderer:
         if not self.threaded or threading.current_thread() is self._thread:
             self._make_current()
             return _no_gc(f, *args)
-        done, box = threading.Event(), {}
-        with self._cv:
-            if self._stopped:
-                raise RuntimeError("the OpenGL thread has stopped")
-            self._calls.append((f, args, box, done))
-            self._cv.notify()
-        done.wait()
-        if "error" in box:
-            raise box["error"]
-        return box.get("result")
+        return self.queue.put(f, *args).wait()
 
     def post(self, f, *args):
         """``f(*args)`` in the GL thread, without waiting (dropped when rendering inline
         without a context)."""
         if self.threaded:
-            with self._cv:
-                self._calls.append((f, args, {}, threading.Event()))
-                self._cv.notify()
+            self.queue.put(f, *args)
         elif self._context is not None and threading.current_thread() is self._gui_thread:
             self.call(f, *args)
 
@@ -256,22 +253,14 @@ class Renderer:
             logger.error("OpenGL thread: %s", e)
             self.gl_info.error = str(e)
         while True:
-            with self._cv:
-                while not (self._calls or self._frames or self._stopped):
-                    self._cv.wait()
-                if self._stopped:
-                    break
-                call = self._calls.pop(0) if self._calls else None
-                canvas = None if call else self._frames.popitem(last=False)[1]
-            if call is not None:
-                f, args, box, done = call
-                try:
-                    box["result"] = _no_gc(f, *args)
-                except BaseException as e:
-                    box["error"] = e
-                done.set()
+            item = self.queue.take()
+            if item is None:  # stopped
+                break
+            kind, what = item
+            if kind == "command":
+                what.run(_no_gc)
             else:
-                self._frame(canvas)
+                self._frame(what)
         if self._context is not None:
             self._context.doneCurrent()
             self._context = None
@@ -282,7 +271,7 @@ class Renderer:
                            callbacks=[])
         else:
             try:
-                result = _no_gc(canvas._render_frame)
+                result = _no_gc(canvas.render_frame)
             except Exception:
                 logger.exception("Error while rendering %s.", type(canvas).__name__)
                 return
@@ -292,11 +281,9 @@ class Renderer:
             self._deliver((canvas, result))
 
     def _next_inline(self):
-        canvas = None
-        with self._cv:
-            if self._frames:
-                canvas = self._frames.popitem(last=False)[1]
-            more = bool(self._frames)
+        item = self.queue.take(block=False)  # inline: only frames are queued
+        canvas = item[1] if item is not None and item[0] == "frame" else None
+        more = len(self.queue) > 0
         if canvas is not None and not isdeleted(canvas):
             try:
                 self._make_current()
@@ -311,14 +298,11 @@ class Renderer:
     def _deliver(item):
         canvas, result = item
         if not isdeleted(canvas):
-            canvas._show_frame(result)
+            canvas.show_frame(result)
 
     def stop(self):
         """Stop the GL thread (at exit)."""
-        with self._cv:
-            self._stopped = True
-            self._frames.clear()
-            self._cv.notify()
+        self.queue.stop()
         if self._thread is not None and self._thread.is_alive() and \
                 threading.current_thread() is not self._thread:
             self._thread.join(timeout=5)
@@ -330,7 +314,13 @@ _ASSIGNED = [0]  # canvases given a renderer so far
 
 def _n_threads():
     """GL threads to run: ``PHYCLONE_GL_THREADS``, default 2 (1 on one core)."""
-    return env_int("PHYCLONE_GL_THREADS", max(1, min(2, os.cpu_count() or 1)), minimum=1)
+    return policy().gl_threads
+
+
+def stop_renderers():
+    """Stop every GL thread (at exit, once the workers are done)."""
+    for r in _RENDERERS:
+        r.stop()
 
 
 def existing_renderer():
@@ -342,7 +332,7 @@ def renderers():
     """The application's Renderers (created at the first call, on the GUI thread): one per
     GL thread, or a single inline one."""
     if not _RENDERERS:
-        threaded = os.environ.get("PHYCLONE_RENDER_THREAD", "1") != "0" and \
+        threaded = policy().render_thread and \
             QOpenGLContext.supportsThreadedOpenGL() and QThread.currentThread() is not None
         for i in range(_n_threads() if threaded else 1):
             r = Renderer(threaded=threaded, name="phyclone-gl" + (f"-{i}" if i else ""))

@@ -21,10 +21,11 @@ fragment snippets, or fewer than ``MIN_VERTICES`` vertices are drawn by OpenGL.
 
 import ctypes
 import logging
-import os
 import threading
 
 import numpy as np
+
+from phyclone.utils.runtime import policy
 
 from .transform import Clip, _value
 
@@ -33,10 +34,10 @@ logger = logging.getLogger(__name__)
 #: Below this many vertices OpenGL is as fast: capturing the vertices costs 25–80 ns each
 #: (the scatter shader is the slowest), and a splatted layer ~3 ms (conversion and
 #: compositing), measured with benchmarks/bench_plot.py.
-MIN_VERTICES = 20000
+MIN_VERTICES = policy().soft_raster_min_vertices
 #: Bands of rows splatted at once (one per core, at most 4), for visuals with at least
 #: ``BAND_MIN_VERTICES`` vertices.
-N_BANDS = max(1, min(4, os.cpu_count() or 1))
+N_BANDS = policy().soft_raster_bands
 BAND_MIN_VERTICES = 10000
 #: Captured vertex shader outputs of each primitive type.
 FEEDBACK = {"points": ("gl_Position", "v_color", "v_size"),
@@ -66,8 +67,8 @@ _pool_lock = threading.Lock()
 
 def enabled(software):
     """Whether to splat on this renderer (``software``: llvmpipe-like) and environment."""
-    env = os.environ.get("PHYCLONE_SOFT_RASTER")
-    return env == "1" if env in ("0", "1") else bool(software)
+    forced = policy().soft_raster
+    return bool(software) if forced is None else forced
 
 
 def kernels():
@@ -119,7 +120,7 @@ def _clip_bounds(canvas, exclude_origins):
 
 def can_splat(visual, canvas, count, ranges, instances, exclude_origins):
     """Whether this draw is done by the CPU splatter."""
-    prog = visual._gl.program
+    prog = visual.gl_state.program
     if not getattr(canvas, "soft_raster", False) or not prog.feedback or instances is not None:
         return False
     if visual.depth_test or count < MIN_VERTICES and ranges is None:
@@ -166,8 +167,10 @@ def _capture(gl, n):
     GL.glDisable(GL.GL_RASTERIZER_DISCARD)
     out = np.empty((n, stride), dtype=np.float32)
     GL.glBindBuffer(GL.GL_TRANSFORM_FEEDBACK_BUFFER, buf)
+    # Not ``out.ctypes.data_as``: its pointer holds the array in a reference cycle, so each
+    # capture (megabytes) would wait for a full garbage collection to be freed.
     GL.glGetBufferSubData(GL.GL_TRANSFORM_FEEDBACK_BUFFER, 0, out.nbytes,
-                          out.ctypes.data_as(ctypes.c_void_p))
+                          ctypes.c_void_p(out.ctypes.data))
     GL.glBindBufferBase(GL.GL_TRANSFORM_FEEDBACK_BUFFER, 0, 0)
     return out
 
@@ -221,8 +224,8 @@ def _frozen(value):
 def _inputs(visual, canvas, count, ranges, exclude_origins, uniforms):
     """Everything the splatted layer depends on: the visual's data and program versions,
     the canvas' textures, the frame size, uniforms (pan-zoom, layouts...), what is drawn."""
-    gl = visual._gl
-    return (gl.version, canvas._gl_version, tuple(canvas._frame_size), int(count),
+    gl = visual.gl_state
+    return (gl.version, canvas.frame_version, tuple(canvas.frame_size), int(count),
             None if ranges is None else (_frozen(np.asarray(ranges[0])),
                                          _frozen(np.asarray(ranges[1]))),
             tuple(id(o) for o in exclude_origins),
@@ -235,12 +238,12 @@ def splat(visual, canvas, count, ranges, exclude_origins, uniforms):
     """Draw the visual (its program bound, uniforms and textures set) by splatting. When
     nothing it depends on changed since its last frame (e.g. the traces when only the
     selection changed), the layer of that frame is drawn again."""
-    gl = visual._gl
+    gl = visual.gl_state
     key = _inputs(visual, canvas, count, ranges, exclude_origins, uniforms)
     if gl.soft.get("key") == key:
         rect = gl.soft["rect"]
         if rect[2] > rect[0] and rect[3] > rect[1]:
-            _composite(gl, None, rect, canvas._frame_size)
+            _composite(gl, None, rect, canvas.frame_size)
         return
     gl.soft.pop("key", None)
     rect = _splat(visual, canvas, count, ranges, exclude_origins)
@@ -249,7 +252,7 @@ def splat(visual, canvas, count, ranges, exclude_origins, uniforms):
 
 def _splat(visual, canvas, count, ranges, exclude_origins):
     k = _kernels[0]
-    gl = visual._gl
+    gl = visual.gl_state
     prog = gl.program
     if ranges is not None:
         firsts = np.ascontiguousarray(ranges[0], dtype=np.int64)
@@ -265,7 +268,7 @@ def _splat(visual, canvas, count, ranges, exclude_origins):
     clip = _clip_bounds(canvas, exclude_origins)
     clip_col = lay["v_clip_pos"][0] if clip is not None and "v_clip_pos" in lay else -1
     bounds = clip if clip_col >= 0 else np.zeros(4)
-    w, h = canvas._frame_size
+    w, h = canvas.frame_size
     layer = _scratch(w, h)
     if visual.gl_primitive_type == "points":
         args = (layer, data, lay["gl_Position"][0], lay["v_color"][0], lay["v_size"][0],
@@ -306,12 +309,12 @@ def _band_pool():
 
             from phyclone.utils.threads import lower_thread_priority, name_os_thread
 
-            from .renderer import RENDER_NICENESS, existing_renderer, renderers
+            p = policy()
 
             def init():
                 name_os_thread("phyclone-splat")
-                lower_thread_priority(RENDER_NICENESS)
-            n_gl = len(renderers()) if existing_renderer() is not None else 1
+                lower_thread_priority(p.render_niceness)
+            n_gl = p.gl_threads if p.render_thread else 1
             _pool.append(ThreadPoolExecutor(max(1, (N_BANDS - 1) * n_gl),
                                             thread_name_prefix="phyclone-splat",
                                             initializer=init))

@@ -7,6 +7,8 @@ save are replayed on the saved clustering, which gives back the exact same state
 are deterministic). A torn last line (crash in the middle of a write) is ignored.
 """
 
+from __future__ import annotations
+
 import base64
 import hashlib
 import json
@@ -15,8 +17,10 @@ import os
 import time
 import zlib
 from pathlib import Path
+from typing import IO, Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from phyclone.utils.fileio import ensure_dir_exists, write_text
 
@@ -26,7 +30,7 @@ FORMAT = 1
 _SMALL = 64
 
 
-def fingerprint(spike_clusters):
+def fingerprint(spike_clusters: ArrayLike) -> str:
     """A cheap identity of a spike_clusters array (size, checksum, strided sample)."""
     arr = np.asarray(spike_clusters)
     n = len(arr)
@@ -39,7 +43,7 @@ def fingerprint(spike_clusters):
     return h.hexdigest()
 
 
-def encode(value):
+def encode(value: Any) -> Any:
     """JSON-friendly encoding; integer arrays are delta-encoded and zlib-compressed."""
     if isinstance(value, np.ndarray) or (isinstance(value, (list, tuple)) and len(value) > _SMALL
                                          and all(isinstance(v, (int, np.integer)) for v in value)):
@@ -58,7 +62,7 @@ def encode(value):
     return value
 
 
-def decode(value):
+def decode(value: Any) -> Any:
     if isinstance(value, dict):
         if "i64z" in value:
             delta = np.frombuffer(zlib.decompress(base64.b64decode(value["i64z"])), dtype=np.int64)
@@ -75,13 +79,13 @@ def decode(value):
 class Journal:
     """Append-only action log stored at ``path``."""
 
-    def __init__(self, path):
+    def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
-        self._f = None
+        self._f: IO[bytes] | None = None
         self._seq = 0
 
     # Reading --------------------------------------------------------------------------------
-    def read(self):
+    def read(self) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
         """Return ``(header, actions)``; ``(None, [])`` when there is no usable journal."""
         if not self.path.exists():
             return None, []
@@ -114,7 +118,7 @@ class Journal:
                 actions.append(item)
         return header, actions
 
-    def pending(self, start_fingerprint):
+    def pending(self, start_fingerprint: str) -> list[dict[str, Any]]:
         """Actions recorded since the last save, if the journal starts from this clustering."""
         header, actions = self.read()
         if header is None or not actions:
@@ -127,11 +131,12 @@ class Journal:
             return []
         return actions
 
-    def header(self):
+    def header(self) -> dict[str, Any] | None:
         return self.read()[0]
 
     # Writing --------------------------------------------------------------------------------
-    def start(self, start_fingerprint, new_cluster_id, keep_actions=False):
+    def start(self, start_fingerprint: str, new_cluster_id: int, keep_actions: bool = False
+              ) -> None:
         """Begin a journal from a (saved) clustering; with ``keep_actions`` append to it."""
         self.close()
         ensure_dir_exists(self.path.parent)
@@ -145,7 +150,7 @@ class Journal:
             self._seq = 0
         self._f = open(self.path, "ab")
 
-    def append(self, action, **args):
+    def append(self, action: str, **args: Any) -> int:
         """Write one action durably (flush + fsync) and return its sequence number."""
         if self._f is None:
             raise RuntimeError("Journal.start() must be called before append()")
@@ -157,7 +162,7 @@ class Journal:
         os.fsync(self._f.fileno())
         return self._seq
 
-    def close(self):
+    def close(self) -> None:
         if self._f is not None:
             self._f.close()
             self._f = None

@@ -6,11 +6,18 @@ session's own ``events`` (``select``, ``cluster``, ``save``), not to the global 
 see each event once (re-emitted by the Supervisor).
 """
 
+from __future__ import annotations
+
 import logging
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Union
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
-from phyclone.clustering import Clustering, ClusterMeta
+from phyclone.clustering import Clustering, ClusterMeta, UpdateInfo
+from phyclone.clustering.checks import check_cluster_ids, check_label, check_spike_ids
 from phyclone.utils.bunch import Bunch
 from phyclone.utils.event import EventEmitter
 
@@ -21,8 +28,11 @@ logger = logging.getLogger(__name__)
 
 MASKED_GROUPS = ("noise", "mua")
 
+#: One cluster id, several, or None (nothing / the default).
+ClusterIds = Union[int, np.integer, Iterable[int], None]
 
-def _ids(x):
+
+def _ids(x: ClusterIds) -> list[int]:
     if x is None:
         return []
     if isinstance(x, (int, np.integer)):
@@ -30,7 +40,7 @@ def _ids(x):
     return [int(i) for i in x]
 
 
-def _uniq(seq):
+def _uniq(seq: Iterable[int]) -> list[int]:
     """Items in order, without repeats (O(n): a split can select thousands of clusters)."""
     return list(dict.fromkeys(seq))
 
@@ -50,9 +60,14 @@ class Session:
     sort : initial (column, 'asc'|'desc') of the cluster list
     """
 
-    def __init__(self, spike_clusters, cluster_groups=None, cluster_labels=None,
-                 cluster_metrics=None, similarity=None, new_cluster_id=None,
-                 journal_path=None, sort=("n_spikes", "desc")):
+    def __init__(self, spike_clusters: ArrayLike,
+                 cluster_groups: Mapping[int, str | None] | None = None,
+                 cluster_labels: Mapping[str, Mapping[int, Any]] | None = None,
+                 cluster_metrics: Mapping[str, Callable[[int], Any]] | None = None,
+                 similarity: Callable[[int], Iterable[tuple[int, float]]] | None = None,
+                 new_cluster_id: int | None = None,
+                 journal_path: str | os.PathLike[str] | None = None,
+                 sort: Sequence[str | None] | None = ("n_spikes", "desc")) -> None:
         self.events = EventEmitter()
         self.journal = Journal(journal_path) if journal_path else None
         self.replayed = 0
@@ -79,29 +94,37 @@ class Session:
         self.cluster_metrics = dict(cluster_metrics or {})
         self.cluster_metrics.setdefault("n_spikes", self.n_spikes)
         self.similarity = similarity
-        self._metric_cache = {}  # (metric, cluster_id) -> value; ids are disposable, never stale
-        self.sort = tuple(sort) if sort else None
-        self.cluster_order = None  # optional callable -> ids in displayed order (the Qt table)
-        self.similar_order = None
+        # (metric, cluster_id) -> value; ids are disposable, never stale
+        self._metric_cache: dict[tuple[str, int], Any] = {}
+        self.sort: tuple[str | None, ...] | None = tuple(sort) if sort else None
+        # optional callable -> ids in displayed order (the Qt table)
+        self.cluster_order: Callable[[], Iterable[int]] | None = None
+        self.similar_order: Callable[[], Iterable[int]] | None = None
         self.wizard = Wizard(self)
-        self.best = []
-        self.similar = []
+        self.best: list[int] = []
+        self.similar: list[int] = []
 
         # Undo stack shared by clustering and metadata actions: entries are Bunch(kind,
         # before, after, uid); `_pos` entries are applied.
-        self._stack = []
+        self._stack: list[Bunch] = []
         self._pos = 0
         self._uid = 0
         self._saved_uid = 0
 
     # Journal --------------------------------------------------------------------------------
-    def pending_actions(self):
+    def pending_actions(self) -> list[dict[str, Any]]:
         """Actions journaled after the last save (to replay after a crash)."""
         if not self.journal:
             return []
         return self.journal.pending(fingerprint(self.clustering.spike_clusters))
 
-    def start_journal(self, replay=False):
+    @property
+    def journal_started(self) -> bool:
+        """Whether actions are being journaled (False without a journal, or while the
+        journal of an unsaved session waits for the decision to replay it)."""
+        return self.journal is not None and self.journal._f is not None
+
+    def start_journal(self, replay: bool = False) -> int:
         """Replay the crash journal if asked, then start journaling; return the replay count.
 
         Declined actions are not lost: the old journal is kept as ``<journal>.declined``.
@@ -129,29 +152,29 @@ class Session:
             logger.info("Replayed %d actions from the crash journal.", len(actions))
         return len(actions)
 
-    def _log(self, action, **args):
+    def _log(self, action: str, **args: Any) -> None:
         if self.journal and self.journal._f is not None:
             self.journal.append(action, **args)
 
     # Cluster information ---------------------------------------------------------------------
     @property
-    def cluster_ids(self):
+    def cluster_ids(self) -> NDArray[np.int64]:
         return self.clustering.cluster_ids
 
-    def n_spikes(self, cluster_id):
+    def n_spikes(self, cluster_id: int) -> int:
         # Counts, not arrays: a split touching every cluster must not materialise them all.
         return self.clustering.cluster_counts.get(int(cluster_id), 0)
 
     @property
-    def fields(self):
+    def fields(self) -> tuple[str, ...]:
         """Label fields other than group."""
         return tuple(f for f in self.cluster_meta.fields if f != "group")
 
     @property
-    def columns(self):
+    def columns(self) -> list[str]:
         return ["id"] + list(self.cluster_metrics) + ["group"] + list(self.fields)
 
-    def metric(self, name, cluster_id):
+    def metric(self, name: str, cluster_id: int) -> Any:
         key = (name, cluster_id)
         if key not in self._metric_cache:
             try:
@@ -161,7 +184,7 @@ class Session:
                 self._metric_cache[key] = None
         return self._metric_cache[key]
 
-    def cluster_info(self, cluster_id):
+    def cluster_info(self, cluster_id: int) -> dict[str, Any]:
         """One row of the cluster view: id, metrics, group and labels."""
         out = {"id": int(cluster_id)}
         for name in self.cluster_metrics:
@@ -171,13 +194,13 @@ class Session:
         out["is_masked"] = out.get("group") in MASKED_GROUPS
         return out
 
-    def get_labels(self, field):
+    def get_labels(self, field: str) -> dict[int, Any]:
         return {int(c): self.cluster_meta.get(field, c) for c in self.cluster_ids}
 
-    def is_masked(self, cluster_id):
+    def is_masked(self, cluster_id: int) -> bool:
         return self.cluster_meta.get("group", cluster_id) in MASKED_GROUPS
 
-    def similar_clusters(self, cluster_id):
+    def similar_clusters(self, cluster_id: int) -> list[tuple[int, float]]:
         """[(id, similarity)] of existing clusters most similar to ``cluster_id``."""
         if self.similarity is None:
             return []
@@ -187,18 +210,18 @@ class Session:
 
     # Selection ------------------------------------------------------------------------------
     @property
-    def selected_clusters(self):
+    def selected_clusters(self) -> list[int]:
         return list(self.best)
 
     @property
-    def selected_similar(self):
+    def selected_similar(self) -> list[int]:
         return list(self.similar)
 
     @property
-    def selected(self):
+    def selected(self) -> list[int]:
         return _uniq(self.best + self.similar)
 
-    def _set_selection(self, best, similar, emit=True):
+    def _set_selection(self, best: ClusterIds, similar: ClusterIds, emit: bool = True) -> bool:
         existing = self.clustering.spikes_per_cluster  # O(1) membership
         best = [c for c in _uniq(_ids(best)) if c in existing]
         in_best = set(best)
@@ -209,7 +232,7 @@ class Session:
             self.events.emit("select", self, self.selected)
         return changed
 
-    def select(self, *cluster_ids):
+    def select(self, *cluster_ids: ClusterIds) -> list[int]:
         """Select clusters in the cluster list (``select(1, 2)`` or ``select([1, 2])``)."""
         ids = []
         for c in cluster_ids:
@@ -217,7 +240,7 @@ class Session:
         self._set_selection(ids, [])
         return self.selected
 
-    def select_similar(self, *cluster_ids):
+    def select_similar(self, *cluster_ids: ClusterIds) -> list[int]:
         ids = []
         for c in cluster_ids:
             ids.extend(_ids(c))
@@ -225,29 +248,34 @@ class Session:
         return self.selected
 
     @property
-    def state(self):
+    def state(self) -> tuple[list[int], list[int]]:
         return (list(self.best), list(self.similar))
 
     # Actions --------------------------------------------------------------------------------
-    def _push(self, kind, before):
+    def _push(self, kind: str, before: tuple[list[int], list[int]]) -> None:
         del self._stack[self._pos:]
         self._uid += 1
         self._stack.append(Bunch(kind=kind, before=before, after=None, uid=self._uid))
         self._pos += 1
 
-    def _emit_cluster(self, up):
+    def _emit_cluster(self, up: UpdateInfo | None) -> None:
         self.events.emit("cluster", self, up)
 
-    def _after(self, up, select):
+    def _after(self, up: UpdateInfo, select: Callable[[], object]) -> None:
         self._emit_cluster(up)
         select()
         self._stack[self._pos - 1].after = self.state
 
-    def merge(self, cluster_ids=None, to=None):
+    def merge(self, cluster_ids: ClusterIds = None, to: int | None = None) -> UpdateInfo | None:
         """Merge clusters (the selection by default) into a new cluster; select it."""
-        cluster_ids = _uniq(_ids(cluster_ids) if cluster_ids is not None else self.selected)
+        if cluster_ids is None:
+            cluster_ids = self.selected
+        cluster_ids = _uniq(check_cluster_ids(cluster_ids, self.clustering.spikes_per_cluster))
         if len(cluster_ids) <= 1:
             return None
+        if to is not None and int(to) < self.clustering.new_cluster_id():
+            raise ValueError(f"The merged cluster id must be at least "
+                             f"{self.clustering.new_cluster_id()} (got {to}).")
         to = int(to) if to is not None else int(self.clustering.new_cluster_id())
         self._log("merge", cluster_ids=cluster_ids, to=to)
         before = self.state
@@ -256,7 +284,7 @@ class Session:
         self._push("clustering", before)
         self._set_meta_from_descendants(up)
 
-        def select():
+        def select() -> None:
             if set(cluster_ids) & set(before[1]):
                 similar = [next_similar] if next_similar is not None else []
             else:
@@ -265,14 +293,20 @@ class Session:
         self._after(up, select)
         return up
 
-    def split(self, spike_ids, spike_clusters_rel=0):
+    def split(self, spike_ids: ArrayLike, spike_clusters_rel: ArrayLike = 0) -> UpdateInfo | None:
         """Move spikes to new cluster(s); select the new clusters."""
-        spike_ids = np.unique(np.asarray(spike_ids, dtype=np.int64))
-        if len(spike_ids) == 0:
-            return None
+        spike_ids = check_spike_ids(spike_ids, self.clustering.n_spikes)
         rel = spike_clusters_rel
         if not np.isscalar(rel):
-            rel = np.asarray(rel, dtype=np.int64)
+            rel = np.asarray(rel, dtype=np.int64).ravel()
+            if rel.shape != spike_ids.shape:
+                raise ValueError("spike_ids and spike_clusters_rel must have the same length.")
+            spike_ids, first = np.unique(spike_ids, return_index=True)
+            rel = rel[first]
+        else:
+            spike_ids = np.unique(spike_ids)
+        if len(spike_ids) == 0:
+            return None
         self._log("split", spike_ids=spike_ids, spike_clusters_rel=rel)
         before = self.state
         up = self.clustering.split(spike_ids, spike_clusters_rel=rel)
@@ -281,14 +315,17 @@ class Session:
         self._after(up, lambda: self._set_selection(up.added, []))
         return up
 
-    def _set_meta_from_descendants(self, up):
+    def _set_meta_from_descendants(self, up: UpdateInfo) -> None:
         if up.descendants:
             self.cluster_meta.set_from_descendants(
                 up.descendants, largest_old_cluster=up.get("largest_old_cluster"))
 
-    def label(self, name, value, cluster_ids=None):
+    def label(self, name: str, value: Any, cluster_ids: ClusterIds = None) -> UpdateInfo | None:
         """Set a label (e.g. ``group``) of clusters (the selection by default)."""
-        cluster_ids = _ids(cluster_ids) if cluster_ids is not None else self.selected
+        if cluster_ids is None:
+            cluster_ids = self.selected
+        cluster_ids = check_cluster_ids(cluster_ids, self.clustering.spikes_per_cluster)
+        value = check_label(name, value)
         if not cluster_ids:
             return None
         if name not in self.cluster_meta.fields:
@@ -300,8 +337,13 @@ class Session:
         self._after(up, lambda: None)
         return up
 
-    def move(self, group, which="all"):
-        """Set the group of the best / similar / all selected clusters, then advance the wizard."""
+    def move(self, group: str | None, which: str | ClusterIds = "all") -> UpdateInfo | None:
+        """Set the group of the best / similar / all selected clusters (or of the cluster ids
+        given as ``which``), then advance the wizard."""
+        group = check_label("group", group)
+        if isinstance(which, str) and which not in ("all", "best", "similar"):
+            raise ValueError(f"which must be 'all', 'best', 'similar' or cluster ids, "
+                             f"got {which!r}.")
         if which == "all":
             ids = self.selected
         elif which == "best":
@@ -309,7 +351,7 @@ class Session:
         elif which == "similar":
             ids = self.selected_similar
         else:
-            ids = _ids(which)
+            ids = check_cluster_ids(which, self.clustering.spikes_per_cluster)
         if not ids:
             return None
         moved = set(ids)
@@ -325,7 +367,7 @@ class Session:
         self._stack[self._pos - 1].after = self.state
         return up
 
-    def undo(self):
+    def undo(self) -> UpdateInfo | None:
         """Undo the last action (clustering or label) and restore the selection before it."""
         if self._pos == 0:
             return None
@@ -337,7 +379,7 @@ class Session:
         self._set_selection(*entry.before)
         return up
 
-    def redo(self):
+    def redo(self) -> UpdateInfo | None:
         """Redo the last undone action and restore the selection after it."""
         if self._pos >= len(self._stack):
             return None
@@ -351,26 +393,27 @@ class Session:
         return up
 
     @property
-    def can_undo(self):
+    def can_undo(self) -> bool:
         return self._pos > 0
 
     @property
-    def can_redo(self):
+    def can_redo(self) -> bool:
         return self._pos < len(self._stack)
 
     # Saving ---------------------------------------------------------------------------------
     @property
-    def is_dirty(self):
+    def is_dirty(self) -> bool:
         top = self._stack[self._pos - 1].uid if self._pos else 0
         return top != self._saved_uid
 
-    def save_data(self):
+    def save_data(self
+                  ) -> tuple[NDArray[np.integer], dict[int, str], list[tuple[str, dict[int, Any]]]]:
         """(spike_clusters, {cluster: group}, [(label, {cluster: value}), ...]) as phy saves."""
         groups = {int(c): self.cluster_meta.get("group", c) or "unsorted" for c in self.cluster_ids}
         labels = [(f, self.get_labels(f)) for f in self.fields]
         return self.clustering.spike_clusters, groups, labels
 
-    def mark_saved(self):
+    def mark_saved(self) -> None:
         """Call once the data of ``save_data()`` is safely on disk: restart the journal."""
         self._saved_uid = self._stack[self._pos - 1].uid if self._pos else 0
         if self.journal:
@@ -378,6 +421,6 @@ class Session:
                                self.clustering.new_cluster_id())
         self.events.emit("save", self)
 
-    def close(self):
+    def close(self) -> None:
         if self.journal:
             self.journal.close()

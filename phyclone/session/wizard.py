@@ -1,10 +1,18 @@
 """Wizard navigation (phy's semantics): best clusters in cluster-list order, similar clusters
 in similarity order; noise and mua clusters are skipped."""
 
+from __future__ import annotations
+
+from collections.abc import Container, Sequence
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
+if TYPE_CHECKING:
+    from .session import Session
 
-def _sort_key(value):
+
+def _sort_key(value: Any) -> tuple[int, float, str]:
     # None / NaN / strings sort after numbers, deterministically.
     if value is None:
         return (2, 0.0, "")
@@ -22,11 +30,11 @@ def _sort_key(value):
 class Wizard:
     """Chooses the next best / similar cluster to look at, for a ``Session``."""
 
-    def __init__(self, session):
+    def __init__(self, session: Session) -> None:
         self.s = session
 
     # Orders ---------------------------------------------------------------------------------
-    def cluster_order(self):
+    def cluster_order(self) -> list[int]:
         """Cluster ids in the order shown in the cluster list."""
         s = self.s
         if s.cluster_order is not None:
@@ -35,14 +43,16 @@ class Wizard:
         if not s.sort or s.sort[0] is None:
             return ids
         name, direction = s.sort
-        values = {c: _sort_key(self._value(name, c)) for c in sorted(ids)}
+        # (typed: name is not None here)
+        values = {c: _sort_key(self._value(name, c)) for c in sorted(ids)}  # type: ignore[arg-type]
         present = [c for c in values if values[c][0] < 2]
         missing = [c for c in values if values[c][0] == 2]
         # list.sort is stable even with reverse=True: ties keep increasing ids.
-        present.sort(key=values.get, reverse=direction == "desc")
+        # (typed: every c is a key of values)
+        present.sort(key=values.get, reverse=direction == "desc")  # type: ignore[arg-type]
         return present + missing
 
-    def _value(self, name, cluster_id):
+    def _value(self, name: str, cluster_id: int) -> Any:
         """The value of one column of the cluster list (without building the whole row)."""
         s = self.s
         if name == "id":
@@ -53,7 +63,7 @@ class Wizard:
             return s.cluster_meta.get(name, cluster_id)
         return s.cluster_info(cluster_id).get(name)
 
-    def similar_order(self):
+    def similar_order(self) -> list[int]:
         """Similar cluster ids (of the last selected best cluster) in displayed order."""
         s = self.s
         if not s.best:
@@ -65,7 +75,7 @@ class Wizard:
         return [c for c in ids if c not in s.best]
 
     # Stepping -------------------------------------------------------------------------------
-    def _step(self, order, current, step):
+    def _step(self, order: Sequence[int], current: int | None, step: int) -> int | None:
         """Next (step=1) or previous (-1) non-masked id after ``current`` (None: from the edge)."""
         if current is None or current not in order:
             candidates = order if step > 0 else order[::-1]
@@ -77,19 +87,19 @@ class Wizard:
                 return c
         return None
 
-    def first(self):
+    def first(self) -> list[int]:
         c = self._step(self.cluster_order(), None, 1)
         if c is not None:
             self.s.select([c])
         return self.s.selected
 
-    def last(self):
+    def last(self) -> list[int]:
         c = self._step(self.cluster_order(), None, -1)
         if c is not None:
             self.s.select([c])
         return self.s.selected
 
-    def next_best(self):
+    def next_best(self) -> list[int]:
         if not self.s.best:
             return self.first()
         c = self._step(self.cluster_order(), self.s.best[-1], 1)
@@ -97,7 +107,7 @@ class Wizard:
             self.s.select([c])
         return self.s.selected
 
-    def previous_best(self):
+    def previous_best(self) -> list[int]:
         if not self.s.best:
             return self.last()
         c = self._step(self.cluster_order(), self.s.best[0], -1)
@@ -105,7 +115,7 @@ class Wizard:
             self.s.select([c])
         return self.s.selected
 
-    def next(self):
+    def next(self) -> list[int]:
         """Next similar cluster (the first best cluster when nothing is selected)."""
         if not self.s.best:
             return self.first()
@@ -115,7 +125,7 @@ class Wizard:
             self.s.select_similar([c])
         return self.s.selected
 
-    def previous(self):
+    def previous(self) -> list[int]:
         if not self.s.best:
             return self.s.selected
         current = self.s.similar[0] if self.s.similar else None
@@ -124,15 +134,15 @@ class Wizard:
             self.s.select_similar([c])
         return self.s.selected
 
-    def reset(self):
+    def reset(self) -> list[int]:
         """Back to the first best cluster, no similar cluster selected."""
         return self.first()
 
-    def unselect_similar(self):
+    def unselect_similar(self) -> list[int]:
         self.s.select_similar([])
         return self.s.selected
 
-    def next_similar_after(self, excluded):
+    def next_similar_after(self, excluded: Container[int]) -> int | None:
         """The similar cluster that follows the selected similar ones, skipping ``excluded``."""
         if not self.s.similar:
             return None

@@ -7,13 +7,16 @@ sample earlier). A pair of spikes (i before j, by index) falls in bin
 ``(t_j - t_i) // bin_samples``; the kernel computes it without a division per pair.
 """
 
+from __future__ import annotations
+
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from . import _jit
 from ._jit import jit
 
 
-def spike_samples(spike_times, sample_rate):
+def spike_samples(spike_times: ArrayLike, sample_rate: float) -> NDArray[np.int64]:
     """Spike times as int64 samples: integers are kept, seconds are rounded to the nearest
     sample (``rint(t * sample_rate)``)."""
     t = np.asarray(spike_times)
@@ -24,7 +27,7 @@ def spike_samples(spike_times, sample_rate):
     return np.rint(t.astype(np.float64, copy=False) * float(sample_rate)).astype(np.int64)
 
 
-def bin_samples(bin_size, sample_rate):
+def bin_samples(bin_size: float, sample_rate: float) -> int:
     """Bin size in samples, as phylib: ``int(sample_rate * bin_size)`` (bin clipped to
     [1e-5, 1e5] s; a product within 1e-9 below an integer counts as that integer)."""
     b = int(float(sample_rate) * float(np.clip(bin_size, 1e-5, 1e5)) + 1e-9)
@@ -33,14 +36,14 @@ def bin_samples(bin_size, sample_rate):
     return b
 
 
-def n_window_bins(bin_size, window_size):
+def n_window_bins(bin_size: float, window_size: float) -> int:
     """Odd number of bins of a correlogram: ``2 * int(window / 2 / bin) + 1`` (phylib)."""
     bin_size = float(np.clip(bin_size, 1e-5, 1e5))
     window_size = float(np.clip(window_size, 1e-5, 1e5))
     return 2 * int(0.5 * window_size / bin_size + 1e-9) + 1
 
 
-def cluster_index(spike_clusters, cluster_ids):
+def cluster_index(spike_clusters: ArrayLike, cluster_ids: ArrayLike) -> NDArray[np.int32]:
     """Index of every spike's cluster in ``cluster_ids`` (int32), -1 for other clusters."""
     sc = np.asarray(spike_clusters)
     ids = np.asarray(cluster_ids).astype(np.int64).ravel()
@@ -66,7 +69,8 @@ _Q_LIMIT = 1 << (63 - 2 * _PACK_BITS)
 
 
 @jit
-def _ccg_packed_kernel(p, n_clusters, half, out):  # pragma: no cover - compiled
+def _ccg_packed_kernel(p: NDArray[np.int64], n_clusters: int, half: int,
+                       out: NDArray[np.int32]) -> None:  # pragma: no cover - compiled
     n = len(p)
     nb = half + 1
     for i in range(n):
@@ -85,7 +89,9 @@ def _ccg_packed_kernel(p, n_clusters, half, out):  # pragma: no cover - compiled
 
 
 @jit
-def _ccg_kernel(q, r, labels, n_clusters, half, out):  # pragma: no cover - compiled
+def _ccg_kernel(q: NDArray[np.int64], r: NDArray[np.int64], labels: NDArray[np.int32],
+                n_clusters: int, half: int,
+                out: NDArray[np.int32]) -> None:  # pragma: no cover - compiled
     # q = t // bin, r = t % bin, so (t_j - t_i) // bin == q_j - q_i - (r_j < r_i).
     n = len(q)
     nb = half + 1
@@ -102,7 +108,8 @@ def _ccg_kernel(q, r, labels, n_clusters, half, out):  # pragma: no cover - comp
             out[(row + labels[j]) * nb + d] += 1
 
 
-def _ccg_numpy(q, r, labels, n_clusters, half):
+def _ccg_numpy(q: NDArray[np.int64], r: NDArray[np.int64], labels: NDArray[np.int32],
+               n_clusters: int, half: int) -> NDArray[np.int64]:
     """Same counts as the kernel, one vectorized pass per index shift."""
     nb = half + 1
     out = np.zeros(n_clusters * n_clusters * nb, dtype=np.int64)
@@ -122,7 +129,7 @@ def _ccg_numpy(q, r, labels, n_clusters, half):
     return out
 
 
-def _symmetrize(c):
+def _symmetrize(c: NDArray[np.int32]) -> NDArray[np.int32]:
     """phylib's symmetrization: bin 0 takes the max over both orders of a pair of clusters,
     negative lags are the transposed, reversed positive lags."""
     c[..., 0] = np.maximum(c[..., 0], c[..., 0].T)
@@ -130,8 +137,10 @@ def _symmetrize(c):
     return np.dstack((sym, c))
 
 
-def correlograms(spike_times, spike_clusters, cluster_ids=None, sample_rate=1.,
-                 bin_size=None, window_size=None, symmetrize=True):
+def correlograms(spike_times: ArrayLike, spike_clusters: ArrayLike,
+                 cluster_ids: ArrayLike | None = None, sample_rate: float = 1.,
+                 bin_size: float | None = None, window_size: float | None = None,
+                 symmetrize: bool = True) -> NDArray[np.int32]:
     """All pairwise cross-correlograms of the given clusters (phylib's conventions).
 
     Parameters
@@ -188,7 +197,9 @@ def correlograms(spike_times, spike_clusters, cluster_ids=None, sample_rate=1.,
     return _symmetrize(c) if symmetrize else c
 
 
-def firing_rate(spike_clusters, cluster_ids=None, bin_size=None, duration=None):
+def firing_rate(spike_clusters: ArrayLike, cluster_ids: ArrayLike | None = None,
+                bin_size: float | None = None, duration: float | None = None
+                ) -> NDArray[np.float64]:
     """Expected number of spike pairs per correlogram bin for uncorrelated trains (phylib):
     ``n_i * n_j * bin_size / duration`` as an ``(n_clusters, n_clusters)`` float array."""
     sc = np.asarray(spike_clusters)

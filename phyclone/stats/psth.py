@@ -5,17 +5,21 @@ spike near two close events counts for both, as in a raster). Cost: two binary s
 event plus the output size, O(n_events log n_spikes + n_out); nothing is O(n_events x n_spikes).
 """
 
+from __future__ import annotations
+
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 
-def _sorted(spike_samples):
+def _sorted(spike_samples: ArrayLike) -> NDArray[np.int64]:
     s = np.asarray(spike_samples, dtype=np.int64).reshape(-1)
     if len(s) > 1 and np.any(s[1:] < s[:-1]):
         s = np.sort(s)
     return s
 
 
-def peri_event_spikes(spike_samples, event_samples, before, after):
+def peri_event_spikes(spike_samples: ArrayLike, event_samples: ArrayLike, before: int, after: int
+                      ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """Spikes around each event: ``(trials, offsets)`` int64 arrays, one row per
     (event, spike) pair with ``-before <= spike - event < after``; ``trials`` is the event's
     index in ``event_samples``, ``offsets`` is ``spike - event`` (samples). Rows are ordered by
@@ -34,7 +38,7 @@ def peri_event_spikes(spike_samples, event_samples, before, after):
     return trials, offsets
 
 
-def psth_bins(before, after, bin_size):
+def psth_bins(before: int, after: int, bin_size: int) -> NDArray[np.int64]:
     """Bin edges (samples, relative to the events) covering ``[-before, after)`` with bins of
     ``bin_size`` samples; the end is rounded up to a whole number of bins."""
     bin_size = max(1, int(bin_size))
@@ -42,7 +46,8 @@ def psth_bins(before, after, bin_size):
     return -int(before) + bin_size * np.arange(n_bins + 1, dtype=np.int64)
 
 
-def psth(spike_samples, event_samples, before, after, bin_size):
+def psth(spike_samples: ArrayLike, event_samples: ArrayLike, before: int, after: int,
+         bin_size: int) -> NDArray[np.int64]:
     """Spike counts summed over events in the bins of ``psth_bins(before, after, bin_size)``
     (int64, one value per bin). Divide by ``n_events * bin duration`` for a rate in Hz."""
     edges = psth_bins(before, after, bin_size)

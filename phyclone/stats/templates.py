@@ -5,10 +5,15 @@
 local column. A single template is ``(n_samples, n_channels)``.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 
-def channel_amplitudes(templates):
+def channel_amplitudes(templates: ArrayLike) -> NDArray[np.number]:
     """Peak-to-peak amplitude on every channel: ``max - min`` over time.
 
     ``(n_samples, n_channels)`` → ``(n_channels,)``; a stack of templates → one row each.
@@ -17,12 +22,13 @@ def channel_amplitudes(templates):
     return w.max(axis=-2) - w.min(axis=-2)
 
 
-def template_amplitudes(templates):
+def template_amplitudes(templates: ArrayLike) -> NDArray[np.number]:
     """Amplitude of every template: its largest channel amplitude (phy's template amplitude)."""
     return channel_amplitudes(templates).max(axis=-1)
 
 
-def peak_channels(templates, channel_ind=None):
+def peak_channels(templates: ArrayLike, channel_ind: ArrayLike | None = None
+                  ) -> NDArray[np.integer]:
     """Channel with the largest amplitude for every template (mapped through ``channel_ind``
     for sparse templates)."""
     local = np.argmax(channel_amplitudes(templates), axis=-1)
@@ -31,7 +37,7 @@ def peak_channels(templates, channel_ind=None):
     return np.asarray(channel_ind)[np.arange(len(local)), local]
 
 
-def waveform_durations(templates, sample_rate):
+def waveform_durations(templates: ArrayLike, sample_rate: float) -> NDArray[np.float64]:
     """Peak-to-trough time of every template on its peak channel, in ms (phylib: time of
     the maximum minus time of the minimum, so negative for a trough-first spike)."""
     w = np.asarray(templates)
@@ -41,7 +47,8 @@ def waveform_durations(templates, sample_rate):
     return (trace.argmax(axis=1) - trace.argmin(axis=1)).astype(np.float64) / sample_rate * 1e3
 
 
-def closest_channels(channel_positions, channel_index, n=None):
+def closest_channels(channel_positions: ArrayLike, channel_index: int, n: int | None = None
+                     ) -> NDArray[np.intp]:
     """Channels sorted by distance to ``channel_index`` (itself first), the first ``n``."""
     pos = np.asarray(channel_positions, dtype=np.float64)
     d = ((pos - pos[channel_index]) ** 2).sum(axis=1)
@@ -50,8 +57,10 @@ def closest_channels(channel_positions, channel_index, n=None):
     return out[:n] if n else out
 
 
-def best_channels(template, channel_positions, amplitude_threshold=0., n_closest_channels=None,
-                  channel_shanks=None, channel_ids=None):
+def best_channels(template: ArrayLike, channel_positions: ArrayLike,
+                  amplitude_threshold: float = 0., n_closest_channels: int | None = None,
+                  channel_shanks: ArrayLike | None = None, channel_ids: ArrayLike | None = None
+                  ) -> tuple[NDArray[np.integer], NDArray[np.float64], int]:
     """Relevant channels of one template, phylib's rule: channels whose amplitude is at least
     ``amplitude_threshold`` × the peak amplitude, among the ``n_closest_channels`` nearest to
     the peak channel and on its shank, by decreasing amplitude.
@@ -80,7 +89,7 @@ def best_channels(template, channel_positions, amplitude_threshold=0., n_closest
     return cols[sel], amp[sel], best
 
 
-def similar_templates(templates, max_lag=0):
+def similar_templates(templates: ArrayLike, max_lag: int = 0) -> NDArray[np.float64]:
     """Similarity of every pair of templates: the cosine of the flattened templates, maximized
     over time shifts of up to ``max_lag`` samples (KiloSort's ``similar_templates.npy``
     definition with lags), for datasets without that file. Dense templates only."""
@@ -98,7 +107,9 @@ def similar_templates(templates, max_lag=0):
     return sim / norms[:, None] / norms[None, :]
 
 
-def template_similarity(similar, cluster_templates, cluster_id, cluster_ids=None, n_max=100):
+def template_similarity(similar: ArrayLike, cluster_templates: Mapping[int, ArrayLike],
+                        cluster_id: int, cluster_ids: Iterable[int] | None = None,
+                        n_max: int = 100) -> list[tuple[int, float]]:
     """Clusters most similar to ``cluster_id`` through their templates (phy's template
     similarity): the similarity of clusters a and b is the largest ``similar[ta, tb]`` over
     the templates ta of a and tb of b.

@@ -9,10 +9,15 @@ unsorted greys/green as in phy), ``blank`` (grey), and perceptually even ramps `
 Any other name (``viridis``, ``turbo``...) is taken from matplotlib.
 """
 
+from __future__ import annotations
+
 import logging
 import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, overload
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +43,7 @@ _WHITE = np.array([0.95047, 1.0, 1.08883])
 _D = 6 / 29
 
 
-def rgb_to_lab(rgb):
+def rgb_to_lab(rgb: ArrayLike) -> NDArray[np.float64]:
     """sRGB (..., 3) in [0, 1] → CIELAB (..., 3)."""
     c = np.asarray(rgb, dtype=np.float64)
     lin = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
@@ -48,7 +53,7 @@ def rgb_to_lab(rgb):
                      200 * (f[..., 1] - f[..., 2])], axis=-1)
 
 
-def lab_to_rgb(lab):
+def lab_to_rgb(lab: ArrayLike) -> NDArray[np.float64]:
     """CIELAB (..., 3) → sRGB (..., 3), clipped to [0, 1]."""
     lab = np.asarray(lab, dtype=np.float64)
     fy = (lab[..., 0] + 16) / 116
@@ -61,7 +66,10 @@ def lab_to_rgb(lab):
 
 # Colormap builders ------------------------------------------------------------------------------
 
-def _distinct_palette(n, seeds, avoid, grid=24, lightness=(40, 92), min_chroma=25):
+def _distinct_palette(n: int, seeds: Sequence[tuple[float, float, float]],
+                      avoid: Sequence[tuple[float, float, float]], grid: int = 24,
+                      lightness: tuple[float, float] = (40, 92), min_chroma: int = 25
+                      ) -> NDArray[np.float64]:
     """Greedy max-min palette in CIELAB: each new colour is the candidate farthest from all
     colours chosen so far (and from the ``avoid`` colours), starting after ``seeds``."""
     g = np.linspace(0, 1, grid)
@@ -81,7 +89,8 @@ def _distinct_palette(n, seeds, avoid, grid=24, lightness=(40, 92), min_chroma=2
     return np.array(out[:n])
 
 
-def _lab_ramp(anchors, n=N_COLORS):
+def _lab_ramp(anchors: Sequence[tuple[float, float, float]], n: int = N_COLORS
+              ) -> NDArray[np.float64]:
     """Colormap through RGB anchors, interpolated in CIELAB with perceptually even steps."""
     lab = rgb_to_lab(np.array(anchors, dtype=np.float64))
     seg = np.r_[0, np.cumsum(np.linalg.norm(np.diff(lab, axis=0), axis=1))]
@@ -90,7 +99,7 @@ def _lab_ramp(anchors, n=N_COLORS):
     return lab_to_rgb(out)
 
 
-def _matplotlib_colormap(name, n=N_COLORS):
+def _matplotlib_colormap(name: str, n: int = N_COLORS) -> NDArray[np.float64]:
     import matplotlib  # lazily: only for colormaps phyclone does not define itself
 
     try:
@@ -114,10 +123,10 @@ _BUILDERS = {
 }
 
 
-class _Colormaps(dict):
+class _Colormaps(dict[str, NDArray[np.float64]]):
     """Name → (n, 3) float array, built on first access; also readable as attributes."""
 
-    def __missing__(self, name):
+    def __missing__(self, name: str) -> NDArray[np.float64]:
         builder = _BUILDERS.get(name)
         cmap = builder() if builder else _matplotlib_colormap(name)
         cmap = np.asarray(cmap, dtype=np.float64)
@@ -125,21 +134,21 @@ class _Colormaps(dict):
         self[name] = cmap
         return cmap
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> NDArray[np.float64]:
         try:
             return self[name]
         except KeyError:
             raise AttributeError(name) from None
 
-    def names(self):
+    def names(self) -> list[str]:
         """Names of the built-in colormaps."""
         return list(_BUILDERS)
 
 
-colormaps = _Colormaps()
+colormaps: _Colormaps = _Colormaps()
 
 
-def get_colormap(colormap):
+def get_colormap(colormap: str | ArrayLike) -> NDArray[np.float64]:
     """A colormap given by name or as an (n, 3) / (n, 4) array → (n, 3) float array."""
     if isinstance(colormap, str):
         return colormaps[colormap]
@@ -151,7 +160,12 @@ def get_colormap(colormap):
 
 # Helpers --------------------------------------------------------------------------------------
 
-def add_alpha(c, alpha=1.0):
+@overload
+def add_alpha(c: tuple[float, ...], alpha: float = 1.0) -> tuple[float, ...]: ...
+@overload
+def add_alpha(c: NDArray[Any] | list[Any], alpha: float = 1.0) -> NDArray[np.floating]: ...
+def add_alpha(c: tuple[float, ...] | ArrayLike, alpha: float = 1.0
+              ) -> tuple[float, ...] | NDArray[np.floating]:
     """Add (or replace) the alpha channel: a 3/4-tuple gives a 4-tuple, an (..., 3|4) array
     gives an (..., 4) array."""
     if isinstance(c, tuple):
@@ -165,13 +179,13 @@ def add_alpha(c, alpha=1.0):
     return out
 
 
-def selected_cluster_color(i, alpha=1.0):
+def selected_cluster_color(i: int, alpha: float = 1.0) -> tuple[float, ...]:
     """RGBA 4-tuple of the ``i``-th selected cluster (phy's selection palette, cycling)."""
     pal = colormaps["default"]
     return add_alpha(tuple(float(x) for x in pal[i % len(pal)]), alpha)
 
 
-def _index_of(values, lookup):
+def _index_of(values: ArrayLike, lookup: ArrayLike) -> NDArray[np.int64]:
     """Position of each value in ``lookup`` (-1 when absent)."""
     values = np.asarray(values)
     lookup = np.asarray(lookup)
@@ -190,7 +204,8 @@ def _index_of(values, lookup):
     return np.where(lookup[idx] == values, idx, -1)
 
 
-def spike_colors(spike_clusters, cluster_ids, alpha=1.0):
+def spike_colors(spike_clusters: ArrayLike, cluster_ids: Sequence[int] | NDArray[np.integer],
+                 alpha: float = 1.0) -> NDArray[np.float32]:
     """(n_spikes, 4) float32 colours: the selection colour of each spike's cluster, by the
     cluster's position in ``cluster_ids``; spikes of other clusters are grey."""
     idx = _index_of(np.asarray(spike_clusters).ravel(), np.asarray(cluster_ids).ravel())
@@ -200,7 +215,8 @@ def spike_colors(spike_clusters, cluster_ids, alpha=1.0):
     return table[np.where(idx >= 0, idx, k)]
 
 
-def add_selected_clusters_colors(selected_clusters, cluster_ids, cluster_colors):
+def add_selected_clusters_colors(selected_clusters: ArrayLike, cluster_ids: ArrayLike,
+                                 cluster_colors: NDArray[np.floating]) -> NDArray[np.floating]:
     """Give the selected clusters their selection colour (opaque) in ``cluster_colors``
     ((n_clusters, 4), one row per ``cluster_ids`` entry). Returns ``cluster_colors``."""
     sel = np.asarray(selected_clusters)
@@ -211,7 +227,7 @@ def add_selected_clusters_colors(selected_clusters, cluster_ids, cluster_colors)
     return cluster_colors
 
 
-def _to_float(values):
+def _to_float(values: Sequence[Any] | NDArray[Any]) -> NDArray[np.float64]:
     """Object values → float64 array, NaN where missing or not a number."""
     try:
         return np.asarray(values, dtype=np.float64)
@@ -228,11 +244,12 @@ def _to_float(values):
         return out
 
 
-def _is_missing(v):
+def _is_missing(v: object) -> bool:
     return v is None or v == "" or (isinstance(v, float) and math.isnan(v))
 
 
-def continuous_colors(cmap, values, vmin, vmax):
+def continuous_colors(cmap: NDArray[np.float64], values: ArrayLike, vmin: float, vmax: float
+                      ) -> NDArray[np.float64]:
     """Map float values in [vmin, vmax] to colours of ``cmap`` (NaN → grey), (n, 3)."""
     values = np.asarray(values, dtype=np.float64)
     span = vmax - vmin
@@ -242,7 +259,7 @@ def continuous_colors(cmap, values, vmin, vmax):
     return np.where(ok[:, None], cmap[idx], BLANK)
 
 
-def categorical_colors(cmap, codes):
+def categorical_colors(cmap: NDArray[np.float64], codes: ArrayLike) -> NDArray[np.float64]:
     """Map integer codes to colours of ``cmap`` (cycling; negative codes → grey), (n, 3)."""
     codes = np.asarray(codes, dtype=np.int64)
     return np.where(codes[:, None] >= 0, cmap[np.maximum(codes, 0) % len(cmap)], BLANK)
@@ -269,28 +286,36 @@ class ClusterColorSelector:
     ``linear`` colormap, logarithmic for firing rates. Missing and NaN values are grey.
     """
 
-    def __init__(self, fun=None, colormap=None, categorical=None, logarithmic=None,
-                 cluster_ids=None, cluster_metrics=None, cluster_labels=None):
+    _fun: Callable[[int], Any] | None
+    _name: str | None
+    vmin: float
+    vmax: float
+
+    def __init__(self, fun: str | Callable[[int], Any] | None = None,
+                 colormap: str | ArrayLike | None = None, categorical: bool | None = None,
+                 logarithmic: bool | None = None, cluster_ids: ArrayLike | None = None,
+                 cluster_metrics: Mapping[str, Callable[[int], Any]] | None = None,
+                 cluster_labels: Mapping[str, Mapping[int, Any]] | None = None) -> None:
         self.cluster_metrics = cluster_metrics if cluster_metrics is not None else {}
         self.cluster_labels = cluster_labels if cluster_labels is not None else {}
         self.cluster_ids = np.asarray(cluster_ids if cluster_ids is not None else [], np.int64)
         self._fun = self._name = None
-        self._given = {}
+        self._given: dict[str, Any] = {}
         self.set_color_mapping(fun=fun if fun is not None else "random", colormap=colormap,
                                categorical=categorical, logarithmic=logarithmic)
 
     # Configuration ------------------------------------------------------------------------
     @property
-    def fields(self):
+    def fields(self) -> list[str]:
         """Names usable as ``fun``."""
         return ["random"] + sorted(set(self.cluster_labels) | set(self.cluster_metrics))
 
     @property
-    def name(self):
+    def name(self) -> str | None:
         """Name of the current colour field (None for an anonymous function)."""
         return self._name
 
-    def _resolve(self, fun):
+    def _resolve(self, fun: str | Callable[[int], Any]) -> tuple[Callable[[int], Any], str | None]:
         if callable(fun):
             name = getattr(fun, "__name__", None)
             return fun, (name if name in self.fields else None)
@@ -302,18 +327,20 @@ class ClusterColorSelector:
             return self.cluster_metrics[fun], fun
         raise ValueError(f"Unknown colour field {fun!r}; available: {self.fields}")
 
-    def set_color_mapping(self, fun=None, colormap=None, categorical=None, logarithmic=None):
+    def set_color_mapping(self, fun: str | Callable[[int], Any] | None = None,
+                          colormap: str | ArrayLike | None = None, categorical: bool | None = None,
+                          logarithmic: bool | None = None) -> None:
         """Choose the colour field and mapping; None keeps the current setting (or, when the
         field changes, infers it for the new field)."""
         given = {"colormap": colormap, "categorical": categorical, "logarithmic": logarithmic}
         if fun is not None:
             self._fun, self._name = self._resolve(fun)
             self._given = {}
-            self._categories = {}
+            self._categories: dict[str, int] = {}
         self._given.update({k: v for k, v in given.items() if v is not None})
         self.set_cluster_ids(self.cluster_ids)
 
-    def _infer(self, raw):
+    def _infer(self, raw: Sequence[Any]) -> tuple[str | ArrayLike, bool, bool]:
         """Mapping settings for the current field, from the given ones and the values."""
         is_group = self._name == "group"
         present = [v for v in raw if not _is_missing(v)]
@@ -332,7 +359,7 @@ class ClusterColorSelector:
         logarithmic = self._given.get("logarithmic", self._name in _LOG_METRICS)
         return colormap, categorical, bool(logarithmic)
 
-    def set_cluster_ids(self, cluster_ids):
+    def set_cluster_ids(self, cluster_ids: ArrayLike) -> None:
         """Set the clusters whose values define the colour range (continuous) or the order
         of first appearance of string categories."""
         self.cluster_ids = np.asarray(cluster_ids, dtype=np.int64)
@@ -350,32 +377,33 @@ class ClusterColorSelector:
             self.vmin, self.vmax = (float(v.min()), float(v.max())) if len(v) else (1.0, 1.0)
 
     @property
-    def state(self):
+    def state(self) -> dict[str, Any]:
         """JSON-serialisable settings; ``set_color_mapping(**state)`` restores them."""
         cmap = self._colormap if isinstance(self._colormap, str) else self._cmap.tolist()
         return {"fun": self._name, "colormap": cmap, "categorical": self.categorical,
                 "logarithmic": self.logarithmic}
 
     # Values ---------------------------------------------------------------------------------
-    def _raw_values(self, cluster_ids):
+    def _raw_values(self, cluster_ids: ArrayLike) -> list[Any]:
         f = self._fun
-        return [f(int(c)) for c in np.asarray(cluster_ids).ravel()]
+        # (typed: set by __init__)
+        return [f(int(c)) for c in np.asarray(cluster_ids).ravel()]  # type: ignore[misc]
 
-    def _scaled(self, values):
+    def _scaled(self, values: NDArray[Any]) -> NDArray[Any]:
         if not self.logarithmic:
             return values
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(values > 0, np.log(np.where(values > 0, values, 1)), np.nan)
 
-    def _is_group(self):
+    def _is_group(self) -> bool:
         return self._name == "group" and self._colormap == "cluster_group"
 
-    def _codes(self, raw):
+    def _codes(self, raw: Iterable[Any]) -> NDArray[np.int64]:
         """Integer category codes (-1 for missing): integers are their own code, group names
         their phy index, other values an index registered in order of first appearance."""
         is_group = self._is_group()
         offset = len(_GROUP_COLORS) if is_group else 0
-        keys = []
+        keys: list[int | str] = []
         for v in raw:
             if is_group and (_is_missing(v) or str(v).lower() in GROUP_INDEX):
                 keys.append(GROUP_INDEX[None if _is_missing(v) else str(v).lower()])
@@ -392,14 +420,14 @@ class ClusterColorSelector:
         return np.array([offset + self._categories[k] if isinstance(k, str) else k
                          for k in keys], dtype=np.int64)
 
-    def get_values(self, cluster_ids):
+    def get_values(self, cluster_ids: ArrayLike) -> NDArray[np.int64] | NDArray[np.float64]:
         """Values of the colour field: int64 category codes (-1 missing) when categorical,
         else float64 (NaN when missing or not a number)."""
         raw = self._raw_values(cluster_ids)
         return self._codes(raw) if self.categorical else _to_float(raw)
 
     # Colours --------------------------------------------------------------------------------
-    def map(self, values):
+    def map(self, values: ArrayLike) -> NDArray[np.float64]:
         """Colours (n, 3) float64 of values as returned by ``get_values`` (raw labels are
         accepted too). Continuous values are mapped linearly (or on a log scale) from
         [vmin, vmax] to the colormap, clipped."""
@@ -412,10 +440,10 @@ class ClusterColorSelector:
         vmin, vmax = self._scaled(np.array([self.vmin, self.vmax], dtype=np.float64))
         return continuous_colors(self._cmap, values, vmin, vmax)
 
-    def get_colors(self, cluster_ids, alpha=1.0):
+    def get_colors(self, cluster_ids: ArrayLike, alpha: float = 1.0) -> NDArray[np.float32]:
         """RGBA colours (n, 4) float32 of these clusters."""
         return add_alpha(self.map(self.get_values(cluster_ids)), alpha).astype(np.float32)
 
-    def get(self, cluster_id, alpha=1.0):
+    def get(self, cluster_id: int, alpha: float = 1.0) -> tuple[float, ...]:
         """RGBA 4-tuple of one cluster."""
         return tuple(float(x) for x in add_alpha(self.map(self.get_values([cluster_id])), alpha)[0])

@@ -6,6 +6,8 @@
 phy plugins work unchanged. Files from a dataset folder are never executed (see safe_python).
 """
 
+from __future__ import annotations
+
 import builtins
 import importlib
 import json
@@ -13,7 +15,9 @@ import logging
 import os
 import sys
 import types
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from .errors import DataError
 from .fileio import ensure_dir_exists, write_text
@@ -29,12 +33,13 @@ PHY_MODULE_ALIASES = {
     "phylib.utils.color": "phyclone.utils.colors",
     "phylib.utils._misc": "phyclone.utils.fileio",
     "phylib.io.model": "phyclone.apps.template",
+    "phylib.io.traces": "phyclone.io.raw.traces",
 }
 
 _USER_MODULES = "_phyclone_user"
 
 
-def phy_config_dir(config_dir=None):
+def phy_config_dir(config_dir: str | os.PathLike[str] | None = None) -> Path:
     """Folder holding phy_config.py, plugins/ and per-GUI state: ``~/.phy`` by default.
 
     The ``config_dir`` argument wins, then the ``PHYCLONE_CONFIG_DIR`` environment variable.
@@ -55,7 +60,7 @@ class Config(dict):
 
     _phyclone_settable = True  # safe_python may set attributes on it
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
         if name in self:
@@ -66,12 +71,12 @@ class Config(dict):
             return sub
         raise AttributeError(name)
 
-    def __setattr__(self, name, value):
+    def __setattr__(self, name: str, value: Any) -> None:
         if name.startswith("_"):
             raise AttributeError(f"cannot set the private attribute {name!r} of a Config")
         self[name] = value
 
-    def merge(self, other):
+    def merge(self, other: Mapping[str, Any]) -> Config:
         """Deep-merge another mapping into this one; return self."""
         for k, v in other.items():
             if isinstance(v, dict) and isinstance(self.get(k), dict):
@@ -84,11 +89,11 @@ class Config(dict):
                 self[k] = v
         return self
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Config({dict.__repr__(self)})"
 
 
-def _alias(name):
+def _alias(name: str) -> str | None:
     """phyclone module name for a phy/phylib module name, or None."""
     for src in sorted(PHY_MODULE_ALIASES, key=len, reverse=True):
         if name == src or name.startswith(src + "."):
@@ -99,7 +104,10 @@ def _alias(name):
     return None
 
 
-def _phy_import(name, globals=None, locals=None, fromlist=(), level=0):
+def _phy_import(name: str, globals: Mapping[str, object] | None = None,
+                locals: Mapping[str, object] | None = None,
+                fromlist: tuple[str, ...] | list[str] = (),
+                level: int = 0) -> types.ModuleType:
     """``__import__`` mapping ``phy``/``phylib`` modules to phyclone's when those exist."""
     alias = _alias(name) if level == 0 else None
     if alias is not None:
@@ -112,7 +120,8 @@ def _phy_import(name, globals=None, locals=None, fromlist=(), level=0):
     return builtins.__import__(name, globals, locals, fromlist, level)
 
 
-def exec_user_file(path, namespace=None):
+def exec_user_file(path: str | os.PathLike[str], namespace: Mapping[str, Any] | None = None
+                   ) -> types.ModuleType:
     """Execute a trusted user file (config or plugin) as a module; return the module.
 
     ``phy``/``phylib`` imports inside it resolve to phyclone. The module is registered in
@@ -133,7 +142,7 @@ def exec_user_file(path, namespace=None):
     return module
 
 
-def load_config(path):
+def load_config(path: str | os.PathLike[str]) -> Config:
     """Load a ``phy_config.py``-style file (executed) or a JSON file into a ``Config``.
 
     A missing file gives an empty Config.
@@ -148,7 +157,7 @@ def load_config(path):
     return c
 
 
-def default_config(config_dir=None):
+def default_config(config_dir: str | os.PathLike[str] | None = None) -> str:
     """Contents of the ``phy_config.py`` written when there is none."""
     plugins = phy_config_dir(config_dir) / "plugins"
     return (
@@ -164,7 +173,7 @@ def default_config(config_dir=None):
     )
 
 
-def load_master_config(config_dir=None):
+def load_master_config(config_dir: str | os.PathLike[str] | None = None) -> Config:
     """Load ``<config dir>/phy_config.py``, creating a default one when missing.
 
     A config file that fails to execute is logged and gives an empty Config.

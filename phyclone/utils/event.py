@@ -6,14 +6,18 @@ A function named ``on_<event>`` connects to ``<event>``. Callbacks receive the s
 ``emit('select', view, [3, 5])`` calls ``f(view, [3, 5])``.
 """
 
+from __future__ import annotations
+
 import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
+from typing import Any
 
 logger = logging.getLogger(__name__)
 
 
-def _same(a, b):
+def _same(a: object, b: object) -> bool:
     """Identity, or equality for the plain values (str, int) sometimes used as senders."""
     if a is b:
         return True
@@ -23,16 +27,17 @@ def _same(a, b):
 class EventEmitter:
     """Register callbacks for named events and call them on ``emit``."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.reset()
 
-    def reset(self):
+    def reset(self) -> None:
         """Remove every callback and leave silent mode."""
-        self._callbacks = []  # list of (event, sender, callback, last)
+        # (event, sender, callback, last)
+        self._callbacks: list[tuple[str, object, Callable[..., Any], bool]] = []
         self._silent = 0
 
     @staticmethod
-    def _event_name(f, event):
+    def _event_name(f: Callable[..., Any], event: str | None) -> str:
         if event is not None:
             return event
         name = getattr(f, "__name__", "")
@@ -42,7 +47,8 @@ class EventEmitter:
                 "or pass event=...")
         return name[3:]
 
-    def connect(self, f=None, event=None, sender=None, last=False, **kwargs):
+    def connect(self, f: Callable[..., Any] | None = None, event: str | None = None,
+                sender: object = None, last: bool = False, **kwargs: Any) -> Callable[..., Any]:
         """Register ``f`` for ``event`` (default: inferred from the name ``on_<event>``).
 
         With ``sender``, ``f`` only receives events emitted by that object. With ``last=True``
@@ -55,23 +61,24 @@ class EventEmitter:
         self._callbacks.append((event, sender, f, bool(last)))
         return f
 
-    def unconnect(self, *items):
+    def unconnect(self, *items: object) -> None:
         """Remove callbacks: each item is a callback, or a sender (all its callbacks go), or an
         object whose bound methods are connected (they all go)."""
-        def matches(sender, f, it):
+        def matches(sender: object, f: Callable[..., Any], it: object) -> bool:
             return (f is it or (type(f) is type(it) and f == it)  # bound methods compare equal
                     or (sender is not None and _same(sender, it))
                     or getattr(f, "__self__", None) is it)
         self._callbacks = [
             c for c in self._callbacks if not any(matches(c[1], c[2], it) for it in items)]
 
-    def callbacks(self, event, sender=None):
+    def callbacks(self, event: str, sender: object = None) -> list[Callable[..., Any]]:
         """Callbacks that ``emit(event, sender)`` would call, in calling order."""
         sel = [(f, last) for (e, s, f, last) in self._callbacks
                if e == event and (s is None or _same(s, sender))]
         return [f for f, last in sel if not last] + [f for f, last in sel if last]
 
-    def emit(self, event, sender=None, *args, single=False, **kwargs):
+    def emit(self, event: str, sender: object = None, *args: Any, single: bool = False,
+             **kwargs: Any) -> Any:
         """Call every callback of ``event`` for this sender as ``f(sender, *args, **kwargs)``.
 
         Returns the list of their results (empty when silent). With ``single=True``, only the
@@ -88,7 +95,7 @@ class EventEmitter:
         return None if single else res
 
     @contextmanager
-    def silent(self):
+    def silent(self) -> Iterator[None]:
         """Context manager in which ``emit`` calls nothing (nestable)."""
         self._silent += 1
         try:
@@ -97,7 +104,7 @@ class EventEmitter:
             self._silent -= 1
 
     @property
-    def is_silent(self):
+    def is_silent(self) -> bool:
         return self._silent > 0
 
 
@@ -108,3 +115,8 @@ unconnect = _EVENT.unconnect
 emit = _EVENT.emit
 silent = _EVENT.silent
 reset = _EVENT.reset
+
+
+def set_silent(silent_: bool) -> None:
+    """Silence (True) or restore (False) the global event bus (phylib's ``set_silent``)."""
+    _EVENT._silent = 1 if silent_ else 0

@@ -5,6 +5,8 @@ fsynced, then ``os.replace``. On any error the previous file is intact and the t
 file is removed. A replaced file keeps its permission bits.
 """
 
+from __future__ import annotations
+
 import base64
 import csv
 import io
@@ -14,17 +16,22 @@ import os
 import pickle
 import stat
 import tempfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO, Any, Union
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .errors import DataError
 
 logger = logging.getLogger(__name__)
 
+PathLike = Union[str, os.PathLike[str]]  # a file or folder path
 
-def ensure_dir_exists(path):
+
+def ensure_dir_exists(path: PathLike) -> Path:
     """Create a folder (and its parents) if needed; return it as a Path."""
     path = Path(path)
     if path.exists() and not path.is_dir():
@@ -33,7 +40,7 @@ def ensure_dir_exists(path):
     return path
 
 
-def _umask():
+def _umask() -> int:
     try:  # Linux: read it without changing it (os.umask is process-wide, not thread-safe)
         with open("/proc/self/status") as f:
             for line in f:
@@ -46,7 +53,7 @@ def _umask():
     return mask
 
 
-def _fsync_dir(folder):
+def _fsync_dir(folder: PathLike) -> None:
     try:
         fd = os.open(folder, os.O_RDONLY)
     except OSError:  # e.g. Windows cannot open folders
@@ -60,7 +67,8 @@ def _fsync_dir(folder):
 
 
 @contextmanager
-def atomic_open(path, mode="w", fsync=True, **kwargs):
+def atomic_open(path: PathLike, mode: str = "w", fsync: bool = True, **kwargs: Any
+                ) -> Iterator[IO[Any]]:
     """Open a temporary file next to ``path``; on success it replaces ``path`` atomically.
 
     A symlink is written through (its target is replaced). On error the temporary file is
@@ -93,13 +101,13 @@ def atomic_open(path, mode="w", fsync=True, **kwargs):
         _fsync_dir(path.parent)
 
 
-def write_bytes(path, data):
+def write_bytes(path: PathLike, data: bytes) -> None:
     """Write bytes atomically."""
     with atomic_open(path, "wb") as f:
         f.write(data)
 
 
-def read_text(path):
+def read_text(path: PathLike) -> str:
     """Read a UTF-8 text file (a byte-order mark is skipped)."""
     path = Path(path)
     try:
@@ -108,13 +116,13 @@ def read_text(path):
         raise DataError(path, f"is not UTF-8 text ({e})", "save it as UTF-8 text") from None
 
 
-def write_text(path, contents):
+def write_text(path: PathLike, contents: str) -> None:
     """Write a UTF-8 text file atomically (newlines written as given)."""
     with atomic_open(path, "w", encoding="utf-8", newline="") as f:
         f.write(contents)
 
 
-def save_npy(path, arr):
+def save_npy(path: PathLike, arr: ArrayLike) -> None:
     """Save a NumPy array atomically (``.npy``, no pickled objects)."""
     with atomic_open(path, "wb") as f:
         np.save(f, np.asarray(arr), allow_pickle=False)
@@ -122,7 +130,7 @@ def save_npy(path, arr):
 
 # TSV / CSV -----------------------------------------------------------------------------------
 
-def _sniff_delimiter(first_line):
+def _sniff_delimiter(first_line: str) -> str:
     if "\t" in first_line:
         return "\t"
     if "," in first_line:
@@ -132,7 +140,7 @@ def _sniff_delimiter(first_line):
     return "\t"
 
 
-def _parse_value(s):
+def _parse_value(s: str) -> int | float | str:
     try:
         return int(s)
     except ValueError:
@@ -143,7 +151,7 @@ def _parse_value(s):
         return s
 
 
-def read_tsv(path):
+def read_tsv(path: PathLike) -> list[dict[str, int | float | str]]:
     """Read a TSV/CSV table as a list of dicts {field: value}, as phy does.
 
     The delimiter is a tab if the header has one, else a comma (else a semicolon). Values
@@ -171,7 +179,22 @@ def read_tsv(path):
     return out
 
 
-def _format(v, n_significant_figures):
+def tsv_format(path: PathLike) -> tuple[list[str], str, str]:
+    """``(header, delimiter, newline)`` of an existing table, as :func:`read_tsv` sees it
+    (``newline`` is ``"\\r\\n"`` when the first line ends so, else ``"\\n"``)."""
+    with open(path, "rb") as f:
+        raw = f.readline()
+    newline = "\r\n" if raw.endswith(b"\r\n") else "\n"
+    try:
+        first = raw.decode("utf-8-sig").rstrip("\r\n")
+    except UnicodeDecodeError as e:
+        raise DataError(path, f"is not UTF-8 text ({e})", "save it as UTF-8 text") from None
+    delimiter = _sniff_delimiter(first)
+    header = next(csv.reader([first], delimiter=delimiter), []) if first.strip() else []
+    return [h.strip() for h in header], delimiter, newline
+
+
+def _format(v: object, n_significant_figures: int | None) -> str:
     if v is None:
         return ""
     if isinstance(v, (bool, np.bool_)):
@@ -186,26 +209,32 @@ def _format(v, n_significant_figures):
     return str(v)
 
 
-def write_tsv(path, data, first_field=None, exclude_fields=(), n_significant_figures=None):
+def write_tsv(path: PathLike, data: Iterable[Mapping[str, Any]], first_field: str | None = None,
+              exclude_fields: Iterable[str] = (), n_significant_figures: int | None = None,
+              fields: Sequence[str] | None = None, delimiter: str | None = None,
+              newline: str = "\n") -> None:
     """Write a list of dicts as a table, atomically (phy's layout).
 
-    Tab-separated, or comma-separated when ``path`` ends with ``.csv``. Columns: the union of
-    the rows' keys minus ``exclude_fields``, ``first_field`` first, the others sorted. Missing
-    values and None are empty. Floats keep ``n_significant_figures`` significant figures when
-    given, else their full precision.
+    Tab-separated, or comma-separated when ``path`` ends with ``.csv`` (``delimiter``
+    overrides), lines ending with ``newline``. Columns: ``fields`` when given, else the union
+    of the rows' keys minus ``exclude_fields``, ``first_field`` first, the others sorted.
+    Missing values and None are empty. Floats keep ``n_significant_figures`` significant
+    figures when given, else their full precision.
     """
     path = Path(path)
-    fields = set()
-    for row in data:
-        fields.update(row)
-    fields.difference_update(exclude_fields)
-    fields = sorted(fields, key=str)
-    if first_field in fields:
-        fields.remove(first_field)
-        fields.insert(0, first_field)
-    delimiter = "," if path.suffix.lower() == ".csv" else "\t"
+    if fields is None:
+        keys: set[Any] = set()
+        for row in data:
+            keys.update(row)
+        keys.difference_update(exclude_fields)
+        fields = sorted(keys, key=str)
+        if first_field in fields:
+            fields.remove(first_field)
+            fields.insert(0, first_field)
+    if delimiter is None:
+        delimiter = "," if path.suffix.lower() == ".csv" else "\t"
     with atomic_open(path, "w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f, delimiter=delimiter, lineterminator="\n")
+        writer = csv.writer(f, delimiter=delimiter, lineterminator=newline)
         if fields:
             writer.writerow(fields)
         for row in data:
@@ -218,7 +247,7 @@ class _Encoder(json.JSONEncoder):
     """NumPy arrays as phy writes them (small 1-D as lists, others base64), bytes as phy's
     QByteArray encoding, NumPy scalars as numbers, sets/tuples as lists, paths as strings."""
 
-    def default(self, o):
+    def default(self, o: Any) -> Any:
         if isinstance(o, np.ndarray):
             if (o.ndim == 1 and o.shape[0] <= 10) or o.dtype.hasobject or o.dtype.fields:
                 return o.tolist()
@@ -236,7 +265,7 @@ class _Encoder(json.JSONEncoder):
         return super().default(o)
 
 
-def _json_hook(d):
+def _json_hook(d: dict[str, Any]) -> Any:
     if "__ndarray__" in d:
         data = d["__ndarray__"]
         if isinstance(data, str):
@@ -248,16 +277,16 @@ def _json_hook(d):
     return d
 
 
-def _intify_keys(d):
+def _intify_keys(d: Mapping[Any, Any]) -> dict[Any, Any]:
     return {int(k) if isinstance(k, str) and k.isdigit() else k: v for k, v in d.items()}
 
 
-def _stringify_keys(d):
+def _stringify_keys(d: Mapping[Any, Any]) -> dict[Any, Any]:
     return {str(k) if isinstance(k, (int, np.integer)) and not isinstance(k, bool) else k: v
             for k, v in d.items()}
 
 
-def load_json(path):
+def load_json(path: PathLike) -> Any:
     """Load a JSON file; NumPy arrays saved by ``save_json`` (or phy) come back as arrays.
 
     Top-level digit keys become ints (as phy). A missing or empty file gives ``{}``.
@@ -275,7 +304,7 @@ def load_json(path):
     return _intify_keys(out) if isinstance(out, dict) else out
 
 
-def save_json(path, data):
+def save_json(path: PathLike, data: Any) -> None:
     """Save data (dicts, lists, NumPy arrays and scalars, bytes) as JSON, atomically."""
     if isinstance(data, dict):
         data = _stringify_keys(data)
@@ -285,8 +314,10 @@ def save_json(path, data):
 
 # Pickle --------------------------------------------------------------------------------------
 
-def load_pickle(path):
-    """Load a pickle (or joblib) file written by phyclone or phy: trusted local cache only."""
+def load_pickle(path: PathLike) -> Any:
+    """Load a pickle (or joblib) file, as phylib's helper (for scripts): unpickling runs code,
+    so only for files you trust. phyclone itself never calls it: its caches are signed pickles
+    (``phyclone.utils.signing``) checked before loading."""
     import joblib
 
     path = Path(path)
@@ -299,7 +330,7 @@ def load_pickle(path):
                         "delete this cache file") from None
 
 
-def save_pickle(path, data):
+def save_pickle(path: PathLike, data: object) -> None:
     """Save a pickle atomically."""
     with atomic_open(path, "wb") as f:
         pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)

@@ -7,16 +7,20 @@ phy→phyclone import mapping of ``config.exec_user_file``, so most phy plugins 
 A plugin that fails to load or to attach is logged and skipped.
 """
 
+from __future__ import annotations
+
 import logging
 import os
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from . import event
 from .config import exec_user_file, load_master_config, phy_config_dir
 
 logger = logging.getLogger(__name__)
 
-_REGISTRY = {}
+_REGISTRY: dict[str, type[IPlugin]] = {}
 
 
 class IPlugin:
@@ -26,16 +30,16 @@ class IPlugin:
     ``c.TemplateGUI.plugins``); a later class with the same name replaces the earlier one.
     """
 
-    def __init_subclass__(cls, **kwargs):
+    def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         logger.debug("Register plugin %s.", cls.__name__)
         _REGISTRY[cls.__name__] = cls
 
-    def attach_to_controller(self, controller):
+    def attach_to_controller(self, controller: Any) -> None:
         """Called once with the GUI controller; plugins override it."""
 
 
-def get_plugin(name):
+def get_plugin(name: str) -> type[IPlugin]:
     """Return the registered plugin class with this name.
 
     An exact class name wins; otherwise a unique registered name containing ``name`` (phy
@@ -49,12 +53,12 @@ def get_plugin(name):
     raise ValueError(f"The plugin {name!r} cannot be found; known plugins: {sorted(_REGISTRY)}")
 
 
-def registered_plugins():
+def registered_plugins() -> dict[str, type[IPlugin]]:
     """Dictionary {class name: plugin class} of every registered plugin."""
     return dict(_REGISTRY)
 
 
-def _iter_plugin_files(dirs):
+def _iter_plugin_files(dirs: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
     seen = set()
     for d in dirs:
         d = Path(d).expanduser()
@@ -73,13 +77,13 @@ def _iter_plugin_files(dirs):
                     yield path
 
 
-def discover_plugins(dirs):
+def discover_plugins(dirs: Iterable[str | os.PathLike[str]]) -> list[type[IPlugin]]:
     """Execute every ``*.py`` file under the given folders (recursively, skipping test,
     hidden and ``__`` folders); return the plugin classes they registered.
 
     A file that raises is logged and skipped.
     """
-    found = []
+    found: list[type[IPlugin]] = []
     for path in _iter_plugin_files(dirs):
         before = dict(_REGISTRY)
         try:
@@ -91,7 +95,9 @@ def discover_plugins(dirs):
     return found
 
 
-def attach_plugins(controller, plugins=None, config_dir=None, dirs=None):
+def attach_plugins(controller: Any, plugins: Iterable[str] | None = None,
+                   config_dir: str | os.PathLike[str] | None = None,
+                   dirs: Iterable[str | os.PathLike[str]] | None = None) -> list[str]:
     """Load the plugin files and attach the enabled plugins to ``controller``.
 
     Enabled plugins are ``c.<GUI name>.plugins`` of the user config (GUI name: the

@@ -4,13 +4,17 @@ Every callable reachable from a settings file is wrapped in ``Func`` (with an op
 check run before the call); modules are ``Module`` stand-ins exposing whitelisted attributes.
 """
 
+from __future__ import annotations
+
 import ast
 import operator
 import os
 import os.path as op
 import re
 import string
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path, PurePath
+from typing import Any
 
 MAX_ITEMS = 1_000_000       # items of one container, characters of one string
 MAX_WORK = 3_000_000        # evaluation steps + items created or scanned, for the whole file
@@ -20,13 +24,14 @@ MAX_WIDTH = 1000            # format width / precision
 FIX = ("keep only assignments of literal values (numbers, strings, lists, dicts), "
        "os.path.join(...) paths and names assigned above")
 
-BINOPS = {
+BINOPS: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
     ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
     ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod,
     ast.Pow: operator.pow,
 }
-UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Not: operator.not_}
-CMP = {
+UNARY: dict[type[ast.unaryop], Callable[[Any], Any]] = {
+    ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Not: operator.not_}
+CMP: dict[type[ast.cmpop], Callable[[Any, Any], Any]] = {
     ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
     ast.Gt: operator.gt, ast.GtE: operator.ge, ast.In: lambda a, b: a in b,
     ast.NotIn: lambda a, b: a not in b, ast.Is: operator.is_, ast.IsNot: operator.is_not,
@@ -37,7 +42,8 @@ SEQ = (str, bytes, list, tuple)
 class Func:
     """A whitelisted callable; ``check(args, kwargs)`` may refuse arguments before the call."""
 
-    def __init__(self, fn, check=None):
+    def __init__(self, fn: Callable[..., Any],
+                 check: Callable[[Sequence[Any], Mapping[str, Any]], None] | None = None) -> None:
         self.fn = fn
         self.check = check
 
@@ -45,17 +51,17 @@ class Func:
 class Module:
     """Stand-in for an importable module whose attributes are whitelisted values."""
 
-    def __init__(self, name, attrs):
+    def __init__(self, name: str, attrs: Mapping[str, Any]) -> None:
         self.name = name
         self.attrs = attrs
 
 
-def check_format_spec(spec):
+def check_format_spec(spec: str) -> None:
     if "{" in spec or any(int(n) > MAX_WIDTH for n in re.findall(r"\d+", spec)):
         raise ValueError(f"format specification {spec!r} is not allowed")
 
 
-def check_str_format(fmt, args, kwargs):
+def check_str_format(fmt: str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> None:
     for _, field, spec, _ in string.Formatter().parse(fmt):
         if field is not None and not re.fullmatch(r"\w*", field):
             raise ValueError(f"format field {field!r} is not allowed")
@@ -63,21 +69,21 @@ def check_str_format(fmt, args, kwargs):
             check_format_spec(spec)
 
 
-def check_percent_format(fmt):
+def check_percent_format(fmt: str) -> None:
     for m in re.finditer(r"%[-#0 +]*(\*|\d*)(?:\.(\*|\d*))?", fmt):
         for g in m.groups():
             if g == "*" or (g and int(g) > MAX_WIDTH):
                 raise ValueError("%-format width not allowed")
 
 
-def check_replace(s, args, kwargs):
+def check_replace(s: str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> None:
     old, new = (list(args) + ["", ""])[:2]
     count = len(s) + 1 if old == "" else s.count(old)
     if len(s) + count * max(0, len(new) - len(old)) > MAX_ITEMS:
         raise ValueError("string too long")
 
 
-def check_join(sep, args, kwargs):
+def check_join(sep: str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> None:
     items = list(args[0]) if args else []
     if sum(len(x) if isinstance(x, str) else 0 for x in items) + len(sep) * len(items) > MAX_ITEMS:
         raise ValueError("string too long")
@@ -93,12 +99,12 @@ PATH_METHODS = {"with_suffix", "with_name", "joinpath", "expanduser", "absolute"
                 "as_posix"}
 
 
-def check_range(args, kwargs):
+def check_range(args: Sequence[Any], kwargs: Mapping[str, Any]) -> None:
     if len(range(*args)) > MAX_ITEMS:
         raise ValueError("range too long")
 
 
-def check_sum(args, kwargs):
+def check_sum(args: Sequence[Any], kwargs: Mapping[str, Any]) -> None:
     if args and not all(isinstance(x, (int, float, bool)) for x in args[0]):
         raise ValueError("sum() of non-numbers")
     if len(args) > 1 and not isinstance(args[1], (int, float)):

@@ -13,14 +13,19 @@ Windows paths written without the ``r`` prefix (``'C:\\Users\\me\\x.dat'``, as s
 write them) are read as raw strings rather than failing or gaining control characters.
 """
 
+from __future__ import annotations
+
 import ast
 import io
 import logging
+import os
 import time
 import tokenize
 import warnings
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import partial
 from pathlib import Path, PurePath
+from typing import Any, NoReturn
 
 from .errors import DataError
 from .safe_builtins import (
@@ -41,7 +46,8 @@ class _Continue(Exception):
 
 
 class _Evaluator:
-    def __init__(self, path, namespace, functions):
+    def __init__(self, path: Path, namespace: dict[str, Any],
+                 functions: Mapping[str, Callable[..., Any]] | None) -> None:
         self.path = path
         self.ns = namespace
         self.functions = dict(FUNCS)
@@ -49,17 +55,17 @@ class _Evaluator:
         self.work = 0
         self.deadline = time.monotonic() + MAX_SECONDS
 
-    def fail(self, node, what):
+    def fail(self, node: ast.AST, what: str) -> NoReturn:
         line = getattr(node, "lineno", "?")
         raise DataError(self.path, f"line {line}: {what} is not allowed in this file", FIX)
 
-    def charge(self, node, n=1):
+    def charge(self, node: ast.AST, n: int = 1) -> None:
         before, self.work = self.work, self.work + n
         if self.work > MAX_WORK or (
                 self.work >> 12 != before >> 12 and time.monotonic() > self.deadline):
             self.fail(node, "this much computation")
 
-    def sized(self, node, value):
+    def sized(self, node: ast.AST, value: Any) -> Any:
         """Charge a created container or string by its size; refuse huge ones."""
         if isinstance(value, (str, bytes, list, tuple, dict, set)):
             if len(value) > MAX_ITEMS:
@@ -70,11 +76,11 @@ class _Evaluator:
         return value
 
     # Statements ---------------------------------------------------------------------------
-    def run(self, body):
+    def run(self, body: Iterable[ast.stmt]) -> None:
         for stmt in body:
             self.statement(stmt)
 
-    def statement(self, node):
+    def statement(self, node: ast.stmt) -> None:
         self.charge(node)
         if isinstance(node, ast.Assign):
             value = self.eval(node.value)
@@ -105,7 +111,7 @@ class _Evaluator:
         elif not isinstance(node, ast.Pass):
             self.fail(node, f"a {type(node).__name__} statement")
 
-    def import_(self, node):
+    def import_(self, node: ast.Import | ast.ImportFrom) -> None:
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.name not in MODULES:
@@ -116,13 +122,14 @@ class _Evaluator:
                     top = alias.name.split(".")[0]
                     self.ns[top] = MODULES[top]
             return
-        module = MODULES.get(node.module) if not node.level else None
+        # (typed: a None module gives None)
+        module = MODULES.get(node.module) if not node.level else None  # type: ignore[arg-type]
         for alias in node.names:
             if module is None or alias.name not in module.attrs:
                 self.fail(node, f"from {node.module} import {alias.name}")
             self.ns[alias.asname or alias.name] = module.attrs[alias.name]
 
-    def for_(self, node):
+    def for_(self, node: ast.For) -> None:
         for item in self.iterate(node, self.eval(node.iter)):
             self.assign(node.target, item)
             try:
@@ -134,14 +141,14 @@ class _Evaluator:
         else:
             self.run(node.orelse)
 
-    def iterate(self, node, iterable):
+    def iterate(self, node: ast.AST, iterable: Any) -> Iterator[Any]:
         if not isinstance(iterable, (str, list, tuple, dict, set, range)):
             self.fail(node, "looping over this object")
         for item in iterable:
             self.charge(node)
             yield item
 
-    def assign(self, target, value, scope=None):
+    def assign(self, target: ast.expr, value: Any, scope: dict[str, Any] | None = None) -> None:
         ns = self.ns if scope is None else scope
         if isinstance(target, ast.Name):
             ns[target.id] = value
@@ -165,11 +172,11 @@ class _Evaluator:
             self.fail(target, f"assigning to a {type(target).__name__}")
 
     @staticmethod
-    def is_config(obj):
+    def is_config(obj: object) -> bool:
         return getattr(type(obj), "_phyclone_settable", False) and not isinstance(obj, type)
 
     # Expressions --------------------------------------------------------------------------
-    def binop(self, node, op_, left, right):
+    def binop(self, node: ast.AST, op_: ast.operator, left: Any, right: Any) -> Any:
         if type(op_) not in BINOPS:
             self.fail(node, f"the operator {type(op_).__name__}")
         if isinstance(op_, ast.Mult):
@@ -189,13 +196,13 @@ class _Evaluator:
             check_percent_format(left)
         return self.sized(node, BINOPS[type(op_)](left, right))
 
-    def eval(self, node, scope=None):
+    def eval(self, node: ast.AST, scope: dict[str, Any] | None = None) -> Any:
         self.charge(node)
         ev = (lambda n: self.eval(n, scope))
         if isinstance(node, ast.Constant):
             return node.value
         if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
-            items = []
+            items: list[Any] = []
             for e in node.elts:
                 if isinstance(e, ast.Starred):
                     items.extend(self.iterate(e, ev(e.value)))
@@ -255,7 +262,8 @@ class _Evaluator:
         if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
             return self.comprehension(node, scope)
         if isinstance(node, ast.JoinedStr):
-            return self.sized(node, "".join(ev(v) if isinstance(v, ast.FormattedValue) else v.value
+            # (typed: else a Constant)
+            return self.sized(node, "".join(ev(v) if isinstance(v, ast.FormattedValue) else v.value  # type: ignore[attr-defined]
                                             for v in node.values))
         if isinstance(node, ast.FormattedValue):
             value = ev(node.value)
@@ -267,7 +275,7 @@ class _Evaluator:
             return format(value, spec)
         self.fail(node, f"a {type(node).__name__} expression")
 
-    def attribute(self, node, obj):
+    def attribute(self, node: ast.Attribute, obj: Any) -> Any:
         attr = node.attr
         if attr.startswith("_"):
             self.fail(node, f"the private attribute `.{attr}`")
@@ -288,12 +296,12 @@ class _Evaluator:
                 return value
         self.fail(node, f"the attribute `.{attr}`")
 
-    def call(self, node, scope):
+    def call(self, node: ast.Call, scope: dict[str, Any] | None) -> Any:
         ev = (lambda n: self.eval(n, scope))
         func = ev(node.func)
         if not isinstance(func, Func):
             self.fail(node, "this function call")
-        args = []
+        args: list[Any] = []
         for a in node.args:
             if isinstance(a, ast.Starred):
                 args.extend(self.iterate(a, ev(a.value)))
@@ -320,10 +328,11 @@ class _Evaluator:
                 self.charge(node, len(a))
         return self.sized(node, func.fn(*args, **kwargs))
 
-    def comprehension(self, node, scope):
+    def comprehension(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp,
+                      scope: dict[str, Any] | None) -> Any:
         results = []
 
-        def loop(gens, local):
+        def loop(gens: list[ast.comprehension], local: dict[str, Any]) -> None:
             if not gens:
                 if isinstance(node, ast.DictComp):
                     results.append((self.eval(node.key, local), self.eval(node.value, local)))
@@ -347,7 +356,7 @@ class _Evaluator:
         return results
 
 
-def _raw_windows_strings(text, path):
+def _raw_windows_strings(text: str, path: Path) -> str:
     """Add an ``r`` prefix to plain string literals whose backslashes are path separators.
 
     A literal is rewritten when decoding its escapes fails (``'C:\\Users'``) or produces
@@ -383,7 +392,7 @@ def _raw_windows_strings(text, path):
     return "".join(lines)
 
 
-def _read(path):
+def _read(path: Path) -> str:
     try:
         data = path.read_bytes()
     except OSError as e:
@@ -395,7 +404,9 @@ def _read(path):
         return data.decode("latin-1")
 
 
-def read_python(path, namespace=None, functions=None, text=None):
+def read_python(path: str | os.PathLike[str], namespace: Mapping[str, Any] | None = None,
+                functions: Mapping[str, Callable[..., Any]] | None = None,
+                text: str | None = None) -> dict[str, Any]:
     """Evaluate the assignments of a settings file safely and return them as a dict.
 
     ``namespace`` pre-binds names (e.g. ``c`` for a Config object), ``functions`` adds

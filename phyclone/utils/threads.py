@@ -1,5 +1,7 @@
 """Thread names and priorities for the OS (Linux; best effort elsewhere)."""
 
+from __future__ import annotations
+
 import logging
 import os
 import threading
@@ -7,23 +9,7 @@ import threading
 logger = logging.getLogger(__name__)
 
 
-def env_int(name, default, minimum=None):
-    """The integer set in the environment variable ``name`` (a niceness, a number of
-    threads), else ``default``; a bad value is reported and ignored, a value below
-    ``minimum`` is raised to it."""
-    value = os.environ.get(name, "").strip()
-    if not value:
-        return default
-    try:
-        out = int(value)
-    except ValueError:
-        logger.warning("Ignoring %s=%r: expected an integer (e.g. %s=%d).", name,
-                       value, name, default)
-        return default
-    return out if minimum is None else max(minimum, out)
-
-
-def name_os_thread(name):
+def name_os_thread(name: str) -> None:
     """Name the calling thread for the OS (``top -H``, ``/proc``): at most 15 bytes."""
     try:
         import ctypes
@@ -32,7 +18,7 @@ def name_os_thread(name):
         pass
 
 
-def lower_thread_priority(niceness):
+def lower_thread_priority(niceness: int) -> None:
     """Add ``niceness`` to the calling thread's nice value (Linux threads have their own;
     raising it needs no privilege). Threads it creates afterwards inherit it."""
     if not niceness or not hasattr(os, "setpriority"):

@@ -14,6 +14,12 @@ def open_controller(d, config_dir, **kwargs):
                               config_dir=config_dir, **kwargs)
 
 
+def view_idle(view):
+    """No data of the view being prepared: its last plot is the final one."""
+    runner = getattr(view, "_runner", None)
+    return runner is None or not runner.is_busy()
+
+
 def show_gui(qtbot, controller, register=True):
     """Create the controller's GUI, show it and make it the active window; return it.
     ``register=False``: not closed by qtbot (a Kwik group switch deletes it)."""

@@ -7,13 +7,14 @@ from pathlib import Path
 
 from _controller_fixtures import press, type_snippet  # noqa: F401 (the Kwik tests' helpers)
 from _controller_fixtures import show_gui as _show_gui
+from _controller_fixtures import view_idle
 
 KLUSTA = Path(__file__).resolve().parents[1] / "data" / "klusta_16ch"
 
 
 def make_kwik(folder, **kwargs):
     """A synthetic Kwik dataset in ``folder`` (``syn.kwik``); returns its ground truth."""
-    from phyclone.io.kwik_creator import synthetic_kwik
+    from phyclone.io.kwik.creator import synthetic_kwik
     kwargs = {"n_spikes": 1500, "n_clusters": 5, "n_channels": 6, "recording_duration": 1.,
               "seed": 2, **kwargs}
     return synthetic_kwik(Path(folder) / "syn.kwik", **kwargs)
@@ -54,9 +55,8 @@ def wait_painted(qtbot, gui, before, timeout=20000):
     n_plots_done}``); return those views."""
     views = [v for v in gui.views if hasattr(v, "n_plots_done") and not hasattr(
         v, "all_cluster_ids")]
-    qtbot.waitUntil(lambda: all(v.n_plots_done > before.get(id(v), 0) for v in views),
-                    timeout=timeout)
-    qtbot.wait(100)
+    qtbot.waitUntil(lambda: all(v.n_plots_done > before.get(id(v), 0) and view_idle(v)
+                                for v in views), timeout=timeout)
     return views
 
 

@@ -24,7 +24,7 @@ def _reset_events(monkeypatch):
 @pytest.fixture(scope="session")
 def synth_source(tmp_path_factory):
     """A 16-channel, 6-template, 4 s synthetic dataset with raw data (read-only)."""
-    from phyclone.io.synthetic import make_dataset
+    from phyclone.io.synthetic.dataset import make_dataset
     d = tmp_path_factory.mktemp("synth") / "tiny"
     make_dataset(d, n_channels=16, duration=4., n_clusters=6, seed=1, progress=False)
     return d

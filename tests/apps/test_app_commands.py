@@ -42,7 +42,7 @@ def test_bad_arguments(tmp_path):
 @pytest.mark.parametrize("name", ["raw", "high_pass"])
 def test_trace_data(synth_dir, name):
     from phyclone.apps.trace.gui import TraceData, _open_traces
-    from phyclone.io.filtering import filtered_traces
+    from phyclone.io.raw.filtering import filtered_traces
     traces, _ = _open_traces(synth_dir / "params.py")
     data = TraceData(traces)
     assert data.raw_data_filter.current == "raw"
@@ -65,7 +65,7 @@ def test_trace_data(synth_dir, name):
 def test_trace_gui(qapp, qtbot, synth_dir, config_dir):
     from phyclone.apps.trace.gui import create_trace_gui
     raw = synth_dir / "raw.dat"
-    n = len(np.load(synth_dir / "channel_map.npy"))
+    n = len(np.load(synth_dir / "channel_map.npy", allow_pickle=False))
     gui = create_trace_gui(raw, sample_rate=30000., n_channels_dat=n, dtype="int16",
                            config_dir=config_dir, views=("TraceView", "TraceImageView"))
     qtbot.addWidget(gui)

@@ -11,7 +11,7 @@ from phyclone.stats import correlograms
 
 
 def load(d, name):
-    return np.load(Path(d) / f"{name}.npy")
+    return np.load(Path(d) / f"{name}.npy", allow_pickle=False)
 
 
 def brute_spikes(c, cluster_id):
@@ -375,7 +375,7 @@ def test_traces(controller, synth_dir, show_all):
     assert sel == sorted(sel)
     np.testing.assert_allclose(c._trace_spike_times(), times[brute_spikes(c, ids[3])] / sr)
     # The high-pass filter reads a margin around the interval, as io.filtering does.
-    from phyclone.io.filtering import filtered_traces
+    from phyclone.io.raw.filtering import filtered_traces
     c.raw_data_filter.set("high_pass")
     np.testing.assert_allclose(c.get_traces(interval).data,
                                filtered_traces(c.model.traces, int(.5 * sr), int(1.5 * sr)),

@@ -62,10 +62,10 @@ def test_save(controller, synth_dir):
     assert not c.supervisor.is_dirty()
     assert snapshot(synth_dir)["spike_templates.npy"] == templates_before
 
-    raw = np.load(synth_dir / "spike_clusters.npy")
+    raw = np.load(synth_dir / "spike_clusters.npy", allow_pickle=False)
     assert raw.dtype == np.int32
     np.testing.assert_array_equal(raw, sc)
-    assert list((synth_dir / ".phy" / "backup").glob("spike_clusters.*.npy"))
+    assert list((synth_dir / ".phy" / "phyclone" / "backup").glob("spike_clusters.*.npy"))
 
     text = (synth_dir / "cluster_group.tsv").read_text().splitlines()
     assert text[0] == "cluster_id\tgroup"
@@ -140,7 +140,7 @@ def test_journal_replay(synth_dir, config_dir, replay):
         else:
             np.testing.assert_array_equal(s.clustering.spike_clusters, original)
             assert s.get_labels("group") == orig_groups
-            assert list((synth_dir / ".phy").glob("journal.jsonl.declined"))
+            assert list((synth_dir / ".phy" / "phyclone").glob("journal.jsonl.declined"))
         assert s.clustering.new_cluster_id() >= next_id
     finally:
         c2.close()
@@ -152,9 +152,9 @@ def test_stale_cache_is_cleared(synth_dir, config_dir):
     ids = [int(x) for x in c.supervisor.clustering.cluster_ids]
     before = {i: list(c.get_best_channels(i)) for i in ids}
     c.close()
-    assert list((synth_dir / ".phy" / "memcache").glob("*.pkl"))
+    assert list((synth_dir / ".phy" / "phyclone" / "memcache").glob("*.pkl"))
     # Another program relabels the clusters (same ids, other spikes).
-    sc = np.load(synth_dir / "spike_clusters.npy")
+    sc = np.load(synth_dir / "spike_clusters.npy", allow_pickle=False)
     perm = dict(zip(ids, ids[::-1]))
     np.save(synth_dir / "spike_clusters.npy", np.array([perm[x] for x in sc], dtype=sc.dtype))
     c = open_controller(synth_dir, config_dir)
@@ -187,7 +187,7 @@ def test_foreign_cache_never_loaded(synth_dir, config_dir, tmp_path):
         def __reduce__(self):
             return (open, (str(marker), "w"))
     import pickle
-    for f in (synth_dir / ".phy" / "memcache").glob("*.pkl"):
+    for f in (synth_dir / ".phy" / "phyclone" / "memcache").glob("*.pkl"):
         f.write_bytes(pickle.dumps({(0,): Evil()}))
     # Another user (another config folder, so another secret) opens the dataset.
     c = open_controller(synth_dir, tmp_path / "other_user_config")
@@ -198,9 +198,9 @@ def test_foreign_cache_never_loaded(synth_dir, config_dir, tmp_path):
     finally:
         c.close()
     # The same user, after a tampered key: also cleared.
-    key = synth_dir / ".phy" / "cache_key.json"
+    key = synth_dir / ".phy" / "phyclone" / "cache_key.json"
     key.write_text(key.read_text().replace('"signature": "', '"signature": "0'))
-    for f in (synth_dir / ".phy" / "memcache").glob("*.pkl"):
+    for f in (synth_dir / ".phy" / "phyclone" / "memcache").glob("*.pkl"):
         f.write_bytes(pickle.dumps({(0,): Evil()}))
     c = open_controller(synth_dir, tmp_path / "other_user_config")
     c.close()
@@ -208,7 +208,7 @@ def test_foreign_cache_never_loaded(synth_dir, config_dir, tmp_path):
 
 
 def test_result_cache(tmp_path):
-    from phyclone.apps.cache import ResultCache
+    from phyclone.controller.cache import ResultCache
     from phyclone.utils import Bunch
     calls = []
 
@@ -241,7 +241,7 @@ def test_result_cache_writes_when_idle(tmp_path):
     """Cache files are written once no result was computed for ``write_delay`` s; closing
     writes what is left at once."""
     import time
-    from phyclone.apps.cache import ResultCache
+    from phyclone.controller.cache import ResultCache
     rc = ResultCache(tmp_path / "results")
     rc.write_delay = .4
     g = rc.wrap(lambda i: np.arange(i), "f")

@@ -65,4 +65,4 @@ def test_kwik_gui_command_opens_the_gui(tmp_path, config_dir):
     assert "channel group 1, clustering original" in out["title"]
     assert "syn.kwx not found" in out["status"]
     assert "FeatureView" not in out["views"] and "WaveformView" in out["views"]
-    assert (d.kwik_path.parent / ".phy" / "syn_1_original" / "state.json").exists()
+    assert (d.kwik_path.parent / ".phy" / "phyclone" / "syn_1_original" / "state.json").exists()

@@ -8,7 +8,7 @@ import shutil
 import numpy as np
 import pytest
 
-from phyclone.io.kwik_model import KwikModel
+from phyclone.io.kwik.model import KwikModel
 from phyclone.session import Journal
 
 from _kwik_fixtures import make_kwik, open_kwik
@@ -44,7 +44,7 @@ def _groups(model):
 
 def test_cache_journal_and_labels_per_group_and_clustering(controller, kwik, config_dir):
     c = controller
-    root = kwik.kwik_path.parent / ".phy"
+    root = kwik.kwik_path.parent / ".phy" / "phyclone"
     assert c.gui_name == "KwikGUI" and c.model.channel_group == 0
     assert c.cache_dir == root / "syn_0_main"
     assert c.journal_path.parent == c.cache_dir
@@ -196,7 +196,7 @@ def test_switch_without_gui(qapp, controller, kwik, config_dir):
     np.testing.assert_array_equal(c2.supervisor.clustering.spike_clusters,
                                   kwik.groups[1].original_clusters)
     # The discarded merge of group 0 stays in its journal, offered when group 0 is reopened.
-    pending = Journal(kwik.kwik_path.parent / ".phy" / "syn_0_main" / "journal.jsonl")
+    pending = Journal(kwik.kwik_path.parent / ".phy" / "phyclone" / "syn_0_main" / "journal.jsonl")
     assert [a["action"] for a in pending.read()[1]] == ["merge"]
     with preset_answers("yes") as asked:
         c3 = c2.switch_channel_group(0)
@@ -286,7 +286,7 @@ def test_missing_kwx_or_raw_data(kwik, config_dir, missing):
 
 
 def test_failed_save_keeps_the_session(controller, kwik, monkeypatch):
-    from phyclone.io import kwik_clusterings
+    from phyclone.io.kwik import clusterings as kwik_clusterings
     c = controller
     c.supervisor.merge([1, 4])
 

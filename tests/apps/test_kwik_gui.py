@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from phyclone.io.kwik_model import KwikModel
+from phyclone.io.kwik.model import KwikModel
 from phyclone.utils import connect, unconnect
 
 from _kwik_fixtures import (close_all, copy_klusta, make_kwik, open_kwik, press, show_gui,
@@ -258,7 +258,7 @@ def test_kill9_then_replay(qapp, kwik_path, config_dir):
         p.send_signal(signal.SIGKILL)
         p.wait(10)
     assert p.returncode == -signal.SIGKILL
-    journal = kwik_path.parent / ".phy" / "syn_1_main" / "journal.jsonl"
+    journal = kwik_path.parent / ".phy" / "phyclone" / "syn_1_main" / "journal.jsonl"
     assert journal.exists()
 
     c = open_kwik(kwik_path, config_dir, channel_group=1, replay_journal=True)

@@ -3,15 +3,15 @@
 import numpy as np
 import pytest
 
-from phyclone.apps.rows import RowReader
+from phyclone.controller.rows import RowReader
 
 
 @pytest.mark.parametrize("view", ["plain", "transposed", "reshaped"])
 def test_row_reader(tmp_path, view, monkeypatch):
-    monkeypatch.setattr("phyclone.apps.rows.MMAP_MAX_BYTES", 1000)  # pread this small file
+    monkeypatch.setattr("phyclone.controller.rows.MMAP_MAX_BYTES", 1000)  # pread this small file
     arr = np.random.default_rng(0).normal(size=(1000, 3, 5)).astype(np.float32)
     np.save(tmp_path / "a.npy", arr)
-    m = np.load(tmp_path / "a.npy", mmap_mode="r")
+    m = np.load(tmp_path / "a.npy", mmap_mode="r", allow_pickle=False)
     v = {"plain": m, "transposed": m.transpose(0, 2, 1),
          "reshaped": m.reshape(1000, 15)}[view]
     r = RowReader(v)
@@ -22,10 +22,10 @@ def test_row_reader(tmp_path, view, monkeypatch):
 
 
 def test_row_reader_fallbacks(tmp_path, monkeypatch):
-    monkeypatch.setattr("phyclone.apps.rows.MMAP_MAX_BYTES", 100)
+    monkeypatch.setattr("phyclone.controller.rows.MMAP_MAX_BYTES", 100)
     arr = np.arange(60.).reshape(20, 3)
     np.save(tmp_path / "a.npy", arr)
-    m = np.load(tmp_path / "a.npy", mmap_mode="r")
+    m = np.load(tmp_path / "a.npy", mmap_mode="r", allow_pickle=False)
     for v in (arr, m[2:], m[::-1], m[:, 1:]):
         r = RowReader(v)
         assert r._fd is None
@@ -38,7 +38,7 @@ def test_row_reader_fallbacks(tmp_path, monkeypatch):
 
 def test_prefetch_raw_windows(synth_dir):  # noqa: D103
     """Announcing raw data windows never fails (flat binary, clipped at the edges)."""
-    from phyclone.apps.rows import prefetch_raw_windows
+    from phyclone.controller.rows import prefetch_raw_windows
     from phyclone.apps.template import load_model
     m = load_model(synth_dir / "params.py")
     prefetch_raw_windows(m.traces, [-100, 0, 5000, m.traces.n_samples + 10], 382)
@@ -49,8 +49,8 @@ def test_prefetch_raw_windows(synth_dir):  # noqa: D103
 @pytest.mark.parametrize("multi", [False, True])
 def test_read_raw_windows(tmp_path, multi):
     """pread windows = the reader's memory-mapped windows, across files and edges."""
-    from phyclone.apps.rows import read_raw_windows
-    from phyclone.io.traces import get_ephys_reader
+    from phyclone.controller.rows import read_raw_windows
+    from phyclone.io.raw.traces import get_ephys_reader
     rng = np.random.default_rng(1)
     raw = rng.integers(-1000, 1000, (3000, 7)).astype(np.int16)
     paths = []

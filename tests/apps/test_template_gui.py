@@ -17,7 +17,7 @@ from phyclone.utils import connect, unconnect
 from phyclone.utils.fileio import read_tsv
 
 from _controller_fixtures import (  # noqa: I001
-    close_gui, open_controller, press, show_gui, type_snippet,
+    close_gui, open_controller, press, show_gui, type_snippet, view_idle,
 )
 
 pytestmark = pytest.mark.gl
@@ -100,7 +100,7 @@ def test_key_session_and_save(gui_controller, qtbot, synth_dir):
     assert s.is_dirty()
     press(qtbot, gui, "ctrl+s", s)
     assert not s.is_dirty()
-    sc = np.load(synth_dir / "spike_clusters.npy")
+    sc = np.load(synth_dir / "spike_clusters.npy", allow_pickle=False)
     assert sc.dtype == np.int32
     np.testing.assert_array_equal(sc, s.clustering.spike_clusters)
     groups = {r["cluster_id"]: r["group"] for r in read_tsv(synth_dir / "cluster_group.tsv")}
@@ -128,7 +128,7 @@ def test_gui_state_and_close(qapp, qtbot, synth_dir, config_dir):
     assert gui._closed
     state = json.loads((Path(config_dir) / "TemplateGUI" / "state.json").read_text())
     assert state["n_spikes_waveforms"] == 42
-    assert (synth_dir / ".phy" / "state.json").exists()
+    assert (synth_dir / ".phy" / "phyclone" / "state.json").exists()
     c.close()
     # The state is restored by the next GUI; --clear-state forgets it.
     c = open_controller(synth_dir, config_dir)
@@ -252,9 +252,8 @@ def _wait_painted(qtbot, gui, before, timeout=20000):
     """Wait until every view following the selection painted since ``before``."""
     views = [v for v in gui.views if hasattr(v, "n_plots_done") and not hasattr(
         v, "all_cluster_ids")]
-    qtbot.waitUntil(lambda: all(v.n_plots_done > before.get(id(v), 0) for v in views),
-                    timeout=timeout)
-    qtbot.wait(100)
+    qtbot.waitUntil(lambda: all(v.n_plots_done > before.get(id(v), 0) and view_idle(v)
+                                for v in views), timeout=timeout)
     return views
 
 
@@ -285,8 +284,7 @@ def test_views_show_selection_and_lasso_split(gui_controller, qtbot, tmp_path):
     fv = gui.get_view("FeatureView")
     s.select([ids[0]])
     s.block()
-    qtbot.waitUntil(lambda: fv.cluster_ids == [ids[0]] and fv.data is not None)
-    qtbot.wait(200)
+    qtbot.waitUntil(lambda: fv.cluster_ids == [ids[0]] and fv.data is not None and view_idle(fv))
     # A polygon around the subplot (0, 1) of the 4x4 grid.
     w, h = fv.canvas.width(), fv.canvas.height()
     x0, y0, bw, bh = w * 1 / 4, 0, w / 4, h / 4

@@ -99,8 +99,16 @@ _KEYS = {
 _MODS = {"ctrl": Qt.ControlModifier, "alt": Qt.AltModifier, "shift": Qt.ShiftModifier}
 
 
+def ensure_active(qtbot, gui):
+    """Shortcuts only reach the active window: under load another window (a dialog, a window
+    being destroyed) may have taken the focus since the test activated the GUI."""
+    if gui.isVisible() and not gui.isActiveWindow():
+        activate_window(qtbot, gui)
+
+
 def press(qtbot, gui, shortcut, supervisor=None):
     """Press a shortcut given as 'ctrl+shift+z', 'alt+g', 'space'... as a real key event."""
+    ensure_active(qtbot, gui)
     *mods, key = shortcut.split("+")
     modifier = Qt.NoModifier
     for m in mods:
@@ -113,6 +121,7 @@ def press(qtbot, gui, shortcut, supervisor=None):
 
 def type_snippet(qtbot, gui, text, supervisor=None):
     """Type a snippet key by key (starting with ':') and press Enter."""
+    ensure_active(qtbot, gui)
     qtbot.keyClicks(gui, text)
     qtbot.keyClick(gui, Qt.Key_Return)
     if supervisor is not None:

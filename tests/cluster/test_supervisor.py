@@ -430,10 +430,11 @@ def test_journal_replay(qapp, qtbot, config_dir, tmp_path):
 def test_change_similarity(sup_gui, qtbot):
     s, gui, rec = sup_gui
     s.select(10)
+    s.block()
     s.similarity = lambda c: np.array([[c + 5, .9], [c - 5, .5], [c, 1.]])  # an (n, 2) array
-    assert s.similarity_view.shown_ids() == [15, 5]
+    qtbot.waitUntil(lambda: s.similarity_view.shown_ids() == [15, 5])
     press(qtbot, gui, "space", s)
-    assert s.selected == [10, 5]  # 15 is mua: skipped
+    qtbot.waitUntil(lambda: s.selected == [10, 5])  # 15 is mua: skipped
 
 
 def test_custom_columns(qapp, qtbot, config_dir):

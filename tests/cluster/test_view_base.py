@@ -12,11 +12,12 @@ from phyclone.cluster.views import (
 from phyclone.gui import GUI
 from phyclone.plot import ScatterVisual
 from phyclone.utils.event import emit
+from phyclone.cluster.selection_source import SelectionSource
 
 pytestmark = pytest.mark.gl
 
 
-class Supervisor:
+class Supervisor(SelectionSource):
     """Stands for the real Supervisor: views only follow the selection it sends."""
 
 
@@ -59,6 +60,11 @@ def _wait(qtbot, view, n):
     qtbot.waitUntil(lambda: view.n_plots_done >= n, timeout=5000)
 
 
+def _idle(qtbot, view):
+    """Wait until no data of the view is being prepared (every result delivered)."""
+    qtbot.waitUntil(lambda: not view._runner.is_busy(), timeout=10000)
+
+
 def test_worker_thread_and_pixels(qtbot, gui):
     view = DotView()
     view.attach(gui)
@@ -77,12 +83,12 @@ def test_only_supervisor_and_latest_selection(qtbot, gui):
     for c in range(5):
         emit("select", Supervisor(), [c])
     _wait(qtbot, view, 1)
-    qtbot.wait(300)
+    _idle(qtbot, view)
     assert view.cluster_ids == [4]
     assert list(view.data) == list(range(40, 50))
     view.toggle_auto_update(False)
     emit("select", Supervisor(), [7])
-    qtbot.wait(100)
+    _idle(qtbot, view)
     assert view.cluster_ids == [4]
 
 

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from phyclone.apps.cli import phycli
-from phyclone.io.template_model import load_model
+from phyclone.io.template.model import load_model
 from phyclone.utils.fileio import read_tsv
 
 from _synth import write_recording

@@ -27,7 +27,7 @@ def _reset_events(monkeypatch):
 @pytest.fixture(scope="session")
 def example_source(tmp_path_factory):
     """The dataset (read-only)."""
-    from phyclone.io.synthetic import make_dataset
+    from phyclone.io.synthetic.dataset import make_dataset
     d = tmp_path_factory.mktemp("examples") / "data"
     make_dataset(d, n_channels=16, duration=20., n_clusters=8, seed=3, progress=False)
     return d

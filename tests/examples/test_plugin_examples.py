@@ -117,8 +117,10 @@ def show_clusters(qtbot, c, view, cluster_ids):
     """Select clusters and wait until ``view`` has drawn them."""
     n = view.n_plots_done
     select(c, cluster_ids)
-    qtbot.waitUntil(lambda: view.n_plots_done > n and view.cluster_ids == list(cluster_ids))
-    qtbot.wait(50)
+    qtbot.waitUntil(lambda: view.n_plots_done > n and view.cluster_ids == list(cluster_ids),
+                    timeout=20000)
+    runner = getattr(view, "_runner", None)  # no newer data being prepared
+    qtbot.waitUntil(lambda: runner is None or not runner.is_busy(), timeout=20000)
 
 
 def reference_features(c, cluster_id):
@@ -142,8 +144,9 @@ def test_matplotlib_view(example_gui, qtbot, tmp_path):
     np.testing.assert_allclose(view.data.x_edges, x_edges)
     mesh, = view.axes[0, 0].collections
     np.testing.assert_array_equal(np.asarray(mesh.get_array()).ravel(), counts.T.ravel())
-    qtbot.wait(100)  # the figure canvas redraws on idle
-    assert not is_blank(screenshot(view.dock.widget(), tmp_path / "density.png"))
+    # the figure canvas redraws on idle
+    qtbot.waitUntil(lambda: not is_blank(screenshot(view.dock.widget(),
+                                                    tmp_path / "density.png")))
 
 
 def test_opengl_view(example_gui, qtbot, tmp_path):
@@ -320,8 +323,8 @@ def test_phy_style_matplotlib_view(example_gui, qtbot, tmp_path):
     amp = np.asarray(c.model.amplitudes)[c.supervisor.clustering.spike_clusters == cid]
     heights = [p.get_height() for p in view.canvas.ax.patches]
     np.testing.assert_array_equal(heights, np.histogram(amp, 30)[0])
-    qtbot.wait(100)
-    assert not is_blank(screenshot(view.canvas, tmp_path / "phy_style_mpl.png"))
+    qtbot.waitUntil(lambda: not is_blank(screenshot(view.canvas,
+                                                    tmp_path / "phy_style_mpl.png")))
     assert not is_blank(view.screenshot(tmp_path / "phy_style_mpl_view.png"))
 
 
@@ -512,8 +515,7 @@ def test_color_scheme(example_gui, qtbot, tmp_path):
     cmap = get_colormap("rainbow")
     idx = np.round((amp - amp.min()) / (amp.max() - amp.min()) * (len(cmap) - 1)).astype(int)
     np.testing.assert_allclose(view.get_cluster_colors(ids)[:, :3], cmap[idx], atol=1e-6)
-    qtbot.wait(100)
-    assert not is_blank(view.screenshot(tmp_path / "scatter.png"))
+    qtbot.waitUntil(lambda: not is_blank(view.screenshot(tmp_path / "scatter.png")))
 
 
 def test_font_size(example_gui, monkeypatch):

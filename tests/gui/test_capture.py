@@ -64,10 +64,10 @@ def test_screenshot_gl_in_gui(qapp, qtbot, tmp_path, config_dir):
     gui.show()
     qtbot.waitExposed(gui)
     qtbot.waitUntil(window.isExposed)
-    qtbot.wait(100)
-    img = grab(gui)
     c = container.mapTo(gui, container.rect().center())
-    assert _near(_color_at(img, c.x(), c.y()), (10, 200, 30))  # not black
+    # not black, once the GL window has rendered its first frame
+    qtbot.waitUntil(lambda: _near(_color_at(grab(gui), c.x(), c.y()), (10, 200, 30)))
+    img = grab(gui)
     blue = gui.views[1]
     c = blue.mapTo(gui, blue.rect().center())
     assert _near(_color_at(img, c.x(), c.y()), (20, 40, 220))

@@ -32,10 +32,16 @@ def test_title_bar(gui, qtbot):
     assert dock.status == "clusters: 1, 2"
     dock.set_status("x" * 200)
     assert len(dock.status) < 80 and " … " in dock.status
-    qtbot.wait(20)
-    xs = {name: w.mapTo(dock, w.rect().topLeft()).x() for name, w in dock._dock_widgets.items()}
-    assert dock._title_label.x() < dock._status.x() < min(xs.values())
-    assert xs["close"] > xs["screenshot"] > xs["view_menu"] > xs["thing"] > xs["auto"]
+
+    def xs():
+        return {name: w.mapTo(dock, w.rect().topLeft()).x()
+                for name, w in dock._dock_widgets.items()}
+
+    def laid_out():  # the layout is applied when the events are processed
+        x = xs()
+        return (dock._title_label.x() < dock._status.x() < min(x.values()) and
+                x["close"] > x["screenshot"] > x["view_menu"] > x["thing"] > x["auto"])
+    qtbot.waitUntil(laid_out)
 
 
 def test_screenshot_button(gui, qtbot, config_dir):

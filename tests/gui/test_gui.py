@@ -142,7 +142,7 @@ def test_geometry_round_trip(qapp, qtbot, config_dir):
     g.show()
     qtbot.waitExposed(g)
     g.resize(660, 420)
-    qtbot.wait(20)
+    qtbot.waitUntil(lambda: (g.width(), g.height()) == (660, 420))
     gs = g.save_geometry_state()
     assert isinstance(gs["geometry"], str) and isinstance(gs["state"], str)
     g.close()
@@ -153,6 +153,39 @@ def test_geometry_round_trip(qapp, qtbot, config_dir):
     qtbot.waitExposed(g2)
     assert (g2.width(), g2.height()) == (660, 420)
     g2.restore_geometry_state({"geometry": "not base64 at all!"})  # ignored, no crash
+    g2.close()
+
+
+def test_fit_rect():
+    """A 1600x1000 window at (200, 200) on a 1920x1080 screen (no window manager): moved up,
+    then shrunk only when it is larger than the screen."""
+    from phyclone.gui.gui import fit_rect
+    screen = (0, 0, 1920, 1080)
+    assert fit_rect((200, 200, 1600, 1000), screen) == (200, 80, 1600, 1000)
+    assert fit_rect((200, 200, 2400, 1200), screen) == (0, 0, 1920, 1080)
+    assert fit_rect((-50, 30, 800, 600), screen) == (0, 30, 800, 600)
+    assert fit_rect((100, 100, 800, 600), (1920, 24, 1280, 1000)) == (1920, 100, 800, 600)
+
+
+def test_first_window_fits_the_screen(qapp, qtbot, config_dir):
+    """The first window (no saved geometry) lies within the screen's available geometry,
+    whatever size the controller asks for."""
+    screen = qapp.primaryScreen().availableGeometry()
+    g = GUI(name="FitGUI", config_dir=config_dir, position=(200, 200),
+            size=(screen.width() + 300, screen.height() + 100))
+    qtbot.addWidget(g)
+    g.add_view(MyView())
+    g.show()
+    qtbot.waitExposed(g)
+    geom = g.geometry()
+    assert screen.contains(geom), (geom, screen)
+    assert (geom.width(), geom.height()) == (screen.width(), screen.height())
+    g.close()
+    g2 = GUI(name="FitGUI2", config_dir=config_dir, position=(200, 200), size=(600, 400))
+    qtbot.addWidget(g2)
+    g2.show()
+    qtbot.waitExposed(g2)
+    assert (g2.x(), g2.y(), g2.width(), g2.height()) == (200, 200, 600, 400)  # fits: kept
     g2.close()
 
 

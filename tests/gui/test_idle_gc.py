@@ -37,7 +37,7 @@ def test_collections_wait_for_idle_and_space_out(qapp, qtbot):
     try:
         c.start()
         assert c.n_collections == 1
-        time.sleep(.25)  # the period has passed...
+        c.last_collection -= .25  # the period has passed (as if .25 s went by)...
         emit("select", object(), [3])  # ...but a cluster was just selected
         frozen = gc.get_freeze_count()
         kept = [_Node() for _ in range(10)]  # objects that survive the next second
@@ -52,8 +52,56 @@ def test_collections_wait_for_idle_and_space_out(qapp, qtbot):
 
 
 def test_turned_off_by_the_environment(monkeypatch):
+    from phyclone.utils.runtime import reload_policy
     monkeypatch.setenv("PHYCLONE_IDLE_GC", "0")
-    assert start_idle_gc() is None
+    reload_policy()
+    try:
+        assert start_idle_gc() is None
+    finally:
+        monkeypatch.undo()
+        reload_policy()
+
+
+def test_memory_cap_collects_while_the_user_never_pauses(qtbot, monkeypatch):
+    """Selections every tick (never idle): no idle collection, but once the process grew by
+    more than the cap since the last full collection, one runs (frozen garbage is bounded)."""
+    import phyclone.gui.idle_gc as m
+    rss = [1000.]
+    monkeypatch.setattr(m, "rss_mb", lambda: rss[0])
+    c = IdleCollector(cap_mb=100)
+    try:
+        c.start()
+        assert c.n_collections == 1 and c.rss_at_collection == 1000.
+        c._on_select()
+        rss[0] = 1090.
+        c._tick()
+        assert c.n_collections == 1 and c.n_capped == 0  # under the cap: survivors frozen
+        rss[0] = 1101.
+        c._on_select()
+        c._tick()
+        assert c.n_collections == 2 and c.n_capped == 1 and c.rss_at_collection == 1101.
+        c._on_select()
+        c._tick()
+        assert c.n_collections == 2  # the baseline moved: no collection at every tick
+    finally:
+        c.stop()
+        gc.unfreeze()
+
+
+def test_tick_frees_the_garbage_of_the_last_second(qtbot):
+    """Cycles that became garbage before a tick are collected, not frozen."""
+    c = IdleCollector()
+    try:
+        c.start()
+        node = _Node()
+        ref = weakref.ref(node)
+        del node
+        c._on_select()
+        c._tick()
+        assert ref() is None
+    finally:
+        c.stop()
+        gc.unfreeze()
 
 
 def test_a_shown_gui_starts_the_idle_collector(qtbot, monkeypatch):

@@ -70,3 +70,26 @@ def test_corrupt_files_reset(tmp_path, caplog):
     s.update_view_state(View("V"), {"a": 3})
     s.save()
     assert GUIState(path, local_path=local, local_keys=["V.a"]).V.a == 3
+
+
+def test_local_fallback_read_only(tmp_path):
+    """phy 2's local state is the starting point until ours exists; it is never written,
+    and a corrupt one is left in place."""
+    phy2 = tmp_path / ".phy" / "state.json"
+    phy2.parent.mkdir()
+    phy2.write_text(json.dumps({"WaveformView": {"box_scaling": [3.0, 1.0]}}))
+    before = phy2.read_bytes()
+    ours = tmp_path / ".phy" / "phyclone" / "state.json"
+    keys = ["WaveformView.box_scaling"]
+    s = GUIState(tmp_path / "g.json", local_path=ours, local_fallback_path=phy2, local_keys=keys)
+    assert s.WaveformView.box_scaling == [3.0, 1.0]
+    s.update_view_state(View("WaveformView"), {"box_scaling": [2.0, 1.0]})
+    s.save()
+    assert phy2.read_bytes() == before and ours.exists()
+    s2 = GUIState(tmp_path / "g.json", local_path=ours, local_fallback_path=phy2, local_keys=keys)
+    assert s2.WaveformView.box_scaling == [2.0, 1.0]  # ours wins once it exists
+    ours.unlink()
+    phy2.write_bytes(b"\x80not json")
+    s3 = GUIState(tmp_path / "g.json", local_path=ours, local_fallback_path=phy2)
+    assert phy2.exists() and not phy2.with_name("state.json.corrupt").exists()
+    assert "box_scaling" not in s3.get("WaveformView", {})

@@ -56,7 +56,12 @@ def test_resubmit_after_a_finished_task(qapp, qtbot):
     got, done = [], threading.Event()
     runner.submit(lambda: done.set() or 1, key="k", callback=got.append)
     assert done.wait(5)
-    time.sleep(.05)  # the runnable finished; its `finished` signal is not processed yet
+    # The runnable returns (and Qt deletes it); its `finished` signal is not processed yet:
+    # no Qt event is processed while waiting.
+    end = time.monotonic() + 10
+    while thread_pool().activeThreadCount() and time.monotonic() < end:
+        time.sleep(.001)
+    assert not thread_pool().activeThreadCount()
     runner.submit(lambda: 2, key="k", callback=got.append)
     runner.cancel("k")
     runner.submit(lambda: 3, key="k", callback=got.append)
@@ -142,3 +147,36 @@ def test_runner_deleted_while_its_task_runs(qapp, qtbot):
     assert thread_pool().waitForDone(5000)
     qapp.processEvents()
     assert got == []
+
+
+def test_late_result_after_signals_deleted_is_dropped(qapp, qtbot):
+    """A worker finishing after its signals' QObject was deleted (the program is leaving)
+    drops its result instead of raising into Qt (which aborts the process)."""
+    from qtpy import sip
+    release = threading.Event()
+    ran = []
+    w = Worker(lambda: (release.wait(10), ran.append(1)))
+    w.setAutoDelete(False)
+    thread_pool().start(w)
+    sip.delete(w.signals)
+    release.set()
+    assert thread_pool().waitForDone(10000)
+    assert ran == [1]  # it ran, and finished without an exception
+
+
+def test_wait_for_workers_cancels_queued(qapp):
+    from phyclone.gui.workers import wait_for_workers
+    release = threading.Event()
+    started, ran = [], []
+    pool = thread_pool()
+    n = pool.maxThreadCount()
+    for _ in range(n):  # occupy every thread
+        run_in_worker(lambda: (started.append(1), release.wait(10)))
+    deadline = time.monotonic() + 10
+    while len(started) < n and time.monotonic() < deadline:
+        time.sleep(.01)
+    queued = [run_in_worker(ran.append, 1) for _ in range(3)]
+    assert queued
+    threading.Timer(.2, release.set).start()
+    assert wait_for_workers(timeout=10, cancel=True)
+    assert ran == []  # the queued tasks were cancelled, the running ones waited for

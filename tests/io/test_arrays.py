@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from phyclone.io.arrays import NpyFile, as_int64_samples
-from phyclone.io.sparse import from_sparse
+from phyclone.io.template.sparse import from_sparse
 from phyclone.utils.errors import DataError
 
 

@@ -17,19 +17,19 @@ def _truncate(path, name, n_bytes=50):
 
 
 def _nan_in_template(p):
-    t = np.load(p / "templates.npy")
+    t = np.load(p / "templates.npy", allow_pickle=False)
     t[2, 3, 4] = np.nan
     _np(p, "templates.npy", t)
 
 
 def _inf_amplitude(p):
-    a = np.load(p / "amplitudes.npy")
+    a = np.load(p / "amplitudes.npy", allow_pickle=False)
     a[7] = np.inf
     _np(p, "amplitudes.npy", a)
 
 
 def _set(name, fn):
-    return lambda p: _np(p, name, fn(np.load(p / name)))
+    return lambda p: _np(p, name, fn(np.load(p / name, allow_pickle=False)))
 
 
 # (mutation, file named in the message, words in the message)
@@ -91,12 +91,21 @@ CASES = {
                              "below 0"),
     "float spike_times": (_set("spike_times.npy", lambda a: a / 20000.), "spike_times.npy",
                           "floating-point"),
-    "float spike_clusters": (_set("spike_clusters.npy", lambda a: a.astype(np.float32)),
-                             "spike_clusters.npy", "floating-point"),
-    "float spike_templates": (_set("spike_templates.npy", lambda a: a.astype(np.float64)),
-                              "spike_templates.npy", "floating-point"),
-    "float channel_map": (_set("channel_map.npy", lambda a: a.astype(np.float32)),
-                          "channel_map.npy", "floating-point"),
+    # Whole-valued floats are read (as phylib); a fractional, NaN or infinite one is refused.
+    "fractional spike_clusters": (_set("spike_clusters.npy", lambda a: a.astype(np.float32) + .5),
+                                  "spike_clusters.npy", "must be whole numbers"),
+    "NaN spike_templates": (_set("spike_templates.npy",
+                                 lambda a: np.where(np.arange(len(a)) == 7, np.nan, a)),
+                            "spike_templates.npy", "nan at flat index 7"),
+    "fractional channel_map": (_set("channel_map.npy", lambda a: a.astype(np.float32) + .25),
+                               "channel_map.npy", "must be whole numbers"),
+    "inf pc_feature_ind": (_set("pc_feature_ind.npy",
+                                lambda a: np.where(a == a.flat[0], np.inf, a.astype(float))),
+                           "pc_feature_ind.npy", "inf at flat index 0"),
+    "float pc_feature_ind range": (_set("pc_feature_ind.npy", lambda a: a + 20.),
+                                   "pc_feature_ind.npy", "expected values below 10"),
+    "bool template_feature_ind": (_set("template_feature_ind.npy", lambda a: a > 0),
+                                  "template_feature_ind.npy", "booleans"),
     "string templates": (_set("templates.npy", lambda a: a.astype(str)), "templates.npy",
                          "strings"),
     "negative cluster": (_set("spike_clusters.npy", lambda a: a - 200), "spike_clusters.npy",
@@ -109,9 +118,6 @@ CASES = {
     "NaN amplitude": (_set("amplitudes.npy", lambda a: np.where(np.arange(len(a)) == 5, np.nan, a)),
                       "amplitudes.npy", "NaN or infinite"),
     "inf amplitude": (_inf_amplitude, "amplitudes.npy", "NaN or infinite"),
-    "dat size": (lambda p: (p / "recording.dat").write_bytes(
-        (p / "recording.dat").read_bytes()[:-2]), "recording.dat",
-        "not a multiple of n_channels_dat × itemsize = 13 × 2 = 26 bytes"),
 }
 
 
@@ -130,7 +136,7 @@ def test_bad_folder(tmp_dataset, case):
 
 def test_all_nan_template_reads_as_zeros(tmp_dataset, snapshot):
     b = tmp_dataset()
-    t = np.load(b.path / "templates.npy")
+    t = np.load(b.path / "templates.npy", allow_pickle=False)
     t[4] = np.nan
     np.save(b.path / "templates.npy", t)
     before = snapshot(b.path)
@@ -213,3 +219,47 @@ def test_params_paths(tmp_path):
     assert p["dtype"] == np.float32 and p["hp_filtered"] is True
     (tmp_path / "params.py").write_text(GOOD.replace("'recording.dat'", "r'/abs/x.dat'"))
     assert get_template_params(tmp_path / "params.py")["dat_path"] == [tmp_path / "/abs/x.dat"]
+
+
+def test_partial_last_frame_of_raw_data(tmp_dataset, caplog):
+    """As phylib and the Kwik model: the partial last frame is ignored, one warning (log and
+    ``model.warnings``, which the GUI's status bar shows)."""
+    b = tmp_dataset()
+    raw = (b.path / "recording.dat").read_bytes()
+    (b.path / "recording.dat").write_bytes(raw[:-2])
+    with caplog.at_level("WARNING"):
+        m = load_model(b.params_path)
+    assert m.traces.n_samples == len(raw) // 26 - 1
+    msg = ("recording.dat: its last 24 bytes are not a whole frame of 13 channels x 2 bytes and "
+           "are ignored (a truncated file, or wrong n_channels_dat / dtype / offset)")
+    assert msg in m.warnings
+    assert sum(msg in r.getMessage() for r in caplog.records) == 1
+    m.close()
+
+
+def test_whole_valued_float_index_arrays(tmp_dataset, caplog):
+    """As phylib: index arrays stored as whole-valued floats (phy's own test data has float64
+    pc_feature_ind.npy and template_feature_ind.npy) are read as integers, one log warning
+    per file; (n, 1) spike arrays too."""
+    ref = tmp_dataset("ref", names="ks")
+    b = tmp_dataset("floats", names="ks")
+    names = ("pc_feature_ind.npy", "template_feature_ind.npy", "channel_map.npy",
+             "spike_templates.npy", "spike_clusters.npy")
+    for name in names:
+        np.save(b.path / name, np.load(b.path / name).astype(np.float64))
+    m0 = load_model(ref.params_path)
+    with caplog.at_level("WARNING"):
+        m = load_model(b.params_path)
+    np.testing.assert_array_equal(m.sparse_features.cols, m0.sparse_features.cols)
+    np.testing.assert_array_equal(m.sparse_template_features.cols,
+                                  m0.sparse_template_features.cols)
+    np.testing.assert_array_equal(m.channel_mapping, m0.channel_mapping)
+    np.testing.assert_array_equal(m.spike_templates, m0.spike_templates)
+    np.testing.assert_array_equal(m.spike_clusters, m0.spike_clusters)
+    assert m.spike_templates.dtype.kind == "i" and m.spike_clusters.dtype == np.int32
+    np.testing.assert_array_equal(m.get_features(np.arange(20), [0, 1, 2]),
+                                  m0.get_features(np.arange(20), [0, 1, 2]))
+    for name in names:
+        assert sum(r.getMessage().startswith(f"{name} stores") for r in caplog.records) == 1
+    m.close()
+    m0.close()

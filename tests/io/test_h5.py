@@ -1,4 +1,4 @@
-"""phyclone.io.h5: File accessors, attribute decoding, clear errors, atomic edits."""
+"""phyclone.io.kwik.h5: File accessors, attribute decoding, clear errors, atomic edits."""
 
 import os
 
@@ -6,7 +6,7 @@ import h5py
 import numpy as np
 import pytest
 
-from phyclone.io.h5 import dataset_memmap, edit_h5, open_h5
+from phyclone.io.kwik.h5 import dataset_memmap, edit_h5, open_h5
 from phyclone.utils.errors import DataError
 
 

@@ -53,7 +53,7 @@ def test_describe_imports_no_qt():
 
 def test_kwik_model_is_reexported_by_the_app_package():
     from phyclone.apps.kwik import KwikModel
-    from phyclone.io.kwik_model import KwikModel as IOKwikModel
+    from phyclone.io.kwik.model import KwikModel as IOKwikModel
     assert KwikModel is IOKwikModel
 
 

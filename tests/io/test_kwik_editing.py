@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from phyclone.io import kwik_clusterings
-from phyclone.io.kwik_creator import synthetic_kwik
-from phyclone.io.kwik_model import KwikModel
+from phyclone.io.kwik import clusterings as kwik_clusterings
+from phyclone.io.kwik.creator import synthetic_kwik
+from phyclone.io.kwik.model import KwikModel
 
 
 @pytest.fixture
@@ -72,7 +72,8 @@ def test_save_merge_split_labels_and_reopen(dataset):
     assert _files(dataset.kwik_path.parent) == ["syn.kwik", "syn.kwx", "syn.raw.kwd"]
     m.close()
     # The file as it was before the save is kept in .phy/backup.
-    backups = sorted((dataset.kwik_path.parent / ".phy" / "backup").glob("syn.*.kwik"))
+    backups = sorted((dataset.kwik_path.parent / ".phy" / "phyclone" / "backup")
+                     .glob("syn.*.kwik"))
     assert len(backups) == 1 and _sha(backups[0]) == original
 
 
@@ -180,14 +181,15 @@ def test_invalid_clustering_names(dataset, name):
 
 
 def test_backups_are_kept_and_pruned(dataset):
-    from phyclone.io.kwik_editing import N_BACKUPS
+    from phyclone.io.kwik.editing import N_BACKUPS
     m = KwikModel(dataset.kwik_path)
     versions = []
     for i in range(N_BACKUPS + 2):
         versions.append(_sha(dataset.kwik_path))
         m.save(None, {1: ["good", "mua"][i % 2]})
     m.close()
-    backups = sorted((dataset.kwik_path.parent / ".phy" / "backup").glob("syn.*.kwik"))
+    backups = sorted((dataset.kwik_path.parent / ".phy" / "phyclone" / "backup")
+                     .glob("syn.*.kwik"))
     assert [_sha(p) for p in backups] == versions[-N_BACKUPS:]
 
 
@@ -255,8 +257,8 @@ def test_killed_during_save_leaves_original_readable(dataset, tmp_path):
     script = textwrap.dedent(f"""
         import os
         import numpy as np
-        from phyclone.io import kwik_clusterings as kc
-        from phyclone.io.kwik_model import KwikModel
+        from phyclone.io.kwik import clusterings as kc
+        from phyclone.io.kwik.model import KwikModel
         m = KwikModel({str(dataset.kwik_path)!r})
         write = kc.write_spike_clusters
         def write_then_die(*args, **kwargs):

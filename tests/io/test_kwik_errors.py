@@ -5,8 +5,8 @@ import h5py
 import numpy as np
 import pytest
 
-from phyclone.io.kwik_creator import synthetic_kwik
-from phyclone.io.kwik_model import KwikModel
+from phyclone.io.kwik.creator import synthetic_kwik
+from phyclone.io.kwik.model import KwikModel
 from phyclone.utils.errors import DataError
 
 
@@ -137,11 +137,52 @@ def test_raw_recordings_with_different_channels(dataset):
         KwikModel(dataset.kwik_path)
 
 
-def test_dat_size_not_a_multiple(tmp_path):
+def test_dat_size_not_a_multiple(tmp_path, caplog):
     d = synthetic_kwik(tmp_path / "d.kwik", raw_format="dat", n_spikes=50)
     with open(d.raw_paths[1], "ab") as f:
         f.write(b"\x00\x01\x02")
-    m = KwikModel(d.kwik_path)
-    assert any("not a multiple" in w for w in m.warnings)
+    with caplog.at_level("WARNING"):
+        m = KwikModel(d.kwik_path)
+    partial = [w for w in m.warnings if "not a whole frame" in w]
+    assert len(partial) == 1
+    assert partial[0].startswith(f"{d.raw_paths[1].name}: its last 3 bytes are not a whole frame")
+    assert sum(partial[0] in r.getMessage() for r in caplog.records) == 1  # warned once
     assert m.traces is not None
+    m.close()
+
+
+def test_raw_data_shorter_than_the_spikes(tmp_path, caplog):
+    """Spikes after the end of their recording's raw data: one warning per channel group, in
+    the template model's words (the waveforms there read as zeros)."""
+    rec_len, sr = 10000, 20000.
+    d = synthetic_kwik(tmp_path / "d.kwik", raw_format="dat", n_spikes=200,
+                       recording_duration=rec_len / sr, raw_duration=.2, sample_rate=sr)
+    with caplog.at_level("WARNING"):
+        m = KwikModel(d.kwik_path, channel_group=0)
+    truth = d.groups[0]
+    samples = np.asarray(truth.spike_samples)
+    n_after = int(np.count_nonzero(samples % rec_len >= int(.2 * sr)))
+    assert 0 < n_after < len(samples)
+    expected = (f"channel group 0: {n_after}/{len(samples)} spikes are after the end of the raw "
+                "data")
+    found = [w for w in m.warnings if w.startswith(expected)]
+    assert len(found) == 1 and found[0].endswith("their waveforms read as zeros")
+    assert sum(found[0] in r.getMessage() for r in caplog.records) == 1
+    m.close()
+    full = synthetic_kwik(tmp_path / "full.kwik", raw_format="dat", n_spikes=200)
+    m = KwikModel(full.kwik_path)
+    assert not [w for w in m.warnings if "after the end" in w]
+    m.close()
+
+
+def test_file_warnings_logged_once_across_group_switches(tmp_path, caplog):
+    d = synthetic_kwik(tmp_path / "d.kwik", raw_format="dat", n_spikes=50)
+    with open(d.raw_paths[1], "ab") as f:
+        f.write(b"\x00\x01\x02")
+    with caplog.at_level("WARNING"):
+        m = KwikModel(d.kwik_path, channel_group=0)
+        m.channel_group = 1
+        m.channel_group = 0
+    partial = [r for r in caplog.records if "not a whole frame" in r.getMessage()]
+    assert len(partial) == 1 and any("not a whole frame" in w for w in m.warnings)
     m.close()

@@ -11,7 +11,7 @@ import pytest
 from scipy import signal
 
 from phyclone.electrode import load_probe
-from phyclone.io.kwik_model import KwikModel
+from phyclone.io.kwik.model import KwikModel
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "klusta_16ch"
 KWIK = DATA / "synth.kwik"

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from phyclone.io.kwik_creator import synthetic_kwik
-from phyclone.io.kwik_model import KwikModel
-from phyclone.io.kwik_recordings import concatenate_recordings
+from phyclone.io.kwik.creator import synthetic_kwik
+from phyclone.io.kwik.model import KwikModel
+from phyclone.io.kwik.recordings import concatenate_recordings
 
 KLUSTA = Path(__file__).resolve().parents[1] / "data" / "klusta_16ch" / "synth.kwik"
 
@@ -368,7 +368,7 @@ def test_recordings_with_another_sample_rate(dataset):
 def test_shared_reader_concatenates_arrays(tmp_path):
     """``get_ephys_reader`` (the one raw-data reader) takes the Kwik recordings as a list of
     arrays: memmaps, h5py datasets, zero blocks."""
-    from phyclone.io.traces import get_ephys_reader
+    from phyclone.io.raw.traces import get_ephys_reader
     a = np.arange(12, dtype=np.int16).reshape(4, 3)
     with h5py.File(tmp_path / "r.h5", "w") as f:
         f["d"] = a + 100

@@ -6,7 +6,7 @@ from click.testing import CliRunner
 
 from phyclone.apps.cli import phycli
 from phyclone.apps.template import load_model
-from phyclone.io.template_model import N_BACKUPS
+from phyclone.io.template.model import N_BACKUPS
 from phyclone.utils import Bunch
 
 
@@ -31,7 +31,7 @@ def test_open_never_writes(kind, si_copy, tmp_dataset, snapshot, capsys):
         path = si_copy
     elif kind == "no_clusters_no_wmi":
         b = tmp_dataset(spike_clusters=None, whitening="wm")
-        t = np.load(b.path / "templates.npy")
+        t = np.load(b.path / "templates.npy", allow_pickle=False)
         t[1] = np.nan
         np.save(b.path / "templates.npy", t)
         path = b.path
@@ -50,17 +50,18 @@ def test_save_spike_clusters_roundtrip_and_backups(tmp_dataset):
     new = m.spike_clusters.copy()
     new[::2] = 1000
     assert m.save_spike_clusters(new) == b.path / "spike_clusters.npy"
-    saved = np.load(b.path / "spike_clusters.npy")
+    saved = np.load(b.path / "spike_clusters.npy", allow_pickle=False)
     assert saved.dtype == np.int32
     np.testing.assert_array_equal(load_model(b.params_path).spike_clusters, new)
-    backups = sorted((b.path / ".phy" / "backup").iterdir())
+    backups = sorted((b.path / ".phy" / "phyclone" / "backup").iterdir())
     assert len(backups) == 1 and backups[0].read_bytes() == original
     for i in range(N_BACKUPS + 3):
         new[:5] = 2000 + i
         m.save_spike_clusters(new)
-    backups = sorted((b.path / ".phy" / "backup").iterdir())
+    backups = sorted((b.path / ".phy" / "phyclone" / "backup").iterdir())
     assert len(backups) == N_BACKUPS
-    np.testing.assert_array_equal(np.load(backups[-1])[:5], 2000 + N_BACKUPS + 1)
+    np.testing.assert_array_equal(np.load(backups[-1], allow_pickle=False)[:5],
+                                  2000 + N_BACKUPS + 1)
     assert not [p for p in b.path.iterdir() if p.name.endswith(".tmp")]
     with pytest.raises(ValueError):
         m.save_spike_clusters(new[:-1])
@@ -73,8 +74,10 @@ def test_save_spike_clusters_without_file_and_alf(tmp_dataset):
     m = load_model(b.params_path)
     m.save_spike_clusters(m.spike_clusters + 1)
     assert not (b.path / ".phy").exists()  # nothing to back up
-    np.testing.assert_array_equal(np.load(b.path / "spike_clusters.npy"), b.spike_templates + 1)
-    np.testing.assert_array_equal(np.load(b.path / "spike_templates.npy"), b.spike_templates)
+    np.testing.assert_array_equal(np.load(b.path / "spike_clusters.npy", allow_pickle=False),
+                                  b.spike_templates + 1)
+    np.testing.assert_array_equal(np.load(b.path / "spike_templates.npy", allow_pickle=False),
+                                  b.spike_templates)
     b = tmp_dataset("alf", names="alf")
     m = load_model(b.params_path)
     assert m.save_spike_clusters(m.spike_clusters * 0 + 3) == b.path / "spikes.clusters.npy"
@@ -100,7 +103,7 @@ def test_save_mean_waveforms(tmp_dataset):
     data = np.random.default_rng(0).normal(size=(b.nsw, 2))
     m.save_mean_waveforms({12: Bunch(data=data[None], channel_ids=[3, 1]),
                            4: Bunch(data=data, channel_ids=[0, 9]), 5: Bunch(data=None)})
-    out = np.load(b.path / "clusters.meanWaveforms.npy")
+    out = np.load(b.path / "clusters.meanWaveforms.npy", allow_pickle=False)
     assert out.shape == (3, b.nsw, 10)
     np.testing.assert_allclose(out[0][:, [0, 9]], data, rtol=1e-6)
     assert not out[1].any()

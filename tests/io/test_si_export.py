@@ -19,8 +19,8 @@ def model():
 
 
 def test_spikes_agree_with_ground_truth(model):
-    frames = np.load(GT / "gt_spike_frames.npy")
-    units = np.load(GT / "gt_spike_cluster_ids.npy")
+    frames = np.load(GT / "gt_spike_frames.npy", allow_pickle=False)
+    units = np.load(GT / "gt_spike_cluster_ids.npy", allow_pickle=False)
     assert model.n_spikes == len(frames) == 39
     np.testing.assert_array_equal(model.spike_samples, frames)
     np.testing.assert_array_equal(model.spike_clusters, units)
@@ -28,12 +28,13 @@ def test_spikes_agree_with_ground_truth(model):
     np.testing.assert_allclose(model.spike_times, frames / 30000.)
     assert model.spike_samples.dtype == np.int64 and model.spike_samples.ndim == 1
     # Unit ids of the export = the ground-truth unit ids, also as cluster metadata.
-    gt_units = np.load(GT / "gt_unit_ids.npy").astype(int)
+    gt_units = np.load(GT / "gt_unit_ids.npy", allow_pickle=False).astype(int)
     assert model.metadata["si_unit_id"] == {int(u): int(u) for u in gt_units}
 
 
 def test_channels(model):
-    np.testing.assert_allclose(model.channel_positions, np.load(GT / "gt_channel_locations.npy"))
+    np.testing.assert_allclose(model.channel_positions,
+                               np.load(GT / "gt_channel_locations.npy", allow_pickle=False))
     np.testing.assert_array_equal(model.channel_mapping, np.arange(16))
     np.testing.assert_array_equal(model.channel_shanks, np.zeros(16))  # from channel_groups.npy
     np.testing.assert_array_equal(model.channel_probes, np.zeros(16))
@@ -50,8 +51,8 @@ def test_params_and_summary(model, capsys):
 
 
 def test_sparse_templates_with_padding(model):
-    ind = np.load(SI_EXPORT / "template_ind.npy")
-    data = np.load(SI_EXPORT / "templates.npy")
+    ind = np.load(SI_EXPORT / "template_ind.npy", allow_pickle=False)
+    data = np.load(SI_EXPORT / "templates.npy", allow_pickle=False)
     assert model.sparse_templates.cols is not None
     np.testing.assert_array_equal(model.wm, np.eye(16))  # no whitening files in SI exports
     for t in range(10):
@@ -69,8 +70,8 @@ def test_sparse_templates_with_padding(model):
 
 
 def test_pc_features_with_padding(model):
-    pcf = np.load(SI_EXPORT / "pc_features.npy")
-    ind = np.load(SI_EXPORT / "pc_feature_ind.npy")
+    pcf = np.load(SI_EXPORT / "pc_features.npy", allow_pickle=False)
+    ind = np.load(SI_EXPORT / "pc_feature_ind.npy", allow_pickle=False)
     st = model.spike_templates
     f = model.get_features(np.arange(39), np.arange(16))
     for i in range(39):

@@ -12,10 +12,10 @@ from scipy.signal import butter, sosfiltfilt
 
 from phyclone.apps.cli import phycli
 from phyclone.io.npy_stream import NpyWriter, RawWriter
-from phyclone.io.probes_synthetic import linear_positions, nearest_channels, neuropixels_positions
-from phyclone.io.synthetic import make_dataset
-from phyclone.io.synthetic_features import temporal_pcs
-from phyclone.io.synthetic_trains import dead_time_train, spike_counts
+from phyclone.io.synthetic.probes import linear_positions, nearest_channels, neuropixels_positions
+from phyclone.io.synthetic.dataset import make_dataset
+from phyclone.io.synthetic.features import temporal_pcs
+from phyclone.io.synthetic.trains import dead_time_train, spike_counts
 from phyclone.utils.errors import DataError
 from phyclone.utils.fileio import read_tsv
 from phyclone.utils.safe_python import read_python
@@ -25,7 +25,7 @@ SMALL = dict(n_channels=16, duration=12., n_clusters=8, seed=3, progress=False)
 
 
 def load(d, name):
-    return np.load(Path(d) / f"{name}.npy")
+    return np.load(Path(d) / f"{name}.npy", allow_pickle=False)
 
 
 @pytest.fixture(scope="module")
@@ -245,7 +245,7 @@ def test_npy_stream_writers(tmp_path):
     with NpyWriter(tmp_path / "a.npy", np.float32, x.shape) as w:
         w.append(x[:4])
         w.append(x[4:])
-    assert np.array_equal(np.load(tmp_path / "a.npy"), x)
+    assert np.array_equal(np.load(tmp_path / "a.npy", allow_pickle=False), x)
     with pytest.raises(ValueError, match="announced"):
         with NpyWriter(tmp_path / "b.npy", np.float32, x.shape) as w:
             w.append(x[:4])
@@ -297,7 +297,7 @@ def test_cli_synthetic(tmp_path):
 
 
 def test_noise_autocorrelation_matches_filtered_noise():
-    from phyclone.io.synthetic_signal import bandpass_sos, noise_autocorrelation
+    from phyclone.io.synthetic.signal import bandpass_sos, noise_autocorrelation
     from scipy.signal import sosfilt
     sos = bandpass_sos(SR)
     gain, r = noise_autocorrelation(sos, 6)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from phyclone.apps.template import TemplateModel, get_template_params, load_model
-from phyclone.io.template_model import DEFAULT_WAVEFORM_DURATION
+from phyclone.io.template.model import DEFAULT_WAVEFORM_DURATION
 
 
 # Brute-force references -------------------------------------------------------------------
@@ -316,7 +316,7 @@ def test_duplicate_positions_fall_back_to_linear(tmp_dataset, caplog):
 def test_phy_synthetic_dataset(tmp_path, snapshot):
     """A `phy synthetic` folder: spikes read from the raw data, filtered, average to their
     (unwhitened) template on its best channels, at the same alignment."""
-    from phyclone.io.synthetic import make_dataset
+    from phyclone.io.synthetic.dataset import make_dataset
     params = make_dataset(tmp_path / "synth", n_channels=16, duration=6., n_clusters=5, seed=1,
                           progress=False)
     before = snapshot(tmp_path / "synth")

@@ -4,12 +4,12 @@ brute-force per-spike loop), filtering, and display decimation."""
 import numpy as np
 import pytest
 
-from phyclone.io.filtering import filtered_traces, highpass
-from phyclone.io.trace_interval import (
+from phyclone.io.raw.filtering import filtered_traces, highpass
+from phyclone.io.raw.trace_interval import (
     decimate_extreme, decimate_minmax, filtered_interval, get_trace_interval, interval_samples,
     interval_spike_waveforms, select_traces,
 )
-from phyclone.io.traces import get_ephys_reader
+from phyclone.io.raw.traces import get_ephys_reader
 
 SR = 1000.
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from phyclone.io.traces import get_ephys_reader
+from phyclone.io.raw.traces import get_ephys_reader
 from phyclone.utils.errors import DataError
 
 NC = 6
@@ -95,11 +95,28 @@ def test_offset_and_dtype(tmp_path):
     np.testing.assert_array_equal(tr[:], ref)
 
 
-def test_flat_size_error(tmp_path):
-    _raw(100).tofile(tmp_path / "x.raw")
-    with pytest.raises(DataError) as e:
-        get_ephys_reader(tmp_path / "x.raw", n_channels_dat=7, dtype="int16", sample_rate=SR)
-    assert e.value.path.endswith("x.raw") and "n_channels_dat, dtype and offset" in str(e.value)
+def test_flat_partial_last_frame(tmp_path, caplog):
+    """As phylib: a flat file that is not a whole number of frames opens, the partial last
+    frame is ignored, one warning says so (log and ``warnings``)."""
+    raw = _raw(100)
+    raw.tofile(tmp_path / "x.raw")
+    with open(tmp_path / "x.raw", "ab") as f:
+        f.write(b"\x01\x02\x03")  # 3 bytes of a partial frame
+    with caplog.at_level("WARNING"):
+        t = get_ephys_reader(tmp_path / "x.raw", n_channels_dat=NC, dtype="int16",
+                             sample_rate=SR)
+    assert t.n_samples == 100
+    np.testing.assert_array_equal(t[:], raw)
+    assert len(t.warnings) == 1 and "last 3 bytes are not a whole frame" in t.warnings[0]
+    assert [r.getMessage() for r in caplog.records].count(t.warnings[0] + ".") == 1
+    t.close()
+    t = get_ephys_reader(tmp_path / "x.raw", n_channels_dat=7, dtype="int16", sample_rate=SR)
+    assert t.n_samples == (100 * NC * 2 + 3) // 14 and "x.raw" in t.warnings[0]
+    t.close()
+    t = get_ephys_reader(tmp_path / "x.raw", n_channels_dat=NC, dtype="int16", offset=3,
+                         sample_rate=SR)
+    assert t.n_samples == 100 and t.warnings == []  # the offset takes the 3 extra bytes
+    t.close()
     with pytest.raises(DataError, match="shorter than the header offset"):
         get_ephys_reader(tmp_path / "x.raw", n_channels_dat=NC, dtype="int16", offset=10**6,
                          sample_rate=SR)

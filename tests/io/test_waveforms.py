@@ -5,9 +5,9 @@ import pytest
 from scipy.signal import butter, lfilter
 
 from phyclone.apps.template import load_model
-from phyclone.io.filtering import default_margin, filter_windows, filtered_traces, highpass
-from phyclone.io.traces import get_ephys_reader
-from phyclone.io.waveforms import (
+from phyclone.io.raw.filtering import default_margin, filter_windows, filtered_traces, highpass
+from phyclone.io.raw.traces import get_ephys_reader
+from phyclone.io.template.waveforms import (
     POOL_SPIKES, POOL_WAVEFORMS, extract_waveforms, load_waveform_pool, pool_waveforms,
     select_pool_spikes, write_waveform_pool)
 

@@ -62,19 +62,27 @@ def test_set_data_makes_no_gl_call_until_paint(canvas):
     v = ScatterVisual()
     canvas.add_visual(v)
     v.set_data(pos=np.zeros((5, 2)), color=RED)
-    assert v._gl.program is None and v._gl.buffers == {}
+    assert v.gl_state.program is None and v.gl_state.buffers == {}
     assert v._pending
     canvas.grab_image()
-    assert v._gl.program is not None and not v._pending
-    assert len(v._gl.buffers["a_position"]) == 5
+    assert v.gl_state.program is not None and not v._pending
+    assert len(v.gl_state.buffers["a_position"]) == 5
+
+
+def _settled(canvas):
+    """No frame of ``canvas`` requested, being rendered for it, or waiting to be shown."""
+    r = canvas.gl_renderer
+    return not (r.is_pending(canvas) or canvas in r._soon or canvas._new_frame)
 
 
 def test_set_data_from_worker_thread(canvas, qtbot):
     v = ScatterVisual()
     canvas.add_visual(v)
+    shown = []
+    canvas.frameShown.connect(lambda: shown.append(1))
     canvas.show()
     qtbot.waitExposed(canvas)
-    qtbot.wait(50)
+    qtbot.waitUntil(lambda: bool(shown) and _settled(canvas))  # the first (empty) frame
 
     def work():
         v.set_data(pos=[[0, 0]], color=RED, size=12)
@@ -84,7 +92,7 @@ def test_set_data_from_worker_thread(canvas, qtbot):
     t.start()
     t.join()
     # The repaint requested by the worker uploads the data on the GUI thread.
-    qtbot.waitUntil(lambda: not v._pending and "a_position" in v._gl.buffers)
+    qtbot.waitUntil(lambda: not v._pending and "a_position" in v.gl_state.buffers)
     assert lit(canvas.grab_image()).sum() > 50
 
 
@@ -143,7 +151,7 @@ def test_gl_error_is_shown_not_black(canvas):
     assert lit(img).sum() > 0                     # other visuals still drawn
     canvas.grab_image()
     assert len(canvas.gl_errors) == 1             # not retried every frame
-    assert good._gl.error is None
+    assert good.gl_state.error is None
 
 
 def test_gl_call_error_is_reported(canvas):
@@ -158,7 +166,7 @@ def test_gl_call_error_is_reported(canvas):
             self.fragment_shader = "#version 330 core\nout vec4 c;\nvoid main() { c = vec4(1); }\n"
             self.set_primitive_type("points")
 
-        def _gl_draw(self, *args):
+        def gl_draw(self, *args):
             GL.glBindBuffer(GL.GL_ARRAY_BUFFER, 123456)  # not a buffer: GL_INVALID_OPERATION
 
     canvas.add_visual(Faulty())
@@ -289,7 +297,8 @@ def test_reparenting_to_another_window_keeps_the_data(qapp, qtbot):
     qtbot.waitUntil(lambda: bool(shown))  # drawn in the window
     assert lit(c.grab_image()).sum() > 50
     dock.setFloating(True)
-    qtbot.wait(50)
+    qtbot.waitUntil(dock.isFloating)
+    qtbot.waitExposed(dock)
     other = QMainWindow()
     c.setParent(other)
     other.setCentralWidget(c)
@@ -313,16 +322,14 @@ def test_frames_coalesce_and_reach_the_window(canvas, qtbot):
     canvas.frameShown.connect(lambda: shown.append(1))
     canvas.show()
     qtbot.waitExposed(canvas)
-    qtbot.waitUntil(lambda: bool(shown))
-    qtbot.wait(30)
+    qtbot.waitUntil(lambda: bool(shown) and _settled(canvas))
     del paints[:], shown[:]
-    with canvas.gl_renderer._cv:  # hold the GL thread: the requests pile up
+    with canvas.gl_renderer.queue._cv:  # hold the GL thread: the requests pile up
         canvas.scatter(pos=[[0, 0]], color=RED, size=12)
         for _ in range(5):
             canvas.update()
         canvas.on_next_frame(lambda: after.append(canvas._image))
-    qtbot.waitUntil(lambda: bool(after))
-    qtbot.wait(30)
+    qtbot.waitUntil(lambda: bool(after) and bool(shown) and _settled(canvas))
     assert len(paints) == 1 and len(shown) == 1
     img = canvas.grab_image()
     assert img.shape == (H, W, 4) and lit(img).sum() > 50

@@ -45,14 +45,14 @@ def test_panzoom_changes_only_uniforms(shown, qtbot, monkeypatch):
     from phyclone.plot.gl import VertexBuffer
     shown.grab_image()
     visual = shown.visuals[0].visual
-    program = visual._gl.program
+    program = visual.gl_state.program
     uploads = []
     monkeypatch.setattr(VertexBuffer, "set_data", lambda self, d: uploads.append(d))
     drag(shown, qtbot, (50, 50), (80, 90), Qt.RightButton)
     wheel(shown, (100, 80), 2)
     qtbot.keyClick(shown, Qt.Key_Left)
     shown.grab_image()
-    assert uploads == [] and visual._gl.program is program
+    assert uploads == [] and visual.gl_state.program is program
     assert shown.panzoom.zoom != [1, 1]
 
 

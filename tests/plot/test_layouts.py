@@ -42,11 +42,11 @@ def test_grid_shape_change_only_updates_uniform(canvas):
     grid = canvas.set_layout("grid", shape=(1, 1))
     canvas.scatter(pos=[[0, 0]], color=RED, size=6, box_index=(0, 0))
     canvas.grab_image()
-    program = canvas.visuals[-1].visual._gl.program
+    program = canvas.visuals[-1].visual.gl_state.program
     grid.shape = (2, 2)
     cx, cy = centroid(lit(canvas.grab_image()))
     assert cx < W / 2 and cy < H / 2
-    assert canvas.visuals[-1].visual._gl.program is program
+    assert canvas.visuals[-1].visual.gl_state.program is program
 
 
 def test_grid_closest_box_and_box_map(canvas):

@@ -170,12 +170,20 @@ def test_opengl_draws_what_cannot_be_splatted(qapp, monkeypatch):
 
 
 def test_enabled(monkeypatch):
-    monkeypatch.delenv("PHYCLONE_SOFT_RASTER", raising=False)
-    assert softraster.enabled(True) and not softraster.enabled(False)
-    monkeypatch.setenv("PHYCLONE_SOFT_RASTER", "0")
-    assert not softraster.enabled(True)
-    monkeypatch.setenv("PHYCLONE_SOFT_RASTER", "1")
-    assert softraster.enabled(False)
+    from phyclone.utils.runtime import reload_policy
+    try:
+        monkeypatch.delenv("PHYCLONE_SOFT_RASTER", raising=False)
+        reload_policy()
+        assert softraster.enabled(True) and not softraster.enabled(False)
+        monkeypatch.setenv("PHYCLONE_SOFT_RASTER", "0")
+        reload_policy()
+        assert not softraster.enabled(True)
+        monkeypatch.setenv("PHYCLONE_SOFT_RASTER", "1")
+        reload_policy()
+        assert softraster.enabled(False)
+    finally:
+        monkeypatch.undo()
+        reload_policy()
 
 
 def test_unchanged_visual_reuses_its_layer(qapp, monkeypatch):

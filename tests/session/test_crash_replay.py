@@ -48,7 +48,7 @@ CHILD = textwrap.dedent("""
     sys.path.insert(0, {tests!r})
     from phyclone.session import Session
     from test_crash_replay import _apply, _state
-    sc = np.load({sc!r})
+    sc = np.load({sc!r}, allow_pickle=False)
     s = Session(sc, journal_path={journal!r})
     s.start_journal()
     _apply(s, np.random.default_rng(3), 40)
@@ -68,7 +68,7 @@ def test_kill_9_then_replay(tmp_path):
     os.kill(p.pid, signal.SIGKILL)
     p.wait()
     # Restart from the saved files: the journal is offered and replays to the same state.
-    s = Session(np.load(tmp_path / "spike_clusters.npy"), journal_path=journal)
+    s = Session(np.load(tmp_path / "spike_clusters.npy", allow_pickle=False), journal_path=journal)
     assert len(s.pending_actions()) > 0
     assert s.start_journal(replay=True) > 0
     assert _state(s) == expected
@@ -76,7 +76,7 @@ def test_kill_9_then_replay(tmp_path):
     s.label("score", 9, [int(s.cluster_ids[0])])
     expected2 = _state(s)
     s.journal.close()
-    s2 = Session(np.load(tmp_path / "spike_clusters.npy"), journal_path=journal)
+    s2 = Session(np.load(tmp_path / "spike_clusters.npy", allow_pickle=False), journal_path=journal)
     s2.start_journal(replay=True)
     assert _state(s2) == expected2
 

@@ -5,7 +5,7 @@ import pickle
 import numpy as np
 import pytest
 
-from phyclone.utils.context import Context, cache_methods
+from phyclone.utils.context import Context, _fullname, cache_methods
 
 
 @pytest.fixture
@@ -15,7 +15,8 @@ def context(tmp_path):
 
 def test_folders(context, tmp_path):
     assert context.cache_dir == tmp_path / "data" / ".phy"
-    assert (context.cache_dir / "memcache").is_dir()
+    assert context.cache_dir.is_dir()
+    assert list(context.cache_dir.iterdir()) == []  # nothing written before it is needed
 
 
 def test_disk_cache_hit_avoids_recomputation(context, tmp_path):
@@ -35,7 +36,7 @@ def test_disk_cache_hit_avoids_recomputation(context, tmp_path):
     g = Context(tmp_path / "data" / ".phy").cache(square)
     np.testing.assert_array_equal(g(np.arange(4)), [0, 1, 4, 9])
     assert len(calls) == 2
-    assert (context.cache_dir / "joblib").is_dir()
+    assert list((context.cache_dir / "disk").rglob("*.pkl"))
 
 
 def test_disk_cache_corrupt_output_is_recomputed(context):
@@ -47,11 +48,11 @@ def test_disk_cache_corrupt_output_is_recomputed(context):
 
     f = context.cache(double)
     assert f(3) == 6
-    outputs = list((context.cache_dir / "joblib").rglob("output.pkl"))
+    outputs = list((context.cache_dir / "disk").rglob("*.pkl"))
     assert outputs
     for p in outputs:
         p.write_bytes(b"garbage")
-    assert f(3) == 6  # joblib logs the broken file and recomputes
+    assert f(3) == 6  # the broken file is logged and the value recomputed
     assert calls == [3, 3]
     assert f(3) == 6 and calls == [3, 3]  # and the cache is repaired
 
@@ -113,7 +114,7 @@ def test_memcache_corrupt_file(context, caplog):
     (path,) = (context.cache_dir / "memcache").glob("*.pkl")
     path.write_bytes(b"not a pickle")
     with caplog.at_level(logging.WARNING):
-        cache = context.load_memcache(path.stem)
+        cache = context.load_memcache(_fullname(g))
     assert cache == {} and "corrupt" in caplog.text
     assert context.memcache(g)(2) == 6
 
@@ -146,6 +147,59 @@ def test_load_corrupt_files_warns(context, caplog):
         assert context.load("bad") == {}
         assert context.load("badp") == {}
     assert "bad.json" in caplog.text and "badp.pkl" in caplog.text
+
+
+class _Payload:
+    """Unpickling this runs ``open(marker, 'w')``: it creates the marker file."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def test_foreign_pickles_are_never_unpickled(context, tmp_path, caplog):
+    """Pickles that this user's phyclone did not sign (planted in a dataset, or signed with
+    another user's secret) are never unpickled: memcache, disk cache and saved objects."""
+    from phyclone.utils.signing import MAGIC
+    marker = tmp_path / "payload_ran"
+    evil = pickle.dumps(_Payload(marker))
+
+    def h(x):
+        return x + 1
+
+    m = context.memcache(h)
+    m(1)
+    context.save_memcache()
+    f = context.cache(h)
+    assert f(1) == 2
+    context.save("obj", {"a": 1}, kind="pickle")
+    files = list(context.cache_dir.rglob("*.pkl"))
+    assert len(files) == 3
+    for i, path in enumerate(files):
+        data = path.read_bytes()
+        # a raw pickle, then a pickle with a forged (wrong) signature header
+        path.write_bytes(evil if i % 2 else MAGIC + b"0" * 64 + b"\n" + evil)
+    context2 = Context(context.cache_dir)
+    with caplog.at_level(logging.WARNING):
+        assert context2.load_memcache(_fullname(h)) == {}
+        assert context2.cache(h)(1) == 2
+        assert context2.load("obj") == {}
+    assert not marker.exists()
+    # A file signed for another role (renamed) is refused too.
+    context.save("other", {"b": 2}, kind="pickle")
+    (context.cache_dir / "other.pkl").rename(context.cache_dir / "obj.pkl")
+    assert context.load("obj") == {}
+    assert data  # the files were real signed pickles before
+
+
+def test_signed_by_another_user_is_refused(context, tmp_path, monkeypatch):
+    context.save("obj", {"a": 1}, kind="pickle")
+    assert context.load("obj") == {"a": 1}
+    other = tmp_path / "other_user"
+    monkeypatch.setenv("PHYCLONE_CONFIG_DIR", str(other))
+    assert Context(context.cache_dir).load("obj") == {}
 
 
 def test_read_only_data_dir_falls_back(tmp_path, config_dir, monkeypatch, caplog):

@@ -12,7 +12,8 @@ from phyclone.utils import (
 )
 from phyclone.utils import fileio
 
-SI = Path("/work/shared/data/si_export_16ch")
+from _shared_data import require_shared
+
 
 
 def _leftovers(folder):
@@ -180,6 +181,7 @@ def test_tsv_edge_cases(tmp_path):
 
 def test_real_spikeinterface_tsvs():
     """Every TSV of a genuine SpikeInterface export, read in place."""
+    SI = require_shared("si_export_16ch")
     tsvs = sorted(SI.glob("cluster_*.tsv"))
     assert len(tsvs) > 20
     for path in tsvs:
@@ -200,7 +202,7 @@ def test_real_spikeinterface_tsvs():
 
 
 def test_real_tsv_rewrite_is_identical(tmp_path):
-    src = SI / "cluster_snr.tsv"
+    src = require_shared("si_export_16ch") / "cluster_snr.tsv"
     write_tsv(tmp_path / "cluster_snr.tsv", read_tsv(src), first_field="cluster_id")
     assert (tmp_path / "cluster_snr.tsv").read_text() == src.read_text()
 

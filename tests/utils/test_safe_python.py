@@ -1,10 +1,10 @@
-from pathlib import Path
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from phyclone.utils import DataError, read_python
+
+from _shared_data import require_shared
 
 
 def test_params_literals(tmp_path):
@@ -48,10 +48,8 @@ def test_syntax_error(tmp_path):
 
 # Realistic files -------------------------------------------------------------------------
 
-SHARED = Path("/work/shared/data")
-
-
 def test_real_files_in_place():
+    SHARED = require_shared()
     params = read_python(SHARED / "si_export_16ch" / "params.py")
     assert params == {"dat_path": "recording.dat", "n_channels_dat": 16, "dtype": "int16",
                       "offset": 0, "sample_rate": 30000.0, "hp_filtered": True}

@@ -28,16 +28,3 @@ def test_name_and_priority_of_the_calling_thread_only():
     t.join()
     assert out == {"nice": 2, "name": "phyclone-test-t"}  # 15 bytes at most
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == main
-
-
-def test_env_int(monkeypatch, caplog):
-    from phyclone.utils.threads import env_int
-    monkeypatch.delenv("PHYCLONE_TEST_NICE", raising=False)
-    assert env_int("PHYCLONE_TEST_NICE", 3) == 3
-    monkeypatch.setenv("PHYCLONE_TEST_NICE", "7")
-    assert env_int("PHYCLONE_TEST_NICE", 3) == 7
-    monkeypatch.setenv("PHYCLONE_TEST_NICE", "high")
-    assert env_int("PHYCLONE_TEST_NICE", 3) == 3
-    assert "PHYCLONE_TEST_NICE='high'" in caplog.text and "integer" in caplog.text
-    monkeypatch.setenv("PHYCLONE_TEST_NICE", "0")
-    assert env_int("PHYCLONE_TEST_NICE", 3, minimum=1) == 1

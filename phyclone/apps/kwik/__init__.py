@@ -3,8 +3,8 @@
 import importlib
 
 _LAZY = {
-    "KwikModel": "phyclone.io.kwik_model",
-    "kwik_describe": "phyclone.io.kwik_describe",
+    "KwikModel": "phyclone.io.kwik.model",
+    "kwik_describe": "phyclone.io.kwik.describe",
     "KwikController": "phyclone.apps.kwik.controller",
     "kwik_gui": "phyclone.apps.kwik.controller",
 }

@@ -182,12 +182,16 @@ class KwikMenuMixin:
 
     # Clusterings --------------------------------------------------------------------------
     def _edit_clusterings(self, f, *args):
-        """Run a clustering-management method of the model; False (with a message) on error."""
+        """Run a clustering-management method of the model; False (with a message) on error
+        or when this window is read-only."""
         try:
+            if self.read_only:
+                raise DataError(self.kwik_path, self.read_only_message())
             f(*args)
         except (DataError, OSError, ValueError) as e:
             self._message(f"{f.__name__.replace('_', ' ').capitalize()} failed: {e}", error=True)
             return False
+        self.file_stamps.record()  # the .kwik as this window just wrote it
         if getattr(self, "gui", None) is not None:
             self._update_clustering_entries()
         return True

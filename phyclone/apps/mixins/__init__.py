@@ -1,9 +1,6 @@
-"""Parts of the controllers (phy's mixins): data of the waveform, feature, template and trace
-views, amplitudes, statistics, view creators and the GUI."""
+"""The GUI parts of the controllers (phy's mixins): the view creators of the waveform,
+feature, template and trace data (``phyclone.controller``), the other views, and the GUI."""
 
-from .features import FeatureMixin
-from .templates import TemplateMixin
-from .traces import TraceMixin
-from .waveforms import WaveformMixin
+from .data_views import FeatureMixin, TemplateMixin, TraceMixin, WaveformMixin
 
 __all__ = ["FeatureMixin", "TemplateMixin", "TraceMixin", "WaveformMixin"]

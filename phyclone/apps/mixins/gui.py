@@ -11,7 +11,7 @@ from pathlib import Path
 
 from phyclone.utils import connect, emit, load_master_config, unconnect
 
-from ..inherit import concatenate_parents_attributes
+from phyclone.controller.inherit import concatenate_parents_attributes
 
 logger = logging.getLogger(__name__)
 
@@ -52,10 +52,12 @@ class GUIMixin:
                 kwargs.setdefault(key, dict(section[key]))
         gui = GUI(name=self.gui_name, subtitle=str(self.dir_path), config_dir=self.config_dir,
                   local_path=self.cache_dir / "state.json",
+                  local_fallback_path=self._starting_state_path(),
                   default_state_path=self._default_state_path(),
                   view_creator=self.view_creator, default_views=default_views,
                   enable_threading=self._enable_threading, **kwargs)
         self.gui = gui
+        gui.why_no_view = self.why_no_view
         state_params = concatenate_parents_attributes(type(self), "_state_params")
         for param in state_params:
             if param in gui.state:
@@ -82,8 +84,11 @@ class GUIMixin:
             from ..layout import arrange_docks
             arrange_docks(gui)
         self._show_gl_status(gui)
+        if self.read_only:
+            self._show_read_only(gui)
 
         def on_close(sender):
+            self.view_updater.cancelled = True
             for param in state_params:
                 gui.state[param] = getattr(self, param, None)
             gui.state["GUI_VERSION"] = self.gui_version
@@ -97,6 +102,11 @@ class GUIMixin:
         except Exception:  # a failing plugin must not prevent opening the GUI
             logger.exception("Error in a gui_ready callback.")
         return gui
+
+    def why_no_view(self, view_name):
+        """Why the view ``view_name`` cannot be created with this dataset (None: no reason
+        known); the GUI's "Could not create view" message says it."""
+        return None
 
     # Events from the views --------------------------------------------------------------------
     def _on_add_view(self, gui, view):
@@ -136,6 +146,20 @@ class GUIMixin:
 
     # Actions and status -----------------------------------------------------------------------
     def _create_misc_actions(self, gui):
+        @gui.file_actions.add
+        def take_over_lock():
+            """Take over the dataset's lock from another phyclone window (then save here)."""
+            if not self.read_only:
+                gui.status_message = "This window already holds the lock of the dataset."
+                return
+            self.take_over_lock()
+            gui.setWindowTitle(gui.windowTitle().replace(" [read-only]", ""))
+            gui.status_message = ("Took over the lock: saving is enabled (files changed on "
+                                  "disk meanwhile are never overwritten).")
+            box = getattr(self, "read_only_box", None)
+            if box is not None:
+                box.close()
+
         @gui.view_actions.add(shortcut=self.default_shortcuts["switch_raw_data_filter"])
         def switch_raw_data_filter():
             """Switch the raw data filter of the trace and waveform views."""
@@ -145,6 +169,26 @@ class GUIMixin:
                                       status=name)
 
         gui.view_actions.separator()
+
+    def _show_read_only(self, gui):
+        """Say (status bar, log, a non-modal message) that another window holds the lock,
+        with a button to take it over."""
+        from phyclone.qt import QMessageBox, Qt
+        message = self.read_only_message()
+        gui.status_message = message
+        gui.setWindowTitle(gui.windowTitle() + " [read-only]")
+        box = QMessageBox(QMessageBox.Warning, "Opened read-only", message, parent=gui)
+        take = box.addButton("Take over the lock", QMessageBox.AcceptRole)
+        box.addButton(QMessageBox.Close)
+        box.setModal(False)
+        box.setWindowModality(Qt.NonModal)  # the window stays usable
+
+        def on_click(button):
+            if button is take:
+                gui.file_actions.run("take_over_lock")
+        box.buttonClicked.connect(on_click)
+        box.show()
+        self.read_only_box = box
 
     def _show_gl_status(self, gui):
         """Show the OpenGL renderer (and any software fallback message) in the status bar."""

@@ -3,13 +3,13 @@
 import importlib
 
 _LAZY = {
-    "TemplateModel": "phyclone.io.template_model",
-    "load_model": "phyclone.io.template_model",
-    "get_template_params": "phyclone.io.template_model",
-    "from_sparse": "phyclone.io.template_model",
-    "template_describe": "phyclone.io.template_model",
-    "load_metadata": "phyclone.io.metadata",  # phylib.io.model's, for plugins
-    "save_metadata": "phyclone.io.metadata",
+    "TemplateModel": "phyclone.io.template.model",
+    "load_model": "phyclone.io.template.model",
+    "get_template_params": "phyclone.io.template.model",
+    "from_sparse": "phyclone.io.template.model",
+    "template_describe": "phyclone.io.template.model",
+    "load_metadata": "phyclone.io.template.metadata",  # phylib.io.model's, for plugins
+    "save_metadata": "phyclone.io.template.metadata",
     "TemplateController": "phyclone.apps.template.controller",
     "template_gui": "phyclone.apps.template.controller",
 }

@@ -8,7 +8,7 @@ import numpy as np
 from phyclone.utils import Bunch, connect
 from phyclone.utils.errors import DataError
 
-from ..raw_filter import HIGH_PASS, RAW, RawDataFilter
+from phyclone.controller.raw_filter import HIGH_PASS, RAW, RawDataFilter
 
 GUI_NAME = "TraceGUI"
 
@@ -58,7 +58,7 @@ class TraceData:
         if name == DETECTION and builtin:
             return self._detection(start, stop)
         if name == HIGH_PASS and builtin:
-            from phyclone.io.filtering import filtered_traces
+            from phyclone.io.raw.filtering import filtered_traces
             data = filtered_traces(self.traces, start, stop)
         else:
             data = np.asarray(self.traces.read(start, stop), dtype=np.float32)
@@ -96,11 +96,11 @@ class TraceData:
 
 def _open_traces(obj, sample_rate=None, n_channels_dat=None, dtype=None, offset=0):
     """``(traces, subtitle)`` of a raw data file or of the raw data named by a params.py."""
-    from phyclone.io.traces import get_ephys_reader
+    from phyclone.io.raw.traces import get_ephys_reader
     path = Path(obj)
     paths = [path]
     if path.suffix == ".py":
-        from phyclone.io.params import get_template_params, resolve_dat_paths
+        from phyclone.io.template.params import get_template_params, resolve_dat_paths
         params = get_template_params(path)
         paths = resolve_dat_paths(params.get("dat_path"), path.parent)
         if not paths:

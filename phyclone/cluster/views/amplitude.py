@@ -241,6 +241,10 @@ class AmplitudeView(MarkerSizeMixin, LassoMixin, ManualClusteringView):
         self.amplitudes_types.previous()
         self.replot()
 
+    # phy 2.0's names (plugins call them).
+    next_amplitude_type = next_amplitudes_type
+    previous_amplitude_type = previous_amplitudes_type
+
     def on_mouse_click(self, e):
         """alt+click: emit ``select_time(time)`` (the trace view goes there)."""
         if "Alt" not in e.modifiers:

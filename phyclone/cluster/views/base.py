@@ -8,27 +8,72 @@ A view is a thin function of model data → visuals, in two steps:
   the GUI thread, only for the latest selection (stale results are dropped).
 
 Views follow the selection through the global ``select`` event sent by the Supervisor.
+
+Views written for phy 2 work unchanged (phy's contract): a ``get_clusters_data(load_all=None)``
+reading ``self.cluster_ids`` runs on the GUI thread (as in phy); the base ``plot()`` calls
+``_plot_cluster(bunch)`` for each bunch it returns (by default one ``Bunch(cluster_id, index,
+color)`` per selected cluster) and sets ``data_bounds``; an ``on_cluster(up)`` override is
+called after each clustering action, before the new selection.
 """
 
+import inspect
 import logging
-from functools import partial
+from datetime import datetime
+from functools import lru_cache, partial
+from pathlib import Path
 
 import numpy as np
 
 from phyclone.gui import Actions
 from phyclone.gui.workers import TaskRunner
-from phyclone.plot import PlotCanvas
+from phyclone.plot import NDC, PlotCanvas, Range
 from phyclone.utils.bunch import Bunch
 from phyclone.utils.colors import selected_cluster_color
 from phyclone.utils.config import phy_config_dir
 from phyclone.utils.event import connect, emit, unconnect
 
+from ..selection_source import SelectionSource
+
 logger = logging.getLogger(__name__)
+
+
+def _get_bunch_bounds(bunch):
+    """``(xmin, ymin, xmax, ymax)`` of a bunch: its ``data_bounds``, or those of ``pos``."""
+    if bunch.get("data_bounds") is not None:
+        return tuple(bunch.data_bounds)
+    pos = bunch.get("pos")
+    if pos is None or not len(pos):
+        return None
+    pos = np.asarray(pos, dtype=np.float64).reshape(-1, 2)
+    return (*pos.min(axis=0), *pos.max(axis=0))
+
+
+def extend_bounds(bounds):
+    """The union of several ``(xmin, ymin, xmax, ymax)`` (None entries skipped)."""
+    bounds = [b for b in bounds if b is not None]
+    if not bounds:
+        return None
+    b = np.asarray(bounds, dtype=np.float64)
+    return (b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max())
+
+
+def _overrides(obj, name):
+    """Whether the class of ``obj`` overrides ``ManualClusteringView.<name>``."""
+    return getattr(type(obj), name, None) is not getattr(ManualClusteringView, name)
+
+
+@lru_cache(maxsize=None)
+def _has_phy_data_api(cls):
+    if cls.get_clusters_data is ManualClusteringView.get_clusters_data:
+        return False
+    params = [p for p in inspect.signature(cls.get_clusters_data).parameters.values()
+              if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)][1:]  # without self
+    return not params or params[0].name != "cluster_ids"
 
 
 def is_supervisor(sender):
     """Whether ``sender`` is the Supervisor (views only follow its selection, as phy)."""
-    return any(c.__name__ == "Supervisor" for c in type(sender).__mro__)
+    return isinstance(sender, SelectionSource)
 
 
 class ManualClusteringView:
@@ -63,6 +108,8 @@ class ManualClusteringView:
         self._runner = None
         self._connected = []
         self.n_plots_done = 0
+        self._data_cluster_ids = None
+        self._plot_visuals = []
         if self.plot_canvas_class is not None:
             self.canvas = self.plot_canvas_class()
             self.canvas.attach_events(self)
@@ -70,12 +117,62 @@ class ManualClusteringView:
             setattr(self, k, v)
 
     # To override ------------------------------------------------------------------------------
-    def get_clusters_data(self, cluster_ids):
-        """Data for these clusters (worker thread: numpy only)."""
-        return None
+    def get_clusters_data(self, cluster_ids=None, load_all=None):
+        """Data for these clusters (worker thread: numpy only).
+
+        Default (for views that only define phy's ``_plot_cluster``): one
+        ``Bunch(cluster_id, index, color)`` per selected cluster.
+        """
+        if cluster_ids is None or isinstance(cluster_ids, bool):
+            cluster_ids = self.cluster_ids
+        return [Bunch(cluster_id=int(c), index=i, color=self.get_cluster_color(i))
+                for i, c in enumerate(cluster_ids)]
 
     def plot(self, **kwargs):
-        """Draw ``self.data`` for ``self.cluster_ids`` (GUI thread, GL-free calls)."""
+        """Draw ``self.data`` for ``self.cluster_ids`` (GUI thread, GL-free calls).
+
+        The base (phy's): ``_plot_cluster(bunch)`` for each bunch of the data, between
+        ``data_bounds`` computation and ``_update_axes()``.
+        """
+        fresh = self.data is not None and self._data_cluster_ids == list(self.cluster_ids)
+        bunchs = list((self.data if fresh else self._phy_clusters_data()) or ())
+        self.data_bounds = extend_bounds([_get_bunch_bounds(Bunch(b)) for b in bunchs])
+        # Visuals the previous plot added (one-call plotting in _plot_cluster) are replaced;
+        # those the view added itself (e.g. in __init__) are kept.
+        visuals = getattr(self.canvas, "visuals", None)
+        if visuals is not None and self._plot_visuals:
+            self.canvas.remove(*self._plot_visuals)
+        before = {id(v.visual) for v in visuals} if visuals is not None else set()
+        for bunch in bunchs:
+            self._plot_cluster(bunch)
+        if visuals is not None:
+            self._plot_visuals = [v.visual for v in self.canvas.visuals
+                                  if id(v.visual) not in before]
+        self._update_axes()
+
+    def _plot_cluster(self, bunch):
+        """Plot one cluster (phy's contract; to override)."""
+
+    def _update_axes(self):
+        """Give the axes (when the canvas has some) the data bounds of the last plot."""
+        axes = getattr(self.canvas, "axes", None)
+        if axes is not None and getattr(self, "data_bounds", None) is not None:
+            axes.reset_data_bounds(self.data_bounds)
+
+    def on_cluster(self, up):
+        """Called after a clustering action, before the new selection (phy's hook)."""
+
+    # phy's contract -----------------------------------------------------------------------------
+    @property
+    def _phy_data_api(self):
+        """Whether ``get_clusters_data`` has phy's signature ``(load_all=None)`` (it then reads
+        ``self.cluster_ids`` and runs on the GUI thread, as in phy)."""
+        return _has_phy_data_api(type(self))
+
+    def _phy_clusters_data(self, load_all=None):
+        if self._phy_data_api:
+            return self.get_clusters_data(load_all=load_all)
+        return self.get_clusters_data(self.cluster_ids)
 
     # Selection --------------------------------------------------------------------------------
     def on_select(self, cluster_ids=(), **kwargs):
@@ -86,7 +183,9 @@ class ManualClusteringView:
     def replot(self, **kwargs):
         """Fetch the data of the current clusters again, then plot."""
         cluster_ids = list(self.cluster_ids)
-        if self._runner is not None and self.threaded:
+        if self._phy_data_api:  # phy's views read self.cluster_ids: GUI thread, as phy
+            self._on_data(cluster_ids, kwargs, self.get_clusters_data(load_all=None))
+        elif self._runner is not None and self.threaded:
             self._runner.submit(self.get_clusters_data, cluster_ids, key=id(self),
                                 priority=self.data_priority,
                                 callback=partial(self._on_data, cluster_ids, kwargs),
@@ -98,6 +197,7 @@ class ManualClusteringView:
         if cluster_ids != self.cluster_ids:
             return  # a newer selection is being prepared
         self.data = data
+        self._data_cluster_ids = list(cluster_ids)
 
         def painted():
             emit("view_painted", self, cluster_ids)
@@ -150,8 +250,14 @@ class ManualClusteringView:
         if hasattr(self.canvas, "panzoom") and self.canvas.panzoom is not None:
             self.canvas.panzoom.enable_keyboard_pan = False  # arrows are wizard shortcuts
         self._connect(self._on_select_event, event="select")
+        if _overrides(self, "on_cluster"):
+            self._connect(self._on_cluster_hook, event="cluster")
         self._connect(self._on_gui_close, event="close", sender=gui)
         emit("view_attached", self, gui)
+
+    def _on_cluster_hook(self, sender, up):
+        if is_supervisor(sender):
+            self.on_cluster(up)
 
     def _on_gui_close(self, sender=None):
         unconnect(*self._connected)
@@ -178,6 +284,10 @@ class ManualClusteringView:
         if self.dock is not None and hasattr(self.dock, "set_status"):
             self.dock.set_status(text)
 
+    def set_dock_status(self, text):
+        """Show ``text`` in the view's dock title bar (phy 2.0's name of ``set_status``)."""
+        self.set_status(text)
+
     # State ------------------------------------------------------------------------------------
     @property
     def state(self):
@@ -190,15 +300,27 @@ class ManualClusteringView:
                 setattr(self, k, v)
 
     # Screenshot -------------------------------------------------------------------------------
-    def screenshot(self, path=None):
-        """Save a PNG of the view (default: ``<config>/screenshots/<view>.png``); return its path."""
+    def _screenshot_path(self, path=None, dir=None):
         if path is None:
-            d = phy_config_dir() / "screenshots"
+            d = Path(dir).expanduser() if dir else phy_config_dir() / "screenshots"
             d.mkdir(parents=True, exist_ok=True)
-            path = d / f"{self.name}.png"
+            # phy's name when a folder is given; a stable name in the default folder.
+            stamp = datetime.now().strftime("%Y%m%d%H%M%S")
+            path = d / (f"phy_screenshot_{stamp}_{type(self).__name__}.png" if dir
+                        else f"{self.name}.png")
+        return Path(path)
+
+    def screenshot(self, path=None, dir=None):
+        """Save a PNG of the view to ``path``, or into the folder ``dir`` (phy's argument;
+        default ``<config>/screenshots/``); return its path."""
+        path = self._screenshot_path(path, dir)
         self.canvas.screenshot(path)
         logger.info("Screenshot of %s saved to %s.", self.name, path)
         return path
+
+    def show(self):
+        """Show the view's canvas in its own window (phy: outside a GUI)."""
+        return self.canvas.show()
 
     def close(self):
         self._on_gui_close()
@@ -317,7 +439,20 @@ class LassoMixin:
         self._connect(self.on_request_split, event="request_split")
 
     def get_lasso_points(self, box):
-        raise NotImplementedError
+        """``(spike_ids, points)`` in the lasso's coordinates. Default (phy's contract): the
+        bunches of ``get_clusters_data(load_all=True)`` with ``pos`` and ``spike_ids``
+        (background bunches, ``cluster_id=None``, skipped), ``pos`` mapped from
+        ``data_bounds`` to NDC."""
+        bunchs = [Bunch(b) for b in (self._phy_clusters_data(load_all=True) or ())]
+        bunchs = [b for b in bunchs if not ("cluster_id" in b and b.cluster_id is None)]
+        if not bunchs:
+            return np.zeros(0, dtype=np.int64), np.zeros((0, 2))
+        pos = np.vstack([np.c_[b.pos] for b in bunchs]).astype(np.float64)
+        spike_ids = np.concatenate([np.asarray(b.spike_ids, dtype=np.int64) for b in bunchs])
+        bounds = getattr(self, "data_bounds", None)
+        if bounds is not None:
+            pos = Range(bounds, NDC).apply(pos)
+        return spike_ids, pos
 
     def on_request_split(self, sender=None):
         """Spike ids inside the lasso (None when there is no lasso in this view)."""

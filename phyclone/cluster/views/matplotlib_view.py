@@ -38,19 +38,24 @@ class ManualClusteringViewMatplotlib(ManualClusteringView):
         if cluster_ids != self.cluster_ids:
             return
         self.data = data
+        self._data_cluster_ids = list(cluster_ids)
         self.plot(**kwargs)
         self.figure.canvas.draw_idle()
         self.update_status()
         self.n_plots_done += 1
 
-    def screenshot(self, path=None):
-        from phyclone.utils.config import phy_config_dir
-        if path is None:
-            d = phy_config_dir() / "screenshots"
-            d.mkdir(parents=True, exist_ok=True)
-            path = d / f"{self.name}.png"
+    def screenshot(self, path=None, dir=None):
+        path = self._screenshot_path(path, dir)
         self.figure.savefig(str(path), facecolor="black")
         return path
+
+    def show(self):
+        """Show the figure in its own window (outside a GUI)."""
+        if self.canvas_widget is None:
+            from phyclone.gui.gui import _view_widget
+            self.canvas_widget = _view_widget(self)
+        self.canvas_widget.show()
+        return self.canvas_widget
 
     @property
     def state(self):

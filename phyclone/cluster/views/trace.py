@@ -11,7 +11,7 @@ import logging
 
 import numpy as np
 
-from phyclone.io.trace_interval import decimate_minmax, select_traces  # noqa: F401 (phy API)
+from phyclone.io.raw.trace_interval import decimate_minmax, select_traces  # noqa: F401 (phy API)
 from phyclone.plot import PlotVisual, TextVisual
 from phyclone.utils.bunch import Bunch
 from phyclone.utils.event import emit
@@ -206,7 +206,6 @@ class TraceView(ScalingMixin, ManualClusteringView):
         out.trace_color = b.get("color")
         out.thresholds = threshold_lines(b.get("thresholds"), b.get("threshold_sign", "neg"),
                                          interval, self.channel_y_ranks)
-        data_bounds = out.data_bounds
         out.waveforms = waveform_arrays(
             b.get("waveforms") or [], cluster_ids, self.channel_y_ranks, self.dt,
             self.unselected_spike_color, self.max_waveform_points)

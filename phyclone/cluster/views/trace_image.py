@@ -10,7 +10,7 @@ background noise is near the middle colour and spikes stand out.
 
 import numpy as np
 
-from phyclone.io.trace_interval import decimate_extreme
+from phyclone.io.raw.trace_interval import decimate_extreme
 from phyclone.plot import ImageVisual, TextVisual
 from phyclone.utils.bunch import Bunch
 from phyclone.utils.colors import get_colormap

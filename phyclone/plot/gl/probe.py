@@ -16,6 +16,7 @@ import subprocess
 import sys
 
 from phyclone.utils import Bunch
+from phyclone.utils.runtime import policy
 
 logger = logging.getLogger(__name__)
 
@@ -148,7 +149,7 @@ def setup_opengl(probe=probe_gl_subprocess):
     from phyclone.qt import QApplication
     if QApplication.instance() is not None:
         raise RuntimeError("setup_opengl() must run before the QApplication is created")
-    forced = os.environ.get("PHYCLONE_OPENGL", "").lower() == "software"
+    forced = policy().opengl.lower() == "software"
     env = software_env()
     first = None if forced else probe({})
     if first is not None and first.ok:

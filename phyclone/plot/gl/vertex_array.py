@@ -25,7 +25,8 @@ def primitive(name):
     try:
         return PRIMITIVES[name]
     except KeyError:
-        raise ValueError(f"unknown primitive type {name!r}; one of {', '.join(PRIMITIVES)}")
+        raise ValueError(f"unknown primitive type {name!r}; "
+                         f"one of {', '.join(PRIMITIVES)}") from None
 
 
 class VertexArray:

@@ -109,7 +109,7 @@ class TextVisual(BaseVisual):
     def _pixel_ratio(self):
         return float(getattr(self.canvas, "pixel_ratio", 1.))
 
-    def _gl_flush(self):
+    def gl_flush(self):
         ratio = self._pixel_ratio()
         key = (self.font_size, ratio)
         if key != self._atlas_key:
@@ -118,4 +118,4 @@ class TextVisual(BaseVisual):
             self.upload(textures={"u_atlas": atlas.image},
                         uniforms={"u_cell_size": atlas.cell_size,
                                   "u_atlas_columns": float(atlas.columns)}, notify=False)
-        super()._gl_flush()
+        super().gl_flush()

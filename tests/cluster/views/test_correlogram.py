@@ -189,7 +189,7 @@ def test_follows_supervisor_in_worker(gui, qtbot):
     qtbot.waitUntil(lambda: v.n_plots_done >= 1, timeout=5000)
     assert v.canvas.grid.shape == (2, 2)
     emit("select", Supervisor([1, 2]), list(range(30)))  # more than max_n_clusters
-    qtbot.wait(100)
+    viewtest.settle(qtbot, v)
     assert v.cluster_ids == [1, 2]
 
 

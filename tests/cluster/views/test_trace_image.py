@@ -120,8 +120,8 @@ def test_thousands_of_channels(qtbot, gui):
     n = 1536
     model = TraceModel(n_channels=n, duration=1., spikes=((0.5, 700),), amplitude=300, seed=2)
     model, view = make_view(qtbot, gui, model=model)
-    tex = view.trace_visual._gl.textures["u_tex"]
+    img = view.canvas.grab_image()  # a frame drawn now: the texture is uploaded
+    tex = view.trace_visual.gl_state.textures["u_tex"]
     assert tex.shape[0] == n and tex.shape[1] <= view.canvas.get_size()[0]
-    img = view.canvas.grab_image()
     shot(view, f"trace_image_{n}ch")
     assert (img[..., :3].max(axis=2) > 40).mean() > .9

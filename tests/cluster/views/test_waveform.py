@@ -12,7 +12,7 @@ from phyclone.utils.event import emit
 
 from toy_model import (  # noqa: F401 (fixtures)
     N_SAMPLES, SAMPLE_RATE, Supervisor, activate, color_mask, gui, model, ndc_rect_to_pixels,
-    not_black, record, rgb255, shot, wait_plot,
+    not_black, record, rgb255, settle, shot, wait_plot,
 )
 
 pytestmark = pytest.mark.gl
@@ -61,7 +61,7 @@ def test_draws_probe_layout(qtbot, gui, model):
     shot(view, "waveform_view")
     # More than max_n_clusters (8) selected clusters: the view keeps what it shows.
     emit("select", Supervisor(), list(range(9)))
-    qtbot.wait(100)
+    settle(qtbot, view)
     assert view.cluster_ids == [0, 1] and view.n_plots_done == 1
 
 

@@ -6,7 +6,8 @@ import pytest
 
 from phyclone.utils import Bunch
 
-from viewtest import shot  # noqa: F401 (the view tests import it from here)
+from viewtest import settle, shot  # noqa: F401 (the view tests import shot from here)
+from phyclone.cluster.selection_source import SelectionSource
 
 N_CHANNELS = 16
 N_SAMPLES = 30
@@ -136,7 +137,7 @@ class ToyModel:
         return out
 
 
-class Supervisor:
+class Supervisor(SelectionSource):
     """Stands for the real Supervisor: views only follow the selection it sends."""
 
 
@@ -164,8 +165,8 @@ def wait_plot(qtbot, view, n=1):
 
 
 def painted(qtbot, view):
-    """The framebuffer (h, w, 4) after the next paint."""
-    qtbot.wait(20)
+    """The framebuffer (h, w, 4) once the view has settled (``grab_image`` renders now)."""
+    settle(qtbot, view)
     return view.canvas.grab_image()
 
 

@@ -3,12 +3,13 @@
 import numpy as np
 import pytest
 
-from phyclone.io.trace_interval import get_trace_interval
-from phyclone.io.traces import get_ephys_reader
+from phyclone.io.raw.trace_interval import get_trace_interval
+from phyclone.io.raw.traces import get_ephys_reader
 from phyclone.utils.colors import selected_cluster_color
+from phyclone.cluster.selection_source import SelectionSource
 
 
-class Supervisor:
+class Supervisor(SelectionSource):
     """Stands for the real Supervisor: views only follow the selection it sends."""
 
 
@@ -100,7 +101,8 @@ def gui(qtbot, qapp, tmp_path, monkeypatch):
 
 def wait(qtbot, view, n=None):
     """Wait until the view plotted ``n`` times (default: once more) and is idle."""
+    from phyclone.qt import QApplication
     n = view.n_plots_done + 1 if n is None else n
     busy = lambda: view._runner is not None and view._runner.is_busy()  # noqa: E731
     qtbot.waitUntil(lambda: view.n_plots_done >= n and not busy(), timeout=10000)
-    qtbot.wait(20)
+    QApplication.processEvents()  # the queued canvas updates

@@ -8,12 +8,13 @@ from pathlib import Path
 import numpy as np
 
 from phyclone.utils.colors import ClusterColorSelector
+from phyclone.cluster.selection_source import SelectionSource
 
 SHOTS = Path(os.environ.get("PHYCLONE_SHOTS", Path(tempfile.gettempdir()) / "phyclone-view-shots"))
 
 
 
-class Supervisor:
+class Supervisor(SelectionSource):
     """Stands for the Supervisor: views follow what it sends (selection, colours, clusters)."""
 
     def __init__(self, cluster_ids, spike_clusters=None, fun="cluster_id"):
@@ -29,9 +30,21 @@ class ClusterView:
     """Stands for the cluster view table (sender of table_sort / table_filter)."""
 
 
+def settle(qtbot, view, timeout=10000):
+    """Wait until no data of the view is being prepared, then process the queued events (its
+    plot, canvas updates): what it shows is then final."""
+    from phyclone.qt import QApplication
+
+    def idle():
+        runner = getattr(view, "_runner", None)
+        return runner is None or not runner.is_busy()
+    qtbot.waitUntil(idle, timeout=timeout)
+    QApplication.processEvents()
+
+
 def frame(qtbot, view):
-    """Process events until the view painted, then return its framebuffer (h, w, 4)."""
-    qtbot.wait(30)
+    """The view's framebuffer (h, w, 4) once it has settled (``grab_image`` renders now)."""
+    settle(qtbot, view)
     return view.canvas.grab_image()
 
 

@@ -1,0 +1,1 @@
+"""Kwik datasets (klusta, SpikeDetekt): HDF5 helpers, loading, the KwikModel, clusterings, editing, recordings, writing Kwik files."""

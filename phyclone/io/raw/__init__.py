@@ -1,0 +1,1 @@
+"""Raw recordings: flat binary / .npy / .cbin / .mda traces, filtering, intervals."""

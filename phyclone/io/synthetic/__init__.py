@@ -1,0 +1,1 @@
+"""Synthetic datasets with ground truth (``phy synthetic``, ``phy demo``)."""

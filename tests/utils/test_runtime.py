@@ -1,0 +1,84 @@
+"""The runtime policy: every environment variable read in one place, documented, and the
+GL threads' pause of the garbage collector."""
+
+import gc
+import logging
+import re
+import threading
+from pathlib import Path
+
+from phyclone.utils import runtime
+from phyclone.utils.runtime import OTHER_VARIABLES, SETTINGS, environment_table, read_policy
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_defaults_and_values():
+    p = read_policy({})
+    assert p.gl_threads >= 1 and p.render_thread and p.idle_gc and p.soft_raster is None
+    assert p.render_niceness == 3 and p.worker_niceness == 5 and p.gc_cap_mb == 256
+    p = read_policy({"PHYCLONE_GL_THREADS": "3", "PHYCLONE_RENDER_THREAD": "0",
+                     "PHYCLONE_SOFT_RASTER": "1", "PHYCLONE_SWITCH_INTERVAL": "0.001",
+                     "PHYCLONE_OPENGL": "software"})
+    assert (p.gl_threads, p.render_thread, p.soft_raster, p.switch_interval, p.opengl) == \
+        (3, False, True, .001, "software")
+
+
+def test_bad_values_are_reported_and_ignored(caplog):
+    with caplog.at_level(logging.WARNING):
+        p = read_policy({"PHYCLONE_GL_THREADS": "many", "PHYCLONE_IDLE_GC": "yes",
+                         "PHYCLONE_WORKER_THREADS": "0"})
+    assert p.gl_threads == read_policy({}).gl_threads and p.idle_gc
+    assert p.worker_threads == 1  # raised to the minimum
+    assert "PHYCLONE_GL_THREADS='many'" in caplog.text and "PHYCLONE_IDLE_GC='yes'" in caplog.text
+
+
+def test_policy_is_read_once(monkeypatch):
+    try:
+        monkeypatch.setenv("PHYCLONE_GC_CAP_MB", "64")
+        assert runtime.reload_policy().gc_cap_mb == 64
+        monkeypatch.setenv("PHYCLONE_GC_CAP_MB", "128")
+        assert runtime.policy().gc_cap_mb == 64  # until reloaded
+    finally:
+        monkeypatch.undo()
+        runtime.reload_policy()
+
+
+def test_every_variable_read_by_the_code_is_documented():
+    """No PHYCLONE_* variable can be read anywhere without its row in the table (the docs'
+    table is generated from it, see scripts/mkdocs_hooks.py)."""
+    documented = {s.env for s in SETTINGS} | {n for n, _ in OTHER_VARIABLES}
+    used = set()
+    for path in (ROOT / "phyclone").rglob("*.py"):
+        used |= set(re.findall(r"\bPHYCLONE_[A-Z_]+\b", path.read_text()))
+    assert used - documented == set()
+    table = environment_table()
+    assert all(f"`{name}`" in table for name in documented)
+
+
+def test_gc_pause_is_shared_by_the_gl_threads():
+    """Two GL threads in ``_no_gc`` at once: when the first leaves, the collector stays off
+    for the other, and it is on again once the last has left."""
+    from phyclone.plot.renderer import _no_gc
+    enabled = gc.isenabled()
+    gc.enable()
+    inside, other_left, states = threading.Barrier(2), threading.Event(), []
+
+    def other():
+        _no_gc(inside.wait)
+        other_left.set()
+
+    def this():
+        inside.wait()
+        other_left.wait(10)
+        states.append(gc.isenabled())  # still inside: must stay off
+
+    try:
+        t = threading.Thread(target=other)
+        t.start()
+        _no_gc(this)
+        t.join(10)
+        states.append(gc.isenabled())
+    finally:
+        (gc.enable if enabled else gc.disable)()
+    assert states == [False, True]
