@@ -84,6 +84,14 @@ def prepare(raw, probe=None, channels=None, params=None, n_channels=None, sample
     p = params or DetectParams()
     p.check()
     traces, spec = read_raw(raw, n_channels, sample_rate, dtype, offset)
+    try:
+        return _prepare(traces, spec, probe, channels, p)
+    except BaseException:
+        traces.close()
+        raise
+
+
+def _prepare(traces, spec, probe, channels, p):
     cols, pos = resolve_probe(spec, probe, channels)
     sr = traces.sample_rate
     n = traces.n_samples
@@ -314,15 +322,19 @@ def _detect(raw, probe, out_dir, channels, n_channels, sample_rate, dtype, offse
     t0 = time.perf_counter()
     out_dir = Path(out_dir) if out_dir is not None else None
     ctx, info = prepare(raw, probe, channels, p, n_channels, sample_rate, dtype, offset)
-    if out_dir is not None:
-        from .output import check_out_dir
-        check_out_dir(out_dir, info.spec, force)
-    t_prep = time.perf_counter() - t0
-    order = block_order(ctx, p.random_order, p.seed)
-    store = None
-    if out_dir is not None:
-        store = BlockStore(out_dir / ".phy" / "phyclone" / "detect", _key(ctx, p))
-    results, t_run = run_blocks(ctx, order, jobs, scheduler, store, p.max_events, progress)
+    try:
+        if out_dir is not None:
+            from .output import check_out_dir
+            check_out_dir(out_dir, info.spec, force)
+        t_prep = time.perf_counter() - t0
+        order = block_order(ctx, p.random_order, p.seed)
+        store = None
+        if out_dir is not None:
+            store = BlockStore(out_dir / ".phy" / "phyclone" / "detect", _key(ctx, p))
+        results, t_run = run_blocks(ctx, order, jobs, scheduler, store, p.max_events,
+                                    progress)
+    finally:
+        ctx.traces.close()  # the memory maps / decompressors of the raw files
     ev = gather_events(results, order, p.max_events) or events_in(
         ctx, np.zeros((0, len(ctx.cols)), np.float32), 0, 0, 0)
     out = Bunch(ev, channel_map=ctx.cols, positions=info.positions, noise=info.noise,
