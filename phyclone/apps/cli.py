@@ -18,6 +18,7 @@ COMMANDS = {
     "demo": "phyclone.apps.cmd_synthetic:demo",
     "template-gui": "phyclone.apps.cmd_gui:template_gui_cmd",
     "trace-gui": "phyclone.apps.cmd_gui:trace_gui_cmd",
+    "match": "phyclone.apps.cmd_match:match_cmd",
 }
 
 

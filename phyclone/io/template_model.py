@@ -16,6 +16,7 @@ from phyclone.utils.errors import DataError
 from phyclone.utils.fileio import save_npy
 
 from . import template_loading as tl
+from .add_spikes import finish_pending
 from .backup import backup_file
 from .filtering import filter_windows
 from .metadata import save_metadata as _save_metadata_file
@@ -86,6 +87,8 @@ class TemplateModel:
 
     # Loading ------------------------------------------------------------------------------
     def _load(self):
+        if finish_pending(self.dir_path):
+            logger.warning("Completed an interrupted addition of spikes in %s.", self.dir_path)
         files = TemplateFiles(self.dir_path)
         sp = tl.load_spike_arrays(files, self.sample_rate)
         self.spike_samples = sp.spike_samples
