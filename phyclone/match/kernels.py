@@ -1,8 +1,7 @@
 """numba kernels of template matching (cached on disk, GIL released, threads over events/samples).
 
-Data layout: a block of filtered data ``(n_samples, n_channels)`` float32; a template ``j`` is
-``data[j]`` (n_s, n_c) on channels ``channels[j]`` (-1 pads), aligned so that an event at
-sample ``t`` is compared with the block samples ``[t + offset[j], t + offset[j] + n_s)``.
+An event at sample ``t`` is compared with template ``j`` on the block samples
+``[t + offset[j], t + offset[j] + n_s)``.
 
 Match error (spyke): ``sum_{c,k} ((T[k, c] - E[k, c]) * w[k, c]) ** 2`` with
 ``w = max(|T|, |E|)`` (``signal``) or a fixed weight array (none / spatial / temporal).
@@ -14,49 +13,53 @@ import numpy as np
 _OPTS = dict(cache=True, nogil=True, parallel=True, fastmath=True)
 
 
-@numba.njit(cache=True, nogil=True, fastmath=True, inline="always")
-def error(block, t0, tpl, chans, weights, signal, bound):
-    """Match error of a template placed at block sample ``t0``; stops past ``bound``."""
-    n_s, n_c = tpl.shape
-    s = 0.
-    for c in range(n_c):
-        ch = chans[c]
-        if ch < 0:
-            break
-        for k in range(n_s):
-            x = tpl[k, c]
-            e = block[t0 + k, ch]
-            d = x - e
-            if signal:
-                w = max(abs(x), abs(e))
-            else:
-                w = weights[k, c]
-            s += d * d * w * w
-        if s > bound:
-            return s
-    return s
-
-
 @numba.njit(**_OPTS)
-def pair_errors(block, ev_t, ev_first, ev_count, pair_tpl, data, channels, weights, offsets,
-                 signal, n_shifts, out_err, out_shift):
-    """Mode A: error of every (event, candidate template) pair, the best of ``2 n_shifts + 1``
-    alignments. ``ev_first[i]``/``ev_count[i]``: event ``i``'s pairs in ``pair_tpl``."""
+def pair_errors(block_t, ev_t, ev_ch, nb_ch, nb_col, ev_first, ev_count, pair_tpl, dense,
+                wdense, offsets, signal, n_shifts, out_err, out_shift):
+    """Mode A: error of every (event, candidate template) pair over the channels around the
+    event's max channel (``nb_ch[ev_ch[i]]``, block columns ``nb_col``; templates are zero
+    beyond their radius, so the errors of one event are comparable), best of
+    ``2 n_shifts + 1`` alignments. ``block_t`` is (n_columns, n_samples);
+    ``dense``/``wdense`` (n_t, n_channels, n_s); ``ev_first[i]``, ``ev_count[i]``: event
+    ``i``'s pairs in ``pair_tpl``."""
     n_ev = len(ev_t)
-    n_b = block.shape[0]
+    n_b = block_t.shape[1]
+    n_s = dense.shape[2]
+    n_nb = nb_ch.shape[1]
     for i in numba.prange(n_ev):
+        chs = nb_ch[ev_ch[i]]
+        cols = nb_col[ev_ch[i]]
         for p in range(ev_first[i], ev_first[i] + ev_count[i]):
             j = pair_tpl[p]
-            n_s = data.shape[1]
             best = np.inf
             best_sh = 0
             for sh in range(-n_shifts, n_shifts + 1):
                 t0 = ev_t[i] + offsets[j] + sh
                 if t0 < 0 or t0 + n_s > n_b:
                     continue
-                e = error(block, t0, data[j], channels[j], weights[j], signal, best)
-                if e < best:
-                    best = e
+                s = 0.
+                for c in range(n_nb):
+                    ch = chs[c]
+                    if ch < 0:
+                        break
+                    tj = dense[j, ch]
+                    wj = wdense[j, ch]
+                    e_row = block_t[cols[c]]
+                    acc = np.float32(0.)
+                    for k in range(n_s):
+                        x = tj[k]
+                        e = e_row[t0 + k]
+                        d = x - e
+                        if signal:
+                            w = max(abs(x), abs(e))
+                        else:
+                            w = wj[k]
+                        acc += d * d * w * w
+                    s += acc
+                    if s > best:
+                        break
+                if s < best:
+                    best = s
                     best_sh = sh
             out_err[p] = best
             out_shift[p] = best_sh
@@ -108,3 +111,95 @@ def local_minima(err, bound, half_width, out):
             out[k] = i
             k += 1
     return k
+
+
+@numba.njit(cache=True, nogil=True, fastmath=True)
+def _pair_error(block_t, t0, chs, cols, tj, wj, signal, bound):
+    n_s = tj.shape[1]
+    s = 0.
+    for c in range(len(chs)):
+        ch = chs[c]
+        if ch < 0:
+            break
+        e_row = block_t[cols[c]]
+        acc = np.float32(0.)
+        for k in range(n_s):
+            x = tj[ch, k]
+            e = e_row[t0 + k]
+            d = x - e
+            w = max(abs(x), abs(e)) if signal else wj[ch, k]
+            acc += d * d * w * w
+        s += acc
+        if s > bound:
+            break
+    return s
+
+
+@numba.njit(cache=True, nogil=True, fastmath=True)
+def _add_template(block_t, t0, tj, chans, cols, sign):
+    for c in range(len(chans)):
+        if chans[c] < 0:
+            break
+        col = cols[c]
+        if col < 0:
+            continue
+        for k in range(tj.shape[1]):
+            block_t[col, t0 + k] += sign * tj[chans[c], k]
+
+
+@numba.njit(cache=True, nogil=True, fastmath=True)
+def peel(block_t, ev_t, ev_ch, nb_ch, nb_col, ev_first, ev_count, pair_tpl, dense, wdense,
+         tpl_ch, tpl_col, offsets, signal, n_shifts, n_passes, out_err, out_shift, out_sub):
+    """Mode A with collisions resolved: events in decreasing amplitude order are matched on
+    the residual (``block_t`` is modified in place), and the best template is subtracted
+    when it explains the event better than nothing (error below that of a zero template).
+    Each further pass adds an event's template back and matches it again on the residual
+    of all the others. ``out_sub[i]``: the template index subtracted for event ``i`` (-1:
+    none)."""
+    n_ev = len(ev_t)
+    n_b = block_t.shape[1]
+    n_s = dense.shape[2]
+    amp = np.empty(n_ev)
+    for i in range(n_ev):
+        c0 = nb_col[ev_ch[i], 0]
+        amp[i] = abs(block_t[c0, ev_t[i]]) if 0 <= ev_t[i] < n_b else 0.
+    zero = np.zeros((dense.shape[1], n_s), dtype=np.float32)
+    sub_t0 = np.zeros(n_ev, dtype=np.int64)
+    out_sub[:] = -1
+    order = np.argsort(-amp)
+    for _ in range(n_passes):
+        for i in order:
+            if out_sub[i] >= 0:  # matched again on the residual of the others
+                j = out_sub[i]
+                _add_template(block_t, sub_t0[i], dense[j], tpl_ch[j], tpl_col[j], 1.)
+                out_sub[i] = -1
+            chs = nb_ch[ev_ch[i]]
+            cols = nb_col[ev_ch[i]]
+            best_p = -1
+            best = np.inf
+            best_sh = 0
+            for p in range(ev_first[i], ev_first[i] + ev_count[i]):
+                j = pair_tpl[p]
+                pb = np.inf
+                psh = 0
+                for sh in range(-n_shifts, n_shifts + 1):
+                    t0 = ev_t[i] + offsets[j] + sh
+                    if t0 < 0 or t0 + n_s > n_b:
+                        continue
+                    s = _pair_error(block_t, t0, chs, cols, dense[j], wdense[j], signal, pb)
+                    if s < pb:
+                        pb = s
+                        psh = sh
+                out_err[p] = pb
+                out_shift[p] = psh
+                if pb < best:
+                    best, best_p, best_sh = pb, p, psh
+            if best_p < 0:
+                continue
+            j = pair_tpl[best_p]
+            t0 = ev_t[i] + offsets[j] + best_sh
+            null = _pair_error(block_t, t0, chs, cols, zero, zero, signal, np.inf)
+            if best < null:
+                out_sub[i] = j
+                sub_t0[i] = t0
+                _add_template(block_t, t0, dense[j], tpl_ch[j], tpl_col[j], -1.)

@@ -37,26 +37,50 @@ def near_templates(event_channels, templates, channel_positions, tolerance_um=TO
     return d <= tolerance_um + 1e-9
 
 
-def _columns(templates, n_channels, subset=None):
-    """Channels read and the template channels as columns of the block read."""
-    tc = templates.channels if subset is None else templates.channels[subset]
-    used = np.unique(tc[tc >= 0])
-    col = np.full(n_channels, -1, dtype=np.int64)
-    col[used] = np.arange(len(used))
-    cols = np.where(templates.channels >= 0, col[np.maximum(templates.channels, 0)], -1)
-    return used, cols
+def neighbourhoods(channel_positions, radius_um):
+    """(n_channels, n_max) channels within ``radius_um`` of each channel, nearest first
+    (itself first), -1 padded."""
+    pos = np.asarray(channel_positions, dtype=np.float64)
+    d = np.linalg.norm(pos[:, None, :] - pos[None, :, :], axis=2)
+    np.fill_diagonal(d, -1.)
+    order = np.argsort(d, axis=1, kind="stable")
+    ds = np.take_along_axis(d, order, axis=1)
+    n_max = int((ds <= radius_um).sum(axis=1).max())
+    out = np.where(ds[:, :n_max] <= radius_um, order[:, :n_max], -1)
+    return out.astype(np.int64)
+
+
+def dense_templates(templates, weights, n_channels):
+    """Templates and weights on every channel, zero beyond their radius: (n_t, n_channels,
+    n_s) float32 each."""
+    n_t, n_s, n_c = templates.data.shape
+    dense = np.zeros((n_t, n_channels, n_s), dtype=np.float32)
+    wdense = np.zeros((n_t, n_channels, n_s), dtype=np.float32)
+    for j in range(n_t):
+        k = templates.channels[j] >= 0
+        dense[j, templates.channels[j][k]] = templates.data[j][:, k].T
+        wdense[j, templates.channels[j][k]] = weights[j][:, k].T
+    return dense, wdense
 
 
 def match_events(traces, templates, event_samples, event_channels, channel_positions,
                  weighting="signal", tolerance_um=TOLERANCE_UM, n_shifts=N_SHIFTS,
-                 time_range=None, sos=None, filtered=True, progress=False):
+                 time_range=None, sos=None, filtered=True, peel=False, n_passes=2,
+                 progress=False):
     """Mode A: the match error of every event against every template whose max channel lies
-    within ``tolerance_um`` of the event's max channel (best of ``2 n_shifts + 1``
-    alignments).
+    within ``tolerance_um`` of the event's max channel, on the channels within the
+    templates' radius of the event's max channel (best of ``2 n_shifts + 1`` alignments).
+
+    ``peel``: resolve collisions (all the recording's templates given): events are matched in
+    decreasing amplitude order on the residual, each best template subtracted when it
+    explains the event, ``n_passes`` times (see ``kernels.peel``); ``subtracted`` then says
+    which.
 
     Returns ``Bunch(event (n_pairs,) event indices, template (n_pairs,) template indices,
-    error, shift, best (n_events,) best template index or -1, best_error, n_comparisons)``.
+    error, shift, best (n_events,) best template index or -1, best_error, n_comparisons,
+    kernel_time, subtracted (n_events,))``.
     """
+    import time
     t = np.asarray(event_samples, dtype=np.int64).reshape(-1)
     ech = np.asarray(event_channels, dtype=np.int64).reshape(-1)
     if len(t) != len(ech):
@@ -64,38 +88,64 @@ def match_events(traces, templates, event_samples, event_channels, channel_posit
     start, stop = _time_range(traces, time_range)
     order = np.argsort(t, kind="stable")
     ts = t[order]
+    n_ch = traces.n_channels
     w = weight_arrays(templates, channel_positions, weighting, traces.sample_rate)
+    dense, wdense = dense_templates(templates, w, n_ch)
     signal = weighting == "signal"
-    used, cols = _columns(templates, traces.n_channels)
-    data = np.ascontiguousarray(templates.data, dtype=np.float32)
+    nb = neighbourhoods(channel_positions, templates.radius_um)
+    # channels read: the neighbourhoods of the event channels that have candidates
+    has = near_templates(np.arange(n_ch), templates, channel_positions, tolerance_um).any(1)
+    ev_chans = np.unique(ech[(t >= start) & (t < stop)])
+    ev_chans = ev_chans[has[ev_chans]]
+    used = nb[ev_chans][nb[ev_chans] >= 0]
+    if peel:  # the templates are subtracted on all their channels
+        used = np.r_[used, templates.channels[templates.channels >= 0]]
+    used = np.unique(used)
+    col = np.full(n_ch, -1, dtype=np.int64)
+    col[used] = np.arange(len(used))
+    nb_col = np.where(nb >= 0, col[np.maximum(nb, 0)], -1)
+    tpl_ch = np.ascontiguousarray(templates.channels, dtype=np.int64)
+    tpl_col = np.where(tpl_ch >= 0, col[np.maximum(tpl_ch, 0)], -1)
+    subtracted = np.full(len(t), -1, dtype=np.int64)
     offsets = np.asarray(templates.offsets, dtype=np.int64)
-    n_s = data.shape[1]
+    n_s = dense.shape[2]
     lo = int(offsets.min()) - n_shifts
     hi = int(offsets.max()) + n_s + n_shifts
     ev, tp, er, sh = [], [], [], []
-    blocks = block_ranges(start, stop)
-    for b0, b1 in tqdm(blocks, desc="matching", unit="block", disable=not progress):
+    kernel_time = 0.
+    for b0, b1 in tqdm(block_ranges(start, stop), desc="matching", unit="block",
+                       disable=not progress):
         i0, i1 = np.searchsorted(ts, [b0, b1])
-        if i1 == i0:
+        if i1 == i0 or not len(used):
             continue
         idx = order[i0:i1]
         near = near_templates(ech[idx], templates, channel_positions, tolerance_um)
         pe, pt = np.nonzero(near)
-        counts = near.sum(axis=1)
+        counts = near.sum(axis=1).astype(np.int64)
         first = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
         block = read_filtered(traces, b0 + lo, b1 + hi, used, sos=sos, filtered=filtered)
+        block_t = np.ascontiguousarray(block.T)
         err = np.empty(len(pt), dtype=np.float64)
         shift = np.empty(len(pt), dtype=np.int64)
-        kernels.pair_errors(block, ts[i0:i1] - (b0 + lo), first, counts.astype(np.int64),
-                            pt.astype(np.int64), data, cols, w, offsets, signal,
-                            int(n_shifts), err, shift)
+        k0 = time.perf_counter()
+        if peel:
+            sub = np.empty(len(idx), dtype=np.int64)
+            kernels.peel(block_t, ts[i0:i1] - (b0 + lo), ech[idx], nb, nb_col, first, counts,
+                         pt.astype(np.int64), dense, wdense, tpl_ch, tpl_col, offsets, signal,
+                         int(n_shifts), int(n_passes), err, shift, sub)
+            subtracted[idx] = sub
+        else:
+            kernels.pair_errors(block_t, ts[i0:i1] - (b0 + lo), ech[idx], nb, nb_col, first,
+                                counts, pt.astype(np.int64), dense, wdense, offsets, signal,
+                                int(n_shifts), err, shift)
+        kernel_time += time.perf_counter() - k0
         ev.append(idx[pe])
         tp.append(pt)
         er.append(err)
         sh.append(shift)
     cat = (lambda x, dt: np.concatenate(x).astype(dt) if x else np.zeros(0, dt))
     out = Bunch(event=cat(ev, np.int64), template=cat(tp, np.int64), error=cat(er, np.float64),
-                shift=cat(sh, np.int64))
+                shift=cat(sh, np.int64), kernel_time=kernel_time, subtracted=subtracted)
     out.n_comparisons = len(out.event)
     out.best, out.best_error = best_per_event(out, len(t))
     return out
