@@ -15,6 +15,7 @@ COMMANDS = {
     "kwik-describe": "phyclone.apps.cmd_kwik:kwik_describe",
     "kwik-gui": "phyclone.apps.cmd_kwik:kwik_gui_cmd",
     "synthetic": "phyclone.apps.cmd_synthetic:synthetic",
+    "detect": "phyclone.apps.cmd_detect:detect_cmd",
     "demo": "phyclone.apps.cmd_synthetic:demo",
     "template-gui": "phyclone.apps.cmd_gui:template_gui_cmd",
     "trace-gui": "phyclone.apps.cmd_gui:trace_gui_cmd",

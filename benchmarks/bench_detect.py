@@ -1,0 +1,231 @@
+"""`phy detect` against SpikeInterface on ground truth, side by side in one run.
+
+Ground truth: SpikeInterface's ``generate_ground_truth_recording`` (run in the peer venv,
+``si_detect_peer.py``), 384 channels (Neuropixels-like, 30 s) and 32 channels (60 s), saved
+as int16 ``.dat`` under ``--cache`` (default ``~/.cache/phyclone/bench``) once.
+
+Both pipelines read the int16 .dat, band-pass 300-6000 Hz, estimate MAD noise, detect
+negative peaks at 5 × noise and write the events, on one core (SpikeInterface: + common
+median reference, ``detect_peaks(method="locally_exclusive")``, ``n_jobs=1``). A detection
+matches a ground-truth spike when it is within 0.4 ms and its channel within 50 µm of the
+unit's peak channel (one-to-one, closest times first). Prints recall (units with SNR ≥ 5),
+precision, × real time, ratio, the share of our stages, the bare read speed of the file
+(IO bound), 1 vs 2 threads, and whether a dask LocalCluster of 2 processes gives identical
+events.
+
+    python benchmarks/bench_detect.py [--datasets 384,32] [--si-venv /work/peers/si]
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+SPECS = {384: 30., 32: 60.}
+TOL_MS, TOL_UM, SNR_MIN = 0.4, 50., 5.
+
+
+def si_python(venv):
+    p = Path(venv) / "bin" / "python"
+    return p if p.exists() else None
+
+
+def ensure_ground_truth(cache, n_channels, si_py):
+    folder = Path(cache) / f"gt{n_channels}"
+    if (folder / "meta.json").exists():
+        return folder
+    if si_py is None:
+        raise SystemExit(f"no ground truth in {folder} and no SpikeInterface venv to make it")
+    print(f"generating ground truth {folder} ...", flush=True)
+    subprocess.run([str(si_py), str(HERE / "si_detect_peer.py"), "generate", str(folder),
+                    str(n_channels), str(SPECS.get(n_channels, 30.)), "42"], check=True)
+    return folder
+
+
+def score(folder, times, channels, positions):
+    """(recall on SNR >= 5 units, precision, n_detected) of detections ``(times, channels)``
+    (channel = index into ``positions``)."""
+    gt_t = np.load(folder / "gt_times.npy")
+    gt_u = np.load(folder / "gt_units.npy")
+    peak = np.load(folder / "unit_peak_channels.npy")
+    snr = np.load(folder / "unit_snr.npy")
+    pos = np.load(folder / "channel_positions.npy")
+    sr = json.loads((folder / "meta.json").read_text())["sample_rate"]
+    tol = int(round(TOL_MS * 1e-3 * sr))
+    order = np.argsort(gt_t, kind="stable")
+    gt_t, gt_u = gt_t[order], gt_u[order]
+    det_pos = positions[channels]
+    lo = np.searchsorted(gt_t, times - tol, side="left")
+    hi = np.searchsorted(gt_t, times + tol, side="right")
+    di, gj, dt = [], [], []
+    for i in range(len(times)):
+        for j in range(lo[i], hi[i]):
+            if np.linalg.norm(det_pos[i] - pos[peak[gt_u[j]]]) <= TOL_UM:
+                di.append(i)
+                gj.append(j)
+                dt.append(abs(int(times[i]) - int(gt_t[j])))
+    used_d = np.zeros(len(times), bool)
+    used_g = np.zeros(len(gt_t), bool)
+    for k in np.argsort(dt, kind="stable"):
+        if not used_d[di[k]] and not used_g[gj[k]]:
+            used_d[di[k]] = used_g[gj[k]] = True
+    good = snr[gt_u] >= SNR_MIN
+    recall = used_g[good].mean() if good.any() else float("nan")
+    precision = used_d.mean() if len(times) else float("nan")
+    return recall, precision
+
+
+def io_bound(path, n_channels, sr, block_s=1.):
+    """× real time of reading the file in 1-s blocks (warm page cache)."""
+    row = n_channels * 2
+    step = int(sr * block_s) * row
+    buf = bytearray(step)
+    size = Path(path).stat().st_size
+    for _ in range(2):
+        t0 = time.perf_counter()
+        with open(path, "rb", buffering=0) as f:
+            while f.readinto(buf):
+                pass
+        dt = time.perf_counter() - t0
+    return size / row / sr / dt
+
+
+def stage_shares(folder, meta, kwargs):
+    """Seconds per stage of our pipeline over all blocks (thread CPU time)."""
+    from phyclone.detect import blocks as B
+    from phyclone.detect.config import DetectParams
+    from phyclone.detect.detectors import detect_events
+    from phyclone.detect.features import extract_waveforms, project
+    from phyclone.detect.pipeline import prepare
+    from phyclone.detect.sinc import fractional_shift, subsample_peaks
+    T = {}
+    t0 = time.thread_time()
+    ctx, _ = prepare(folder / "recording.dat", folder / "channel_positions.npy", None,
+                     DetectParams(**kwargs), meta["n_channels"], meta["sample_rate"], "int16")
+    T["noise + PCA basis"] = time.thread_time() - t0
+
+    def tm(name, f, *a):
+        t = time.thread_time()
+        r = f(*a)
+        T[name] = T.get(name, 0) + time.thread_time() - t
+        return r
+    for k in range(-(-ctx.hi // ctx.block)):
+        a, b = ctx.bounds(k)
+        m = ctx.det_margin
+        x = tm("read + filter", ctx.filtered, a - m, b + m)
+        t, c, _ = tm("detect + lockout", detect_events, x, a - m, m, m + b - a, ctx.thresholds,
+                     ctx.thr_len, ctx.neighbours, ctx.lockout, ctx.sign, ctx.method,
+                     ctx.phase_window, ctx.phase_ratio)
+        rows = t - (a - m)
+        fine = tm("sinc times + features", subsample_peaks, x, rows, c, ctx.interpolate,
+                  ctx.delays)
+        w = tm("sinc times + features", extract_waveforms, x, rows, c, ctx.local,
+               ctx.n_before, ctx.n_after)
+        w = tm("sinc times + features", fractional_shift, w, fine - rows)
+        tm("sinc times + features", project, w, ctx.basis)
+    return T
+
+
+def ours(folder, meta, out, jobs=1, scheduler=None, **kwargs):
+    from phyclone.detect import detect
+    t0 = time.perf_counter()
+    ev = detect(folder / "recording.dat", probe=folder / "channel_positions.npy",
+                n_channels=meta["n_channels"], sample_rate=meta["sample_rate"], dtype="int16",
+                out_dir=out, jobs=jobs, scheduler=scheduler, force=True, **kwargs)
+    return ev, time.perf_counter() - t0
+
+
+def run_dataset(n_channels, args, si_py):
+    folder = ensure_ground_truth(args.cache, n_channels, si_py)
+    meta = json.loads((folder / "meta.json").read_text())
+    dur = meta["duration"]
+    pos = np.load(folder / "channel_positions.npy")
+    kwargs = dict(sign="neg")
+    rows = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        ours(folder, meta, tmp / "warm", **kwargs)  # compile / page cache
+        ev, t_ours = ours(folder, meta, tmp / "o1", **kwargs)
+        rec, prec = score(folder, ev.times, ev.channels, pos)
+        rows["phyclone"] = dict(time=t_ours, recall=rec, precision=prec, n=len(ev.times))
+        if si_py is not None and not args.skip_si:
+            js = tmp / "si.json"
+            subprocess.run([str(si_py), str(HERE / "si_detect_peer.py"), "detect",
+                            str(folder), str(js)], check=True, env=_one_core_env())
+            si = json.loads(js.read_text())
+            st = np.load(folder / "si_peaks_times.npy")
+            sc = np.load(folder / "si_peaks_channels.npy")
+            rec, prec = score(folder, st, sc, pos)
+            rows["SpikeInterface"] = dict(time=si["total"], recall=rec, precision=prec,
+                                          n=len(st), stages=si)
+        shares = stage_shares(folder, meta, kwargs)
+        io = io_bound(folder / "recording.dat", n_channels, meta["sample_rate"])
+        _, t1 = ours(folder, meta, tmp / "t1", jobs=1, **kwargs)
+        ev2, t2 = ours(folder, meta, tmp / "t2", jobs=2, **kwargs)
+        same_threads = np.array_equal(ev2.times, ev.times) and \
+            np.array_equal(ev2.channels, ev.channels)
+        dask_same = None
+        if not args.skip_dask:
+            from distributed import Client, LocalCluster
+            with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                              dashboard_address=None) as cl, Client(cl) as client:
+                evd, _ = ours(folder, meta, tmp / "dask", scheduler=client, **kwargs)
+            dask_same = np.array_equal(evd.times, ev.times) and \
+                np.array_equal(evd.channels, ev.channels) and \
+                np.array_equal(evd.amplitudes, ev.amplitudes)
+    print(f"\n## {n_channels} channels, {dur:g} s, {meta['n_units']} units "
+          f"({len(np.load(folder / 'gt_times.npy'))} GT spikes)")
+    print("| pipeline | end to end (s) | × real time | recall (SNR≥5) | precision | events |")
+    print("|---|---|---|---|---|---|")
+    for name, r in rows.items():
+        print(f"| {name} | {r['time']:.2f} | {dur / r['time']:.1f} | {r['recall']:.4f} | "
+              f"{r['precision']:.4f} | {r['n']} |")
+    if "SpikeInterface" in rows:
+        print(f"\nspeed-up vs SpikeInterface: ×{rows['SpikeInterface']['time'] / t_ours:.1f}"
+              f"  (SI stages: " + ", ".join(f"{k} {v:.2f} s" for k, v in
+                                            rows['SpikeInterface']['stages'].items()
+                                            if k not in ('n_peaks', 'total')) + ")")
+    tot = sum(shares.values())
+    print("our stages (thread CPU time): " + ", ".join(
+        f"{k} {100 * v / tot:.0f}%" for k, v in shares.items()) + f" (sum {tot:.2f} s)")
+    print(f"IO bound (bare read of the .dat, warm): ×{io:.0f} real time")
+    print(f"threads: 1 → {t1:.2f} s, 2 → {t2:.2f} s (×{t1 / t2:.2f}), identical events: "
+          f"{same_threads}")
+    if dask_same is not None:
+        print(f"dask LocalCluster (2 processes): identical events: {dask_same}")
+
+
+def _one_core_env():
+    env = dict(os.environ)
+    for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+              "NUMBA_NUM_THREADS"):
+        env[k] = "1"
+    return env
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--cache", default=Path.home() / ".cache" / "phyclone" / "bench", type=Path)
+    ap.add_argument("--si-venv", default=os.environ.get("PHYCLONE_PEER_SI", "/work/peers/si"))
+    ap.add_argument("--datasets", default="384,32")
+    ap.add_argument("--skip-si", action="store_true")
+    ap.add_argument("--skip-dask", action="store_true")
+    args = ap.parse_args()
+    for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(k, "1")
+    si_py = si_python(args.si_venv)
+    print(f"# bench_detect ({time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, "
+          f"load {os.getloadavg()[0]:.1f})")
+    for n in [int(s) for s in args.datasets.split(",")]:
+        run_dataset(n, args, si_py)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,174 @@
+"""One block of the recording → its events and their features; blocks run in threads or on a
+dask.distributed cluster, and finished blocks are kept on disk so an interrupted run resumes.
+
+A block covers whole filter segments; it filters a margin around itself (detection needs the
+samples around each candidate) and keeps the events whose peak lies inside it. Every value
+it computes depends only on the samples around an event, so the events are the same for any
+block size, thread count or scheduler.
+"""
+
+import hashlib
+import json
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from phyclone.utils.fileio import atomic_open, write_text
+
+from .detectors import detect_events
+from .features import extract_waveforms, project
+from .filters import filtered_range
+from .sinc import fractional_shift, subsample_peaks
+
+logger = logging.getLogger(__name__)
+
+#: Per-event arrays of a block, in this order.
+FIELDS = ("times", "channels", "amplitudes", "fine_times", "features")
+
+
+@dataclass
+class BlockContext:
+    """What a block needs (picklable: the traces are reopened from ``spec`` where needed)."""
+    spec: object            # RawSpec
+    cols: np.ndarray        # raw-file column of every enabled channel
+    sos: np.ndarray
+    segment: int            # filter grid (samples)
+    margin: int             # filter margin (samples)
+    reference: str
+    thresholds: np.ndarray  # (n_windows, n_channels)
+    thr_len: int
+    neighbours: np.ndarray
+    lockout: int
+    sign: str
+    method: str
+    phase_window: int
+    phase_ratio: float
+    local: np.ndarray       # (n_channels, n_local)
+    basis: np.ndarray       # (n_pcs, n_samples)
+    n_before: int
+    n_after: int
+    interpolate: int
+    delays: np.ndarray      # sample-and-hold delays (samples) per enabled channel
+    block: int              # block length (samples, whole segments)
+    lo: int                 # searched range [lo, hi) in samples
+    hi: int
+
+    def __getstate__(self):
+        d = dict(self.__dict__)
+        d.pop("_traces", None)
+        return d
+
+    @property
+    def traces(self):
+        if getattr(self, "_traces", None) is None:
+            self._traces = _open_cached(self.spec)
+        return self._traces
+
+    @property
+    def det_margin(self):
+        return max(self.lockout, self.phase_window) + max(self.n_before, self.n_after) + 24
+
+    def bounds(self, k):
+        """Samples ``[a, b)`` searched in block ``k``."""
+        return max(k * self.block, self.lo), min((k + 1) * self.block, self.hi)
+
+    def filtered(self, a, b):
+        keep = np.flatnonzero(self.thresholds.max(axis=0) > 0)
+        return filtered_range(self.traces, a, b, self.cols, self.sos, self.segment,
+                              self.margin, self.reference, keep)
+
+
+_OPEN = {}
+_OPEN_LOCK = threading.Lock()
+
+
+def _open_cached(spec):
+    """One open recording per process and spec (dask workers reuse it across blocks)."""
+    key = (tuple(spec.paths), spec.n_channels, spec.dtype, spec.offset, spec.sample_rate)
+    with _OPEN_LOCK:
+        if key not in _OPEN:
+            _OPEN[key] = spec.open()
+        return _OPEN[key]
+
+
+def events_in(ctx, x, x_start, a, b):
+    """Events with peaks in ``[a, b)`` of the filtered ``x`` (row 0 = sample ``x_start``),
+    with sub-sample times and PC features: a dict of :data:`FIELDS` arrays."""
+    t, c, amp = detect_events(x, x_start, a - x_start, b - x_start, ctx.thresholds,
+                              ctx.thr_len, ctx.neighbours, ctx.lockout, ctx.sign, ctx.method,
+                              ctx.phase_window, ctx.phase_ratio)
+    rows = t - x_start
+    fine = subsample_peaks(x, rows, c, ctx.interpolate, ctx.delays) + x_start
+    w = extract_waveforms(x, rows, c, ctx.local, ctx.n_before, ctx.n_after)
+    shift = fine - t - ctx.delays[c]  # align on the sub-sample peak (same clock as x)
+    if ctx.interpolate > 1 and len(t):
+        w = fractional_shift(w, shift)
+    return dict(times=t, channels=c, amplitudes=amp, fine_times=fine,
+                features=project(w, ctx.basis))
+
+
+def run_block(ctx, k):
+    """Events of block ``k`` (see :func:`events_in`) and the number of samples searched."""
+    a, b = ctx.bounds(k)
+    if b <= a:
+        return _empty(ctx), 0
+    m = ctx.det_margin
+    x = ctx.filtered(a - m, b + m)
+    return events_in(ctx, x, a - m, a, b), b - a
+
+
+def _empty(ctx):
+    nl = ctx.local.shape[1]
+    return dict(times=np.zeros(0, np.int64), channels=np.zeros(0, np.int64),
+                amplitudes=np.zeros(0, np.float32), fine_times=np.zeros(0, np.float64),
+                features=np.zeros((0, len(ctx.basis), nl), np.float32))
+
+
+class BlockStore:
+    """Finished blocks of a run, kept in ``folder`` (ours: ``<out>/.phy/phyclone/detect``),
+    valid only for the same recording and parameters (``key``)."""
+
+    def __init__(self, folder, key):
+        self.folder = Path(folder)
+        self.key = hashlib.sha256(key.encode()).hexdigest()[:16]
+        self.blocks = self.folder / "blocks"
+        run = self.folder / "run.json"
+        same = False
+        if run.exists():
+            try:
+                same = json.loads(run.read_text()).get("key") == self.key
+            except ValueError:
+                same = False
+        if not same:
+            self.clear()
+            self.blocks.mkdir(parents=True, exist_ok=True)
+            write_text(run, json.dumps({"key": self.key}))
+
+    def _path(self, k):
+        return self.blocks / f"block_{k:07d}.npz"
+
+    def load(self, k):
+        p = self._path(k)
+        if not p.exists():
+            return None
+        try:
+            with np.load(p, allow_pickle=False) as f:
+                return {n: f[n] for n in FIELDS}, int(f["n_samples"])
+        except (OSError, ValueError, KeyError):
+            return None
+
+    def save(self, k, ev, n_samples):
+        with atomic_open(self._path(k), "wb", fsync=False) as f:
+            np.savez(f, n_samples=n_samples, **ev)
+
+    def clear(self):
+        """Remove our block files (and nothing else)."""
+        if self.blocks.exists():
+            for p in self.blocks.glob("block_*.npz"):
+                p.unlink()
+        run = self.folder / "run.json"
+        if run.exists():
+            run.unlink()

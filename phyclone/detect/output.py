@@ -1,0 +1,74 @@
+"""Write detected events as a template-gui folder (what phy, phylib and SpikeInterface's
+``read_phy`` open), each file atomically."""
+
+from pathlib import Path
+
+import numpy as np
+
+from phyclone.utils.errors import DataError
+from phyclone.utils.fileio import ensure_dir_exists, save_npy, write_text
+
+from .features import initial_clusters, similar_templates, templates_from_features
+
+#: Files this command writes (an existing folder holding others' copies is refused).
+WRITTEN = ("params.py", "spike_times.npy", "spike_max_channels.npy", "amplitudes.npy",
+           "spike_templates.npy", "spike_clusters.npy", "templates.npy", "template_ind.npy",
+           "pc_features.npy", "pc_feature_ind.npy", "channel_map.npy", "channel_positions.npy",
+           "similar_templates.npy", "cluster_group.tsv")
+_MARK = Path(".phy") / "phyclone" / "detect" / "written.txt"
+
+
+def check_out_dir(out_dir, spec, force):
+    """Refuse an output folder that would overwrite the input or another program's dataset."""
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise DataError(out_dir, "is a file, not a folder", "give --out a folder path")
+    raw_dirs = {Path(p).resolve().parent for p in spec.paths}
+    if spec.params_dir is not None:
+        raw_dirs.add(Path(spec.params_dir).resolve())
+    if out_dir.exists() and out_dir.resolve() in raw_dirs and \
+            any((out_dir / f).exists() for f in WRITTEN):
+        raise DataError(out_dir, "holds the input dataset: detection would overwrite it",
+                        "give --out another folder")
+    if out_dir.exists() and not force and not (out_dir / _MARK).exists() and \
+            any((out_dir / f).exists() for f in WRITTEN):
+        raise DataError(out_dir, "already holds a template-gui dataset not written by "
+                        "`phy detect`", "give --out an empty folder, or --force to replace it")
+
+
+def _params_text(spec):
+    paths = [str(p) for p in spec.paths]
+    dat = repr(paths[0]) if len(paths) == 1 else repr(paths)
+    return (f"dat_path = {dat}\nn_channels_dat = {spec.n_channels}\n"
+            f"dtype = {spec.dtype!r}\noffset = {spec.offset}\n"
+            f"sample_rate = {float(spec.sample_rate)!r}\nhp_filtered = False\n")
+
+
+def write_folder(out_dir, ev, params):
+    """Write the events ``ev`` (from :func:`phyclone.detect.detect`) into ``out_dir``;
+    return the path of its ``params.py``."""
+    out_dir = Path(out_dir)
+    ensure_dir_exists(out_dir)
+    clusters = initial_clusters(ev.channels, ev.features, params.split,
+                                params.min_cluster_size)
+    templates, template_ind = templates_from_features(clusters, ev.features, ev.channels,
+                                                      ev.local, ev.basis)
+    n_ch = len(ev.channel_map)
+    save_npy(out_dir / "spike_times.npy", ev.times.astype(np.int64))
+    save_npy(out_dir / "spike_max_channels.npy", ev.channels.astype(np.int32))
+    save_npy(out_dir / "amplitudes.npy", np.abs(ev.amplitudes).astype(np.float32))
+    save_npy(out_dir / "spike_templates.npy", clusters.astype(np.int32))
+    save_npy(out_dir / "spike_clusters.npy", clusters.astype(np.int32))
+    save_npy(out_dir / "templates.npy", templates)
+    save_npy(out_dir / "template_ind.npy", template_ind)
+    save_npy(out_dir / "pc_features.npy", ev.features.astype(np.float32))
+    save_npy(out_dir / "pc_feature_ind.npy", template_ind)
+    save_npy(out_dir / "channel_map.npy", ev.channel_map.astype(np.int32))
+    save_npy(out_dir / "channel_positions.npy", ev.positions.astype(np.float64))
+    save_npy(out_dir / "similar_templates.npy", similar_templates(templates, template_ind, n_ch))
+    ids = np.unique(clusters)
+    write_text(out_dir / "cluster_group.tsv",
+               "cluster_id\tgroup\n" + "".join(f"{i}\tunsorted\n" for i in ids))
+    write_text(out_dir / _MARK, "\n".join(WRITTEN) + "\n")
+    write_text(out_dir / "params.py", _params_text(ev.spec))
+    return out_dir / "params.py"

@@ -1,0 +1,322 @@
+"""``detect()``: raw recording → events (and a template-gui folder with ``out_dir``)."""
+
+import json
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+from phyclone.utils.bunch import Bunch
+from phyclone.utils.errors import DataError
+
+from .blocks import FIELDS, BlockContext, BlockStore, events_in, run_block
+from .config import DetectParams
+from .features import local_channels, neighbour_table, pca_basis
+from .filters import bandpass_sos, filtered_range
+from .noise import noise_levels, sample_starts
+from .probe import load_channel_positions
+from .raw import read_raw
+from .sinc import sample_and_hold_delays
+
+logger = logging.getLogger(__name__)
+
+
+def resolve_probe(spec, probe, channels):
+    """``(cols, positions)``: raw-file columns of the enabled channels and their positions.
+
+    ``probe``: a probe file (default: the ``channel_positions.npy`` + ``channel_map.npy`` of
+    the folder of the params.py); ``channels``: raw-file channels to keep (default: every
+    probe channel)."""
+    folder = Path(spec.params_dir) if spec.params_dir is not None else None
+    if probe is not None:
+        cols, pos = load_channel_positions(probe, spec.n_channels)
+    elif folder is not None and (folder / "channel_positions.npy").exists():
+        probe = folder / "channel_positions.npy"
+        _, pos = load_channel_positions(probe, 1 << 62)
+        cmap = folder / "channel_map.npy"
+        cols = (np.load(cmap, allow_pickle=False).astype(np.int64).ravel()
+                if cmap.exists() else np.arange(len(pos)))
+        if len(cols) != len(pos) or cols.max() >= spec.n_channels or cols.min() < 0:
+            raise DataError(cmap, f"does not match channel_positions.npy ({len(pos)} rows) "
+                            f"and the raw data ({spec.n_channels} channels)",
+                            "give --probe explicitly")
+    else:
+        raise DataError(spec.paths[0], "no probe: the channel positions are unknown",
+                        "give --probe FILE (.prb, probeinterface .json or channel_positions.npy)")
+    if channels is not None:
+        channels = [int(c) for c in channels]
+        missing = sorted(set(channels) - set(cols.tolist()))
+        if missing:
+            raise DataError(probe, f"--channels names channels {missing} that the probe does "
+                            "not have", "give raw-file channel numbers listed in the probe")
+        keep = np.isin(cols, channels)
+        cols, pos = cols[keep], pos[keep]
+    return cols, pos
+
+
+def _noise_table(traces, p, sos, segment, margin, cols, lo, hi):
+    """Thresholds (n_windows, n_channels) and window length (samples), and the filtered
+    noise chunks (for the PCA basis)."""
+    sr = traces.sample_rate
+    chunk = max(1, int(round(p.noise_chunk_duration * sr)))
+    win = int(round(p.noise_window * sr)) if p.noise_window else None
+    windows = [(lo, hi)] if win is None else [
+        (max(lo, a), min(hi, a + win)) for a in range(lo // win * win, hi, win)]
+    table, chunks = [], []
+    for a, b in windows:
+        xs = [filtered_range(traces, s, s + chunk, cols, sos, segment, margin, p.reference)
+              for s in sample_starts(a, b, chunk, p.noise_chunks)]
+        x = np.concatenate(xs, axis=0)
+        table.append(noise_levels(x, p.noise))
+        chunks.extend(zip(sample_starts(a, b, chunk, p.noise_chunks).tolist(), xs))
+    thr = np.asarray(table, dtype=np.float32) * np.float32(p.threshold)
+    if p.fixed_threshold is not None:
+        thr[:] = np.float32(p.fixed_threshold)
+    return np.asarray(table, np.float32), thr, (win or (1 << 62)), chunks
+
+
+def prepare(raw, probe=None, channels=None, params=None, n_channels=None, sample_rate=None,
+            dtype=None, offset=None):
+    """Open the recording, resolve the probe, estimate the noise and the PCA basis: the
+    :class:`BlockContext` of a run and a Bunch of run information."""
+    p = params or DetectParams()
+    p.check()
+    traces, spec = read_raw(raw, n_channels, sample_rate, dtype, offset)
+    cols, pos = resolve_probe(spec, probe, channels)
+    sr = traces.sample_rate
+    n = traces.n_samples
+    lo, hi = 0, n
+    if p.time_range is not None:
+        lo = int(round(p.time_range[0] * sr))
+        hi = min(n, int(round(p.time_range[1] * sr)))
+        if lo >= n:
+            raise DataError(spec.paths[0], f"--time-range starts at {p.time_range[0]} s, after "
+                            f"the end of the recording ({n / sr:.3f} s)", "give a smaller start")
+    segment = max(64, int(round(p.segment_duration * sr)))
+    block = segment * max(1, int(round(p.block_duration * sr / segment)))
+    margin = int(round(p.filter_margin_ms * 1e-3 * sr))
+    high = p.high if p.high and p.high < 0.5 * sr else None
+    if p.low >= 0.5 * sr or (high is not None and high <= p.low):
+        raise DataError(None, f"band {p.low}-{p.high} Hz is not valid at {sr:g} Hz",
+                        "give --band LOW HIGH with LOW < HIGH < sample_rate / 2")
+    sos = bandpass_sos(float(sr), float(p.low), high, int(p.order))
+    noise, thr, thr_len, chunks = _noise_table(traces, p, sos, segment, margin, cols,
+                                               lo, hi)
+    dead = noise.max(axis=0) <= 0
+    thr[:, dead] = 0  # flat channels: no events, no lockout from them
+    n_before = int(round(p.ms_before * 1e-3 * sr))
+    n_after = int(round(p.ms_after * 1e-3 * sr))
+    delays = sample_and_hold_delays(spec.n_channels, sr, p.sh_delay_us,
+                                    p.channels_per_board)[cols] if p.sh_delay_us else \
+        np.zeros(len(cols))
+    ctx = BlockContext(
+        spec=spec, cols=cols, sos=sos, segment=segment, margin=margin, reference=p.reference,
+        thresholds=thr, thr_len=int(thr_len),
+        neighbours=neighbour_table(pos, p.lockout_um),
+        lockout=int(round(p.lockout_us * 1e-6 * sr)), sign=p.sign, method=p.method,
+        phase_window=int(round(p.phase_window_us * 1e-6 * sr)), phase_ratio=p.phase_ratio,
+        local=local_channels(pos, p.n_local), basis=None, n_before=n_before, n_after=n_after,
+        interpolate=int(p.interpolate), delays=delays, block=block, lo=lo, hi=hi)
+    ctx._traces = traces
+    ctx.basis = _basis(ctx, chunks, p.n_pcs)
+    info = Bunch(spec=spec, positions=pos, cols=cols, noise=noise, thresholds=thr,
+                 sample_rate=sr, n_samples=n, params=p)
+    return ctx, info
+
+
+def _basis(ctx, chunks, n_pcs):
+    """PCA basis of the max-channel waveforms of the events found in the noise chunks."""
+    ctx.basis = np.eye(n_pcs, ctx.n_before + ctx.n_after + 1, dtype=np.float32)
+    ws = []
+    m = ctx.det_margin
+    for start, x in chunks:
+        if len(x) <= 2 * m:
+            continue
+        ev = events_in(ctx, x, start, start + m, start + len(x) - m)
+        if len(ev["times"]):
+            w = x[ev["times"][:, None] - start + np.arange(-ctx.n_before, ctx.n_after + 1),
+                  ev["channels"][:, None]]
+            ws.append(w)
+    return pca_basis(np.concatenate(ws) if ws else np.zeros((0, ctx.basis.shape[1])), n_pcs)
+
+
+def block_order(ctx, random_order, seed):
+    """Indices of the blocks to run, in the order of the search."""
+    ks = np.arange(ctx.lo // ctx.block, -(-ctx.hi // ctx.block))
+    if random_order:
+        ks = np.random.default_rng(seed).permutation(ks)
+    return ks.tolist()
+
+
+def _key(ctx, p):
+    d = dict(spec=[ctx.spec.paths, ctx.spec.n_channels, ctx.spec.dtype, ctx.spec.offset,
+                   ctx.spec.sample_rate, [Path(q).stat().st_size for q in ctx.spec.paths]],
+             cols=ctx.cols.tolist(), params=p.to_dict(), block=ctx.block)
+    return json.dumps(d, sort_keys=True, default=str)
+
+
+def run_blocks(ctx, order, jobs=1, scheduler=None, store=None, max_events=None,
+               progress=True):
+    """Run the blocks (threads, or a dask.distributed cluster at ``scheduler``); results in
+    the order of ``order``, stopping once ``max_events`` events are found."""
+    from tqdm import tqdm
+    results, total, searched = {}, 0, 0
+    sr = ctx.spec.sample_rate
+    t0 = time.perf_counter()
+    bar = tqdm(total=len(order), unit="block", disable=not progress, desc="detect")
+
+    def done(k, res):
+        nonlocal total, searched
+        results[k] = res
+        total += len(res[0]["times"])
+        searched += res[1]
+        bar.update(1)
+        dt = time.perf_counter() - t0
+        bar.set_postfix_str(f"{total} events, ×{searched / sr / max(dt, 1e-9):.1f} real time")
+
+    todo = []
+    for k in order:
+        cached = store.load(k) if store is not None else None
+        if cached is not None:
+            done(k, cached)
+        else:
+            todo.append(k)
+
+    def enough():
+        if max_events is None:
+            return False
+        n = 0
+        for k in order:  # events of the first blocks of the search order, all finished
+            if k not in results:
+                return False
+            n += len(results[k][0]["times"])
+            if n >= max_events:
+                return True
+        return False
+
+    def finish(k, res):
+        if store is not None:
+            store.save(k, *res)
+        done(k, res)
+
+    try:
+        if scheduler is not None:
+            _run_dask(ctx, todo, scheduler, finish, enough)
+        elif jobs <= 1:
+            for k in todo:
+                if enough():
+                    break
+                finish(k, run_block(ctx, k))
+        else:
+            _run_threads(ctx, todo, jobs, finish, enough)
+    finally:
+        bar.close()
+    return results, time.perf_counter() - t0
+
+
+def _run_threads(ctx, todo, jobs, finish, enough):
+    with ThreadPoolExecutor(jobs, thread_name_prefix="phy-detect") as ex:
+        pending = {}
+        it = iter(todo)
+        for k in it:
+            pending[k] = ex.submit(run_block, ctx, k)
+            if len(pending) >= 2 * jobs:
+                break
+        for k in todo:
+            if k not in pending:
+                continue
+            finish(k, pending.pop(k).result())
+            if enough():
+                for f in pending.values():
+                    f.cancel()
+                return
+            nxt = next(it, None)
+            if nxt is not None:
+                pending[nxt] = ex.submit(run_block, ctx, nxt)
+
+
+def _run_dask(ctx, todo, scheduler, finish, enough):
+    try:
+        from distributed import Client
+    except ImportError:
+        raise DataError(None, "--scheduler needs dask.distributed",
+                        "pip install 'phyclone[dask]'") from None
+    client = scheduler if hasattr(scheduler, "submit") else Client(scheduler)
+    try:
+        remote = client.scatter(ctx, broadcast=True)
+        futures = [client.submit(run_block, remote, k, pure=False) for k in todo]
+        for k, f in zip(todo, futures):
+            finish(k, f.result())
+            if enough():
+                client.cancel(futures)
+                return
+    finally:
+        if client is not scheduler:
+            client.close()
+
+
+def gather_events(results, order, max_events=None):
+    """Concatenate the block results in search order, cut at ``max_events``, then sort by
+    time (then channel)."""
+    parts, n = [], 0
+    for k in order:
+        if k not in results:
+            break
+        ev = results[k][0]
+        m = len(ev["times"])
+        if max_events is not None and n + m > max_events:
+            ev = {f: v[:max_events - n] for f, v in ev.items()}
+            m = max_events - n
+        parts.append(ev)
+        n += m
+        if max_events is not None and n >= max_events:
+            break
+    ev = {f: np.concatenate([q[f] for q in parts]) for f in FIELDS} if parts else None
+    if ev is None:
+        return None
+    idx = np.lexsort((ev["channels"], ev["times"]))
+    return {f: v[idx] for f, v in ev.items()}
+
+
+def detect(raw, probe=None, out_dir=None, channels=None, n_channels=None, sample_rate=None,
+           dtype=None, offset=None, jobs=1, scheduler=None, progress=False, force=False,
+           **kwargs):
+    """Detect spikes in a raw recording; write a template-gui folder when ``out_dir`` is given.
+
+    ``raw``: a raw file, a list of files (end to end) or a template-gui ``params.py``;
+    ``probe``: a ``.prb``, probeinterface ``.json`` or ``channel_positions.npy`` file;
+    ``channels``: raw-file channels to use; other keyword arguments are
+    :class:`DetectParams` fields. Returns a Bunch: ``times`` (int64 samples, sorted),
+    ``channels`` (index into ``channel_map``), ``amplitudes``, ``fine_times`` (sub-sample,
+    float samples), ``features`` (n, n_pcs, n_local), ``channel_map``, ``positions``,
+    ``noise``, ``thresholds``, ``sample_rate``, ``timings`` and, with ``out_dir``, the
+    written ``params_path``."""
+    p = DetectParams.from_kwargs(**kwargs)
+    t0 = time.perf_counter()
+    out_dir = Path(out_dir) if out_dir is not None else None
+    ctx, info = prepare(raw, probe, channels, p, n_channels, sample_rate, dtype, offset)
+    if out_dir is not None:
+        from .output import check_out_dir
+        check_out_dir(out_dir, info.spec, force)
+    t_prep = time.perf_counter() - t0
+    order = block_order(ctx, p.random_order, p.seed)
+    store = None
+    if out_dir is not None:
+        store = BlockStore(out_dir / ".phy" / "phyclone" / "detect", _key(ctx, p))
+    results, t_run = run_blocks(ctx, order, jobs, scheduler, store, p.max_events, progress)
+    ev = gather_events(results, order, p.max_events) or events_in(
+        ctx, np.zeros((0, len(ctx.cols)), np.float32), 0, 0, 0)
+    out = Bunch(ev, channel_map=ctx.cols, positions=info.positions, noise=info.noise,
+                thresholds=info.thresholds, sample_rate=info.sample_rate,
+                n_samples=info.n_samples, basis=ctx.basis, local=ctx.local, spec=info.spec,
+                params=p, searched=sum(r[1] for r in results.values()))
+    out.timings = dict(prepare=t_prep, blocks=t_run)
+    if out_dir is not None:
+        from .output import write_folder
+        t1 = time.perf_counter()
+        out.params_path = write_folder(out_dir, out, p)
+        out.timings["write"] = time.perf_counter() - t1
+        store.clear()
+    return out

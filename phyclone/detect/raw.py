@@ -1,0 +1,96 @@
+"""Open the raw recording to detect on: flat binary files (any numeric dtype, header
+offset), mtscomp ``.cbin``, ``.npy``, several files end to end, or a template-gui
+``params.py`` (its raw files, dtype, offset and sample rate)."""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from phyclone.io.params import get_template_params
+from phyclone.io.traces import get_ephys_reader
+from phyclone.utils.errors import DataError
+
+_SELF_DESCRIBING = (".cbin", ".npy", ".mda")
+
+
+@dataclass
+class RawSpec:
+    """Everything needed to reopen the recording (picklable: sent to dask workers)."""
+    paths: list
+    n_channels: int
+    dtype: str
+    offset: int
+    sample_rate: float
+    params_dir: Path = None  # folder of the params.py the recording came from
+    n_samples: int = field(default=0)
+
+    def open(self):
+        """The recording as a lazy :class:`phyclone.io.traces.EphysTraces`."""
+        return get_ephys_reader([str(p) for p in self.paths], n_channels_dat=self.n_channels,
+                                dtype=self.dtype, offset=self.offset,
+                                sample_rate=self.sample_rate)
+
+
+def _dtype(value, where):
+    try:
+        dt = np.dtype(str(value).removeprefix("numpy.").removeprefix("np."))
+    except TypeError:
+        dt = None
+    if dt is None or dt.kind not in "iuf":
+        raise DataError(where, f"unknown sample data type {value!r}",
+                        "give --dtype as a NumPy type name such as int16, uint16 or float32")
+    return dt
+
+
+def read_raw(raw, n_channels=None, sample_rate=None, dtype=None, offset=None):
+    """Open ``raw`` (a path, a list of paths concatenated in time, or a ``params.py``) and
+    return ``(traces, spec)``: a lazy ``EphysTraces`` and the :class:`RawSpec` to reopen it.
+
+    Command-line values override those of a ``params.py``. Bad input raises one
+    ``DataError`` naming the file and the fix."""
+    paths = [Path(p) for p in (raw if isinstance(raw, (list, tuple)) else [raw])]
+    if not paths:
+        raise DataError(None, "no raw data file given", "give the path of a raw data file")
+    params_dir = None
+    if len(paths) == 1 and (paths[0].name.endswith(".py") or paths[0].is_dir()):
+        params = get_template_params(paths[0])
+        params_dir = params["dir_path"]
+        paths = params["dat_path"]
+        if not paths:
+            raise DataError(params_dir / "params.py",
+                            "`dat_path` names no raw data file", "set dat_path in params.py")
+        n_channels = n_channels or params["n_channels_dat"]
+        sample_rate = sample_rate or params["sample_rate"]
+        dtype = dtype or params["dtype"]
+        offset = params["offset"] if offset is None else offset
+    for p in paths:
+        if not p.exists():
+            raise DataError(p, "raw data file not found", "check the path")
+        if p.is_dir():
+            raise DataError(p, "is a folder, not a raw data file",
+                            "give a .dat/.bin/.cbin file or a params.py")
+        if p.stat().st_size == 0:
+            raise DataError(p, "is empty", "give a raw data file that holds samples")
+    flat = [p for p in paths if p.suffix.lower() not in _SELF_DESCRIBING]
+    if flat and not n_channels:
+        raise DataError(flat[0], "the number of channels of this flat binary file is unknown",
+                        "give --n-channels N (and --dtype, --sample-rate)")
+    if flat and not sample_rate:
+        raise DataError(flat[0], "the sample rate of this flat binary file is unknown",
+                        "give --sample-rate HZ")
+    dt = _dtype(dtype or "int16", paths[0])
+    if n_channels is not None and (int(n_channels) != n_channels or n_channels <= 0):
+        raise DataError(paths[0], f"--n-channels must be a positive integer, not {n_channels}",
+                        "give the number of channels stored in the file")
+    offset = int(offset or 0)
+    if offset < 0:
+        raise DataError(paths[0], "--offset must be >= 0", "give the header size in bytes")
+    traces = get_ephys_reader([str(p) for p in paths], n_channels_dat=n_channels, dtype=dt,
+                              offset=offset, sample_rate=sample_rate)
+    if traces.n_samples == 0:
+        raise DataError(paths[0], "holds no complete sample frame",
+                        "check --n-channels, --dtype and --offset")
+    spec = RawSpec([str(p.resolve()) for p in paths], traces.n_channels_raw, str(traces.dtype),
+                   offset, traces.sample_rate, params_dir, traces.n_samples)
+    return traces, spec

@@ -1,0 +1,109 @@
+"""Filtering on the segment grid, common reference, noise, sinc interpolation."""
+
+import numpy as np
+import pytest
+from scipy.signal import sosfiltfilt
+
+from phyclone.detect import (bandpass_sos, filtered_range, noise_levels, sinc_interpolate,
+                             subsample_peaks)
+from phyclone.detect.sinc import fractional_shift
+from phyclone.io.traces import get_ephys_reader
+
+
+@pytest.fixture(scope="module")
+def traces():
+    rng = np.random.default_rng(1)
+    x = (rng.normal(0, 30, (20000, 7)) + 300).astype(np.int16)
+    return get_ephys_reader(x, sample_rate=20000.)
+
+
+def test_matches_scipy_filtfilt_inside(traces):
+    sos = bandpass_sos(20000., 300., 6000., 3)
+    raw = traces.read(0, traces.n_samples).astype(np.float64)
+    ref = sosfiltfilt(sos, raw - raw.mean(0), axis=0, padtype=None)
+    out = filtered_range(traces, 0, traces.n_samples, np.arange(7), sos, segment=4000,
+                         margin=400)
+    inner = slice(2000, 18000)
+    err = np.abs(out[inner] - ref[inner]).max() / ref[inner].std()
+    assert err < 2e-3
+
+
+def test_same_values_for_any_range(traces):
+    sos = bandpass_sos(20000., 300., 6000., 3)
+    full = filtered_range(traces, 0, traces.n_samples, np.arange(7), sos, 3000, 300)
+    for lo, hi in [(0, 1), (2999, 3001), (4321, 9876), (17000, 20000), (-50, 100)]:
+        part = filtered_range(traces, lo, hi, np.arange(7), sos, 3000, 300)
+        a, b = max(lo, 0), min(hi, traces.n_samples)
+        assert np.array_equal(part[a - lo:b - lo], full[a:b])
+    # a column subset gives the same values as the columns of the full set
+    sub = filtered_range(traces, 100, 5000, np.array([5, 2]), sos, 3000, 300)
+    assert np.array_equal(sub, full[100:5000][:, [5, 2]])
+
+
+@pytest.mark.parametrize("mode", ["median", "mean"])
+def test_common_reference(traces, mode):
+    sos = bandpass_sos(20000., 300., 6000., 3)
+    plain = filtered_range(traces, 0, 5000, np.arange(7), sos, 3000, 300)
+    keep = np.array([0, 1, 2, 4, 6])
+    out = filtered_range(traces, 0, 5000, np.arange(7), sos, 3000, 300, mode, keep)
+    ref = getattr(np, mode)(plain[:, keep], axis=1)
+    np.testing.assert_allclose(out, plain - ref[:, None], atol=1e-3)
+
+
+def test_noise_levels():
+    x = np.random.default_rng(0).normal(0, 7., (200000, 3)).astype(np.float32)
+    x[::100] += 500  # outliers barely move the MAD estimate, but the std a lot
+    assert np.allclose(noise_levels(x, "mad"), 7., rtol=0.03)
+    assert (noise_levels(x, "std") > 20).all()
+
+
+def _signal(t, freqs, phases):
+    return sum(np.sin(2 * np.pi * f * t + p) for f, p in zip(freqs, phases))
+
+
+@pytest.mark.parametrize("factor", [2, 4])
+def test_sinc_reconstructs_band_limited_sinusoids(factor):
+    sr = 30000.
+    freqs, phases = [900., 3100., 7700.], [0.3, 1.1, 2.0]  # up to 0.26 × sample rate
+    n = 3000
+    t = np.arange(n) / sr
+    x = _signal(t, freqs, phases)[:, None]
+    up = sinc_interpolate(x, factor)[:, 0]
+    tt = np.arange(n * factor) / (sr * factor)
+    true = _signal(tt, freqs, phases)
+    inner = slice(200 * factor, (n - 200) * factor)
+    rel = np.abs(up[inner] - true[inner]).max() / np.abs(true[inner]).max()
+    assert rel < 1e-3
+
+
+def test_sinc_removes_sample_and_hold_delays():
+    sr = 25000.
+    freqs, phases = [700., 2500.], [0.2, 0.9]
+    n, nc = 2000, 5
+    delays = np.array([0., .1, .25, .4, .55])  # samples: channel c sampled delays[c] late
+    x = np.stack([_signal((np.arange(n) + d) / sr, freqs, phases) for d in delays], axis=1)
+    up = sinc_interpolate(x, 2, delays)
+    true = _signal(np.arange(2 * n) / (2 * sr), freqs, phases)
+    inner = slice(400, 2 * n - 400)
+    for c in range(nc):
+        assert np.abs(up[inner, c] - true[inner]).max() / np.abs(true).max() < 1e-3
+    # without the correction the channels disagree
+    raw = sinc_interpolate(x, 2)
+    assert np.abs(raw[inner, 4] - true[inner]).max() > 1e-2
+
+
+def test_subsample_peaks_and_shift():
+    sr = 30000.
+    t = np.arange(200)
+    true_peak = 100.5  # between two samples
+    x = -np.exp(-((t - true_peak) / 3.) ** 2)[:, None]
+    x = np.c_[x, x]
+    fine = subsample_peaks(x, [100, 101], [0, 1], 2)
+    assert np.allclose(fine, true_peak)
+    # a delay on channel 1 moves its time on the common clock
+    fine = subsample_peaks(x, [100, 101], [0, 1], 2, delays=np.array([0., .25]))
+    assert np.allclose(fine, [100.5, 100.75])
+    w = x[None, 80:121, :1].astype(np.float32)
+    al = fractional_shift(w, [0.5])[0, :, 0]
+    assert np.argmin(al) == 20 and abs(al[20] + 1) < 1e-2
+    del sr

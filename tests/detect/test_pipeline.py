@@ -1,0 +1,187 @@
+"""End-to-end detection: accuracy on synthetic ground truth, identical events whatever the
+block size / threads / scheduler, search options, resume, inputs and bad input."""
+
+import json
+
+import numpy as np
+import pytest
+
+from phyclone.detect import detect
+from phyclone.detect import pipeline
+from phyclone.utils.errors import DataError
+
+from _synth import make_recording, recall, write_recording
+
+KW = dict(n_channels=16, sample_rate=30000.)
+
+
+@pytest.fixture(scope="module")
+def rec(tmp_path_factory):
+    d = tmp_path_factory.mktemp("rec")
+    dat, probe, data, times, units, peaks, pos = write_recording(d)
+    return dict(dir=d, dat=dat, probe=probe, data=data, times=times, units=units,
+                peaks=peaks, pos=pos)
+
+
+@pytest.fixture(scope="module")
+def ref(rec):
+    return detect(rec["dat"], rec["probe"], **KW)
+
+
+def _same(a, b):
+    return (np.array_equal(a.times, b.times) and np.array_equal(a.channels, b.channels)
+            and np.array_equal(a.amplitudes, b.amplitudes)
+            and np.array_equal(a.features, b.features))
+
+
+def test_finds_the_ground_truth(rec, ref):
+    assert recall(ref.times, ref.channels, rec["times"], rec["units"], rec["peaks"],
+                  rec["pos"]) > 0.98
+    assert len(ref.times) < 1.03 * len(rec["times"])
+    assert np.all(np.diff(ref.times) >= 0) and ref.times.dtype == np.int64
+    # sub-sample times are within a sample of the integer peaks
+    assert np.abs(ref.fine_times - ref.times).max() <= 1
+
+
+@pytest.mark.parametrize("block, jobs", [(0.2, 1), (0.6, 2), (2.2, 3)])
+def test_same_events_for_any_block_size_and_threads(rec, ref, block, jobs):
+    ev = detect(rec["dat"], rec["probe"], block_duration=block, jobs=jobs, **KW)
+    assert _same(ev, ref)
+
+
+def test_dask_local_cluster_gives_the_same_events(rec, ref):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        ev = detect(rec["dat"], rec["probe"], scheduler=cluster.scheduler_address,
+                    block_duration=0.4, **KW)
+    assert _same(ev, ref)
+
+
+def test_time_range_and_max_events(rec, ref):
+    ev = detect(rec["dat"], rec["probe"], time_range=(1.1, 3.7), **KW)
+    keep = (ref.times >= 33000) & (ref.times < 111000)
+    assert np.array_equal(ev.times, ref.times[keep])
+    ev = detect(rec["dat"], rec["probe"], max_events=40, **KW)
+    assert np.array_equal(ev.times, ref.times[:40])
+    a = detect(rec["dat"], rec["probe"], max_events=40, random_order=True, seed=3, **KW)
+    b = detect(rec["dat"], rec["probe"], max_events=40, random_order=True, seed=3, jobs=2,
+               **KW)
+    assert len(a.times) == 40 and np.array_equal(a.times, b.times)
+    assert set(a.times.tolist()) <= set(ref.times.tolist())
+    assert not np.array_equal(a.times, ref.times[:40])
+
+
+def test_interrupted_run_resumes_from_finished_blocks(rec, ref, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    calls = []
+    real = pipeline.run_block
+
+    def flaky(ctx, k):
+        calls.append(k)
+        if len(calls) == 4:
+            raise KeyboardInterrupt
+        return real(ctx, k)
+    monkeypatch.setattr(pipeline, "run_block", flaky)
+    with pytest.raises(KeyboardInterrupt):
+        detect(rec["dat"], rec["probe"], out_dir=out, **KW)
+    assert not (out / "spike_times.npy").exists()
+    assert len(list((out / ".phy/phyclone/detect/blocks").glob("*.npz"))) == 3
+    calls.clear()
+    monkeypatch.setattr(pipeline, "run_block", lambda ctx, k: calls.append(k) or real(ctx, k))
+    ev = detect(rec["dat"], rec["probe"], out_dir=out, **KW)
+    assert calls == list(range(3, 6))  # the 3 finished blocks were not run again
+    assert _same(ev, ref)
+    assert np.array_equal(np.load(out / "spike_times.npy"), ref.times)
+    assert not list((out / ".phy/phyclone/detect/blocks").glob("*.npz"))
+
+
+def test_several_files_end_to_end_and_cbin(rec, ref, tmp_path):
+    data = rec["data"]
+    data[:70000].tofile(tmp_path / "a.dat")
+    data[70000:].tofile(tmp_path / "b.dat")
+    ev = detect([tmp_path / "a.dat", tmp_path / "b.dat"], rec["probe"], **KW)
+    assert _same(ev, ref)
+    mtscomp = pytest.importorskip("mtscomp")
+    mtscomp.compress(rec["dat"], tmp_path / "r.cbin", tmp_path / "r.ch", sample_rate=30000.,
+                     n_channels=16, dtype=np.int16, chunk_duration=0.5)
+    ev = detect(tmp_path / "r.cbin", rec["probe"])
+    assert _same(ev, ref)
+
+
+def test_other_dtypes_and_offset(rec, ref, tmp_path):
+    p = tmp_path / "f.bin"
+    with open(p, "wb") as f:
+        f.write(b"H" * 24)
+        rec["data"].astype(np.float32).tofile(f)
+    ev = detect(p, rec["probe"], dtype="float32", offset=24, **KW)
+    assert np.array_equal(ev.times, ref.times)
+
+
+def test_probe_files_and_channels(rec, ref, tmp_path):
+    pos = rec["pos"]
+    prb = tmp_path / "p.prb"
+    geom = {i: tuple(p) for i, p in enumerate(pos.tolist())}
+    prb.write_text(f"channel_groups = {{0: {{'channels': list(range(16)), 'geometry': {geom}}}}}")
+    assert np.array_equal(detect(rec["dat"], prb, **KW).times, ref.times)
+    js = tmp_path / "p.json"
+    js.write_text(json.dumps({"probes": [{"contact_positions": pos.tolist(),
+                                          "device_channel_indices": list(range(16))}]}))
+    assert np.array_equal(detect(rec["dat"], js, **KW).times, ref.times)
+    ev = detect(rec["dat"], rec["probe"], channels=list(range(8)), **KW)
+    assert np.array_equal(ev.channel_map, np.arange(8))
+    assert set(ev.channels.tolist()) <= set(range(8))
+
+
+def test_params_py_input(rec, ref, tmp_path):
+    (tmp_path / "params.py").write_text(
+        f"dat_path = {str(rec['dat'])!r}\nn_channels_dat = 16\ndtype = 'int16'\n"
+        "offset = 0\nsample_rate = 30000.\nhp_filtered = False\n")
+    np.save(tmp_path / "channel_positions.npy", rec["pos"])
+    np.save(tmp_path / "channel_map.npy", np.arange(16, dtype=np.int32))
+    ev = detect(tmp_path / "params.py")
+    assert np.array_equal(ev.times, ref.times)
+
+
+def test_multiphasic_detector_rejects_monophasic_artifacts(tmp_path):
+    data, times, units, peaks, pos = make_recording(n_channels=8, duration=3., n_units=3)
+    data = data.astype(np.float32)
+    rng = np.random.default_rng(5)
+    art = rng.choice(np.arange(1000, len(data) - 1000), 20, replace=False)
+    for t in art:  # slow negative bumps with no other phase
+        data[t - 60:t + 60, 3] -= 600 * np.hanning(120)
+    data.astype(np.int16).tofile(tmp_path / "r.dat")
+    np.save(tmp_path / "pos.npy", pos)
+    kw = dict(n_channels=8, sample_rate=30000., probe=tmp_path / "pos.npy", lockout_us=1000)
+    bi = detect(tmp_path / "r.dat", **kw)
+    multi = detect(tmp_path / "r.dat", method="multiphasic", **kw)
+    near = lambda ev: sum(np.any(np.abs(ev.times - t) < 60) for t in art)  # noqa: E731
+    assert near(bi) >= 15 and near(multi) <= 2
+    assert recall(multi.times, multi.channels, times, units, peaks, pos) > 0.95
+
+
+@pytest.mark.parametrize("what", ["channels", "dtype", "probe", "empty", "dup", "missing"])
+def test_bad_input_is_one_clear_error_and_nothing_written(rec, tmp_path, what):
+    out = tmp_path / "out"
+    kw = dict(probe=rec["probe"], n_channels=16, sample_rate=30000., out_dir=out)
+    raw, match = rec["dat"], None
+    if what == "channels":
+        kw["n_channels"], match = 17, "not a multiple"
+    elif what == "dtype":
+        kw["dtype"], match = "complex64", "unknown sample data type"
+    elif what == "probe":
+        kw["probe"], match = None, "no probe"
+    elif what == "empty":
+        raw = tmp_path / "e.dat"
+        raw.write_bytes(b"")
+        match = "is empty"
+    elif what == "dup":
+        pos = rec["pos"].copy()
+        pos[3] = pos[4]
+        np.save(tmp_path / "dup.npy", pos)
+        kw["probe"], match = tmp_path / "dup.npy", "same position"
+    elif what == "missing":
+        raw, match = tmp_path / "nope.dat", "not found"
+    with pytest.raises(DataError, match=match):
+        detect(raw, **kw)
+    assert not out.exists()
