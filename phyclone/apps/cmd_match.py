@@ -59,7 +59,7 @@ def run_match(params_path, clusters="all", threshold=None, slide=False, time_ran
             before = session.n_spikes(current[c])
             up = session.assign_matched(current[c], below[c])
             if up is not None:  # the clusters that lost spikes got new ids too
-                new_id = up.added[0]
+                new_id = int(session.selected[0])
                 for cc in ids:
                     if cc != c and current[cc] in up.deleted:
                         current[cc] = _descendant(up, current[cc], new_id)

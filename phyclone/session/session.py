@@ -299,7 +299,8 @@ class Session:
         up = self.clustering.split(union)
         self._push("clustering", before)
         self._set_meta_from_descendants(up)
-        self._after(up, lambda: self._set_selection(up.added, []))
+        new_id = int(self.clustering.spike_clusters[union[0]])
+        self._after(up, lambda: self._set_selection([new_id], []))
         return up
 
     def _set_meta_from_descendants(self, up):

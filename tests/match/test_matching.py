@@ -59,16 +59,23 @@ def test_error_brute_force(model, recording, templates, weighting):
     w = weight_arrays(templates, recording.positions, weighting, 30000.)
     n_s = templates.data.shape[1]
     assert pairs.n_comparisons > len(ev)
+    pos = recording.positions
     for p in range(0, pairs.n_comparisons, 5):
         i, j = pairs.event[p], pairs.template[p]
-        chans = templates.channels[j]
-        k = chans >= 0
-        T = templates.data[j][:, k].astype(np.float64)
+        # the channels around the event's max channel; the template is zero beyond its own
+        chans = np.nonzero(np.linalg.norm(pos - pos[ch[i]], axis=1) <= 100)[0]
+        T = np.zeros((n_s, len(chans)))
+        W = np.zeros((n_s, len(chans)))
+        for a, c in enumerate(chans):
+            if c in templates.channels[j]:
+                b = list(templates.channels[j]).index(c)
+                T[:, a] = templates.data[j][:, b]
+                W[:, a] = w[j][:, b]
         best = np.inf
         for sh in (-1, 0, 1):
             s0 = t[i] + templates.offsets[j] + sh
-            E = x[s0:s0 + n_s][:, chans[k]]
-            ww = np.maximum(np.abs(T), np.abs(E)) if weighting == "signal" else w[j][:, k]
+            E = x[s0:s0 + n_s][:, chans]
+            ww = np.maximum(np.abs(T), np.abs(E)) if weighting == "signal" else W
             best = min(best, np.sum(((T - E) * ww) ** 2))
         assert pairs.error[p] == pytest.approx(best, rel=1e-2)
         # only templates whose max channel is within 100 µm of the event's
