@@ -1,5 +1,7 @@
-"""Filtered raw data read block by block (phy's high-pass by default, with margins so that
-the filtered samples do not depend on the block boundaries)."""
+"""Filtered raw data read block by block, with margins so that the filtered samples do not
+depend on the block boundaries. Filters: ``highpass`` (phy's 150 Hz high-pass of the
+waveform views, the default), ``bandpass`` (``phy detect``'s 300-6000 Hz band-pass on its
+segment grid) and ``none`` (data already filtered)."""
 
 import numpy as np
 
@@ -7,20 +9,41 @@ from phyclone.io.filtering import default_margin, filter_windows
 
 #: Samples per block (1 s at 30 kHz).
 BLOCK_SAMPLES = 30000
+FILTERS = ("highpass", "bandpass", "none")
 
 
-def read_filtered(traces, start, stop, channel_ids=None, sos=None, filtered=True):
+def check_filter(name):
+    if name not in FILTERS:
+        raise ValueError(f"unknown filter {name!r}: use one of {', '.join(FILTERS)}")
+    return name
+
+
+def read_filtered(traces, start, stop, channel_ids=None, filter="highpass"):
     """Filtered samples ``[start, stop)`` (zeros outside the recording), float32
-    (n, n_channels). ``filtered=False``: the raw samples as float32 (already filtered data)."""
+    (n, n_channels)."""
     start, stop = int(start), int(stop)
-    if not filtered:
+    check_filter(filter)
+    if filter == "none":
         return traces.read_windows([start], stop - start, channel_ids)[0].astype(np.float32)
+    if filter == "bandpass":
+        from phyclone.detect.filters import bandpass_sos, filtered_range
+        sr = float(traces.sample_rate)
+        cols = traces.channel_map if channel_ids is None else traces.channel_map[channel_ids]
+        out = filtered_range(traces, max(start, 0), min(stop, traces.n_samples), cols,
+                             bandpass_sos(sr), int(round(0.2 * sr)), int(round(0.015 * sr)))
+        if start < 0 or stop > traces.n_samples:  # zeros outside the recording
+            full = np.zeros((stop - start, len(cols)), dtype=np.float32)
+            a = max(start, 0) - start
+            full[a:a + len(out)] = out
+            out = full
+        return out
     m = default_margin(traces.sample_rate)
     win = traces.read_windows([start - m], stop - start + 2 * m, channel_ids)
-    return filter_windows(win, traces.sample_rate, m, m + stop - start, sos=sos)[0]
+    return filter_windows(win, traces.sample_rate, m, m + stop - start)[0]
 
 
-def block_ranges(start, stop, block_samples=BLOCK_SAMPLES):
+def block_ranges(start, stop, block_samples=None):
     """[(b0, b1), ...] covering ``[start, stop)``."""
+    block_samples = block_samples or BLOCK_SAMPLES
     edges = list(range(int(start), int(stop), int(block_samples))) + [int(stop)]
     return [(a, b) for a, b in zip(edges[:-1], edges[1:]) if b > a]

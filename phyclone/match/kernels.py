@@ -149,13 +149,14 @@ def _add_template(block_t, t0, tj, chans, cols, sign):
 
 @numba.njit(cache=True, nogil=True, fastmath=True)
 def peel(block_t, ev_t, ev_ch, nb_ch, nb_col, ev_first, ev_count, pair_tpl, dense, wdense,
-         tpl_ch, tpl_col, offsets, signal, n_shifts, n_passes, out_err, out_shift, out_sub):
+         tpl_ch, tpl_col, offsets, signal, n_shifts, n_passes, thresholds, out_err, out_shift,
+         out_sub, out_t0):
     """Mode A with collisions resolved: events in decreasing amplitude order are matched on
     the residual (``block_t`` is modified in place), and the best template is subtracted
-    when it explains the event better than nothing (error below that of a zero template).
-    Each further pass adds an event's template back and matches it again on the residual
+    when it explains the event better than nothing (error below that of a zero template) and
+    is below its threshold. Each further pass adds an event's template back and matches it again on the residual
     of all the others. ``out_sub[i]``: the template index subtracted for event ``i`` (-1:
-    none)."""
+    none), ``out_t0[i]`` its window start."""
     n_ev = len(ev_t)
     n_b = block_t.shape[1]
     n_s = dense.shape[2]
@@ -164,7 +165,8 @@ def peel(block_t, ev_t, ev_ch, nb_ch, nb_col, ev_first, ev_count, pair_tpl, dens
         c0 = nb_col[ev_ch[i], 0]
         amp[i] = abs(block_t[c0, ev_t[i]]) if 0 <= ev_t[i] < n_b else 0.
     zero = np.zeros((dense.shape[1], n_s), dtype=np.float32)
-    sub_t0 = np.zeros(n_ev, dtype=np.int64)
+    sub_t0 = out_t0
+    sub_t0[:] = 0
     out_sub[:] = -1
     order = np.argsort(-amp)
     for _ in range(n_passes):
@@ -198,8 +200,63 @@ def peel(block_t, ev_t, ev_ch, nb_ch, nb_col, ev_first, ev_count, pair_tpl, dens
                 continue
             j = pair_tpl[best_p]
             t0 = ev_t[i] + offsets[j] + best_sh
+            if best >= thresholds[j]:
+                continue
             null = _pair_error(block_t, t0, chs, cols, zero, zero, signal, np.inf)
             if best < null:
                 out_sub[i] = j
                 sub_t0[i] = t0
+                _add_template(block_t, t0, dense[j], tpl_ch[j], tpl_col[j], -1.)
+
+
+@numba.njit(cache=True, nogil=True, parallel=True, fastmath=True)
+def slide_all(block_t, t_first, t_stop, dense, wdense, tpl_ch, tpl_col, order_k, order_c,
+              n_terms, offsets, signal, thresholds, out):
+    """Mode B for every template at once: ``out[j, i]`` is the error of template ``j`` placed
+    for a spike at block sample ``t_first + i`` (window start ``+ offsets[j]``), summed in
+    each template's ``order`` (largest terms first) and stopped past its threshold."""
+    n_t = dense.shape[0]
+    n_b = block_t.shape[1]
+    for j in numba.prange(n_t):
+        thr = thresholds[j]
+        for i in range(t_stop - t_first):
+            t0 = t_first + i + offsets[j]
+            if t0 < 0 or t0 + dense.shape[2] > n_b:
+                out[j, i] = np.inf
+                continue
+            s = 0.
+            for m in range(n_terms[j]):
+                k = order_k[j, m]
+                c = order_c[j, m]
+                x = dense[j, tpl_ch[j, c], k]
+                e = block_t[tpl_col[j, c], t0 + k]
+                d = x - e
+                w = max(abs(x), abs(e)) if signal else wdense[j, tpl_ch[j, c], k]
+                s += d * d * w * w
+                if s > thr:
+                    break
+            out[j, i] = s
+
+
+@numba.njit(cache=True, nogil=True, fastmath=True)
+def accept_minima(block_t, cand_j, cand_i, t_first, dense, wdense, tpl_ch, tpl_col, nb_ch,
+                  nb_col, max_ch, offsets, signal, thresholds, out_ok, out_err):
+    """Candidates (template ``cand_j``, spike at block sample ``t_first + cand_i``), best
+    first: each is matched again on the current residual and accepted (then subtracted) when
+    still below its threshold and better than a zero template, on the channels around the
+    template's max channel."""
+    n_s = dense.shape[2]
+    zero = np.zeros((dense.shape[1], n_s), dtype=np.float32)
+    for q in range(len(cand_j)):
+        j = cand_j[q]
+        t0 = t_first + cand_i[q] + offsets[j]
+        chs = nb_ch[max_ch[j]]
+        cols = nb_col[max_ch[j]]
+        e = _pair_error(block_t, t0, chs, cols, dense[j], wdense[j], signal, thresholds[j])
+        out_err[q] = e
+        out_ok[q] = False
+        if e < thresholds[j]:
+            null = _pair_error(block_t, t0, chs, cols, zero, zero, signal, np.inf)
+            if e < null:
+                out_ok[q] = True
                 _add_template(block_t, t0, dense[j], tpl_ch[j], tpl_col[j], -1.)

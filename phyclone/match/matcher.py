@@ -8,6 +8,7 @@ import numpy as np
 
 from phyclone.utils import Bunch
 
+from .blocks import check_filter
 from .matching import TOLERANCE_UM, find_missed_spikes, match_events, template_errors
 from .templates import N_SPIKES, RADIUS_UM, WINDOW_MS, cluster_templates
 from .threshold import auto_threshold
@@ -33,7 +34,7 @@ class Matcher:
     """Templates of clusters matched against the model's spikes (events)."""
 
     def __init__(self, model, weighting="signal", tolerance_um=TOLERANCE_UM,
-                 radius_um=RADIUS_UM, window_ms=WINDOW_MS, n_spikes=N_SPIKES):
+                 radius_um=RADIUS_UM, window_ms=WINDOW_MS, n_spikes=N_SPIKES, filter=None):
         if getattr(model, "traces", None) is None:
             raise ValueError("template matching needs the raw data (dat_path in params.py)")
         self.model = model
@@ -42,7 +43,9 @@ class Matcher:
         self.radius_um = float(radius_um)
         self.window_ms = float(window_ms)
         self.n_spikes = int(n_spikes)
-        self.filtered = not bool(getattr(model, "hp_filtered", False))
+        # phy's high-pass (as the waveform views) unless the data is already filtered
+        self.filter = check_filter(filter or (
+            "none" if getattr(model, "hp_filtered", False) else "highpass"))
         self.event_samples = np.asarray(model.spike_samples, dtype=np.int64)
         self.event_channels = event_max_channels(model)
 
@@ -50,7 +53,7 @@ class Matcher:
         return cluster_templates(self.model.traces, self.event_samples, spike_clusters,
                                  self.model.channel_positions, cluster_ids,
                                  radius_um=self.radius_um, window_ms=self.window_ms,
-                                 n_spikes=self.n_spikes, filtered=self.filtered)
+                                 n_spikes=self.n_spikes, filter=self.filter)
 
     def match(self, cluster_ids, spike_clusters, time_range=None, progress=False):
         """Mode A for clusters: ``{cluster_id: Bunch(spike_ids, errors, threshold,
@@ -61,7 +64,7 @@ class Matcher:
         pairs = match_events(self.model.traces, tpl, self.event_samples, self.event_channels,
                              self.model.channel_positions, weighting=self.weighting,
                              tolerance_um=self.tolerance_um, time_range=time_range,
-                             filtered=self.filtered, progress=progress)
+                             filter=self.filter, progress=progress)
         out = Bunch(pairs=pairs, templates=tpl, clusters={})
         for j, c in enumerate(cluster_ids):
             ev, err = template_errors(pairs, j)
@@ -98,5 +101,5 @@ class Matcher:
         return find_missed_spikes(
             self.model.traces, result.templates, r.template, thr, self.event_samples,
             self.event_channels, self.model.channel_positions, weighting=self.weighting,
-            tolerance_um=self.tolerance_um, time_range=time_range, filtered=self.filtered,
+            tolerance_um=self.tolerance_um, time_range=time_range, filter=self.filter,
             progress=progress)

@@ -65,7 +65,7 @@ def dense_templates(templates, weights, n_channels):
 
 def match_events(traces, templates, event_samples, event_channels, channel_positions,
                  weighting="signal", tolerance_um=TOLERANCE_UM, n_shifts=N_SHIFTS,
-                 time_range=None, sos=None, filtered=True, peel=False, n_passes=2,
+                 time_range=None, filter="highpass", peel=False, n_passes=2,
                  progress=False):
     """Mode A: the match error of every event against every template whose max channel lies
     within ``tolerance_um`` of the event's max channel, on the channels within the
@@ -123,7 +123,7 @@ def match_events(traces, templates, event_samples, event_channels, channel_posit
         pe, pt = np.nonzero(near)
         counts = near.sum(axis=1).astype(np.int64)
         first = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
-        block = read_filtered(traces, b0 + lo, b1 + hi, used, sos=sos, filtered=filtered)
+        block = read_filtered(traces, b0 + lo, b1 + hi, used, filter=filter)
         block_t = np.ascontiguousarray(block.T)
         err = np.empty(len(pt), dtype=np.float64)
         shift = np.empty(len(pt), dtype=np.int64)
@@ -132,7 +132,8 @@ def match_events(traces, templates, event_samples, event_channels, channel_posit
             sub = np.empty(len(idx), dtype=np.int64)
             kernels.peel(block_t, ts[i0:i1] - (b0 + lo), ech[idx], nb, nb_col, first, counts,
                          pt.astype(np.int64), dense, wdense, tpl_ch, tpl_col, offsets, signal,
-                         int(n_shifts), int(n_passes), err, shift, sub)
+                         int(n_shifts), int(n_passes), np.full(len(offsets), np.inf), err,
+                         shift, sub, np.empty(len(idx), dtype=np.int64))
             subtracted[idx] = sub
         else:
             kernels.pair_errors(block_t, ts[i0:i1] - (b0 + lo), ech[idx], nb, nb_col, first,
@@ -173,7 +174,7 @@ def template_errors(pairs, j):
 def find_missed_spikes(traces, templates, j, threshold, event_samples=None,
                        event_channels=None, channel_positions=None, weighting="signal",
                        tolerance_um=TOLERANCE_UM, explain_ms=EXPLAIN_MS, time_range=None,
-                       sos=None, filtered=True, progress=False):
+                       filter="highpass", progress=False):
     """Mode B: slide template ``j`` over every sample of ``time_range`` (seconds, default the
     whole recording); return the local minima of the match error below ``threshold`` that no
     detected event explains (an event within ``explain_ms`` whose max channel lies within
@@ -201,7 +202,7 @@ def find_missed_spikes(traces, templates, j, threshold, event_samples=None,
                        disable=not progress):
         a0 = b0 - hw  # also the neighbours of the block's first/last samples
         a1 = b1 + hw
-        block = read_filtered(traces, a0, a1 + n_s, chans, sos=sos, filtered=filtered)
+        block = read_filtered(traces, a0, a1 + n_s, chans, filter=filter)
         err = np.empty(a1 - a0, dtype=np.float64)
         kernels.slide(block, 0, a1 - a0, tpl, np.arange(len(chans)), w, ok, oc, signal,
                       float(threshold), err)

@@ -32,7 +32,7 @@ def _channels_within(positions, center, radius):
     return order[d[order] <= radius]
 
 
-def _mean_windows(traces, spike_samples, owner, n_owners, half, sos, filtered):
+def _mean_windows(traces, spike_samples, owner, n_owners, half, filter):
     """Sum over the sampled spikes of each owner of the windows ``[t - half, t + half]`` on
     every channel; returns (sums (n_owners, 2 half + 1, n_channels), counts)."""
     n_ch = traces.n_channels
@@ -49,16 +49,19 @@ def _mean_windows(traces, spike_samples, owner, n_owners, half, sos, filtered):
         i0, i1 = np.searchsorted(t_sorted, [b0, b1])
         if i1 == i0:
             continue
-        block = read_filtered(traces, b0 - half, b1 + half, sos=sos, filtered=filtered)
+        block = read_filtered(traces, b0 - half, b1 + half, filter=filter)
         rel = t_sorted[i0:i1] - b0
         idx = rel[:, None] + np.arange(L)[None, :]
-        np.add.at(sums, o_sorted[i0:i1], block[idx])
+        o = o_sorted[i0:i1]
+        srt = np.argsort(o, kind="stable")
+        owners, first = np.unique(o[srt], return_index=True)
+        sums[owners] += np.add.reduceat(block[idx[srt]], first, axis=0)
     return sums, counts
 
 
 def cluster_templates(traces, spike_samples, spike_clusters, channel_positions,
                       cluster_ids=None, radius_um=RADIUS_UM, window_ms=WINDOW_MS,
-                      n_spikes=N_SPIKES, sos=None, filtered=True):
+                      n_spikes=N_SPIKES, filter="highpass"):
     """Templates of clusters for matching.
 
     Returns ``Bunch(ids, data (n_t, n_s, n_c) float32, channels (n_t, n_c) int64 (-1 pads,
@@ -89,8 +92,7 @@ def cluster_templates(traces, spike_samples, spike_clusters, channel_positions,
         owner.append(np.full(len(s), i))
     picked = np.concatenate(picked)
     owner = np.concatenate(owner)
-    sums, counts = _mean_windows(traces, picked, owner, len(cluster_ids), half + wide, sos,
-                                 filtered)
+    sums, counts = _mean_windows(traces, picked, owner, len(cluster_ids), half + wide, filter)
     means = sums / np.maximum(counts, 1)[:, None, None]
 
     n_t = len(cluster_ids)
