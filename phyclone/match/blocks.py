@@ -47,3 +47,13 @@ def block_ranges(start, stop, block_samples=None):
     block_samples = block_samples or BLOCK_SAMPLES
     edges = list(range(int(start), int(stop), int(block_samples))) + [int(stop)]
     return [(a, b) for a, b in zip(edges[:-1], edges[1:]) if b > a]
+
+
+def noise_levels(traces, channel_ids=None, filter="highpass", n_blocks=3, duration=0.5):
+    """Per-channel noise (MAD / 0.6745) of the filtered data, from ``n_blocks`` blocks of
+    ``duration`` seconds spread over the recording."""
+    n = int(duration * traces.sample_rate)
+    starts = np.linspace(0, max(0, traces.n_samples - n), n_blocks).astype(np.int64)
+    x = np.concatenate([read_filtered(traces, s, s + n, channel_ids, filter=filter)
+                        for s in starts])
+    return np.median(np.abs(x - np.median(x, axis=0)), axis=0) / 0.6745

@@ -66,15 +66,24 @@ def pair_errors(block_t, ev_t, ev_ch, nb_ch, nb_col, ev_first, ev_count, pair_tp
 
 
 @numba.njit(**_OPTS)
-def slide(block, t_first, t_stop, tpl, chans, weights, order_k, order_c, signal, bound, out):
+def slide(block, t_first, t_stop, tpl, chans, weights, order_k, order_c, signal, bound,
+          peak_fraction, out):
     """Mode B: error of a template at every block sample in ``[t_first, t_stop)``.
 
-    Terms are summed in ``order`` (largest template samples first) and the sum stops past
-    ``bound``: values below ``bound`` are exact, the others are only known to be >= bound."""
+    Only where the data at the template's largest sample has its sign and at least
+    ``peak_fraction`` of its size (else +inf). Terms are summed in ``order`` (largest
+    template samples first; the first term is that sample) and the sum stops past ``bound``:
+    values below ``bound`` are exact, the others are only known to be >= bound."""
     n_t = t_stop - t_first
     n_terms = len(order_k)
+    pk, pc = order_k[0], order_c[0]
+    tp = tpl[pk, pc]
     for i in numba.prange(n_t):
         t0 = t_first + i
+        ep = block[t0 + pk, chans[pc]]
+        if ep * tp < peak_fraction * tp * tp:
+            out[i] = np.inf
+            continue
         s = 0.
         for m in range(n_terms):
             k = order_k[m]
@@ -211,17 +220,23 @@ def peel(block_t, ev_t, ev_ch, nb_ch, nb_col, ev_first, ev_count, pair_tpl, dens
 
 @numba.njit(cache=True, nogil=True, parallel=True, fastmath=True)
 def slide_all(block_t, t_first, t_stop, dense, wdense, tpl_ch, tpl_col, order_k, order_c,
-              n_terms, offsets, signal, thresholds, out):
+              n_terms, offsets, signal, thresholds, peak_fraction, out):
     """Mode B for every template at once: ``out[j, i]`` is the error of template ``j`` placed
     for a spike at block sample ``t_first + i`` (window start ``+ offsets[j]``), summed in
-    each template's ``order`` (largest terms first) and stopped past its threshold."""
+    each template's ``order`` (largest terms first) and stopped past its threshold; +inf
+    where the data at the template's largest sample lacks its sign or ``peak_fraction`` of
+    its size."""
     n_t = dense.shape[0]
     n_b = block_t.shape[1]
     for j in numba.prange(n_t):
         thr = thresholds[j]
+        pk, pc = order_k[j, 0], order_c[j, 0]
+        tp = dense[j, tpl_ch[j, pc], pk]
+        prow = block_t[tpl_col[j, pc]]
         for i in range(t_stop - t_first):
             t0 = t_first + i + offsets[j]
-            if t0 < 0 or t0 + dense.shape[2] > n_b:
+            if t0 < 0 or t0 + dense.shape[2] > n_b or \
+                    prow[t0 + pk] * tp < peak_fraction * tp * tp:
                 out[j, i] = np.inf
                 continue
             s = 0.

@@ -3,16 +3,17 @@
 session's actions and the MatchView."""
 
 import logging
+from functools import cached_property
 
 import numpy as np
 
 from phyclone.utils import Bunch
 
-from .blocks import check_filter
+from .blocks import check_filter, noise_levels
 from .matching import TOLERANCE_UM, find_missed_spikes, match_events, template_errors
 from .templates import N_SPIKES, RADIUS_UM, WINDOW_MS, cluster_templates
-from .threshold import auto_threshold
-from .weights import check_weighting
+from .threshold import auto_threshold, expected_error
+from .weights import check_weighting, weight_arrays
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +50,11 @@ class Matcher:
         self.event_samples = np.asarray(model.spike_samples, dtype=np.int64)
         self.event_channels = event_max_channels(model)
 
+    @cached_property
+    def noise(self):
+        """Per-channel noise of the filtered data (MAD)."""
+        return noise_levels(self.model.traces, filter=self.filter)
+
     def templates(self, cluster_ids, spike_clusters):
         return cluster_templates(self.model.traces, self.event_samples, spike_clusters,
                                  self.model.channel_positions, cluster_ids,
@@ -66,10 +72,13 @@ class Matcher:
                              tolerance_um=self.tolerance_um, time_range=time_range,
                              filter=self.filter, progress=progress)
         out = Bunch(pairs=pairs, templates=tpl, clusters={})
+        w = weight_arrays(tpl, self.model.channel_positions, self.weighting,
+                          self.model.traces.sample_rate)
+        out.expected = expected_error(tpl, self.noise, self.weighting, w)
         for j, c in enumerate(cluster_ids):
             ev, err = template_errors(pairs, j)
             members = spike_clusters[ev] == c
-            thr = auto_threshold(err)
+            thr = auto_threshold(err, expected=out.expected[j])
             out.clusters[c] = Bunch(cluster_id=c, template=j, spike_ids=ev, errors=err,
                                     members=members, threshold=thr)
         return out

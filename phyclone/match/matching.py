@@ -18,6 +18,9 @@ logger = logging.getLogger(__name__)
 TOLERANCE_UM = 100.
 N_SHIFTS = 1
 EXPLAIN_MS = 0.5
+#: Mode B looks only where the data at the template's largest sample reaches this fraction
+#: of it (same sign).
+PEAK_FRACTION = 0.5
 
 
 def _time_range(traces, time_range):
@@ -205,7 +208,7 @@ def find_missed_spikes(traces, templates, j, threshold, event_samples=None,
         block = read_filtered(traces, a0, a1 + n_s, chans, filter=filter)
         err = np.empty(a1 - a0, dtype=np.float64)
         kernels.slide(block, 0, a1 - a0, tpl, np.arange(len(chans)), w, ok, oc, signal,
-                      float(threshold), err)
+                      float(threshold), PEAK_FRACTION, err)
         mins = np.empty(len(err), dtype=np.int64)
         k = kernels.local_minima(err, float(threshold), hw, mins)
         mins = mins[:k]

@@ -12,10 +12,10 @@ from tqdm import tqdm
 from phyclone.utils import Bunch
 
 from . import kernels
-from .blocks import block_ranges, check_filter, read_filtered
-from .matching import (N_SHIFTS, TOLERANCE_UM, dense_templates, match_events, near_templates,
+from .blocks import block_ranges, check_filter, noise_levels, read_filtered
+from .matching import (N_SHIFTS, PEAK_FRACTION, TOLERANCE_UM, dense_templates, match_events, near_templates,
                        neighbourhoods, template_errors)
-from .threshold import auto_threshold
+from .threshold import auto_threshold, expected_error
 from .weights import weight_arrays
 
 logger = logging.getLogger(__name__)
@@ -27,9 +27,9 @@ PILOT_BLOCKS = 6
 def pilot_thresholds(traces, templates, event_samples, event_channels, channel_positions,
                      weighting="signal", tolerance_um=TOLERANCE_UM, n_shifts=N_SHIFTS,
                      filter="bandpass", n_blocks=PILOT_BLOCKS, time_range=None):
-    """Automatic threshold of every template from the (peeled) errors of its candidate events
-    in ``n_blocks`` blocks spread over the time range. A template without candidates there
-    gets the median ratio threshold / template energy of the others times its energy."""
+    """Automatic threshold of every template (``auto_threshold`` with the error expected in
+    the measured noise) from the peeled errors of its candidate events in ``n_blocks``
+    blocks spread over the time range."""
     sr = float(traces.sample_rate)
     a, b = (0., traces.n_samples / sr) if time_range is None else time_range
     starts = np.linspace(a, max(a, b - 1.), n_blocks)
@@ -40,13 +40,9 @@ def pilot_thresholds(traces, templates, event_samples, event_channels, channel_p
                          time_range=(s, min(b, s + 1.)), filter=filter, peel=True)
         for j in range(len(errs)):
             errs[j].append(template_errors(r, j)[1])
-    thr = np.array([auto_threshold(np.concatenate(e)) if sum(map(len, e)) >= 10 else np.nan
-                    for e in errs])
-    energy = np.sum(templates.data.astype(np.float64) ** 4, axis=(1, 2))
-    ok = np.isfinite(thr)
-    ratio = np.median(thr[ok] / energy[ok]) if ok.any() else 1.
-    thr[~ok] = ratio * energy[~ok]
-    return thr
+    w = weight_arrays(templates, channel_positions, weighting, sr)
+    mu = expected_error(templates, noise_levels(traces, filter=filter), weighting, w)
+    return np.array([auto_threshold(np.concatenate(e), expected=m) for e, m in zip(errs, mu)])
 
 
 def _orders(templates, w, signal):
@@ -148,7 +144,8 @@ def match_recording(traces, templates, event_samples, event_channels, channel_po
             for _ in range(n_rounds):
                 errs = np.empty((len(dense), t_stop - t_first + 2 * hw))
                 kernels.slide_all(block_t, t_first - hw, t_stop + hw, dense, wdense, tpl_ch,
-                                  tpl_col, ok, oc, n_terms, offsets, signal, thresholds, errs)
+                                  tpl_col, ok, oc, n_terms, offsets, signal, thresholds,
+                                  PEAK_FRACTION, errs)
                 cj, ci, ce = [], [], []
                 mins = np.empty(errs.shape[1], dtype=np.int64)
                 for j in range(len(dense)):

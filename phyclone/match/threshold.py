@@ -37,10 +37,31 @@ def log_histogram(errors, n_bins=N_BINS):
     return np.histogram(np.clip(x, lo, hi), bins=n_bins, range=(lo, hi))
 
 
-def auto_threshold(errors, n_bins=N_BINS):
-    """The suggested threshold (error units) of a template's candidate errors (see module)."""
+def expected_error(templates, noise, weighting="signal", weights=None):
+    """The match error a template's own spikes would have in Gaussian noise of standard
+    deviation ``noise`` (per channel): E[sum ((n) w)^2] with w = max(|T|, |T + n|) ~
+    sqrt(T^2 + 3 noise^2) (``signal``) or the fixed weights."""
+    noise = np.asarray(noise, dtype=np.float64)
+    out = np.zeros(len(templates.data))
+    for j in range(len(out)):
+        ch = templates.channels[j]
+        k = ch >= 0
+        s2 = noise[ch[k]][None, :] ** 2
+        T = templates.data[j][:, k].astype(np.float64)
+        w2 = T ** 2 + 3 * s2 if weighting == "signal" else weights[j][:, k] ** 2
+        out[j] = np.sum(s2 * w2)
+    return out
+
+
+def auto_threshold(errors, n_bins=N_BINS, expected=None):
+    """The suggested threshold (error units) of a template's candidate errors (see module).
+    ``expected``: the error of its own spikes in noise (``expected_error``): the trough is
+    searched between ``FLOOR_FACTOR`` and ``CAP_FACTOR`` × it (the lowest point of the
+    smoothed log histogram there, the lowest error on ties)."""
     errors = np.asarray(errors, dtype=np.float64)
     x = np.log10(errors[np.isfinite(errors) & (errors > 0)])
+    if expected is not None:
+        return _with_expected(errors, x, float(expected), n_bins)
     if not len(x):
         return np.inf
     h, edges = log_histogram(errors, n_bins)
@@ -58,3 +79,18 @@ def auto_threshold(errors, n_bins=N_BINS):
     med = np.median(x)
     mad = 1.4826 * np.median(np.abs(x - med))
     return float(10 ** (med + UNIMODAL_MADS * max(mad, 0.05)))
+
+
+FLOOR_FACTOR = 3.
+CAP_FACTOR = 20.
+
+
+def _with_expected(errors, x, expected, n_bins):
+    lo, hi = np.log10(FLOOR_FACTOR * expected), np.log10(CAP_FACTOR * expected)
+    pad = 3 * SMOOTH_BINS * (hi - lo) / n_bins
+    h, edges = np.histogram(x, bins=n_bins + int(6 * SMOOTH_BINS),
+                            range=(lo - pad, hi + pad))
+    s = _smooth(h.astype(np.float64), SMOOTH_BINS)
+    centers = 0.5 * (edges[1:] + edges[:-1])
+    inside = np.nonzero((centers >= lo) & (centers <= hi))[0]
+    return float(10 ** centers[inside[np.argmin(s[inside])]])
