@@ -104,17 +104,17 @@ def true_templates(d, positions, radius=100., window_ms=1.):
     nbefore = int(np.load(d / "templates_nbefore.npy"))
     pad = 200
     x = np.pad(tpl, ((0, 0), (pad, pad), (0, 0)))
-    x = sosfiltfilt(bandpass_sos(30000.), x, axis=1)[:, pad:-pad]
+    x = sosfiltfilt(bandpass_sos(30000.), x, axis=1)  # padded: windows may reach past it
     n_s = int(round(window_ms * 30.)) | 1
     half = n_s // 2
     chans, data, peaks = [], [], []
     for j in range(len(x)):
         mc = int(np.abs(x[j]).max(axis=0).argmax())
-        pk = int(np.abs(x[j, :, mc]).argmax())
+        pk = int(np.abs(x[j, pad:-pad, mc]).argmax()) + pad
         ch = _channels_within(positions, mc, radius)
         chans.append(ch)
         data.append(x[j, pk - half:pk + half + 1][:, ch])
-        peaks.append(pk)
+        peaks.append(pk - pad)
     n_c = max(len(c) for c in chans)
     D = np.zeros((len(x), n_s, n_c), np.float32)
     C = np.full((len(x), n_c), -1, np.int64)

@@ -82,9 +82,8 @@ def peel(folder, method, out_json):
                              probe=rec.get_probe())
     noise = si.get_noise_levels(rec, return_in_uV=False)
     t0 = time.perf_counter()
-    spikes = find_spikes_from_templates(
-        rec, method=method, method_kwargs=dict(templates=templates, noise_levels=noise),
-        job_kwargs=job)
+    spikes = find_spikes_from_templates(rec, templates, method=method,
+                                        method_kwargs=dict(noise_levels=noise), job_kwargs=job)
     t1 = time.perf_counter()
     np.save(folder / f"peel_{method}_times.npy", spikes["sample_index"].astype(np.int64))
     np.save(folder / f"peel_{method}_units.npy", spikes["cluster_index"].astype(np.int64))

@@ -39,8 +39,9 @@ def log_histogram(errors, n_bins=N_BINS):
 
 def expected_error(templates, noise, weighting="signal", weights=None):
     """The match error a template's own spikes would have in Gaussian noise of standard
-    deviation ``noise`` (per channel): E[sum ((n) w)^2] with w = max(|T|, |T + n|) ~
-    sqrt(T^2 + 3 noise^2) (``signal``) or the fixed weights."""
+    deviation ``noise`` (per channel) with spike times on the sample grid: E[sum (d w)^2]
+    with d^2 = noise^2 + T'^2 / 12 (a uniform sub-sample offset, T' the slope per sample)
+    and w^2 = T^2 + 3 noise^2 (``signal``) or the fixed weights."""
     noise = np.asarray(noise, dtype=np.float64)
     out = np.zeros(len(templates.data))
     for j in range(len(out)):
@@ -48,8 +49,9 @@ def expected_error(templates, noise, weighting="signal", weights=None):
         k = ch >= 0
         s2 = noise[ch[k]][None, :] ** 2
         T = templates.data[j][:, k].astype(np.float64)
+        d2 = s2 + np.gradient(T, axis=0) ** 2 / 12.
         w2 = T ** 2 + 3 * s2 if weighting == "signal" else weights[j][:, k] ** 2
-        out[j] = np.sum(s2 * w2)
+        out[j] = np.sum(d2 * w2)
     return out
 
 
@@ -81,8 +83,8 @@ def auto_threshold(errors, n_bins=N_BINS, expected=None):
     return float(10 ** (med + UNIMODAL_MADS * max(mad, 0.05)))
 
 
-FLOOR_FACTOR = 3.
-CAP_FACTOR = 20.
+FLOOR_FACTOR = 6.
+CAP_FACTOR = 40.
 
 
 def _with_expected(errors, x, expected, n_bins):

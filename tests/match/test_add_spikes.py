@@ -14,7 +14,7 @@ from phyclone.io.add_spikes import add_spikes
 from phyclone.io.template_model import load_model
 from phyclone.utils.errors import DataError
 
-from conftest import write_recording
+from _match_recording import write_recording
 
 PEER_PHY = Path(os.environ.get("PHYCLONE_PEER_PHY", "/work/peers/phy")) / "bin" / "python"
 PEER_SI = Path(os.environ.get("PHYCLONE_PEER_SI", "/work/peers/si")) / "bin" / "python"

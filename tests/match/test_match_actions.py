@@ -7,7 +7,7 @@ from phyclone.apps.cli import phycli
 from phyclone.io.template_model import load_model
 from phyclone.session import Session
 
-from conftest import write_recording
+from _match_recording import write_recording
 
 
 def test_assign_matched_undo_journal(tmp_path):
