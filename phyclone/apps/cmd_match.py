@@ -98,6 +98,21 @@ def _descendant(up, old, taken_by):
     return old
 
 
+KWIK_MESSAGE = ("{path}: a Kwik dataset cannot take new spikes (its spike arrays have a "
+                "fixed size) — fix: write a new template-gui folder with `--out DIR` "
+                "(raw data, spikes, clusters), then run `phy match DIR/params.py`")
+
+
+def _kwik_to_folder(kwik_path, out_dir):
+    from phyclone.io.kwik_export import write_template_folder
+    from phyclone.io.kwik_model import KwikModel
+    model = KwikModel(kwik_path)
+    try:
+        return write_template_folder(model, out_dir)
+    finally:
+        model.close()
+
+
 @click.command("match")
 @click.argument("params_path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--clusters", default="all", show_default=True,
@@ -114,10 +129,20 @@ def _descendant(up, old, taken_by):
               show_default=True)
 @click.option("--tolerance-um", type=float, default=100., show_default=True,
               help="Max-channel tolerance between an event and a template.")
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Kwik input: write it as a new template-gui folder here and match there.")
 def match_cmd(params_path, clusters, threshold, slide, time_range, jobs, weighting,
-              tolerance_um):
+              tolerance_um, out):
     """Template matching (spyke): assign the spikes below each cluster's match-error
     threshold to it, and with --slide add the spikes detection missed."""
+    if str(params_path).endswith(".kwik"):
+        if out is None:
+            raise click.ClickException(KWIK_MESSAGE.format(path=params_path))
+        try:
+            params_path = _kwik_to_folder(params_path, out)
+        except (DataError, ValueError) as e:
+            raise click.ClickException(str(e)) from None
+        click.echo(f"Wrote {params_path}.")
     try:
         run_match(params_path, clusters, _threshold(threshold), slide, time_range, jobs,
                   weighting, tolerance_um, echo=click.echo)

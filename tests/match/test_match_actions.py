@@ -61,3 +61,22 @@ def test_phy_match_cli(tmp_path):
         assert back.sum() >= 0.9 * len(absent)
     r = CliRunner().invoke(phycli, ["match", str(rec.params), "--clusters", "99"])
     assert r.exit_code != 0 and "no cluster 99" in r.output
+
+
+def test_phy_match_kwik_offers_new_folder(tmp_path):
+    from phyclone.io.kwik_creator import synthetic_kwik
+    from phyclone.io.kwik_model import KwikModel
+    kwik = tmp_path / "syn.kwik"
+    synthetic_kwik(kwik, n_spikes=600, n_clusters=3, n_channels=6, recording_duration=1.,
+                   seed=2)
+    r = CliRunner().invoke(phycli, ["match", str(kwik)])
+    assert r.exit_code != 0 and "cannot take new spikes" in r.output and "--out" in r.output
+    out = tmp_path / "new"
+    r = CliRunner().invoke(phycli, ["match", str(kwik), "--out", str(out), "--clusters", "all"])
+    assert r.exit_code == 0, r.output
+    k = KwikModel(kwik)
+    with load_model(out / "params.py") as m:
+        assert np.array_equal(m.spike_samples, k.spike_samples)
+        assert np.array_equal(np.asarray(m.traces[:100]), np.asarray(k.traces[:100]))
+        assert m.n_spikes == k.n_spikes
+    k.close()
