@@ -133,31 +133,10 @@ def run_detect(d, threshold):
                   threshold=threshold)
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--data", default=str(CACHE / "gt384_match"))
-    ap.add_argument("--si", default="/work/peers/si/bin/python")
-    ap.add_argument("--skip-peer", action="store_true")
-    ap.add_argument("--mode-b-units", type=int, default=10)
-    a = ap.parse_args()
-    import numba
-    numba.set_num_threads(1)
-    from phyclone.io.template_model import load_model
-    from phyclone.match import auto_threshold, cluster_templates
-    from phyclone.match.matching import find_missed_spikes, match_events, template_errors
+def whole_and_mode_a(a, d, model, pos, gt_t, gt_u, good, dur, tplc, rows):
+    """Stages 1 (whole recording, with the peer) and 2 (mode A); returns (right, rate)."""
+    from phyclone.match.matching import match_events
     from phyclone.match.pipeline import match_recording
-
-    d = Path(a.data).expanduser()
-    ensure_gt(d, a.si)
-    meta = json.loads((d / "meta.json").read_text())
-    dur = meta["duration"]
-    gt_t, gt_u = np.load(d / "gt_times.npy"), np.load(d / "gt_units.npy")
-    snr = np.load(d / "unit_snr.npy")
-    good = np.nonzero(snr >= 5)[0]
-    pos = np.load(d / "channel_positions.npy")
-    model = load_model(phy_folder(d))
-    rows = []
-
     # Warm-up (numba caches loaded, page cache warm): 2 s of everything.
     tpl, shift = true_templates(d, pos)
     det = run_detect(d, 5.)
@@ -187,8 +166,6 @@ def main():
                      dur / peer["time"], scores(pt, pu, gt_t, gt_u, good)))
 
     # 2. Mode A ---------------------------------------------------------------------------
-    tplc = cluster_templates(model.traces, model.spike_samples, model.spike_clusters, pos,
-                             filter="bandpass")
     # detected events that are true spikes: their unit is known
     o = np.argsort(gt_t)
     gts = gt_t[o]
@@ -206,6 +183,44 @@ def main():
           f"{plain.n_comparisons} comparisons in {plain.kernel_time:.3f} s = {rate:.3g}/s/core "
           f"(whole call {pairs.kernel_time:.2f} s kernel with peeling)", flush=True)
 
+    return right, rate
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", default=str(CACHE / "gt384_match"))
+    ap.add_argument("--si", default="/work/peers/si/bin/python")
+    ap.add_argument("--skip-peer", action="store_true")
+    ap.add_argument("--mode-b-units", type=int, default=10)
+    ap.add_argument("--mode-b", choices=("peel", "plain"), default="plain",
+                    help="mode B on the residual of the neighbouring templates, or plain")
+    ap.add_argument("--only-mode-b", action="store_true")
+    a = ap.parse_args()
+    import numba
+    numba.set_num_threads(1)
+    from phyclone.io.template_model import load_model
+    from phyclone.match import auto_threshold, cluster_templates
+    from phyclone.match.matching import find_missed_spikes, match_events, template_errors
+    from phyclone.match.pipeline import match_recording
+    from phyclone.match.templates import subset
+    from phyclone.utils import Bunch
+
+    d = Path(a.data).expanduser()
+    ensure_gt(d, a.si)
+    meta = json.loads((d / "meta.json").read_text())
+    dur = meta["duration"]
+    gt_t, gt_u = np.load(d / "gt_times.npy"), np.load(d / "gt_units.npy")
+    snr = np.load(d / "unit_snr.npy")
+    good = np.nonzero(snr >= 5)[0]
+    pos = np.load(d / "channel_positions.npy")
+    model = load_model(phy_folder(d))
+    rows = []
+
+    tplc = cluster_templates(model.traces, model.spike_samples, model.spike_clusters, pos,
+                             filter="bandpass")
+    right = rate = float("nan")
+    if not a.only_mode_b:
+        right, rate = whole_and_mode_a(a, d, model, pos, gt_t, gt_u, good, dur, tplc, rows)
     # 3. Mode B ---------------------------------------------------------------------------
     high = run_detect(d, HIGH)
     pairs_h = match_events(model.traces, tplc, high.times, high.channels, pos,
@@ -230,8 +245,20 @@ def main():
         _, err = template_errors(pairs_h, j)
         thr = auto_threshold(err, expected=mu[j])
         c0 = time.perf_counter()
-        r = find_missed_spikes(model.traces, tplc, j, thr, high.times, high.channels, pos,
-                               filter="bandpass")
+        if a.mode_b == "peel":  # the neighbours' events peeled, the unit's template slid
+            d_mc = np.linalg.norm(pos[tplc.max_channels] - pos[tplc.max_channels[j]], axis=1)
+            near = np.nonzero(d_mc <= 200.)[0]
+            thr_near = np.array([auto_threshold(template_errors(pairs_h, i)[1],
+                                                expected=mu[i]) for i in near])
+            sub = subset(tplc, near)
+            jj = int(np.nonzero(near == j)[0][0])
+            rr = match_recording(model.traces, sub, high.times, high.channels, pos,
+                                 thresholds=thr_near, slide_templates=[jj])
+            m = (~rr.detected) & (rr.spike_templates == jj)
+            r = Bunch(spike_samples=rr.spike_samples[m])
+        else:  # the template slid over the data
+            r = find_missed_spikes(model.traces, tplc, j, thr, high.times, high.channels, pos,
+                                   filter="bandpass")
         times.append(time.perf_counter() - c0)
         truth = gt_t[missed & (gt_u == u)]
         h, nf, nt = match_one_to_one(r.spike_samples, np.zeros(len(r.spike_samples), int),
@@ -257,7 +284,7 @@ def main():
     for name, t, rt, s in rows:
         print(f"| {name} | {t:.2f} | {rt:.1f} | {s.get('recall', 0):.4f} | "
               f"{s.get('precision', 0):.4f} | {s.get('accuracy', float('nan')):.4f} |")
-    if not a.skip_peer:
+    if not a.skip_peer and not a.only_mode_b:
         print(f"\nspeed ratio whole recording: {rows[1][1] / rows[0][1]:.2f}x tdc-peeler")
     print(f"mode A right template: {right:.4f}; comparisons/s/core: {rate:.3g}")
     model.close()

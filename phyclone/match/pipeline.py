@@ -65,8 +65,10 @@ def _orders(templates, w, signal):
 def match_recording(traces, templates, event_samples, event_channels, channel_positions,
                     thresholds=None, weighting="signal", tolerance_um=TOLERANCE_UM,
                     n_shifts=N_SHIFTS, filter="bandpass", time_range=None, slide=True,
-                    n_rounds=2, progress=False):
-    """Match all templates over the recording (see module). Returns ``Bunch(spike_samples,
+                    n_rounds=2, slide_templates=None, progress=False):
+    """Match all templates over the recording (see module). ``slide_templates``: the
+    indices of the templates slid (default all; e.g. one cluster's template, the others
+    only peeling their events: mode B on the residual). Returns ``Bunch(spike_samples,
     spike_templates (template indices), errors, detected (bool: from a detected event),
     thresholds, timings)``, sorted by time."""
     check_filter(filter)
@@ -82,9 +84,12 @@ def match_recording(traces, templates, event_samples, event_channels, channel_po
     start, stop = (0, traces.n_samples) if time_range is None else (
         max(0, int(round(time_range[0] * sr))), min(traces.n_samples,
                                                     int(round(time_range[1] * sr))))
+    n_ch = traces.n_channels
+    near_all = near_templates(np.arange(n_ch), templates, channel_positions, tolerance_um)
+    keep = near_all[ech].any(axis=1)  # events without a candidate template are ignored
+    t, ech = t[keep], ech[keep]
     order = np.argsort(t, kind="stable")
     ts, ech = t[order], ech[order]
-    n_ch = traces.n_channels
     w = weight_arrays(templates, channel_positions, weighting, sr)
     dense, wdense = dense_templates(templates, w, n_ch)
     signal = weighting == "signal"
@@ -104,7 +109,8 @@ def match_recording(traces, templates, event_samples, event_channels, channel_po
     hw = n_s // 2
     lo = int(offsets.min()) - max(n_shifts, hw) - 1
     hi = int(offsets.max()) + n_s + max(n_shifts, hw) + 1
-    near_all = near_templates(np.arange(n_ch), templates, channel_positions, tolerance_um)
+    slid = np.zeros(len(dense), dtype=bool)
+    slid[np.arange(len(dense)) if slide_templates is None else slide_templates] = True
     out_t, out_j, out_e, out_d = [], [], [], []
     timing = dict(filter=0., peel=0., slide=0.)
     for b0, b1 in tqdm(block_ranges(start, stop), desc="matching", unit="block",
@@ -144,17 +150,19 @@ def match_recording(traces, templates, event_samples, event_channels, channel_po
             for _ in range(n_rounds):
                 errs = np.empty((len(dense), t_stop - t_first + 2 * hw))
                 kernels.slide_all(block_t, t_first - hw, t_stop + hw, dense, wdense, tpl_ch,
-                                  tpl_col, ok, oc, n_terms, offsets, signal, thresholds,
-                                  PEAK_FRACTION, errs)
+                                  tpl_col, ok, oc, n_terms * slid, offsets, signal,
+                                  np.where(slid, thresholds, -1.), PEAK_FRACTION, errs)
                 cj, ci, ce = [], [], []
                 mins = np.empty(errs.shape[1], dtype=np.int64)
-                for j in range(len(dense)):
+                for j in np.nonzero(slid)[0]:
                     k = kernels.local_minima(errs[j], thresholds[j], hw, mins)
                     i = mins[:k]
                     i = i[(i >= hw) & (i < hw + t_stop - t_first)]
                     cj.append(np.full(len(i), j))
                     ci.append(i - hw)
                     ce.append(errs[j, i] / thresholds[j])
+                if not cj:
+                    break
                 cj, ci, ce = np.concatenate(cj), np.concatenate(ci), np.concatenate(ce)
                 if not len(cj):
                     break

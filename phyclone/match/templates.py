@@ -117,3 +117,11 @@ def cluster_templates(traces, spike_samples, spike_clusters, channel_positions,
     return Bunch(ids=cluster_ids, data=data, channels=channels, max_channels=max_ch,
                  offsets=offsets, n_spikes=counts, window_ms=float(window_ms),
                  radius_um=float(radius_um))
+
+
+def subset(templates, indices):
+    """The templates ``indices`` (same Bunch layout)."""
+    i = np.asarray(indices, dtype=np.int64)
+    return Bunch(templates, ids=templates.ids[i], data=templates.data[i],
+                 channels=templates.channels[i], max_channels=templates.max_channels[i],
+                 offsets=templates.offsets[i], n_spikes=np.asarray(templates.n_spikes)[i])
