@@ -61,6 +61,7 @@ def detect(folder, out_json, threshold=5.0):
     folder = Path(folder)
     meta = json.loads((folder / "meta.json").read_text())
     job = dict(n_jobs=1, chunk_duration="1s", progress_bar=False)
+    c0 = time.process_time()
     t0 = time.perf_counter()
     rec = si.read_binary(folder / "recording.dat", sampling_frequency=meta["sample_rate"],
                          dtype="int16", num_channels=meta["n_channels"])
@@ -81,7 +82,7 @@ def detect(folder, out_json, threshold=5.0):
     t4 = time.perf_counter()
     Path(out_json).write_text(json.dumps(dict(
         setup=t1 - t0, noise=t2 - t1, detect=t3 - t2, write=t4 - t3, total=t4 - t0,
-        n_peaks=int(len(peaks)))))
+        cpu=time.process_time() - c0, n_peaks=int(len(peaks)))))
 
 
 if __name__ == "__main__":

@@ -20,7 +20,8 @@ def test_import_contracts():
 
 
 def test_core_imports_without_qt():
-    code = ("import sys, phyclone, phyclone.utils, phyclone.io, phyclone.clustering, phyclone.stats; "
+    code = ("import sys, phyclone, phyclone.utils, phyclone.io, phyclone.clustering, phyclone.stats, "
+            "phyclone.detect; "
             "bad = [m for m in sys.modules if m.split('.')[0] in ('PyQt5', 'qtpy', 'OpenGL')]; "
             "assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)

@@ -48,7 +48,7 @@ def _channels(value):
 @click.option("--noise", type=click.Choice(["mad", "std"]), default="mad", show_default=True)
 @click.option("--noise-window", type=click.FloatRange(min=0, min_open=True),
               help="Sliding noise window (s); default: the whole recording.")
-@click.option("--lockout-us", type=click.FloatRange(min=0), default=100., show_default=True)
+@click.option("--lockout-us", type=click.FloatRange(min=0), default=67., show_default=True)
 @click.option("--lockout-um", type=click.FloatRange(min=0), default=50., show_default=True)
 @click.option("--phase-window-us", type=click.FloatRange(min=0), default=500., show_default=True,
               help="Window of the other phase (multiphasic; lockout of both polarities).")
@@ -65,7 +65,7 @@ def _channels(value):
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--channels", help="Raw-file channels to use, e.g. 0-95,100.")
 @click.option("--no-split", is_flag=True, help="One initial cluster per max channel.")
-@click.option("--block-duration", type=click.FloatRange(min=0, min_open=True), default=1.,
+@click.option("--block-duration", type=click.FloatRange(min=0, min_open=True), default=2.,
               show_default=True, help="Seconds per block.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
               help="Threads.")

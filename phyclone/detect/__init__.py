@@ -11,6 +11,7 @@ from .config import DetectParams
 from .detectors import detect_events
 from .filters import bandpass_sos, filtered_range
 from .noise import noise_levels
+from .output import load_detection, write_folder
 from .pipeline import detect, prepare, resolve_probe
 from .probe import load_channel_positions
 from .raw import RawSpec, read_raw
@@ -18,6 +19,7 @@ from .sinc import (fractional_shift, sample_and_hold_delays, sinc_interpolate, s
                    subsample_peaks)
 
 __all__ = ["DetectParams", "RawSpec", "bandpass_sos", "detect", "detect_events",
-           "filtered_range", "fractional_shift", "load_channel_positions", "noise_levels",
+           "filtered_range", "fractional_shift", "load_channel_positions", "load_detection",
+           "noise_levels", "write_folder",
            "prepare", "read_raw", "resolve_probe", "sample_and_hold_delays",
            "sinc_interpolate", "sinc_kernels", "subsample_peaks"]

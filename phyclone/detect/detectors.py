@@ -32,20 +32,34 @@ def _detect(x, x_start, t_lo, t_hi, thr, thr_len, sign, neighbours, lockout, mul
     k = neighbours.shape[1]
     m = 0
     span = lockout if sign != 0 else max(lockout, phase_window)
+    lo_thr = np.empty(nc, dtype=np.float32)
+    hi_thr = np.empty(nc, dtype=np.float32)
+    hit = np.zeros(nc, dtype=np.uint8)
+    row_prev = -1
     for t in range(max(t_lo, 1), min(t_hi, n - 1)):
         row = min((x_start + t) // thr_len, thr.shape[0] - 1)
+        if row != row_prev:  # thresholds of this noise window; inf: never crossed
+            for c in range(nc):
+                th = thr[row, c]
+                hi_thr[c] = th if th > 0 and sign >= 0 else np.inf
+                lo_thr[c] = -th if th > 0 and sign <= 0 else -np.inf
+            row_prev = row
+        xt = x[t]
+        any_hit = 0
+        for c in range(nc):  # vectorised pre-scan
+            h = (xt[c] >= hi_thr[c]) | (xt[c] <= lo_thr[c])
+            hit[c] = h
+            any_hit += h
+        if any_hit == 0:
+            continue
         for c in range(nc):
-            v = x[t, c]
-            th = thr[row, c]
-            if th <= 0:  # disabled channel
+            if not hit[c]:
                 continue
-            if v >= th:
-                if sign < 0 or not (v > x[t - 1, c] and v >= x[t + 1, c]):
+            v = xt[c]
+            if v > 0:
+                if not (v > x[t - 1, c] and v >= x[t + 1, c]):
                     continue
-            elif v <= -th:
-                if sign > 0 or not (v < x[t - 1, c] and v <= x[t + 1, c]):
-                    continue
-            else:
+            elif not (v < x[t - 1, c] and v <= x[t + 1, c]):
                 continue
             a = abs(v)
             if multiphasic:
@@ -57,6 +71,20 @@ def _detect(x, x_start, t_lo, t_hi, thr, thr_len, sign, neighbours, lockout, mul
                 if best < phase_ratio * a:
                     continue
             ok = True
+            for j in range(k):  # same instant first: rejects most candidates cheaply
+                c2 = neighbours[c, j]
+                if c2 < 0:
+                    break
+                w = xt[c2]
+                if sign < 0:
+                    w = -w
+                elif sign == 0:
+                    w = abs(w)
+                if w > a or (w == a and c2 < c):
+                    ok = False
+                    break
+            if not ok:
+                continue
             for j in range(k):
                 c2 = neighbours[c, j]
                 if c2 < 0:

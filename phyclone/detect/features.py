@@ -1,6 +1,9 @@
 """Waveforms, PCA features, initial clusters and templates of detected events."""
 
+import numba
 import numpy as np
+
+from .sinc import phase_projections
 
 
 def local_channels(positions, n_local):
@@ -14,26 +17,47 @@ def local_channels(positions, n_local):
 
 
 def neighbour_table(positions, radius):
-    """Channels within ``radius`` µm of each channel (itself included), -1 padded:
-    (n_channels, k) int64."""
+    """Channels within ``radius`` µm of each channel (itself first, then by distance), -1
+    padded: (n_channels, k) int64."""
     pos = np.asarray(positions, dtype=np.float64)
     d = np.linalg.norm(pos[:, None, :] - pos[None, :, :], axis=2)
     near = d <= radius
     k = int(near.sum(axis=1).max()) if len(pos) else 1
     out = -np.ones((len(pos), max(k, 1)), dtype=np.int64)
-    for c in range(len(pos)):
+    for c in range(len(pos)):  # nearest first: a larger neighbour is found sooner
         idx = np.flatnonzero(near[c])
+        idx = idx[np.lexsort((idx, d[c, idx]))]
         out[c, :len(idx)] = idx
     return out
 
 
-def extract_waveforms(x, rows, channels, local, n_before, n_after):
-    """Waveforms (n, n_before + n_after + 1, n_local) of ``x`` around ``rows`` on the local
-    channels of each event's channel."""
-    rows = np.asarray(rows, dtype=np.int64)
-    t = rows[:, None] + np.arange(-n_before, n_after + 1)[None, :]
-    ch = local[np.asarray(channels, dtype=np.int64)]  # (n, n_local)
-    return x[t[:, :, None], ch[:, None, :]]
+@numba.njit(cache=True, nogil=True)
+def _features(x, rows, chans, phases, local, proj, start, out):
+    """out[i, p, j] = proj[phases[i], p] · x[rows[i] + start:..., local[chans[i], j]]."""
+    n_pcs, length = proj.shape[1], proj.shape[2]
+    for i in range(len(rows)):
+        t0 = rows[i] + start
+        for j in range(local.shape[1]):
+            c = local[chans[i], j]
+            for p in range(n_pcs):
+                s = np.float32(0.)
+                for k in range(length):
+                    s += proj[phases[i], p, k] * x[t0 + k, c]
+                out[i, p, j] = s
+
+
+def event_features(x, rows, channels, shifts, local, basis, n_before, factor):
+    """PC features (n, n_pcs, n_local) of the events at ``rows`` of ``x`` on the local
+    channels of their max ``channels``, each waveform first resampled at its sub-sample
+    peak (``shifts``: samples, multiples of 1 / factor within ±1) by sinc interpolation:
+    one projection per phase (the basis times the interpolation kernel)."""
+    proj, pad = phase_projections(basis, factor)
+    phases = np.rint(np.asarray(shifts) * factor).astype(np.int64) + factor - 1
+    out = np.zeros((len(rows), basis.shape[0], local.shape[1]), dtype=np.float32)
+    if len(rows):
+        _features(x, np.asarray(rows, np.int64), np.asarray(channels, np.int64),
+                  np.clip(phases, 0, 2 * factor - 2), local, proj, -n_before - pad, out)
+    return out
 
 
 def pca_basis(waveforms, n_pcs):
@@ -46,37 +70,64 @@ def pca_basis(waveforms, n_pcs):
         t = (np.arange(ns) + .5) / ns
         b = np.array([np.cos(np.pi * k * t) for k in range(n_pcs)])
         return (b / np.linalg.norm(b, axis=1, keepdims=True)).astype(np.float32)
-    _, _, vt = np.linalg.svd(w, full_matrices=False)
-    b = vt[:n_pcs]
+    _, vecs = np.linalg.eigh(w.T @ w)  # principal axes (uncentred, as KiloSort's wPCA)
+    b = vecs[:, ::-1][:, :n_pcs].T.copy()
     b *= np.sign(b[np.arange(len(b)), np.abs(b).argmax(axis=1)])[:, None]
     return b.astype(np.float32)
 
 
-def project(waveforms, basis):
-    """PC features (n, n_pcs, n_local) of waveforms (n, n_samples, n_local)."""
-    return np.einsum("isc,ps->ipc", waveforms, basis).astype(np.float32)
+@numba.njit(cache=True, nogil=True)
+def _first_pc_and_two_means(f):
+    """Projections of the centred rows of ``f`` on their first principal axis (power
+    iteration from a fixed start: deterministic), 2-means of the projections started at
+    their quartiles: (projections, labels, mean of each part)."""
+    n, d = f.shape
+    fc = f - f.sum(axis=0) / n
+    cov = fc.T @ fc
+    v = np.ones(d) / np.sqrt(d)
+    for _ in range(200):
+        w = cov @ v
+        norm = np.sqrt((w * w).sum())
+        if norm == 0:
+            break
+        w /= norm
+        if np.abs(w - v).max() < 1e-10:
+            v = w
+            break
+        v = w
+    p = fc @ v
+    q = np.sort(p)
+    m0, m1 = q[n // 4], q[(3 * n) // 4]
+    lab = np.zeros(n, dtype=np.bool_)
+    for _ in range(100):
+        s0 = s1 = 0.
+        n0 = n1 = 0
+        for i in range(n):
+            lab[i] = abs(p[i] - m1) < abs(p[i] - m0)
+            if lab[i]:
+                s1 += p[i]
+                n1 += 1
+            else:
+                s0 += p[i]
+                n0 += 1
+        if n0 == 0 or n1 == 0:
+            break
+        new0, new1 = s0 / n0, s1 / n1
+        if new0 == m0 and new1 == m1:
+            break
+        m0, m1 = new0, new1
+    return p, lab, m0, m1
 
 
 def _split_two(f, min_size, min_separation):
     """Split rows of ``f`` in two along their first principal component (2-means started at
     the quartiles): labels, or None when the parts are small or not separated."""
-    fc = f - f.mean(axis=0)
-    _, _, vt = np.linalg.svd(fc, full_matrices=False)
-    p = fc @ vt[0]
-    m = np.percentile(p, [25, 75])
-    for _ in range(50):
-        lab = np.abs(p - m[1]) < np.abs(p - m[0])
-        if lab.all() or not lab.any():
-            return None
-        new = np.array([p[~lab].mean(), p[lab].mean()])
-        if np.allclose(new, m):
-            break
-        m = new
-    n1 = lab.sum()
+    p, lab, m0, m1 = _first_pc_and_two_means(np.ascontiguousarray(f, dtype=np.float64))
+    n1 = int(lab.sum())
     if min(n1, len(p) - n1) < min_size:
         return None
     s = np.sqrt(0.5 * (p[~lab].var() + p[lab].var()))
-    if s == 0 or abs(m[1] - m[0]) / s < min_separation:
+    if s == 0 or abs(m1 - m0) / s < min_separation:
         return None
     return lab
 
@@ -132,13 +183,35 @@ def templates_from_features(clusters, features, max_channels, local, basis):
     return templates, template_ind.astype(np.int32)
 
 
+@numba.njit(cache=True, nogil=True)
+def _sparse_dots(templates, template_ind, n_channels):
+    """Dot products of sparse templates (only pairs sharing channels are non-zero)."""
+    n, ns, nl = templates.shape
+    out = np.zeros((n, n), dtype=np.float64)
+    slot = -np.ones(n_channels, dtype=np.int64)
+    for k in range(n):
+        for j in range(nl):
+            slot[template_ind[k, j]] = j
+        for m in range(k, n):
+            s = 0.
+            for j2 in range(nl):
+                j = slot[template_ind[m, j2]]
+                if j < 0:
+                    continue
+                for t in range(ns):
+                    s += templates[k, t, j] * templates[m, t, j2]
+            out[k, m] = out[m, k] = s
+        for j in range(nl):
+            slot[template_ind[k, j]] = -1
+    return out
+
+
 def similar_templates(templates, template_ind, n_channels):
     """Cosine similarity between templates on the full probe: (n, n) float32."""
-    n, ns, nl = templates.shape
-    dense = np.zeros((n, ns, n_channels), dtype=np.float32)
-    dense[np.arange(n)[:, None], :, template_ind] = templates.transpose(0, 2, 1)
-    flat = dense.reshape(n, -1)
-    norm = np.linalg.norm(flat, axis=1)
+    if not len(templates):
+        return np.zeros((0, 0), dtype=np.float32)
+    dots = _sparse_dots(np.ascontiguousarray(templates, dtype=np.float64),
+                        np.ascontiguousarray(template_ind, dtype=np.int64), int(n_channels))
+    norm = np.sqrt(np.diag(dots))
     norm[norm == 0] = 1
-    flat /= norm[:, None]
-    return (flat @ flat.T).astype(np.float32)
+    return (dots / norm[:, None] / norm[None, :]).astype(np.float32)

@@ -8,6 +8,7 @@ value, bit for bit. The numba kernel loops time → section → channel, the cha
 innermost (vectorised), and releases the GIL so blocks run in threads.
 """
 
+import os
 from functools import lru_cache
 
 import numba
@@ -45,13 +46,17 @@ def _biquads(buf, t0, t1, step, c32, z1, z2):
 
 
 @numba.njit(cache=True, nogil=True)
-def _filter_segments(raw, raw_start, cols, seg_starts, seg_stops, margin, lo, hi, sos, out):
+def _filter_segments(raw, raw_start, cols, seg_starts, seg_stops, margin, lo, hi, sos, out,
+                     buf, skip, tail):
     """Filter the segments ``[seg_starts[i], seg_stops[i])`` (absolute samples) of ``raw``
     (covering ``[raw_start, raw_start + len(raw))``, columns ``cols``) forward-backward with
     ``margin`` raw samples on both sides; write the samples in ``[lo, hi)`` into ``out``
     (row 0 = sample ``lo``). Each segment starts from a zero state after removing the mean of
     its first 32 raw samples. Time is processed in tiles of 128 samples (time tile →
-    section → time → channel)."""
+    section → time → channel). ``buf``: scratch, at least (segment + 2 margin, len(cols)).
+    Segments with ``skip[i]`` are left out (known already). A computed segment that ends
+    after ``hi`` is still filtered whole: it is copied into ``tail`` and 1 is returned
+    (the next block of a sequential run starts with it)."""
     nc = len(cols)
     ns = sos.shape[0]
     tile = 128
@@ -59,11 +64,14 @@ def _filter_segments(raw, raw_start, cols, seg_starts, seg_stops, margin, lo, hi
     z2 = np.zeros((ns, nc), dtype=np.float32)
     dc = np.empty(nc, dtype=np.float32)
     c32 = sos.astype(np.float32)
-    max_len = 0
+    c0 = cols[0] if nc else 0
+    contiguous = True
+    for c in range(nc):
+        contiguous = contiguous and cols[c] == c0 + c
+    filled = 0
     for i in range(len(seg_starts)):
-        max_len = max(max_len, seg_stops[i] - seg_starts[i] + 2 * margin)
-    buf = np.empty((max_len, nc), dtype=np.float32)
-    for i in range(len(seg_starts)):
+        if skip[i]:
+            continue
         a = seg_starts[i] - margin
         b = seg_stops[i] + margin
         keep_lo = max(seg_starts[i], lo)
@@ -77,23 +85,35 @@ def _filter_segments(raw, raw_start, cols, seg_starts, seg_stops, margin, lo, hi
                 dc[c] += np.float32(raw[a - raw_start + t, cols[c]])
         for c in range(nc):
             dc[c] /= n0
-        for t in range(b - a):
-            r = a - raw_start + t
-            for c in range(nc):
-                buf[t, c] = np.float32(raw[r, cols[c]]) - dc[c]
         z1[:] = 0.
         z2[:] = 0.
-        for t0 in range(0, b - a, tile):
-            _biquads(buf, t0, min(b - a, t0 + tile), 1, c32, z1, z2)
+        for t0 in range(0, b - a, tile):  # each tile converted, then filtered (in cache)
+            t1 = min(b - a, t0 + tile)
+            for t in range(t0, t1):
+                r = a - raw_start + t
+                if contiguous:  # a plain (vectorised) conversion
+                    src = raw[r, c0:c0 + nc]
+                    for c in range(nc):
+                        buf[t, c] = np.float32(src[c]) - dc[c]
+                else:
+                    for c in range(nc):
+                        buf[t, c] = np.float32(raw[r, cols[c]]) - dc[c]
+            _biquads(buf, t0, t1, 1, c32, z1, z2)
         z1[:] = 0.
         z2[:] = 0.
         stop = keep_lo - a - 1
-        for t0 in range(b - a - 1, stop, -tile):
+        for t0 in range(b - a - 1, stop, -tile):  # each tile filtered, then copied out
             t1 = max(stop, t0 - tile)
             _biquads(buf, t0, t1, -1, c32, z1, z2)
-        for t in range(keep_lo, keep_hi):
-            for c in range(nc):
-                out[t - lo, c] = buf[t - a, c]
+            for t in range(max(t1 + 1, keep_lo - a), min(t0 + 1, keep_hi - a)):
+                for c in range(nc):
+                    out[t + a - lo, c] = buf[t, c]
+        if seg_stops[i] > hi and keep_lo == seg_starts[i]:
+            for t in range(seg_starts[i], seg_stops[i]):
+                for c in range(nc):
+                    tail[t - seg_starts[i], c] = buf[t - a, c]
+            filled = 1
+    return filled
 
 
 @numba.njit(cache=True, nogil=True)
@@ -128,36 +148,95 @@ def segment_bounds(n_samples, segment, lo, hi):
     return starts, np.minimum(starts + segment, n_samples)
 
 
-def read_padded(traces, a, b):
+def read_padded(traces, a, b, scratch=None):
     """Raw samples ``[a, b)`` (all file channels) as an array; beyond the recording the
-    first/last sample is repeated."""
+    first/last sample is repeated. A single flat file is read with ``os.preadv`` into a
+    reused buffer (no file pages mapped: memory stays bounded whatever the file length)."""
     n = traces.n_samples
     a0, b0 = max(0, a), min(n, b)
-    arr = traces.read(a0, b0, np.arange(traces.n_channels_raw)) if (
-        len(traces._parts) > 1 or traces._parts[0].array is None) else \
-        np.asarray(traces._parts[0].array[a0:b0])
+    part = traces._parts[0]
+    arr = None
+    if len(traces._parts) == 1 and isinstance(part.array, np.memmap) and b0 > a0:
+        row = part.array.shape[1] * part.array.dtype.itemsize
+        key = "raw_" + part.array.dtype.str
+        arr = _buffer(scratch, key, (b0 - a0, part.array.shape[1]), part.array.dtype)
+        fd = os.open(part.array.filename, os.O_RDONLY)
+        try:
+            view, pos = memoryview(arr).cast("B"), part.array.offset + a0 * row
+            while len(view):  # preadv may return fewer bytes than asked
+                got = os.preadv(fd, [view], pos)
+                if got <= 0:
+                    raise OSError(f"{part.array.filename}: unexpected end of file")
+                view, pos = view[got:], pos + got
+        finally:
+            os.close(fd)
+    if arr is None:
+        arr = traces.read(a0, b0, np.arange(traces.n_channels_raw))
     if a0 == a and b0 == b:
         return arr
     return np.pad(arr, ((a0 - a, b - b0), (0, 0)), mode="edge")
 
 
 def filtered_range(traces, lo, hi, cols, sos, segment, margin, reference="none",
-                   ref_channels=None):
+                   ref_channels=None, scratch=None):
     """Filtered (and referenced) samples ``[lo, hi)`` on raw columns ``cols``: float32
-    (hi - lo, len(cols)), identical for any ``lo``/``hi`` (the segment grid)."""
+    (hi - lo, len(cols)), identical for any ``lo``/``hi`` (the segment grid); zeros outside
+    the recording. ``scratch``: a dict whose buffers are reused across calls (one per
+    thread; the returned array is then one of them)."""
     lo, hi = int(lo), int(hi)
     cols = np.ascontiguousarray(cols, dtype=np.int64)
-    out = np.zeros((max(0, hi - lo), len(cols)), dtype=np.float32)
-    starts, stops = segment_bounds(traces.n_samples, segment, max(lo, 0),
-                                   min(hi, traces.n_samples))
+    shape = (max(0, hi - lo), len(cols))
+    out = _buffer(scratch, "out", shape)
+    a0, b0 = max(lo, 0), min(hi, traces.n_samples)
+    out[:max(0, a0 - lo)] = 0
+    out[max(0, b0 - lo):] = 0
+    starts, stops = segment_bounds(traces.n_samples, segment, a0, b0)
     if not len(starts) or not len(cols):
         return out
-    a, b = int(starts[0]) - margin, int(stops[-1]) + margin
-    raw = read_padded(traces, a, b)
-    _filter_segments(raw, a, cols, starts, stops, int(margin), lo, hi,
-         np.ascontiguousarray(sos, dtype=np.float64), out)
+    # Segments filtered by the previous call of this thread (a sequential run): reused.
+    key = (id(traces), cols.tobytes(), np.asarray(sos).tobytes(), segment, margin)
+    cache = scratch.get("segments", {}) if scratch is not None else {}
+    if cache.get("key") != key:
+        cache = {"key": key}
+    skip = np.array([int(s) in cache for s in starts], dtype=np.uint8)
+    todo = np.flatnonzero(skip == 0)
+    tail = _buffer(scratch, "tail", (segment, len(cols)))
+    filled = 0
+    if len(todo):
+        a = int(starts[todo[0]]) - margin
+        b = int(stops[todo[-1]]) + margin
+        raw = read_padded(traces, a, b, scratch)
+        buf = _buffer(scratch, "buf", (segment + 2 * margin, len(cols)))
+        filled = _filter_segments(raw, a, cols, starts, stops, int(margin), lo, hi,
+                                  np.ascontiguousarray(sos, dtype=np.float64), out, buf,
+                                  skip, tail)
+    for i in np.flatnonzero(skip):
+        s0, s1 = int(starts[i]), int(stops[i])
+        k0, k1 = max(s0, lo), min(s1, hi)
+        out[k0 - lo:k1 - lo] = cache[s0][k0 - s0:k1 - s0]
+    if scratch is not None:
+        new = {"key": key}
+        inner = [i for i in range(len(starts)) if starts[i] >= lo and stops[i] <= hi]
+        if inner:  # the last whole segment of this range (before any reference)
+            s0, s1 = int(starts[inner[-1]]), int(stops[inner[-1]])
+            new[s0] = out[s0 - lo:s1 - lo].copy()
+        if filled:
+            s0 = int(starts[todo[-1]])
+            new[s0] = tail[:int(stops[todo[-1]]) - s0].copy()
+        scratch["segments"] = new
     mode = REFERENCES[reference]
     if mode:
         keep = np.arange(len(cols)) if ref_channels is None else np.asarray(ref_channels)
         _reference(out, mode, np.ascontiguousarray(keep, dtype=np.int64))
     return out
+
+
+def _buffer(scratch, name, shape, dtype=np.float32):
+    """An array of ``shape``: from ``scratch`` (grown when too small) or new."""
+    if scratch is None:
+        return np.empty(shape, dtype=dtype)
+    size = shape[0] * shape[1]
+    arr = scratch.get(name)
+    if arr is None or arr.size < size:
+        arr = scratch[name] = np.empty(size, dtype=dtype)
+    return arr[:size].reshape(shape)

@@ -5,8 +5,9 @@ from pathlib import Path
 
 import numpy as np
 
+from phyclone.utils.bunch import Bunch
 from phyclone.utils.errors import DataError
-from phyclone.utils.fileio import ensure_dir_exists, save_npy, write_text
+from phyclone.utils.fileio import ensure_dir_exists, load_json, save_json, save_npy, write_text
 
 from .features import initial_clusters, similar_templates, templates_from_features
 
@@ -16,6 +17,8 @@ WRITTEN = ("params.py", "spike_times.npy", "spike_max_channels.npy", "amplitudes
            "pc_features.npy", "pc_feature_ind.npy", "channel_map.npy", "channel_positions.npy",
            "similar_templates.npy", "cluster_group.tsv")
 _MARK = Path(".phy") / "phyclone" / "detect" / "written.txt"
+#: How the events were found (filter, thresholds): what ``phy trace-gui`` shows.
+_INFO = Path(".phy") / "phyclone" / "detect" / "detection.json"
 
 
 def check_out_dir(out_dir, spec, force):
@@ -69,6 +72,28 @@ def write_folder(out_dir, ev, params):
     ids = np.unique(clusters)
     write_text(out_dir / "cluster_group.tsv",
                "cluster_id\tgroup\n" + "".join(f"{i}\tunsorted\n" for i in ids))
+    p = ev.params
+    save_json(out_dir / _INFO, dict(
+        low=p.low, high=p.high, order=p.order, reference=p.reference, sign=p.sign,
+        segment=int(ev.segment), margin=int(ev.margin), thresholds=ev.thresholds.tolist(),
+        threshold_window=int(ev.thr_len)))
     write_text(out_dir / _MARK, "\n".join(WRITTEN) + "\n")
     write_text(out_dir / "params.py", _params_text(ev.spec))
     return out_dir / "params.py"
+
+
+def load_detection(folder):
+    """The events and detection settings of a folder written by ``phy detect`` (None for
+    another folder): Bunch(times, channels (raw-file columns), thresholds (n_windows,
+    n_raw_channels), threshold_window, sign, low, high, order, reference, segment, margin,
+    cols (raw-file columns of the detection channels))."""
+    folder = Path(folder)
+    if not (folder / _INFO).exists() or not (folder / "spike_max_channels.npy").exists():
+        return None
+    info = load_json(folder / _INFO)
+    cols = np.load(folder / "channel_map.npy", allow_pickle=False).astype(np.int64)
+    thr = np.asarray(info["thresholds"], dtype=np.float32).reshape(-1, len(cols))
+    mc = np.load(folder / "spike_max_channels.npy", allow_pickle=False).astype(np.int64)
+    times = np.load(folder / "spike_times.npy", allow_pickle=False).astype(np.int64).ravel()
+    return Bunch(info, times=times, channels=cols[mc], thresholds=thr, cols=cols,
+                 threshold_window=int(info["threshold_window"]))

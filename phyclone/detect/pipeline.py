@@ -216,25 +216,35 @@ def run_blocks(ctx, order, jobs=1, scheduler=None, store=None, max_events=None,
     return results, time.perf_counter() - t0
 
 
+def _run_blocks_in_order(ctx, run):
+    """Blocks of ``run`` one after the other in this thread (each reuses the filtered
+    segments of the previous one)."""
+    return [run_block(ctx, k) for k in run]
+
+
 def _run_threads(ctx, todo, jobs, finish, enough):
+    """Runs of consecutive blocks in ``jobs`` threads, finished in order."""
+    size = max(1, min(4, len(todo) // (2 * jobs)))
+    runs = [todo[i:i + size] for i in range(0, len(todo), size)]
     with ThreadPoolExecutor(jobs, thread_name_prefix="phy-detect") as ex:
         pending = {}
-        it = iter(todo)
-        for k in it:
-            pending[k] = ex.submit(run_block, ctx, k)
+        it = iter(range(len(runs)))
+        for r in it:
+            pending[r] = ex.submit(_run_blocks_in_order, ctx, runs[r])
             if len(pending) >= 2 * jobs:
                 break
-        for k in todo:
-            if k not in pending:
+        for r in range(len(runs)):
+            if r not in pending:
                 continue
-            finish(k, pending.pop(k).result())
+            for k, res in zip(runs[r], pending.pop(r).result()):
+                finish(k, res)
             if enough():
                 for f in pending.values():
                     f.cancel()
                 return
             nxt = next(it, None)
             if nxt is not None:
-                pending[nxt] = ex.submit(run_block, ctx, nxt)
+                pending[nxt] = ex.submit(_run_blocks_in_order, ctx, runs[nxt])
 
 
 def _run_dask(ctx, todo, scheduler, finish, enough):
@@ -293,7 +303,14 @@ def detect(raw, probe=None, out_dir=None, channels=None, n_channels=None, sample
     float samples), ``features`` (n, n_pcs, n_local), ``channel_map``, ``positions``,
     ``noise``, ``thresholds``, ``sample_rate``, ``timings`` and, with ``out_dir``, the
     written ``params_path``."""
-    p = DetectParams.from_kwargs(**kwargs)
+    from threadpoolctl import threadpool_limits
+    with threadpool_limits(1):  # small matrices only: BLAS threads would just contend
+        return _detect(raw, probe, out_dir, channels, n_channels, sample_rate, dtype, offset,
+                       jobs, scheduler, progress, force, DetectParams.from_kwargs(**kwargs))
+
+
+def _detect(raw, probe, out_dir, channels, n_channels, sample_rate, dtype, offset, jobs,
+            scheduler, progress, force, p):
     t0 = time.perf_counter()
     out_dir = Path(out_dir) if out_dir is not None else None
     ctx, info = prepare(raw, probe, channels, p, n_channels, sample_rate, dtype, offset)
@@ -311,7 +328,8 @@ def detect(raw, probe=None, out_dir=None, channels=None, n_channels=None, sample
     out = Bunch(ev, channel_map=ctx.cols, positions=info.positions, noise=info.noise,
                 thresholds=info.thresholds, sample_rate=info.sample_rate,
                 n_samples=info.n_samples, basis=ctx.basis, local=ctx.local, spec=info.spec,
-                params=p, searched=sum(r[1] for r in results.values()))
+                params=p, searched=sum(r[1] for r in results.values()),
+                segment=ctx.segment, margin=ctx.margin, thr_len=ctx.thr_len)
     out.timings = dict(prepare=t_prep, blocks=t_run)
     if out_dir is not None:
         from .output import write_folder

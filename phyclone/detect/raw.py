@@ -86,8 +86,14 @@ def read_raw(raw, n_channels=None, sample_rate=None, dtype=None, offset=None):
     offset = int(offset or 0)
     if offset < 0:
         raise DataError(paths[0], "--offset must be >= 0", "give the header size in bytes")
-    traces = get_ephys_reader([str(p) for p in paths], n_channels_dat=n_channels, dtype=dt,
-                              offset=offset, sample_rate=sample_rate)
+    try:
+        traces = get_ephys_reader([str(p) for p in paths], n_channels_dat=n_channels,
+                                  dtype=dt, offset=offset, sample_rate=sample_rate)
+    except DataError as e:
+        if params_dir is None and e.fix and "params.py" in e.fix:  # options, not params.py
+            raise DataError(e.path, e.problem, "check --n-channels, --dtype and --offset") \
+                from None
+        raise
     if traces.n_samples == 0:
         raise DataError(paths[0], "holds no complete sample frame",
                         "check --n-channels, --dtype and --offset")

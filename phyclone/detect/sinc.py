@@ -74,7 +74,7 @@ def _hamming_sinc(u, half_width):
     return k / k.sum(axis=-1, keepdims=True)
 
 
-def subsample_peaks(x, times, channels, factor, delays=None, half_width=16):
+def subsample_peaks(x, times, channels, factor, delays=None, half_width=8):
     """Sub-sample times (float samples, on the common clock: each channel's sample-and-hold
     delay added) of the extremum near each integer peak ``times[i]`` (a row of ``x``) on
     ``channels[i]``; the signal is interpolated at ``factor`` phases per sample within ±1
@@ -94,3 +94,18 @@ def subsample_peaks(x, times, channels, factor, delays=None, half_width=16):
     sgn = np.where(x[t, c] < 0, -1., 1.)
     out[ok] = t + f[np.argmax(sgn[:, None] * vals, axis=1)] + d[c]
     return out
+
+
+def phase_projections(basis, factor, half_width=8):
+    """For every phase ``s = q / factor`` (q = -factor + 1 ... factor - 1), ``basis`` applied
+    to the waveform resampled at ``t + s``: (2 factor - 1, n_pcs, n_samples + 2 half_width)
+    matrices applied to the raw window, and the padding ``half_width``."""
+    basis = np.asarray(basis, dtype=np.float64)
+    n_pcs, ns = basis.shape
+    j = np.arange(-half_width, half_width + 1, dtype=np.float64)
+    out = np.zeros((2 * factor - 1, n_pcs, ns + 2 * half_width))
+    for q in range(-factor + 1, factor):
+        k = _hamming_sinc(j - q / factor, half_width) if q else (j == 0).astype(np.float64)
+        for r in range(ns):  # resampled sample r = sum_j k[j] x[r + j]
+            out[q + factor - 1, :, r:r + 2 * half_width + 1] += basis[:, r:r + 1] * k[None, :]
+    return out.astype(np.float32), half_width

@@ -84,12 +84,12 @@ def test_interrupted_run_resumes_from_finished_blocks(rec, ref, tmp_path, monkey
         return real(ctx, k)
     monkeypatch.setattr(pipeline, "run_block", flaky)
     with pytest.raises(KeyboardInterrupt):
-        detect(rec["dat"], rec["probe"], out_dir=out, **KW)
+        detect(rec["dat"], rec["probe"], out_dir=out, block_duration=1., **KW)
     assert not (out / "spike_times.npy").exists()
     assert len(list((out / ".phy/phyclone/detect/blocks").glob("*.npz"))) == 3
     calls.clear()
     monkeypatch.setattr(pipeline, "run_block", lambda ctx, k: calls.append(k) or real(ctx, k))
-    ev = detect(rec["dat"], rec["probe"], out_dir=out, **KW)
+    ev = detect(rec["dat"], rec["probe"], out_dir=out, block_duration=1., **KW)
     assert calls == list(range(3, 6))  # the 3 finished blocks were not run again
     assert _same(ev, ref)
     assert np.array_equal(np.load(out / "spike_times.npy"), ref.times)
@@ -185,3 +185,24 @@ def test_bad_input_is_one_clear_error_and_nothing_written(rec, tmp_path, what):
     with pytest.raises(DataError, match=match):
         detect(raw, **kw)
     assert not out.exists()
+
+
+def test_sliding_noise_window_and_fixed_threshold(tmp_path):
+    data, times, units, peaks, pos = make_recording(n_channels=8, duration=4., n_units=2)
+    data = data.astype(np.float32)
+    rng = np.random.default_rng(2)
+    data[60000:] += rng.normal(0, 30, data[60000:].shape)  # noisier second half
+    data.astype(np.int16).tofile(tmp_path / "r.dat")
+    np.save(tmp_path / "pos.npy", pos)
+    kw = dict(n_channels=8, sample_rate=30000., probe=tmp_path / "pos.npy")
+    ev = detect(tmp_path / "r.dat", noise_window=1., **kw)
+    thr = ev.thresholds
+    assert thr.shape == (4, 8)
+    assert (thr[2:].min(axis=0) > 2 * thr[:2].max(axis=0)).all()
+    glob = detect(tmp_path / "r.dat", **kw)
+    assert glob.thresholds.shape == (1, 8)
+    # per-window thresholds: fewer noise events in the noisy half than one global threshold
+    assert (ev.times >= 60000).sum() < (glob.times >= 60000).sum()
+    fixed = detect(tmp_path / "r.dat", fixed_threshold=150., **kw)
+    assert np.all(fixed.thresholds == 150.)
+    assert np.all(np.abs(fixed.amplitudes) >= 150.)

@@ -13,16 +13,40 @@ from ..raw_filter import HIGH_PASS, RAW, RawDataFilter
 GUI_NAME = "TraceGUI"
 
 
+#: The filter `phy detect` used (shown when the raw data comes with detected events).
+DETECTION = "detection"
+EVENT_COLOR = (1., .2, .2, 1.)
+
+
 class TraceData:
     """Traces of an interval for the trace views: ``__call__(interval)`` →
     ``Bunch(data (n_samples, n_channels), color=None, waveforms=[])``, filtered with the
-    current raw data filter (``raw`` by default, ``alt+r`` switches)."""
+    current raw data filter (``raw`` by default, ``alt+r`` switches).
 
-    def __init__(self, traces):
+    ``detection`` (from ``phyclone.detect.load_detection``): the events found by
+    ``phy detect`` are drawn in red over the traces (a 1 ms snippet on their channel) and
+    the thresholds as lines, on the data filtered as the detector saw it."""
+
+    def __init__(self, traces, detection=None):
         self.traces = traces
+        self.detection = detection
         self.raw_data_filter = RawDataFilter()
         self.raw_data_filter.add_default_filter(traces.sample_rate)
         self.raw_data_filter.set(RAW)
+        if detection is not None:
+            self.raw_data_filter._add_builtin(DETECTION, self._detection_filter)
+            self.raw_data_filter.set(DETECTION)
+
+    def _detection_sos(self):
+        from phyclone.detect import bandpass_sos
+        d, sr = self.detection, self.traces.sample_rate
+        return bandpass_sos(float(sr), float(d.low), d.high if d.high and d.high < sr / 2
+                            else None, int(d.order))
+
+    def _detection_filter(self, arr, axis=None):
+        """The detection band-pass, zero phase, on any array."""
+        from scipy.signal import sosfiltfilt
+        return sosfiltfilt(self._detection_sos(), arr, axis=axis or 0).astype(np.float32)
 
     def __call__(self, interval):
         sr = self.traces.sample_rate
@@ -31,6 +55,8 @@ class TraceData:
         stop = int(np.clip(round(interval[1] * sr), start, n))
         name = self.raw_data_filter.current
         builtin = self.raw_data_filter.is_builtin(name)
+        if name == DETECTION and builtin:
+            return self._detection(start, stop)
         if name == HIGH_PASS and builtin:
             from phyclone.io.filtering import filtered_traces
             data = filtered_traces(self.traces, start, stop)
@@ -41,6 +67,30 @@ class TraceData:
             if len(data):
                 data -= data.mean(axis=0)
         return Bunch(data=data, color=None, waveforms=[], interval=(start / sr, stop / sr))
+
+    def _detection(self, start, stop):
+        """The interval filtered as ``phy detect`` filtered it, its events and thresholds."""
+        from phyclone.detect import filtered_range
+        d, sr = self.detection, self.traces.sample_rate
+        cols = self.traces.channel_map
+        data = filtered_range(self.traces, start, stop, cols, self._detection_sos(),
+                              d.segment, d.margin, d.reference)
+        thr = np.zeros(self.traces.n_channels_raw, dtype=np.float32)
+        window = min(start // d.threshold_window, len(d.thresholds) - 1)
+        thr[d.cols] = d.thresholds[window]
+        column = {int(c): i for i, c in enumerate(cols)}
+        half = int(round(5e-4 * sr))
+        i, j = np.searchsorted(d.times, [start + half, stop - half])
+        waveforms = []
+        for k in range(i, j):
+            t, c = int(d.times[k]), column.get(int(d.channels[k]))
+            if c is not None:
+                waveforms.append(Bunch(
+                    data=data[t - half - start:t + half + 1 - start, c], channel_ids=[c],
+                    start_time=(t - half) / sr, spike_id=k, spike_cluster=-1,
+                    color=EVENT_COLOR))
+        return Bunch(data=data, color=None, waveforms=waveforms, thresholds=thr[cols],
+                     threshold_sign=d.sign, interval=(start / sr, stop / sr))
 
 
 def _open_traces(obj, sample_rate=None, n_channels_dat=None, dtype=None, offset=0):
@@ -73,7 +123,11 @@ def create_trace_gui(obj, sample_rate=None, n_channels_dat=None, dtype=None, off
 
     traces, subtitle = _open_traces(obj, sample_rate=sample_rate,
                                     n_channels_dat=n_channels_dat, dtype=dtype, offset=offset)
-    data = TraceData(traces)
+    detection = None
+    if Path(obj).suffix == ".py":
+        from phyclone.detect import load_detection
+        detection = load_detection(Path(obj).parent)
+    data = TraceData(traces, detection)
     gui = GUI(name=GUI_NAME, subtitle=subtitle, config_dir=config_dir, **kwargs)
     gui.trace_data = data
     positions = np.c_[np.zeros(traces.n_channels), np.arange(traces.n_channels)]

@@ -24,6 +24,20 @@ from .trace_data import (
 logger = logging.getLogger(__name__)
 
 
+def threshold_lines(thresholds, sign, interval, ranks):
+    """PlotVisual arrays of horizontal lines at ±threshold on every channel (None without
+    thresholds); ``sign``: which of -threshold ("neg"), +threshold ("pos") or both."""
+    if thresholds is None:
+        return None
+    thr = np.asarray(thresholds, dtype=np.float32)
+    levels = {"neg": [-thr], "pos": [thr]}.get(sign, [-thr, thr])
+    y = np.concatenate([np.repeat(v, 2) for v in levels])
+    n = len(y) // 2
+    return Bunch(x=np.tile(np.asarray(interval, dtype=np.float64), n), y=y,
+                 lengths=np.full(n, 2), color=np.tile([[1., .3, .3, .5]], (2 * n, 1)),
+                 box_index=np.tile(np.repeat(ranks.astype(np.float32), 2), len(levels)))
+
+
 class TraceView(ScalingMixin, ManualClusteringView):
     """Raw traces of an interval with the spike waveforms of the selected clusters.
 
@@ -134,6 +148,8 @@ class TraceView(ScalingMixin, ManualClusteringView):
         self.canvas.add_visual(self.trace_visual)
         self.waveform_visual = PlotVisual()
         self.canvas.add_visual(self.waveform_visual)
+        self.threshold_visual = PlotVisual()  # detection thresholds (phy trace-gui)
+        self.canvas.add_visual(self.threshold_visual)
         self.text_visual = TextVisual(color=(1., 1., 1., .8))
         self.text_visual.inserter.insert_vert("gl_Position.x = pos_orig.x;", "after_transforms")
         self.text_visual.inserter.insert_vert(
@@ -188,6 +204,8 @@ class TraceView(ScalingMixin, ManualClusteringView):
                         box=np.repeat(self.channel_y_ranks.astype(np.float32), len(index)))
             self._last_traces = (data, key, Bunch(out))
         out.trace_color = b.get("color")
+        out.thresholds = threshold_lines(b.get("thresholds"), b.get("threshold_sign", "neg"),
+                                         interval, self.channel_y_ranks)
         data_bounds = out.data_bounds
         out.waveforms = waveform_arrays(
             b.get("waveforms") or [], cluster_ids, self.channel_y_ranks, self.dt,
@@ -226,6 +244,12 @@ class TraceView(ScalingMixin, ManualClusteringView):
                 self._shown_traces = shown  # unchanged traces are not uploaded again
         else:
             self.trace_visual.hide()
+        th = d.get("thresholds")
+        if th is not None:
+            self.threshold_visual.show()
+            self.canvas.update_visual(self.threshold_visual, data_bounds=d.data_bounds, **th)
+        else:
+            self.threshold_visual.hide()
         w = d.waveforms
         if w is not None:
             self.waveform_visual.show()

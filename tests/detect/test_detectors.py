@@ -1,0 +1,65 @@
+"""The detectors and the spatiotemporal lockout on hand-made filtered blocks."""
+
+import numpy as np
+
+from phyclone.detect import detect_events
+from phyclone.detect.features import neighbour_table
+
+POS = np.c_[np.zeros(8), np.arange(8) * 20.]  # a line of channels 20 µm apart
+
+
+def _spike(x, t, c, amp, spread=0.5):
+    """A negative spike at (t, c) decaying over neighbouring channels."""
+    for c2 in range(x.shape[1]):
+        x[t - 1:t + 2, c2] += -amp * spread ** abs(c2 - c) * np.array([.5, 1., .5])
+
+
+def _run(x, radius=50., lockout=3, sign="neg", **kw):
+    thr = np.full((1, x.shape[1]), 10., np.float32)
+    t, c, a = detect_events(x.astype(np.float32), 0, 0, len(x), thr, 1 << 40,
+                            neighbour_table(POS, radius), lockout, sign, **kw)
+    return list(zip(t.tolist(), c.tolist())), a
+
+
+def test_one_event_per_spike_on_its_max_channel():
+    x = np.zeros((200, 8))
+    _spike(x, 50, 3, 100)
+    ev, amp = _run(x)
+    assert ev == [(50, 3)] and np.allclose(amp, -100)
+
+
+def test_lockout_radius_and_time():
+    x = np.zeros((300, 8))
+    _spike(x, 50, 1, 100)
+    _spike(x, 51, 2, 60, spread=0.1)  # 20 µm away, 1 sample later: locked out
+    _spike(x, 52, 6, 50, spread=0.1)  # 100 µm away: a spike of another unit
+    _spike(x, 150, 1, 40, spread=0.1)  # same channel, later than the lockout
+    ev, _ = _run(x, radius=50., lockout=3)
+    assert ev == [(50, 1), (52, 6), (150, 1)]
+    # a smaller radius lets the nearby spike through; no lockout time neither
+    ev, _ = _run(x, radius=10., lockout=3)
+    assert (51, 2) in ev
+
+
+def test_polarity_and_rebound_of_larger_spikes():
+    x = np.zeros((200, 8))
+    _spike(x, 50, 3, 100)
+    x[58:61, 3] += [20, 40, 20]  # the positive rebound of the spike
+    x[120:123, 5] += [15, 30, 15]  # a positive spike alone
+    assert _run(x, sign="neg")[0] == [(50, 3)]
+    assert _run(x, sign="pos")[0] == [(59, 3), (121, 5)]
+    # both polarities: the rebound is locked out by the larger trough (phase window)
+    assert _run(x, sign="both", phase_window=15)[0] == [(50, 3), (121, 5)]
+
+
+def test_threshold_windows_and_disabled_channels():
+    x = np.zeros((400, 8))
+    _spike(x, 50, 3, 15, spread=0.)
+    _spike(x, 250, 3, 15, spread=0.)
+    _spike(x, 300, 6, 100, spread=0.)
+    thr = np.full((2, 8), 10., np.float32)
+    thr[1] = 20.  # second window (samples 200-399): a higher threshold
+    thr[:, 6] = 0  # channel 6 disabled
+    t, c, _ = detect_events(x.astype(np.float32), 0, 0, 400, thr, 200,
+                            neighbour_table(POS, 50.), 3, "neg")
+    assert list(zip(t.tolist(), c.tolist())) == [(50, 3)]

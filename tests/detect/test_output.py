@@ -1,0 +1,195 @@
+"""The folder `phy detect` writes: consistent arrays, read back by phyclone's TemplateModel
+and the Template GUI, by phylib and by SpikeInterface's read_phy (peer venvs, through a
+subprocess; skipped when absent), and the command line."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from phyclone.apps.cli import phycli
+from phyclone.io.template_model import load_model
+from phyclone.utils.fileio import read_tsv
+
+from _synth import write_recording
+
+PEER_PHY = Path(os.environ.get("PHYCLONE_PEER_PHY", "/work/peers/phy"))
+PEER_SI = Path(os.environ.get("PHYCLONE_PEER_SI", "/work/peers/si"))
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    d = tmp_path_factory.mktemp("det")
+    dat, probe, data, times, units, peaks, pos = write_recording(d, n_units=5, duration=5.)
+    out = d / "out"
+    res = CliRunner().invoke(phycli, [
+        "detect", str(dat), "--probe", str(probe), "--n-channels", "16", "--sample-rate",
+        "30000", "--out", str(out), "--quiet", "--jobs", "2"])
+    assert res.exit_code == 0, res.output
+    assert "events" in res.output
+    return out, times
+
+
+def test_arrays_are_consistent(folder):
+    out, gt = folder
+    st = np.load(out / "spike_times.npy")
+    n = len(st)
+    assert st.dtype == np.int64 and np.all(np.diff(st) >= 0) and abs(n - len(gt)) < 0.05 * len(gt)
+    mc = np.load(out / "spike_max_channels.npy")
+    cl = np.load(out / "spike_clusters.npy")
+    assert np.array_equal(cl, np.load(out / "spike_templates.npy"))
+    tmp = np.load(out / "templates.npy")
+    ind = np.load(out / "template_ind.npy")
+    pcf = np.load(out / "pc_features.npy")
+    assert len(mc) == len(cl) == len(np.load(out / "amplitudes.npy")) == len(pcf) == n
+    assert tmp.shape[0] == ind.shape[0] == cl.max() + 1 and tmp.shape[2] == ind.shape[1]
+    assert np.array_equal(np.load(out / "pc_feature_ind.npy"), ind)
+    assert np.all(ind[cl, 0] == mc)  # the first local channel of a spike's template = its max
+    # the template of a (big) cluster peaks (negative) on its max channel
+    for k in np.flatnonzero(np.bincount(cl) >= 20):
+        assert np.unravel_index(np.argmin(tmp[k]), tmp[k].shape)[1] == 0
+    sim = np.load(out / "similar_templates.npy")
+    assert sim.shape == (len(tmp),) * 2 and np.allclose(np.diag(sim), 1, atol=1e-5)
+    groups = read_tsv(out / "cluster_group.tsv")
+    assert len(groups) == len(tmp)
+
+
+def test_template_model_reads_it(folder):
+    out, _ = folder
+    m = load_model(out / "params.py")
+    try:
+        assert m.n_channels == 16 and len(m.spike_times) == len(np.load(out / "spike_times.npy"))
+        w = m.get_waveforms(np.arange(5), np.arange(4))
+        assert w.shape[0] == 5
+        cid = m.cluster_ids[0]
+        assert m.get_cluster_channels(cid)[0] == np.load(out / "template_ind.npy")[cid, 0]
+    finally:
+        m.close()
+
+
+@pytest.mark.gl
+def test_template_gui_opens_it(folder, qapp, qtbot, tmp_path):
+    import shutil
+    sys.path.insert(0, str(Path(__file__).parents[1] / "apps"))
+    from _controller_fixtures import close_gui, open_controller, show_gui
+    out, _ = folder
+    d = tmp_path / "copy"
+    shutil.copytree(out, d)
+    c = open_controller(d, tmp_path / "config")
+    gui = show_gui(qtbot, c)
+    try:
+        c.supervisor.select([int(c.supervisor.clustering.cluster_ids[0])])
+        c.supervisor.block()
+        assert c.supervisor.selected == [int(c.supervisor.clustering.cluster_ids[0])]
+    finally:
+        close_gui(gui, c)
+
+
+def _peer(venv, code, folder):
+    py = venv / "bin" / "python"
+    if not py.exists():
+        pytest.skip(f"peer venv {venv} absent (set its path in the environment)")
+    r = subprocess.run([str(py), "-c", code, str(folder)], capture_output=True, text=True,
+                       timeout=600)
+    assert r.returncode == 0, r.stderr[-3000:]
+    return r.stdout.split()
+
+
+def test_phylib_reads_it(folder):
+    out, _ = folder
+    code = ("import sys; from phylib.io.model import load_model\n"
+            "m = load_model(sys.argv[1] + '/params.py')\n"
+            "import numpy as np\n"
+            "print(len(m.spike_times), m.n_channels, m.n_templates,\n"
+            "      len(np.unique(m.spike_clusters)), m.get_template(0).channel_ids[0],\n"
+            "      m.features.shape[2])\n"  # phylib: (n, n_channels_loc, n_pcs)
+            "m.close()")
+    n, nc, nt, ncl, ch0, npc = map(int, _peer(PEER_PHY, code, out))
+    assert n == len(np.load(out / "spike_times.npy")) and nc == 16
+    assert nt == ncl == len(np.load(out / "templates.npy"))
+    assert ch0 == np.load(out / "template_ind.npy")[0, 0] and npc == 3
+
+
+def test_spikeinterface_read_phy_reads_it(folder):
+    out, _ = folder
+    code = ("import sys; from spikeinterface.extractors import read_phy\n"
+            "s = read_phy(sys.argv[1])\n"
+            "print(s.get_num_units(), sum(len(s.get_unit_spike_train(u)) for u in s.unit_ids))")
+    nu, n = map(int, _peer(PEER_SI, code, out))
+    assert n == len(np.load(out / "spike_times.npy"))
+    assert nu == len(np.load(out / "templates.npy"))
+
+
+def test_cli_refuses_another_programs_dataset(folder, tmp_path):
+    out = tmp_path / "ks"
+    out.mkdir()
+    (out / "spike_times.npy").write_bytes(b"x")
+    out0, _ = folder
+    res = CliRunner().invoke(phycli, ["detect", str(out0 / "params.py"), "--out", str(out),
+                                      "--quiet"])
+    assert res.exit_code != 0 and "not written by `phy detect`" in res.output
+    assert (out / "spike_times.npy").read_bytes() == b"x"
+    # and the input dataset is never overwritten, even with --force
+    before = (out0 / "spike_times.npy").read_bytes()
+    res = CliRunner().invoke(phycli, ["detect", str(out0 / "params.py"), "--out", str(out0),
+                                      "--quiet", "--force"])
+    assert res.exit_code != 0 and "holds the input dataset" in res.output
+    assert (out0 / "spike_times.npy").read_bytes() == before
+
+
+def test_trace_gui_data_shows_events_and_thresholds(folder):
+    from phyclone.apps.trace.gui import DETECTION, EVENT_COLOR, TraceData, _open_traces
+    from phyclone.detect import load_detection
+    out, _ = folder
+    traces, _ = _open_traces(out / "params.py")
+    det = load_detection(out)
+    data = TraceData(traces, det)
+    assert data.raw_data_filter.current == DETECTION
+    b = data((1., 1.5))
+    st = np.load(out / "spike_times.npy")
+    inside = st[(st >= 30000 + 15) & (st < 45000 - 15)]
+    assert [w.spike_id for w in b.waveforms] == np.flatnonzero(np.isin(st, inside)).tolist()
+    for w in b.waveforms:
+        assert w.color == EVENT_COLOR
+        # the snippet is drawn on the event's channel, centred on its (negative) peak
+        assert np.argmin(w.data) == len(w.data) // 2
+        assert w.data.min() <= -b.thresholds[w.channel_ids[0]]
+    info = json.loads((out / ".phy/phyclone/detect/detection.json").read_text())
+    assert np.allclose(b.thresholds, info["thresholds"][0])
+    traces.close()
+    assert load_detection(out.parent) is None
+
+
+@pytest.mark.gl
+def test_trace_gui_draws_thresholds(folder, qapp, qtbot, tmp_path):
+    from phyclone.apps.trace.gui import create_trace_gui
+    out, _ = folder
+    gui = create_trace_gui(out / "params.py", config_dir=tmp_path / "cfg")
+    qtbot.addWidget(gui)
+    gui.show()
+    view = gui.views[0]
+    qtbot.waitUntil(lambda: view.data is not None and view.data.get("thresholds") is not None)
+    th = view.data.thresholds
+    assert len(th.lengths) == 16 and np.allclose(th.y[::2], -gui.trace_data((0, .1)).thresholds)
+    gui.close()
+
+
+def test_cli_help_and_bad_options(tmp_path):
+    res = CliRunner().invoke(phycli, ["--help"])
+    assert "detect" in res.output
+    res = CliRunner().invoke(phycli, ["detect", "--help"])
+    for opt in ("--probe", "--n-channels", "--method", "--lockout-um", "--interpolate",
+                "--time-range", "--max-events", "--random", "--channels", "--jobs",
+                "--scheduler", "--noise-window"):
+        assert opt in res.output
+    raw = tmp_path / "r.dat"
+    np.zeros((100, 4), np.int16).tofile(raw)
+    res = CliRunner().invoke(phycli, ["detect", str(raw), "--n-channels", "3",
+                                      "--sample-rate", "1000", "--out", str(tmp_path / "o")])
+    assert res.exit_code != 0 and "check --n-channels" in res.output
+    assert not (tmp_path / "o").exists()
