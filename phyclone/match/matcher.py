@@ -10,25 +10,13 @@ import numpy as np
 from phyclone.utils import Bunch
 
 from .blocks import check_filter, noise_levels
+from .events import event_max_channels
 from .matching import TOLERANCE_UM, find_missed_spikes, match_events, template_errors
 from .templates import N_SPIKES, RADIUS_UM, WINDOW_MS, cluster_templates
 from .threshold import auto_threshold, expected_error
 from .weights import check_weighting, weight_arrays
 
 logger = logging.getLogger(__name__)
-
-
-def event_max_channels(model):
-    """The max channel of every spike: ``spike_max_channels.npy`` (from ``phy detect``), else
-    the peak channel of its template."""
-    attrs = getattr(model, "spike_attributes", None) or {}
-    if "max_channels" in attrs:
-        return np.asarray(attrs["max_channels"], dtype=np.int64).reshape(-1)
-    tc = getattr(model, "templates_channels", None)
-    if tc is None:
-        raise ValueError("the folder has neither spike_max_channels.npy nor templates.npy: "
-                         "the spikes' max channels are unknown")
-    return np.asarray(tc, dtype=np.int64)[np.asarray(model.spike_templates, dtype=np.int64)]
 
 
 class Matcher:

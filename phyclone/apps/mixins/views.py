@@ -49,7 +49,8 @@ class ViewsMixin:
             "RasterView": self.create_raster_view,
             "IPythonView": self.create_ipython_view,
         }
-        if getattr(self.model, "traces", None) is not None:
+        from phyclone.match.events import can_match
+        if can_match(self.model):
             self.view_creator["MatchView"] = self.create_match_view
         if getattr(self, "events_path", None) is not None:
             self.view_creator["EventView"] = self.create_event_view
