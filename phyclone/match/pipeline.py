@@ -21,12 +21,15 @@ from .weights import weight_arrays
 logger = logging.getLogger(__name__)
 
 #: Pilot: this many 1 s blocks spread over the recording give the automatic thresholds.
-PILOT_BLOCKS = 6
+PILOT_BLOCKS = 4
+#: Templates whose peak is below this many times the noise of their max channel are not
+#: slid (their matches would be noise); their detected events are still peeled.
+MIN_SLIDE_SNR = 3.
 
 
 def pilot_thresholds(traces, templates, event_samples, event_channels, channel_positions,
                      weighting="signal", tolerance_um=TOLERANCE_UM, n_shifts=N_SHIFTS,
-                     filter="bandpass", n_blocks=PILOT_BLOCKS, time_range=None):
+                     filter="bandpass", n_blocks=PILOT_BLOCKS, time_range=None, noise=None):
     """Automatic threshold of every template (``auto_threshold`` with the error expected in
     the measured noise) from the peeled errors of its candidate events in ``n_blocks``
     blocks spread over the time range."""
@@ -41,7 +44,8 @@ def pilot_thresholds(traces, templates, event_samples, event_channels, channel_p
         for j in range(len(errs)):
             errs[j].append(template_errors(r, j)[1])
     w = weight_arrays(templates, channel_positions, weighting, sr)
-    mu = expected_error(templates, noise_levels(traces, filter=filter), weighting, w)
+    noise = noise_levels(traces, filter=filter) if noise is None else noise
+    mu = expected_error(templates, noise, weighting, w)
     return np.array([auto_threshold(np.concatenate(e), expected=m) for e, m in zip(errs, mu)])
 
 
@@ -68,16 +72,19 @@ def match_recording(traces, templates, event_samples, event_channels, channel_po
                     n_rounds=2, slide_templates=None, progress=False):
     """Match all templates over the recording (see module). ``slide_templates``: the
     indices of the templates slid (default all; e.g. one cluster's template, the others
-    only peeling their events: mode B on the residual). Returns ``Bunch(spike_samples,
+    only peeling their events: mode B on the residual); templates whose peak is below
+    ``MIN_SLIDE_SNR`` × the noise are never slid. Returns ``Bunch(spike_samples,
     spike_templates (template indices), errors, detected (bool: from a detected event),
     thresholds, timings)``, sorted by time."""
     check_filter(filter)
     t_start = time.perf_counter()
     t = np.asarray(event_samples, dtype=np.int64).reshape(-1)
     ech = np.asarray(event_channels, dtype=np.int64).reshape(-1)
+    noise = noise_levels(traces, filter=filter)
     if thresholds is None:
         thresholds = pilot_thresholds(traces, templates, t, ech, channel_positions, weighting,
-                                      tolerance_um, n_shifts, filter, time_range=time_range)
+                                      tolerance_um, n_shifts, filter, time_range=time_range,
+                                      noise=noise)
     thresholds = np.asarray(thresholds, dtype=np.float64)
     t_pilot = time.perf_counter() - t_start
     sr = float(traces.sample_rate)
@@ -111,6 +118,8 @@ def match_recording(traces, templates, event_samples, event_channels, channel_po
     hi = int(offsets.max()) + n_s + max(n_shifts, hw) + 1
     slid = np.zeros(len(dense), dtype=bool)
     slid[np.arange(len(dense)) if slide_templates is None else slide_templates] = True
+    peak = np.abs(templates.data[:, templates.data.shape[1] // 2, 0])
+    slid &= peak >= MIN_SLIDE_SNR * noise[max_ch]
     out_t, out_j, out_e, out_d = [], [], [], []
     timing = dict(filter=0., peel=0., slide=0.)
     for b0, b1 in tqdm(block_ranges(start, stop), desc="matching", unit="block",
