@@ -59,7 +59,7 @@ def auto_threshold(errors, n_bins=N_BINS, expected=None):
     """The suggested threshold (error units) of a template's candidate errors (see module).
     ``expected``: the error of its own spikes in noise (``expected_error``): the trough is
     searched between ``FLOOR_FACTOR`` and ``CAP_FACTOR`` × it (the lowest point of the
-    smoothed log histogram there, the lowest error on ties)."""
+    smoothed log histogram there; the middle of the first run of equal lowest values)."""
     errors = np.asarray(errors, dtype=np.float64)
     x = np.log10(errors[np.isfinite(errors) & (errors > 0)])
     if expected is not None:
@@ -95,4 +95,7 @@ def _with_expected(errors, x, expected, n_bins):
     s = _smooth(h.astype(np.float64), SMOOTH_BINS)
     centers = 0.5 * (edges[1:] + edges[:-1])
     inside = np.nonzero((centers >= lo) & (centers <= hi))[0]
-    return float(10 ** centers[inside[np.argmin(s[inside])]])
+    v = s[inside]
+    low = np.nonzero(v <= v.min() + 1e-6 * max(v.max(), 1.))[0]
+    run = low[:np.argmax(np.r_[np.diff(low) > 1, True]) + 1]  # the first run of minima
+    return float(10 ** centers[inside[(run[0] + run[-1]) // 2]])
