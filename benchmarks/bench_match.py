@@ -19,8 +19,9 @@ spikes of its unit, on the units with SNR >= 5 (peak amplitude / 5 µV noise). O
    share assigned to the right template; comparisons per second per core (kernel, no
    peeling).
 3. Mode B: detection with a high threshold (8 × MAD) misses a share of the spikes; for 10
-   units with SNR >= 5 (at least 50 detected spikes, 5 missed), the unit's template is slid over the whole 30 s; recall of its
-   missed spikes, precision, time per unit.
+   units with SNR >= 5 (at least 50 detected spikes, 5 missed), the unit's template is slid
+   over the whole 30 s (``--mode-b peel``: over the residual of its neighbours' events);
+   recall of its missed spikes, precision, time per unit.
 """
 
 import argparse

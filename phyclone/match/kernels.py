@@ -163,8 +163,8 @@ def peel(block_t, ev_t, ev_ch, nb_ch, nb_col, ev_first, ev_count, pair_tpl, dens
     """Mode A with collisions resolved: events in decreasing amplitude order are matched on
     the residual (``block_t`` is modified in place), and the best template is subtracted
     when it explains the event better than nothing (error below that of a zero template) and
-    is below its threshold. Each further pass adds an event's template back and matches it again on the residual
-    of all the others. ``out_sub[i]``: the template index subtracted for event ``i`` (-1:
+    is below its threshold. Each further pass adds an event's template back and matches it
+    again on the residual of all the others. ``out_sub[i]``: the template index subtracted for event ``i`` (-1:
     none), ``out_t0[i]`` its window start."""
     n_ev = len(ev_t)
     n_b = block_t.shape[1]

@@ -13,8 +13,8 @@ from phyclone.utils import Bunch
 
 from . import kernels
 from .blocks import block_ranges, check_filter, noise_levels, read_filtered
-from .matching import (N_SHIFTS, PEAK_FRACTION, TOLERANCE_UM, dense_templates, match_events, near_templates,
-                       neighbourhoods, template_errors)
+from .matching import (N_SHIFTS, PEAK_FRACTION, TOLERANCE_UM, dense_templates, match_events,
+                       near_templates, neighbourhoods, template_errors)
 from .threshold import auto_threshold, expected_error
 from .weights import weight_arrays
 
