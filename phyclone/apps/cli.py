@@ -21,6 +21,7 @@ COMMANDS = {
     "template-gui": "phyclone.apps.cmd_gui:template_gui_cmd",
     "trace-gui": "phyclone.apps.cmd_gui:trace_gui_cmd",
     "efeatures": "phyclone.apps.cmd_efeatures:efeatures_cmd",
+    "match": "phyclone.apps.cmd_match:match_cmd",
 }
 
 

@@ -496,6 +496,18 @@ class Supervisor(ColorMappingMixin, SelectionSource):
             self._status(f"Split {len(spike_ids)} spikes into {', '.join(map(str, up.added))}.")
         return up
 
+    def assign_matched(self, cluster_id, spike_ids):
+        """Add spikes (template matching: the events below the match threshold) to a
+        cluster; one undoable, journaled action."""
+        up = self.session.assign_matched(cluster_id, spike_ids)
+        self._flush()
+        if up is not None:
+            self._status(f"Assigned {len(spike_ids)} matched spikes to cluster {cluster_id} "
+                         f"(now {self.session.selected[0]}).")
+        else:
+            self._status(f"Nothing to assign to cluster {cluster_id}.")
+        return up
+
     def label(self, name, value, cluster_ids=None):
         """Set a label of the selected clusters (or ``cluster_ids``), e.g. `quality 3`."""
         up = self.session.label(name, value, cluster_ids=cluster_ids)

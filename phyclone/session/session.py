@@ -315,6 +315,28 @@ class Session:
         self._after(up, lambda: self._set_selection(up.added, []))
         return up
 
+    def assign_matched(self, cluster_id: int, spike_ids: ArrayLike) -> UpdateInfo | None:
+        """Add spikes (e.g. the events below a template's match threshold) to a cluster: its
+        spikes and these form a new cluster (every cluster losing spikes gets a new id as in a
+        split); select it. None when nothing changes."""
+        cluster_id = int(cluster_id)
+        spike_ids = np.unique(np.asarray(spike_ids, dtype=np.int64))
+        own = self.clustering.spikes_per_cluster.get(cluster_id)
+        if own is None:
+            raise ValueError(f"no cluster {cluster_id}")
+        new = np.setdiff1d(spike_ids, own)
+        if not len(new):
+            return None
+        union = np.union1d(own, new)
+        self._log("assign_matched", cluster_id=cluster_id, spike_ids=spike_ids)
+        before = self.state
+        up = self.clustering.split(union)
+        self._push("clustering", before)
+        self._set_meta_from_descendants(up)
+        new_id = int(self.clustering.spike_clusters[union[0]])
+        self._after(up, lambda: self._set_selection([new_id], []))
+        return up
+
     def _set_meta_from_descendants(self, up: UpdateInfo) -> None:
         if up.descendants:
             self.cluster_meta.set_from_descendants(

@@ -49,6 +49,9 @@ class ViewsMixin:
             "RasterView": self.create_raster_view,
             "IPythonView": self.create_ipython_view,
         }
+        from phyclone.match.events import can_match
+        if can_match(self.model):
+            self.view_creator["MatchView"] = self.create_match_view
         if getattr(self, "events_path", None) is not None:
             self.view_creator["EventView"] = self.create_event_view
         for name in sorted(getattr(self.model, "spike_attributes", {}) or {}):
@@ -99,6 +102,35 @@ class ViewsMixin:
         connect(on_time_range_selected, event="time_range_selected")
         on_view_closed(view, replot, on_toggle_spike_reorder, on_time_range_selected)
         return view
+
+    def create_match_view(self):
+        """Template matching of the selected cluster (``phyclone.match``)."""
+        cls = view_class("MatchView")
+        if cls is None:
+            return None
+        from phyclone.match.matcher import Matcher
+        from phyclone.utils import Bunch
+        model = self.model
+        state = {}
+
+        def matcher():
+            if "matcher" not in state:
+                state["matcher"] = Matcher(model)
+            return state["matcher"]
+
+        def match(cluster_id):
+            m = matcher()
+            res = m.match([cluster_id], self.supervisor.clustering.spike_clusters)
+            state["result"] = res
+            r = res.clusters[cluster_id]
+            return Bunch(spike_ids=r.spike_ids, errors=r.errors, members=r.members,
+                         threshold=r.threshold, max_channels=m.event_channels[r.spike_ids],
+                         times=np.asarray(model.spike_samples)[r.spike_ids] / model.sample_rate)
+
+        def find_missed(cluster_id, threshold):
+            return matcher().missed(state["result"], cluster_id, threshold)
+
+        return cls(match=match, assign=self.supervisor.assign_matched, find_missed=find_missed)
 
     def create_probe_view(self):
         cls = view_class("ProbeView")

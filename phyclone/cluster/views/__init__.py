@@ -10,6 +10,7 @@ from .firing_rate import FiringRateView
 from .global_view import BaseColorView, BaseGlobalView
 from .histogram import HistogramView
 from .isi import ISIView
+from .match import MatchView
 from .matplotlib_view import ManualClusteringViewMatplotlib
 from .probe import ProbeView
 from .raster import RasterView
@@ -32,5 +33,5 @@ __all__ = [
     "spike_attribute_view_name",
     "BaseColorView", "BaseGlobalView", "ClusterScatterView", "CorrelogramView",
     "FiringRateView", "HistogramView", "ISIView", "RasterView", "TemplateView",
-    "EventView", "TraceImageView", "TraceView", "select_traces",
+    "EventView", "MatchView", "TraceImageView", "TraceView", "select_traces",
 ]

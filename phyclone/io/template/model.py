@@ -16,6 +16,7 @@ from phyclone.utils.errors import DataError
 from phyclone.utils.fileio import save_npy
 
 from phyclone.io.template import loading as tl
+from phyclone.io.add_spikes import finish_pending
 from phyclone.io.backup import backup_file
 from phyclone.io.template.best_channels import (
     candidate_channels, derive_best_channels, rank_by_features, rank_by_waveforms, spike_sample)
@@ -88,6 +89,8 @@ class TemplateModel:
 
     # Loading ------------------------------------------------------------------------------
     def _load(self):
+        if finish_pending(self.dir_path):
+            logger.warning("Completed an interrupted addition of spikes in %s.", self.dir_path)
         files = TemplateFiles(self.dir_path)
         sp = tl.load_spike_arrays(files, self.sample_rate)
         self.spike_samples = sp.spike_samples

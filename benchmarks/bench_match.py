@@ -1,0 +1,295 @@
+"""Template matching on SpikeInterface ground truth, side by side with SpikeInterface's
+``find_spikes_from_templates`` (tdc-peeler) given the true templates.
+
+Run: PYTHONPATH=. python benchmarks/bench_match.py [--data DIR] [--si PYTHON] [--skip-peer]
+
+Ground truth (made once with the SpikeInterface venv, ``si_match_peer.py generate``):
+``generate_ground_truth_recording``, 384 channels (4 staggered columns, 20 µm rows), 100 units,
+30 s, seed 42, int16 (0.25 µV/bit), cached under ``~/.cache/phyclone/bench/gt384_match``.
+Scoring: one-to-one matches within 0.4 ms between found spikes of a template and the true
+spikes of its unit, on the units with SNR >= 5 (peak amplitude / 5 µV noise). One core
+(numba threads 1, SpikeInterface n_jobs=1).
+
+1. Whole recording: ``phy detect`` (band-pass 300-6000 Hz, threshold 5 × MAD) then
+   ``match_recording`` (peeling of the detected events + sliding of every template over the
+   residual) with the true templates (band-passed like the data, 1 ms around the peak,
+   channels within 100 µm), automatic thresholds; vs tdc-peeler on band-pass + CMR data.
+2. Mode A: templates built from the ground-truth clusters (mean of 200 spikes); every
+   detected event matched to a true spike is matched against all templates (peeling);
+   share assigned to the right template; comparisons per second per core (kernel, no
+   peeling).
+3. Mode B: detection with a high threshold (8 × MAD) misses a share of the spikes; for 10
+   units with SNR >= 5 (at least 50 detected spikes, 5 missed), the unit's template is slid
+   over the whole 30 s (``--mode-b peel``: over the residual of its neighbours' events);
+   recall of its missed spikes, precision, time per unit.
+"""
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+CACHE = Path.home() / ".cache" / "phyclone" / "bench"
+TOL = 12  # 0.4 ms at 30 kHz
+HIGH = 8.  # mode B: detection threshold (× MAD) that misses spikes
+
+
+def ensure_gt(d, si_python):
+    if (d / "meta.json").exists():
+        return
+    subprocess.run([si_python, str(HERE / "si_match_peer.py"), "generate", str(d), "384", "100",
+                    "30", "42"], check=True)
+
+
+def phy_folder(d):
+    """A template-gui folder of the ground truth (true spikes and units) next to the data."""
+    p = d / "phy"
+    if (p / "params.py").exists():
+        return p / "params.py"
+    p.mkdir(exist_ok=True)
+    t, u = np.load(d / "gt_times.npy"), np.load(d / "gt_units.npy")
+    np.save(p / "spike_times.npy", t)
+    np.save(p / "spike_clusters.npy", u.astype(np.int32))
+    np.save(p / "spike_templates.npy", u.astype(np.int32))
+    np.save(p / "amplitudes.npy", np.ones(len(t), np.float32))
+    np.save(p / "channel_map.npy", np.arange(384, dtype=np.int32))
+    np.save(p / "channel_positions.npy", np.load(d / "channel_positions.npy"))
+    (p / "params.py").write_text(
+        f"dat_path = r'{d / 'recording.dat'}'\nn_channels_dat = 384\ndtype = 'int16'\n"
+        f"offset = 0\nsample_rate = 30000.\nhp_filtered = False\n")
+    return p / "params.py"
+
+
+def match_one_to_one(found_t, found_u, gt_t, gt_u, units):
+    """(hits per unit, found per unit, true per unit) with one-to-one matching within TOL."""
+    hits, nf, nt = {}, {}, {}
+    for u in units:
+        a = np.sort(found_t[found_u == u])
+        b = np.sort(gt_t[gt_u == u])
+        nf[u], nt[u] = len(a), len(b)
+        i = j = h = 0
+        while i < len(a) and j < len(b):
+            if abs(a[i] - b[j]) <= TOL:
+                h += 1
+                i += 1
+                j += 1
+            elif a[i] < b[j]:
+                i += 1
+            else:
+                j += 1
+        hits[u] = h
+    return hits, nf, nt
+
+
+def scores(found_t, found_u, gt_t, gt_u, units):
+    h, nf, nt = match_one_to_one(found_t, found_u, gt_t, gt_u, units)
+    H, F, T = sum(h.values()), sum(nf.values()), sum(nt.values())
+    return dict(recall=H / max(T, 1), precision=H / max(F, 1), accuracy=H / max(F + T - H, 1))
+
+
+def true_templates(d, positions, radius=100., window_ms=1.):
+    """The true templates band-passed like the data (zero phase), 1 ms around the peak of
+    their max channel, on the channels within ``radius``; offsets relative to the peak."""
+    from scipy.signal import sosfiltfilt
+
+    from phyclone.detect.filters import bandpass_sos
+    from phyclone.match.templates import _channels_within
+    from phyclone.utils import Bunch
+    meta = json.loads((d / "meta.json").read_text())
+    tpl = np.load(d / "templates.npy") / meta["gain_uv"]  # raw units
+    nbefore = int(np.load(d / "templates_nbefore.npy"))
+    pad = 200
+    x = np.pad(tpl, ((0, 0), (pad, pad), (0, 0)))
+    x = sosfiltfilt(bandpass_sos(30000.), x, axis=1)  # padded: windows may reach past it
+    n_s = int(round(window_ms * 30.)) | 1
+    half = n_s // 2
+    chans, data, peaks = [], [], []
+    for j in range(len(x)):
+        mc = int(np.abs(x[j]).max(axis=0).argmax())
+        pk = int(np.abs(x[j, pad:-pad, mc]).argmax()) + pad
+        ch = _channels_within(positions, mc, radius)
+        chans.append(ch)
+        data.append(x[j, pk - half:pk + half + 1][:, ch])
+        peaks.append(pk - pad)
+    n_c = max(len(c) for c in chans)
+    D = np.zeros((len(x), n_s, n_c), np.float32)
+    C = np.full((len(x), n_c), -1, np.int64)
+    for j in range(len(x)):
+        D[j, :, :len(chans[j])] = data[j]
+        C[j, :len(chans[j])] = chans[j]
+    return Bunch(ids=np.arange(len(x)), data=D, channels=C,
+                 max_channels=np.array([c[0] for c in chans]), offsets=np.full(len(x), -half),
+                 window_ms=window_ms, radius_um=radius), np.array(peaks) - nbefore
+
+
+def run_detect(d, threshold):
+    from phyclone.detect import detect
+    return detect(str(d / "recording.dat"), probe=str(d / "channel_positions.npy"),
+                  n_channels=384, sample_rate=30000., dtype="int16", jobs=1,
+                  threshold=threshold)
+
+
+def whole_and_mode_a(a, d, model, pos, gt_t, gt_u, good, dur, tplc, rows):
+    """Stages 1 (whole recording, with the peer) and 2 (mode A); returns (right, rate)."""
+    from phyclone.match.matching import match_events
+    from phyclone.match.pipeline import match_recording
+    # Warm-up (numba caches loaded, page cache warm): 2 s of everything.
+    tpl, shift = true_templates(d, pos)
+    det = run_detect(d, 5.)
+    match_recording(model.traces, tpl, det.times, det.channels, pos, time_range=(0, 2))
+
+    # 1. Whole recording ------------------------------------------------------------------
+    t0 = time.perf_counter()
+    det = run_detect(d, 5.)
+    t1 = time.perf_counter()
+    res = match_recording(model.traces, tpl, det.times, det.channels, pos)
+    t2 = time.perf_counter()
+    found_t = res.spike_samples - shift[res.spike_templates]  # peak -> true spike convention
+    sc = scores(found_t, res.spike_templates, gt_t, gt_u, good)
+    ours = t2 - t0
+    rows.append(("whole recording: phyclone detect + match", ours, dur / ours, sc))
+    print(f"phyclone: detect {t1 - t0:.2f} s, match {t2 - t1:.2f} s "
+          f"({', '.join(f'{k} {v:.2f}' for k, v in res.timings.items())}); "
+          f"{len(det.times)} events, {len(res.spike_samples)} spikes "
+          f"({(~res.detected).sum()} from sliding)", flush=True)
+    if not a.skip_peer:
+        out = d / "peel_tdc.json"
+        subprocess.run([a.si, str(HERE / "si_match_peer.py"), "peel", str(d), "tdc-peeler",
+                        str(out)], check=True)
+        peer = json.loads(out.read_text())
+        pt, pu = np.load(d / "peel_tdc-peeler_times.npy"), np.load(d / "peel_tdc-peeler_units.npy")
+        rows.append(("whole recording: SpikeInterface tdc-peeler", peer["time"],
+                     dur / peer["time"], scores(pt, pu, gt_t, gt_u, good)))
+
+    # 2. Mode A ---------------------------------------------------------------------------
+    # detected events that are true spikes: their unit is known
+    o = np.argsort(gt_t)
+    gts = gt_t[o]
+    i = np.clip(np.searchsorted(gts, det.times), 1, len(gts) - 1)
+    nearest = np.where(np.abs(gts[i - 1] - det.times) <= np.abs(gts[i] - det.times), i - 1, i)
+    ok = np.abs(gts[nearest] - det.times) <= TOL
+    ev_unit = gt_u[o][nearest]
+    pairs = match_events(model.traces, tplc, det.times, det.channels, pos, filter="bandpass",
+                         peel=True)
+    sel = ok & np.isin(ev_unit, good)
+    right = float(np.mean(pairs.best[sel] == ev_unit[sel]))
+    plain = match_events(model.traces, tplc, det.times, det.channels, pos, filter="bandpass")
+    rate = plain.n_comparisons / plain.kernel_time
+    print(f"mode A: {sel.sum()} events of SNR>=5 units, right template {right:.4f}; "
+          f"{plain.n_comparisons} comparisons in {plain.kernel_time:.3f} s = {rate:.3g}/s/core "
+          f"(whole call {pairs.kernel_time:.2f} s kernel with peeling)", flush=True)
+
+    return right, rate
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", default=str(CACHE / "gt384_match"))
+    ap.add_argument("--si", default="/work/peers/si/bin/python")
+    ap.add_argument("--skip-peer", action="store_true")
+    ap.add_argument("--mode-b-units", type=int, default=10)
+    ap.add_argument("--mode-b", choices=("peel", "plain"), default="plain",
+                    help="mode B on the residual of the neighbouring templates, or plain")
+    ap.add_argument("--only-mode-b", action="store_true")
+    a = ap.parse_args()
+    import numba
+    numba.set_num_threads(1)
+    from phyclone.io.template.model import load_model
+    from phyclone.match import auto_threshold, cluster_templates
+    from phyclone.match.matching import find_missed_spikes, match_events, template_errors
+    from phyclone.match.pipeline import match_recording
+    from phyclone.match.templates import subset
+    from phyclone.utils import Bunch
+
+    d = Path(a.data).expanduser()
+    ensure_gt(d, a.si)
+    meta = json.loads((d / "meta.json").read_text())
+    dur = meta["duration"]
+    gt_t, gt_u = np.load(d / "gt_times.npy"), np.load(d / "gt_units.npy")
+    snr = np.load(d / "unit_snr.npy")
+    good = np.nonzero(snr >= 5)[0]
+    pos = np.load(d / "channel_positions.npy")
+    model = load_model(phy_folder(d))
+    rows = []
+
+    tplc = cluster_templates(model.traces, model.spike_samples, model.spike_clusters, pos,
+                             filter="bandpass")
+    right = rate = float("nan")
+    if not a.only_mode_b:
+        right, rate = whole_and_mode_a(a, d, model, pos, gt_t, gt_u, good, dur, tplc, rows)
+    # 3. Mode B ---------------------------------------------------------------------------
+    high = run_detect(d, HIGH)
+    pairs_h = match_events(model.traces, tplc, high.times, high.channels, pos,
+                           filter="bandpass")
+    from phyclone.match.blocks import noise_levels
+    from phyclone.match.threshold import expected_error
+    from phyclone.match.weights import weight_arrays
+    mu = expected_error(tplc, noise_levels(model.traces, filter="bandpass"), "signal",
+                        weight_arrays(tplc, pos, "signal", 30000.))
+    rng = np.random.default_rng(0)
+    # missed = true spikes without a detected event within 0.4 ms
+    hs = np.sort(high.times)
+    k = np.clip(np.searchsorted(hs, gt_t), 1, len(hs) - 1)
+    missed = np.minimum(np.abs(hs[k - 1] - gt_t), np.abs(hs[k] - gt_t)) > TOL
+    detected = np.bincount(gt_u[~missed], minlength=len(snr))
+    cand = [u for u in good if (missed & (gt_u == u)).sum() >= 5 and detected[u] >= 50]
+    units = rng.choice(cand, size=min(a.mode_b_units, len(cand)), replace=False)
+    H = F = T = 0
+    times = []
+    for u in units:
+        j = int(np.nonzero(tplc.ids == u)[0][0])
+        _, err = template_errors(pairs_h, j)
+        thr = auto_threshold(err, expected=mu[j])
+        c0 = time.perf_counter()
+        if a.mode_b == "peel":  # the neighbours' events peeled, the unit's template slid
+            d_mc = np.linalg.norm(pos[tplc.max_channels] - pos[tplc.max_channels[j]], axis=1)
+            near = np.nonzero(d_mc <= 200.)[0]
+            thr_near = np.array([auto_threshold(template_errors(pairs_h, i)[1],
+                                                expected=mu[i]) for i in near])
+            sub = subset(tplc, near)
+            jj = int(np.nonzero(near == j)[0][0])
+            rr = match_recording(model.traces, sub, high.times, high.channels, pos,
+                                 thresholds=thr_near, slide_templates=[jj])
+            m = (~rr.detected) & (rr.spike_templates == jj)
+            r = Bunch(spike_samples=rr.spike_samples[m])
+        else:  # the template slid over the data
+            r = find_missed_spikes(model.traces, tplc, j, thr, high.times, high.channels, pos,
+                                   filter="bandpass")
+        times.append(time.perf_counter() - c0)
+        truth = gt_t[missed & (gt_u == u)]
+        h, nf, nt = match_one_to_one(r.spike_samples, np.zeros(len(r.spike_samples), int),
+                                     truth, np.zeros(len(truth), int), [0])
+        # a found spike that is a detected true spike of the unit is not a false positive
+        all_u = gt_t[gt_u == u]
+        hit_any = match_one_to_one(r.spike_samples, np.zeros(len(r.spike_samples), int),
+                                   all_u, np.zeros(len(all_u), int), [0])[0][0]
+        H += h[0]
+        T += nt[0]
+        F += nf[0]
+        print(f"  unit {u} (SNR {snr[u]:.1f}): missed {nt[0]}, found {nf[0]}, recovered "
+              f"{h[0]}, true {hit_any}, {times[-1]:.3f} s", flush=True)
+        rows.append((f"mode B unit {u}", times[-1], dur / times[-1],
+                     dict(recall=h[0] / max(nt[0], 1), precision=hit_any / max(nf[0], 1))))
+    share = missed[np.isin(gt_u, good)].mean()
+    print(f"mode B: detection at {HIGH} x MAD missed {share:.3f} of SNR>=5 spikes; recovered "
+          f"{H}/{T} = {H / max(T, 1):.3f}; median time per unit {np.median(times):.3f} s, max "
+          f"{np.max(times):.3f} s", flush=True)
+
+    print("\n| run | time (s) | × real time | recall | precision | accuracy |")
+    print("|---|---|---|---|---|---|")
+    for name, t, rt, s in rows:
+        print(f"| {name} | {t:.2f} | {rt:.1f} | {s.get('recall', 0):.4f} | "
+              f"{s.get('precision', 0):.4f} | {s.get('accuracy', float('nan')):.4f} |")
+    if not a.skip_peer and not a.only_mode_b:
+        print(f"\nspeed ratio whole recording: {rows[1][1] / rows[0][1]:.2f}x tdc-peeler")
+    print(f"mode A right template: {right:.4f}; comparisons/s/core: {rate:.3g}")
+    model.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

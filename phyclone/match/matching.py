@@ -1,0 +1,243 @@
+"""Mode A (every event against the templates near it) and mode B (a template slid over every
+sample of a time range: the spikes detection missed)."""
+
+import logging
+
+import numpy as np
+from tqdm import tqdm
+
+from phyclone.utils import Bunch
+
+from . import kernels
+from .blocks import block_ranges, read_filtered
+from .weights import weight_arrays
+
+logger = logging.getLogger(__name__)
+
+#: Defaults: max-channel tolerance (µm), alignment search (samples), explained-event window (ms).
+TOLERANCE_UM = 100.
+N_SHIFTS = 1
+EXPLAIN_MS = 0.5
+#: Mode B looks only where the data at the template's largest sample reaches this fraction
+#: of it (same sign).
+PEAK_FRACTION = 0.5
+
+
+def _time_range(traces, time_range):
+    if time_range is None:
+        return 0, int(traces.n_samples)
+    sr = float(traces.sample_rate)
+    a, b = (int(round(float(x) * sr)) for x in time_range)
+    return max(0, a), min(int(traces.n_samples), b)
+
+
+def near_templates(event_channels, templates, channel_positions, tolerance_um=TOLERANCE_UM):
+    """(n_events, n_templates) bool: the template's max channel lies within the tolerance of
+    the event's max channel."""
+    pos = np.asarray(channel_positions, dtype=np.float64)
+    d = np.linalg.norm(pos[np.asarray(event_channels)][:, None, :]
+                       - pos[templates.max_channels][None, :, :], axis=2)
+    return d <= tolerance_um + 1e-9
+
+
+def neighbourhoods(channel_positions, radius_um):
+    """(n_channels, n_max) channels within ``radius_um`` of each channel, nearest first
+    (itself first), -1 padded."""
+    pos = np.asarray(channel_positions, dtype=np.float64)
+    d = np.linalg.norm(pos[:, None, :] - pos[None, :, :], axis=2)
+    np.fill_diagonal(d, -1.)
+    order = np.argsort(d, axis=1, kind="stable")
+    ds = np.take_along_axis(d, order, axis=1)
+    n_max = int((ds <= radius_um).sum(axis=1).max())
+    out = np.where(ds[:, :n_max] <= radius_um, order[:, :n_max], -1)
+    return out.astype(np.int64)
+
+
+def dense_templates(templates, weights, n_channels):
+    """Templates and weights on every channel, zero beyond their radius: (n_t, n_channels,
+    n_s) float32 each."""
+    n_t, n_s, n_c = templates.data.shape
+    dense = np.zeros((n_t, n_channels, n_s), dtype=np.float32)
+    wdense = np.zeros((n_t, n_channels, n_s), dtype=np.float32)
+    for j in range(n_t):
+        k = templates.channels[j] >= 0
+        dense[j, templates.channels[j][k]] = templates.data[j][:, k].T
+        wdense[j, templates.channels[j][k]] = weights[j][:, k].T
+    return dense, wdense
+
+
+def match_events(traces, templates, event_samples, event_channels, channel_positions,
+                 weighting="signal", tolerance_um=TOLERANCE_UM, n_shifts=N_SHIFTS,
+                 time_range=None, filter="highpass", peel=False, n_passes=2,
+                 progress=False):
+    """Mode A: the match error of every event against every template whose max channel lies
+    within ``tolerance_um`` of the event's max channel, on the channels within the
+    templates' radius of the event's max channel (best of ``2 n_shifts + 1`` alignments).
+
+    ``peel``: resolve collisions (all the recording's templates given): events are matched in
+    decreasing amplitude order on the residual, each best template subtracted when it
+    explains the event, ``n_passes`` times (see ``kernels.peel``); ``subtracted`` then says
+    which.
+
+    Returns ``Bunch(event (n_pairs,) event indices, template (n_pairs,) template indices,
+    error, shift, best (n_events,) best template index or -1, best_error, n_comparisons,
+    kernel_time, subtracted (n_events,))``.
+    """
+    import time
+    t = np.asarray(event_samples, dtype=np.int64).reshape(-1)
+    ech = np.asarray(event_channels, dtype=np.int64).reshape(-1)
+    if len(t) != len(ech):
+        raise ValueError("event_samples and event_channels must have the same length")
+    start, stop = _time_range(traces, time_range)
+    order = np.argsort(t, kind="stable")
+    ts = t[order]
+    n_ch = traces.n_channels
+    w = weight_arrays(templates, channel_positions, weighting, traces.sample_rate)
+    dense, wdense = dense_templates(templates, w, n_ch)
+    signal = weighting == "signal"
+    nb = neighbourhoods(channel_positions, templates.radius_um)
+    # channels read: the neighbourhoods of the event channels that have candidates
+    has = near_templates(np.arange(n_ch), templates, channel_positions, tolerance_um).any(1)
+    ev_chans = np.unique(ech[(t >= start) & (t < stop)])
+    ev_chans = ev_chans[has[ev_chans]]
+    used = nb[ev_chans][nb[ev_chans] >= 0]
+    if peel:  # the templates are subtracted on all their channels
+        used = np.r_[used, templates.channels[templates.channels >= 0]]
+    used = np.unique(used)
+    col = np.full(n_ch, -1, dtype=np.int64)
+    col[used] = np.arange(len(used))
+    nb_col = np.where(nb >= 0, col[np.maximum(nb, 0)], -1)
+    tpl_ch = np.ascontiguousarray(templates.channels, dtype=np.int64)
+    tpl_col = np.where(tpl_ch >= 0, col[np.maximum(tpl_ch, 0)], -1)
+    subtracted = np.full(len(t), -1, dtype=np.int64)
+    offsets = np.asarray(templates.offsets, dtype=np.int64)
+    n_s = dense.shape[2]
+    lo = int(offsets.min()) - n_shifts
+    hi = int(offsets.max()) + n_s + n_shifts
+    ev, tp, er, sh = [], [], [], []
+    kernel_time = 0.
+    for b0, b1 in tqdm(block_ranges(start, stop), desc="matching", unit="block",
+                       disable=not progress):
+        i0, i1 = np.searchsorted(ts, [b0, b1])
+        if i1 == i0 or not len(used):
+            continue
+        idx = order[i0:i1]
+        near = near_templates(ech[idx], templates, channel_positions, tolerance_um)
+        pe, pt = np.nonzero(near)
+        counts = near.sum(axis=1).astype(np.int64)
+        first = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+        block = read_filtered(traces, b0 + lo, b1 + hi, used, filter=filter)
+        block_t = np.ascontiguousarray(block.T)
+        err = np.empty(len(pt), dtype=np.float64)
+        shift = np.empty(len(pt), dtype=np.int64)
+        k0 = time.perf_counter()
+        if peel:
+            sub = np.empty(len(idx), dtype=np.int64)
+            kernels.peel(block_t, ts[i0:i1] - (b0 + lo), ech[idx], nb, nb_col, first, counts,
+                         pt.astype(np.int64), dense, wdense, tpl_ch, tpl_col, offsets, signal,
+                         int(n_shifts), int(n_passes), np.full(len(offsets), np.inf), err,
+                         shift, sub, np.empty(len(idx), dtype=np.int64))
+            subtracted[idx] = sub
+        else:
+            kernels.pair_errors(block_t, ts[i0:i1] - (b0 + lo), ech[idx], nb, nb_col, first,
+                                counts, pt.astype(np.int64), dense, wdense, offsets, signal,
+                                int(n_shifts), err, shift)
+        kernel_time += time.perf_counter() - k0
+        ev.append(idx[pe])
+        tp.append(pt)
+        er.append(err)
+        sh.append(shift)
+    cat = (lambda x, dt: np.concatenate(x).astype(dt) if x else np.zeros(0, dt))
+    out = Bunch(event=cat(ev, np.int64), template=cat(tp, np.int64), error=cat(er, np.float64),
+                shift=cat(sh, np.int64), kernel_time=kernel_time, subtracted=subtracted)
+    out.n_comparisons = len(out.event)
+    out.best, out.best_error = best_per_event(out, len(t))
+    return out
+
+
+def best_per_event(pairs, n_events):
+    """The best template (index, -1 if none) and its error of every event."""
+    best = np.full(n_events, -1, dtype=np.int64)
+    best_error = np.full(n_events, np.inf)
+    if len(pairs.event):
+        o = np.lexsort((pairs.error, pairs.event))  # by event, then error
+        e = pairs.event[o]
+        keep = np.r_[True, e[1:] != e[:-1]]
+        best[e[keep]] = pairs.template[o][keep]
+        best_error[e[keep]] = pairs.error[o][keep]
+    return best, best_error
+
+
+def template_errors(pairs, j):
+    """(event indices, errors) of the candidate events of template ``j`` (mode A output)."""
+    m = pairs.template == j
+    return pairs.event[m], pairs.error[m]
+
+
+def find_missed_spikes(traces, templates, j, threshold, event_samples=None,
+                       event_channels=None, channel_positions=None, weighting="signal",
+                       tolerance_um=TOLERANCE_UM, explain_ms=EXPLAIN_MS, time_range=None,
+                       filter="highpass", progress=False):
+    """Mode B: slide template ``j`` over every sample of ``time_range`` (seconds, default the
+    whole recording); return the local minima of the match error below ``threshold`` that no
+    detected event explains (an event within ``explain_ms`` whose max channel lies within
+    ``tolerance_um`` of the template's): ``Bunch(spike_samples, errors, n_minima)``, the spike
+    samples in the convention of the template's source spikes."""
+    start, stop = _time_range(traces, time_range)
+    w = weight_arrays(templates, channel_positions, weighting, traces.sample_rate)[j]
+    signal = weighting == "signal"
+    chans = templates.channels[j]
+    chans = chans[chans >= 0]
+    tpl = np.ascontiguousarray(templates.data[j][:, :len(chans)], dtype=np.float32)
+    w = np.ascontiguousarray(w[:, :len(chans)])
+    # Largest terms first, so that most samples stop after a few terms.
+    size = np.abs(tpl) * (1. if signal else w)
+    order = np.argsort(-size, axis=None, kind="stable")
+    ok, oc = np.unravel_index(order, tpl.shape)
+    ok, oc = ok.astype(np.int64), oc.astype(np.int64)
+    n_s = tpl.shape[0]
+    off = int(templates.offsets[j])
+    hw = n_s // 2  # minima closer than half a window are one spike
+    found, errs = [], []
+    n_min = 0
+    # window starts t0 = spike + off, for spikes in [start, stop)
+    for b0, b1 in tqdm(block_ranges(start + off, stop + off), desc="sliding", unit="block",
+                       disable=not progress):
+        a0 = b0 - hw  # also the neighbours of the block's first/last samples
+        a1 = b1 + hw
+        block = read_filtered(traces, a0, a1 + n_s, chans, filter=filter)
+        err = np.empty(a1 - a0, dtype=np.float64)
+        kernels.slide(block, 0, a1 - a0, tpl, np.arange(len(chans)), w, ok, oc, signal,
+                      float(threshold), PEAK_FRACTION, err)
+        mins = np.empty(len(err), dtype=np.int64)
+        k = kernels.local_minima(err, float(threshold), hw, mins)
+        mins = mins[:k]
+        mins = mins[(mins >= hw) & (mins < hw + (b1 - b0))]
+        found.append(a0 + mins - off)
+        errs.append(err[mins])
+    spikes = np.concatenate(found) if found else np.zeros(0, np.int64)
+    errors = np.concatenate(errs) if errs else np.zeros(0)
+    n_min = len(spikes)
+    if event_samples is not None and len(spikes):
+        keep = ~explained(spikes, templates.max_channels[j], event_samples, event_channels,
+                          channel_positions, tolerance_um,
+                          int(round(explain_ms * 1e-3 * traces.sample_rate)))
+        spikes, errors = spikes[keep], errors[keep]
+    return Bunch(spike_samples=spikes.astype(np.int64), errors=errors, n_minima=n_min)
+
+
+def explained(spike_samples, max_channel, event_samples, event_channels, channel_positions,
+              tolerance_um, window):
+    """Whether a detected event lies within ``window`` samples of each spike, with a max
+    channel within ``tolerance_um`` of ``max_channel``."""
+    pos = np.asarray(channel_positions, dtype=np.float64)
+    ev_t = np.asarray(event_samples, dtype=np.int64)
+    ev_c = np.asarray(event_channels, dtype=np.int64)
+    close = np.linalg.norm(pos[ev_c] - pos[max_channel], axis=1) <= tolerance_um + 1e-9
+    ev = np.sort(ev_t[close])
+    if not len(ev):
+        return np.zeros(len(spike_samples), dtype=bool)
+    i = np.searchsorted(ev, spike_samples)
+    left = np.abs(spike_samples - ev[np.maximum(i - 1, 0)])
+    right = np.abs(ev[np.minimum(i, len(ev) - 1)] - spike_samples)
+    return np.minimum(left, right) <= window

@@ -1,0 +1,127 @@
+"""Templates from clusters: the mean filtered waveform of a sample of each cluster's spikes,
+on the channels within a radius of its max channel, in a window centred on its peak."""
+
+import logging
+
+import numpy as np
+
+from phyclone.utils import Bunch
+
+from .blocks import block_ranges, read_filtered
+
+logger = logging.getLogger(__name__)
+
+#: Defaults: window (ms), radius (µm) and spikes per cluster.
+WINDOW_MS = 1.0
+RADIUS_UM = 100.
+N_SPIKES = 200
+
+
+def _sample(spikes, n):
+    """At most ``n`` spikes, evenly spaced (deterministic)."""
+    if len(spikes) <= n:
+        return spikes
+    return spikes[np.linspace(0, len(spikes) - 1, n).round().astype(np.int64)]
+
+
+def _channels_within(positions, center, radius):
+    """Channels within ``radius`` of channel ``center``, nearest first (the center first)."""
+    d = np.linalg.norm(positions - positions[center], axis=1)
+    d[center] = -1.
+    order = np.argsort(d, kind="stable")
+    return order[d[order] <= radius]
+
+
+def _mean_windows(traces, spike_samples, owner, n_owners, half, filter):
+    """Sum over the sampled spikes of each owner of the windows ``[t - half, t + half]`` on
+    every channel; returns (sums (n_owners, 2 half + 1, n_channels), counts)."""
+    n_ch = traces.n_channels
+    L = 2 * half + 1
+    sums = np.zeros((n_owners, L, n_ch), dtype=np.float64)
+    counts = np.bincount(owner, minlength=n_owners)
+    order = np.argsort(spike_samples, kind="stable")
+    t_sorted, o_sorted = spike_samples[order], owner[order]
+    if not len(t_sorted):
+        return sums, counts
+    # Blocks that hold spikes only (sparse samples: do not filter the whole recording).
+    lo = int(t_sorted[0])
+    for b0, b1 in block_ranges(lo, int(t_sorted[-1]) + 1):
+        i0, i1 = np.searchsorted(t_sorted, [b0, b1])
+        if i1 == i0:
+            continue
+        block = read_filtered(traces, b0 - half, b1 + half, filter=filter)
+        rel = t_sorted[i0:i1] - b0
+        idx = rel[:, None] + np.arange(L)[None, :]
+        o = o_sorted[i0:i1]
+        srt = np.argsort(o, kind="stable")
+        owners, first = np.unique(o[srt], return_index=True)
+        sums[owners] += np.add.reduceat(block[idx[srt]], first, axis=0)
+    return sums, counts
+
+
+def cluster_templates(traces, spike_samples, spike_clusters, channel_positions,
+                      cluster_ids=None, radius_um=RADIUS_UM, window_ms=WINDOW_MS,
+                      n_spikes=N_SPIKES, filter="highpass"):
+    """Templates of clusters for matching.
+
+    Returns ``Bunch(ids, data (n_t, n_s, n_c) float32, channels (n_t, n_c) int64 (-1 pads,
+    max channel first, then by distance), max_channels, offsets, n_spikes, window_ms,
+    radius_um)``: an event at spike sample ``t`` is compared with the filtered samples
+    ``[t + offsets[j], t + offsets[j] + n_s)``; the template's peak is at ``n_s // 2``.
+    """
+    spike_samples = np.asarray(spike_samples, dtype=np.int64)
+    spike_clusters = np.asarray(spike_clusters)
+    positions = np.asarray(channel_positions, dtype=np.float64)
+    if cluster_ids is None:
+        cluster_ids = np.unique(spike_clusters)
+    cluster_ids = np.asarray(cluster_ids, dtype=np.int64).reshape(-1)
+    sr = float(traces.sample_rate)
+    n_s = max(3, int(round(window_ms * 1e-3 * sr)) | 1)  # odd: the peak in the middle
+    half = n_s // 2
+    wide = 2 * half  # search the peak within +-1 window
+
+    order = np.argsort(spike_clusters, kind="stable")
+    sc_sorted = spike_clusters[order]
+    picked, owner = [], []
+    for i, c in enumerate(cluster_ids):
+        a, b = np.searchsorted(sc_sorted, [c, c + 1])
+        if b == a:
+            raise ValueError(f"cluster {c} has no spikes")
+        s = _sample(order[a:b], n_spikes)
+        picked.append(spike_samples[s])
+        owner.append(np.full(len(s), i))
+    picked = np.concatenate(picked)
+    owner = np.concatenate(owner)
+    sums, counts = _mean_windows(traces, picked, owner, len(cluster_ids), half + wide, filter)
+    means = sums / np.maximum(counts, 1)[:, None, None]
+
+    n_t = len(cluster_ids)
+    chans = [None] * n_t
+    max_ch = np.zeros(n_t, dtype=np.int64)
+    offsets = np.zeros(n_t, dtype=np.int64)
+    for j in range(n_t):
+        m = means[j]
+        core = m[wide:wide + 2 * half + 1]  # the window centred on the spike times
+        max_ch[j] = int(np.abs(core).max(axis=0).argmax())
+        peak = int(np.abs(m[:, max_ch[j]]).argmax())  # within +-1 window around it
+        peak = min(max(peak, half), len(m) - 1 - half)
+        offsets[j] = peak - wide - half - half  # window start relative to the spike time
+        chans[j] = _channels_within(positions, max_ch[j], radius_um)
+    n_c = max(len(c) for c in chans)
+    data = np.zeros((n_t, n_s, n_c), dtype=np.float32)
+    channels = np.full((n_t, n_c), -1, dtype=np.int64)
+    for j in range(n_t):
+        start = offsets[j] + half + wide  # index in the wide window
+        data[j, :, :len(chans[j])] = means[j, start:start + n_s][:, chans[j]]
+        channels[j, :len(chans[j])] = chans[j]
+    return Bunch(ids=cluster_ids, data=data, channels=channels, max_channels=max_ch,
+                 offsets=offsets, n_spikes=counts, window_ms=float(window_ms),
+                 radius_um=float(radius_um))
+
+
+def subset(templates, indices):
+    """The templates ``indices`` (same Bunch layout)."""
+    i = np.asarray(indices, dtype=np.int64)
+    return Bunch(templates, ids=templates.ids[i], data=templates.data[i],
+                 channels=templates.channels[i], max_channels=templates.max_channels[i],
+                 offsets=templates.offsets[i], n_spikes=np.asarray(templates.n_spikes)[i])
