@@ -13,7 +13,7 @@ def _parse_clusters(text, all_ids):
     try:
         ids = [int(x) for x in text.replace(" ", "").split(",") if x]
     except ValueError:
-        raise click.BadParameter(f"{text!r}: use a comma-separated list of ids or 'all'")
+        raise click.BadParameter(f"{text!r}: use a comma-separated list of ids or 'all'") from None
     missing = sorted(set(ids) - set(int(c) for c in all_ids))
     if missing:
         raise click.BadParameter(f"no cluster {', '.join(map(str, missing))} in the folder")
