@@ -155,6 +155,48 @@ def test_igor_extraction_same_as_bluepyefe(efeat_inputs, tmp_path, peer_bpe_pyth
     assert compare_outputs(tmp_path / "bpe", tmp_path / "ours") == []
 
 
+def _write_abf(efeat_inputs, folder):
+    """The first IDRest sweeps of the synthetic cell as one two-channel .abf file."""
+    from abf_files import write_abf1
+    md = efeat_inputs["txt"]["cell0"]["IDRest"][0]
+    volts = np.loadtxt(md["filepath"], delimiter="\t").T[3:9]
+    currents = np.full(volts.shape, md["hypamp"])
+    for k in range(len(volts)):
+        currents[k, int(md["ton"] / md["dt"]):int(md["toff"] / md["dt"])] += \
+            md["amplitudes"][3 + k]
+    path = folder / "idrest.abf"
+    steps = write_abf1(path, volts, currents, 1e3 / md["dt"])  # mV, pA; dt in ms
+    return path, volts, currents, steps, md
+
+
+def test_axon_reader(efeat_inputs, tmp_path):
+    path, volts, currents, steps, md = _write_abf(efeat_inputs, tmp_path)
+    data = readers.axon_reader({"filepath": str(path)})
+    assert len(data) == len(volts)
+    for d, v, c in zip(data, volts, currents):
+        assert d["dt"] == pytest.approx(md["dt"] * 1e-3)
+        np.testing.assert_allclose(d["voltage"], v, atol=steps[0])
+        np.testing.assert_allclose(d["current"], c, atol=steps[1])
+
+
+def test_axon_extraction_same_as_bluepyefe(efeat_inputs, tmp_path, peer_bpe_python):
+    path, *_, md = _write_abf(efeat_inputs, tmp_path)
+    entry = {"filepath": str(path), "i_unit": "pA", "v_unit": "mV", "t_unit": "s"}
+    targets = [{"efeature": f, "protocol": "IDRest", "amplitude": a, "tolerance": 0.015}
+               for a in (0.08, 0.14) for f in ("Spikecount", "AP_amplitude", "voltage_base")]
+    for name in ("bpe", "ours"):
+        (tmp_path / f"{name}.json").write_text(json.dumps({
+            "output_directory": str(tmp_path / name),
+            "files_metadata": {"cellA": {"IDRest": [entry]}},
+            "options": {"targets": targets, "absolute_amplitude": True, "write_files": True}}))
+    subprocess.run([str(peer_bpe_python), peer_runner.__file__, "bluepyefe.extract",
+                    str(tmp_path / "bpe.json")], check=True, capture_output=True)
+    peer_runner.run("phyclone.efeatures", json.loads((tmp_path / "ours.json").read_text()))
+    feat = json.loads((tmp_path / "ours" / "features.json").read_text())
+    assert sum(len(x["soma"]) for x in feat.values()) == len(targets)
+    assert compare_outputs(tmp_path / "bpe", tmp_path / "ours") == []
+
+
 @pytest.fixture(scope="module")
 def nwb_sweeps(efeat_inputs):
     md = efeat_inputs["txt"]["cell0"]["IDRest"][0]
