@@ -265,6 +265,16 @@ class BaseVisual:
         """Forget the accumulated batch items."""
         self._acc.reset()
 
+    @property
+    def has_batch_data(self):
+        """Whether ``add_batch_data`` was called since the last ``reset_batch``."""
+        return bool(self._acc.items)
+
+    @property
+    def batch_data(self):
+        """The items accumulated by ``add_batch_data``, concatenated (empty when none)."""
+        return self._acc.data if self._acc.items else {}
+
     def _box_var(self):
         layout = getattr(self.canvas, "layout", None)
         return getattr(layout, "box_var", None) or "a_box_index"

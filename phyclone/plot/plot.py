@@ -107,8 +107,7 @@ class PlotCanvas(BaseCanvas):
         (``add_batch_data``), then its box index. Safe from a worker thread."""
         if not self._enabled:
             self._enable()
-        if visual._acc.items:
-            kwargs.update(visual._acc.data)
+        kwargs.update(visual.batch_data)
         box_index = kwargs.pop("box_index", None)
         if not args and not kwargs and box_index is None:
             return visual

@@ -129,7 +129,7 @@ class CorrelogramView(ScalingMixin, ManualClusteringView):
             self._plot_pair(b)
         self._plot_labels(n)
         for v in (self.correlogram_visual, self.line_visual, self.text_visual):
-            if v._acc.items:
+            if v.has_batch_data:
                 self.canvas.update_visual(v)
         self.text_visual.show() if self.show_labels else self.text_visual.hide()
         self.canvas.update()

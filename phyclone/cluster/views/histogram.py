@@ -126,7 +126,7 @@ class HistogramView(ScalingMixin, ManualClusteringView):
         for b in bunchs:
             self._plot_cluster(b, n)
         for v in (self.visual, self.plot_visual, self.text_visual):
-            if v._acc.items:
+            if v.has_batch_data:
                 self.canvas.update_visual(v)
                 v.show()
             else:
