@@ -10,7 +10,7 @@ lists). When no cluster was selected for ``idle`` seconds, every ``period`` seco
 (10 s at first, doubling up to 5 minutes), the objects are unfrozen, collected and frozen
 again, so that garbage among them is still reclaimed. A user who never pauses (holding the
 space key) still gets a full collection whenever the process grew by ``PHYCLONE_GC_CAP_MB``
-(default 256 MB) since the last one: garbage frozen while it was still referenced is bounded.
+(default 512 MB) since the last one: garbage frozen while it was still referenced is bounded.
 ``PHYCLONE_IDLE_GC=0`` turns this off.
 """
 

@@ -90,7 +90,7 @@ SETTINGS = (
     # Garbage collection.
     Setting("idle_gc", "PHYCLONE_IDLE_GC", True, "bool",
             "Freeze the heap and run full garbage collections only when the GUI is idle."),
-    Setting("gc_cap_mb", "PHYCLONE_GC_CAP_MB", 256, "int",
+    Setting("gc_cap_mb", "PHYCLONE_GC_CAP_MB", 512, "int",
             "Memory (MB) that may be frozen since the last full collection before one runs "
             "even while the user keeps selecting clusters.", minimum=16),
     # Rendering.

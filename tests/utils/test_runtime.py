@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_defaults_and_values():
     p = read_policy({})
     assert p.gl_threads >= 1 and p.render_thread and p.idle_gc and p.soft_raster is None
-    assert p.render_niceness == 3 and p.worker_niceness == 5 and p.gc_cap_mb == 256
+    assert p.render_niceness == 3 and p.worker_niceness == 5 and p.gc_cap_mb == 512
     p = read_policy({"PHYCLONE_GL_THREADS": "3", "PHYCLONE_RENDER_THREAD": "0",
                      "PHYCLONE_SOFT_RASTER": "1", "PHYCLONE_SWITCH_INTERVAL": "0.001",
                      "PHYCLONE_OPENGL": "software"})
