@@ -116,7 +116,8 @@ def _select(qtbot, view, cluster_ids):
     n = view.n_plots_done
     emit("select", Supervisor(), list(cluster_ids))
     qtbot.waitUntil(lambda: view.n_plots_done > n, timeout=5000)
-    qtbot.waitUntil(lambda: view.canvas.grab_image() is not None, timeout=5000)
+    # The frame with the new data may come after the plot call: wait until something is drawn.
+    qtbot.waitUntil(lambda: view.canvas.grab_image()[..., :3].max() > 100, timeout=5000)
     return view.canvas.grab_image()
 
 
