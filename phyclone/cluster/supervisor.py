@@ -88,6 +88,7 @@ class Supervisor(ColorMappingMixin, SelectionSource):
         self.select_actions = self.color_actions = self.view_actions = None
         self._debouncer = None
         self._color_timer = None
+        self._closed = False
         self._version = 0  # incremented by every change of the set of clusters
         self._similar_key = None
         self._last_emitted = None
@@ -365,6 +366,8 @@ class Supervisor(ColorMappingMixin, SelectionSource):
         self._debouncer.submit(self._emit_select, key="select")
 
     def _emit_select(self):
+        if self._closed or getattr(self.gui, "_closed", False):
+            return  # a closed GUI's selection must not reach the views of another one
         selected = self.session.selected
         if selected == self._last_emitted:
             return
@@ -578,6 +581,12 @@ class Supervisor(ColorMappingMixin, SelectionSource):
         return True
 
     def close(self):
-        """Disconnect from the event bus and close the journal (the GUI calls it on close)."""
+        """Disconnect from the event bus, drop pending selections and colour updates, close
+        the journal (the GUI calls it on close)."""
+        self._closed = True
+        if self._debouncer is not None:
+            self._debouncer.cancel()
+        if self._color_timer is not None:
+            self._color_timer.stop()
         unconnect(self)
         self.session.close()

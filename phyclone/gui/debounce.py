@@ -50,6 +50,11 @@ class Debouncer:
         for f, args, kwargs in pending.values():
             log_exceptions(f)(*args, **kwargs)
 
+    def cancel(self):
+        """Drop the pending calls and stop the timer (the receiver is going away)."""
+        self._timer.stop()
+        self.pending_functions = {}
+
     def stop_waiting(self, delay=0):
         """Stop the timer and run the pending calls (e.g. when closing the GUI).
 
