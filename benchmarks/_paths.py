@@ -46,3 +46,9 @@ def add_phy_venv_option(parser, default=True):
         help="virtual environment (or its python) with phy 2.1 / phylib 2.7 installed"
              + (" (default: $PHYCLONE_PEER_PHY or %(default)s; skipped when absent)"
                 if default else " (default: phy is not run)"))
+
+
+def peer_venv(name, env_var):
+    """A peer program's virtual environment (SpikeInterface, bluepyefe...): ``$<env_var>``,
+    else ``peers/<name>`` beside the repository."""
+    return Path(os.environ.get(env_var) or REPO.parent / "peers" / name).expanduser()

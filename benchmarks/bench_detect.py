@@ -13,7 +13,7 @@ precision, × real time, ratio, the share of our stages, the bare read speed of 
 (IO bound), 1 vs 2 threads, and whether a dask LocalCluster of 2 processes gives identical
 events.
 
-    python benchmarks/bench_detect.py [--datasets 384,32] [--si-venv /work/peers/si]
+    python benchmarks/bench_detect.py [--datasets 384,32] [--si-venv DIR]
 """
 
 import argparse
@@ -24,6 +24,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _paths import peer_venv  # noqa: E402
 
 import numpy as np
 
@@ -234,7 +237,7 @@ def _one_core_env():
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--cache", default=Path.home() / ".cache" / "phyclone" / "bench", type=Path)
-    ap.add_argument("--si-venv", default=os.environ.get("PHYCLONE_PEER_SI", "/work/peers/si"))
+    ap.add_argument("--si-venv", default=str(peer_venv("si", "PHYCLONE_PEER_SI")))
     ap.add_argument("--datasets", default="384,32")
     ap.add_argument("--skip-si", action="store_true")
     ap.add_argument("--skip-dask", action="store_true")

@@ -2,7 +2,7 @@
 the same synthetic sweeps (HH cells, IDRest / IV / APWaveform steps as lccr text files).
 
 Run: PYTHONPATH=. python benchmarks/bench_efeatures.py [--n-cells 8] [--data DIR]
-     [--peer /work/peers/bpe] [--reps 1]
+     [--peer DIR] [--reps 1]
 
 End to end = read + rheobase + features + the JSON files (extract_efeatures with
 write_files=True, extract_per_cell=True), each run in a fresh process, timed inside it
@@ -17,11 +17,13 @@ workers of one session would split one share and never run at once.
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _paths import peer_venv  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 TESTS = ROOT / "tests" / "efeatures"
@@ -69,7 +71,7 @@ def main():
     p.add_argument("--data", type=Path,
                    default=Path.home() / ".cache" / "phyclone" / "bench" / "efeatures")
     p.add_argument("--peer", type=Path,
-                   default=Path(os.environ.get("PHYCLONE_PEER_BPE", "/work/peers/bpe")))
+                   default=peer_venv("bpe", "PHYCLONE_PEER_BPE"))
     p.add_argument("--reps", type=int, default=1)
     p.add_argument("--no-peer", action="store_true", help="phyclone only (1 vs 2 workers)")
     p.add_argument("--shared-session", action="store_true",

@@ -31,6 +31,9 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _paths import peer_venv  # noqa: E402
+
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
@@ -190,7 +193,7 @@ def whole_and_mode_a(a, d, model, pos, gt_t, gt_u, good, dur, tplc, rows):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default=str(CACHE / "gt384_match"))
-    ap.add_argument("--si", default="/work/peers/si/bin/python")
+    ap.add_argument("--si", default=str(peer_venv("si", "PHYCLONE_PEER_SI") / "bin" / "python"))
     ap.add_argument("--skip-peer", action="store_true")
     ap.add_argument("--mode-b-units", type=int, default=10)
     ap.add_argument("--mode-b", choices=("peel", "plain"), default="plain",

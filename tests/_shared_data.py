@@ -27,3 +27,11 @@ def require_shared(*parts):
         pytest.skip(f"real sample data not found: {path} (put the project's shared/ folder "
                     "beside the repository or set PHYCLONE_SHARED)")
     return path
+
+
+def peer_venv(name, env_var):
+    """The virtual environment of a peer program (phy, SpikeInterface, bluepyefe, klusta),
+    used only through subprocesses: ``$<env_var>``, else ``peers/<name>`` beside the repository
+    (it may not exist: the tests using it skip)."""
+    env = os.environ.get(env_var)
+    return Path(env) if env else (REPO / ".." / "peers" / name).resolve()

@@ -18,9 +18,10 @@ from phyclone.io.template.metadata import load_all_metadata
 
 from _controller_fixtures import open_controller
 from _shared_data import require_shared
+from _shared_data import peer_venv
 
 TRIMMED_SI = Path(__file__).resolve().parents[1] / "data" / "si_export_16ch"
-PEER_PHY = Path(os.environ.get("PHYCLONE_PEER_PHY", "/work/peers/phy"))
+PEER_PHY = peer_venv("phy", "PHYCLONE_PEER_PHY")
 FIXTURES = ("synthetic", "si_trimmed", "si_export_16ch", "phy_template")
 
 

@@ -19,6 +19,7 @@ import pytest
 
 from _controller_fixtures import close_gui, open_controller, show_gui
 from _kwik_fixtures import make_kwik, open_kwik
+from _shared_data import peer_venv
 
 pytestmark = pytest.mark.gl
 
@@ -184,7 +185,7 @@ def test_real_phy2_cache_untouched(qtbot, synth_dir, config_dir, tmp_path):
     curates, saves, closes: every file phy 2 wrote is byte-identical."""
     import subprocess
     from pathlib import Path
-    peer = Path(os.environ.get("PHYCLONE_PEER_PHY", "/work/peers/phy")) / "bin" / "python"
+    peer = peer_venv("phy", "PHYCLONE_PEER_PHY") / "bin" / "python"
     if not peer.exists():
         pytest.skip(f"phy 2.1 peer venv not found ({peer}; set PHYCLONE_PEER_PHY)")
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")

@@ -2,7 +2,7 @@
 
 The committed table ``EXPECTED`` (what phylib 2.7.1's ``EphysAlfCreator`` writes for a dense
 template-gui folder) is checked on every run; with phy's venv (``PHYCLONE_PEER_PHY``,
-default ``/work/peers/phy``) phylib itself converts the same folder in a subprocess and every
+default ``../peers/phy`` beside the repository) phylib itself converts the same folder in a subprocess and every
 file is compared, values included.
 """
 
@@ -19,9 +19,10 @@ from phyclone.apps.cli import phycli
 from phyclone.io.alf import EphysAlfCreator, alf_convert
 from phyclone.io.template.model import load_model
 from phyclone.utils.errors import DataError
+from _shared_data import peer_venv
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "si_export_16ch"
-PEER_PHY = Path(os.environ.get("PHYCLONE_PEER_PHY", "/work/peers/phy"))
+PEER_PHY = peer_venv("phy", "PHYCLONE_PEER_PHY")
 PHY_PYTHON = PEER_PHY / "bin" / "python"
 
 # file -> (dtype, shape in terms of S spikes, T templates, C clusters (max id + 1),

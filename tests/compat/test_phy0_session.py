@@ -1,6 +1,6 @@
 """phy 0.x's scripting API on klusta's Kwik files: a 0.x-style script is replayed headless,
 then the saved .kwik is read back with h5py (always) and with klusta's own reader in its
-venv (``PHYCLONE_PEER_KLUSTA``, default ``/work/peers/klusta``; skipped when absent)."""
+venv (``PHYCLONE_PEER_KLUSTA``, default ``../peers/klusta`` beside the repository; skipped when absent)."""
 
 import json
 import os
@@ -14,12 +14,13 @@ import numpy as np
 import pytest
 
 from phyclone.cluster.manual import ProgressReporter, Session, Wizard
+from _shared_data import peer_venv
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "klusta_16ch"
 SHARED = Path(os.environ.get("PHYCLONE_SHARED",
                              Path(__file__).resolve().parents[2] / ".." / "shared"))
 SHARED_KLUSTA = SHARED / "data" / "klusta_16ch"
-PEER_KLUSTA = Path(os.environ.get("PHYCLONE_PEER_KLUSTA", "/work/peers/klusta"))
+PEER_KLUSTA = peer_venv("klusta", "PHYCLONE_PEER_KLUSTA")
 KLUSTA_PYTHON = PEER_KLUSTA / "bin" / "python"
 
 GROUP_NAMES = {0: "noise", 1: "mua", 2: "good", 3: "unsorted"}

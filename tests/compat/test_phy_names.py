@@ -3,7 +3,7 @@ the phy→phyclone import mapping of plugin and config files, and is exercised.
 
 ``PHY_NAMES`` is the committed expectation table (phy 2.1.0 / phylib 2.7.1's ``__init__``s,
 minus their private helpers); with phy's venv (``PHYCLONE_PEER_PHY``, default
-``/work/peers/phy``) the table is checked against phy's own modules, so it cannot drift.
+``../peers/phy`` beside the repository) the table is checked against phy's own modules, so it cannot drift.
 """
 
 import json
@@ -15,8 +15,9 @@ import numpy as np
 import pytest
 
 from phyclone.utils.config import _alias, exec_user_file
+from _shared_data import peer_venv
 
-PEER_PHY = Path(os.environ.get("PHYCLONE_PEER_PHY", "/work/peers/phy"))
+PEER_PHY = peer_venv("phy", "PHYCLONE_PEER_PHY")
 
 PHY_NAMES = {
     "phy": ["Bunch", "IPlugin", "connect", "discover_plugins", "emit", "get_plugin",

@@ -17,9 +17,10 @@ from phyclone.io.template.model import load_model
 from phyclone.utils.fileio import read_tsv
 
 from _synth import write_recording
+from _shared_data import peer_venv
 
-PEER_PHY = Path(os.environ.get("PHYCLONE_PEER_PHY", "/work/peers/phy"))
-PEER_SI = Path(os.environ.get("PHYCLONE_PEER_SI", "/work/peers/si"))
+PEER_PHY = peer_venv("phy", "PHYCLONE_PEER_PHY")
+PEER_SI = peer_venv("si", "PHYCLONE_PEER_SI")
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@ pytest.importorskip("efel")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from cases import make_inputs  # noqa: E402
+from _shared_data import peer_venv  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -19,7 +20,7 @@ def efeat_inputs(tmp_path_factory):
 @pytest.fixture(scope="session")
 def peer_bpe_python():
     """The bluepyefe peer venv's python (PHYCLONE_PEER_BPE), or skip."""
-    path = Path(os.environ.get("PHYCLONE_PEER_BPE", "/work/peers/bpe")) / "bin" / "python"
+    path = peer_venv("bpe", "PHYCLONE_PEER_BPE") / "bin" / "python"
     if not path.exists():
         pytest.skip(f"bluepyefe peer venv not found ({path}); set PHYCLONE_PEER_BPE")
     return path

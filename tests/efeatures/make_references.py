@@ -13,13 +13,15 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))  # _shared_data
 
 from cases import REFERENCE_DIR, cases, job, make_inputs  # noqa: E402
 from compare import json_files  # noqa: E402
+from _shared_data import peer_venv  # noqa: E402
 
 
 def peer_python():
-    return Path(os.environ.get("PHYCLONE_PEER_BPE", "/work/peers/bpe")) / "bin" / "python"
+    return peer_venv("bpe", "PHYCLONE_PEER_BPE") / "bin" / "python"
 
 
 def run_peer(job_dict, workdir):

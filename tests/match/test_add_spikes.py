@@ -15,9 +15,10 @@ from phyclone.io.template.model import load_model
 from phyclone.utils.errors import DataError
 
 from _match_recording import write_recording
+from _shared_data import peer_venv
 
-PEER_PHY = Path(os.environ.get("PHYCLONE_PEER_PHY", "/work/peers/phy")) / "bin" / "python"
-PEER_SI = Path(os.environ.get("PHYCLONE_PEER_SI", "/work/peers/si")) / "bin" / "python"
+PEER_PHY = peer_venv("phy", "PHYCLONE_PEER_PHY") / "bin" / "python"
+PEER_SI = peer_venv("si", "PHYCLONE_PEER_SI") / "bin" / "python"
 
 
 @pytest.fixture
