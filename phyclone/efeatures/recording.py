@@ -18,6 +18,13 @@ def smooth(current, width=85):
     return median_filter(np.asarray(current), size=width)
 
 
+def timing_index(name, config_data, dt):
+    """Sample index of the timing ``name`` (ms) given in ``config_data``, else None."""
+    if config_data.get(name) is not None:
+        return int(round(config_data[name] / dt))
+    return None
+
+
 def base_current(current, idx_ton=300):
     """Holding current: median of the smoothed first ``idx_ton`` samples."""
     upper = min(idx_ton, len(current))
