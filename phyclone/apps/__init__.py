@@ -4,7 +4,7 @@ As phy's ``phy.apps``: ``from phyclone.apps import BaseController, WaveformMixin
 lazily, so that the command line starts without Qt), and ``capture_exceptions``.
 """
 
-import importlib
+from phyclone.utils.lazy import lazy_attributes
 
 _LAZY = {
     "BaseController": "phyclone.apps.base",
@@ -20,12 +20,4 @@ _LAZY = {
 
 __all__ = sorted(_LAZY)
 
-
-def __getattr__(name):
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY)

@@ -3,7 +3,7 @@ phy's ``phy.cluster``), the Qt-side Supervisor and tables, and every view with
 ``ManualClusteringView`` and ``select_traces`` (as ``from phy.cluster import WaveformView``).
 Everything is imported lazily: ``from phyclone.cluster import Clustering`` never imports Qt."""
 
-import importlib
+from phyclone.utils.lazy import lazy_attributes
 
 _VIEWS = "phyclone.cluster.views"
 
@@ -29,12 +29,4 @@ _LAZY = {
 
 __all__ = sorted(_LAZY)
 
-
-def __getattr__(name):
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY)

@@ -20,6 +20,7 @@ from .log import add_default_handler
 from .plugin import IPlugin, attach_plugins, discover_plugins, get_plugin
 from .safe_python import read_python
 from .progress import ProgressReporter
+from .lazy import lazy_attributes
 
 _LAZY = {
     "Context": "phyclone.utils.context",
@@ -29,8 +30,4 @@ _LAZY = {
     "colormaps": "phyclone.utils.colors",
 }
 
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY)

@@ -1,6 +1,6 @@
 """Kwik GUI app: KwikModel (core, re-exported here as in phy) and KwikController."""
 
-import importlib
+from phyclone.utils.lazy import lazy_attributes
 
 _LAZY = {
     "KwikModel": "phyclone.io.kwik.model",
@@ -9,9 +9,5 @@ _LAZY = {
     "kwik_gui": "phyclone.apps.kwik.controller",
 }
 
-
-def __getattr__(name):
-    # Lazy so that `from phyclone.apps.kwik import KwikModel` imports no Qt and no GUI code.
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# Lazy: importing this package imports no Qt and no GUI code until a name is used.
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY)

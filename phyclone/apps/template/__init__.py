@@ -1,6 +1,6 @@
 """Template GUI app: TemplateModel (core, re-exported here as in phy) and TemplateController."""
 
-import importlib
+from phyclone.utils.lazy import lazy_attributes
 
 _LAZY = {
     "TemplateModel": "phyclone.io.template.model",
@@ -14,9 +14,5 @@ _LAZY = {
     "template_gui": "phyclone.apps.template.controller",
 }
 
-
-def __getattr__(name):
-    # Lazy so that `from phyclone.apps.template import TemplateModel` never imports Qt.
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# Lazy: importing this package imports no Qt and no GUI code until a name is used.
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY)

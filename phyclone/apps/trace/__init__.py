@@ -1,6 +1,6 @@
 """Trace GUI app (``phy trace-gui``): raw traces of a recording, without spikes."""
 
-import importlib
+from phyclone.utils.lazy import lazy_attributes
 
 _LAZY = {
     "create_trace_gui": "phyclone.apps.trace.gui",
@@ -8,8 +8,5 @@ _LAZY = {
     "TraceData": "phyclone.apps.trace.gui",
 }
 
-
-def __getattr__(name):
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# Lazy: importing this package imports no Qt and no GUI code until a name is used.
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY)
