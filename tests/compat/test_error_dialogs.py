@@ -68,7 +68,9 @@ def test_plugin_logger_and_worker_thread(qtbot, qapp, interactive):
         qtbot.waitUntil(lambda: any("from worker" in b.text() for b in _open_boxes),
                         timeout=3000)
         logging.getLogger("phyclone.x").warning("only a warning")
-        qtbot.wait(50)
+        logging.getLogger("phyclone.x").error("after the warning")  # shown after it would be
+        qtbot.waitUntil(lambda: any("after the warning" in b.text() for b in _open_boxes),
+                        timeout=3000)
         assert not any("only a warning" in b.text() for b in _open_boxes)
 
 
