@@ -167,19 +167,20 @@ def segment_bounds(n_samples, segment, lo, hi):
 
 def read_padded(traces, a, b, scratch=None):
     """Raw samples ``[a, b)`` (all file channels) as an array; beyond the recording the
-    first/last sample is repeated. A single flat file is read with ``os.preadv`` into a
-    reused buffer (no file pages mapped: memory stays bounded whatever the file length)."""
+    first/last sample is repeated. A single flat file is read with ``os.preadv`` straight
+    into a reused buffer (no file pages mapped: memory stays bounded whatever the file
+    length)."""
     n = traces.n_samples
     a0, b0 = max(0, a), min(n, b)
     part = traces._parts[0]
-    arr = None
     if len(traces._parts) == 1 and isinstance(part.array, np.memmap) and b0 > a0:
         row = part.array.shape[1] * part.array.dtype.itemsize
-        key = "raw_" + part.array.dtype.str
-        arr = _buffer(scratch, key, (b0 - a0, part.array.shape[1]), part.array.dtype)
+        arr = _buffer(scratch, "raw_" + part.array.dtype.str, (b - a, part.array.shape[1]),
+                      part.array.dtype)
         fd = os.open(part.array.filename, os.O_RDONLY)
         try:
-            view, pos = memoryview(arr).cast("B"), part.array.offset + a0 * row
+            view = memoryview(arr[a0 - a:b0 - a]).cast("B")
+            pos = part.array.offset + a0 * row
             while len(view):  # preadv may return fewer bytes than asked
                 got = os.preadv(fd, [view], pos)
                 if got <= 0:
@@ -187,8 +188,10 @@ def read_padded(traces, a, b, scratch=None):
                 view, pos = view[got:], pos + got
         finally:
             os.close(fd)
-    if arr is None:
-        arr = traces.read(a0, b0, np.arange(traces.n_channels_raw))
+        arr[:a0 - a] = arr[a0 - a]  # the edges: first / last sample repeated
+        arr[b0 - a:] = arr[b0 - a - 1]
+        return arr
+    arr = traces.read(a0, b0, np.arange(traces.n_channels_raw))
     if a0 == a and b0 == b:
         return arr
     return np.pad(arr, ((a0 - a, b - b0), (0, 0)), mode="edge")

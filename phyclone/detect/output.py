@@ -7,7 +7,8 @@ import numpy as np
 
 from phyclone.utils.bunch import Bunch
 from phyclone.utils.errors import DataError
-from phyclone.utils.fileio import ensure_dir_exists, load_json, save_json, save_npy, write_text
+from phyclone.utils.fileio import (ensure_dir_exists, load_json, save_json, save_npy,
+                                   synced_together, write_text)
 
 from .features import initial_clusters, similar_templates, templates_from_features
 
@@ -57,27 +58,29 @@ def write_folder(out_dir, ev, params):
     templates, template_ind = templates_from_features(clusters, ev.features, ev.channels,
                                                       ev.local, ev.basis)
     n_ch = len(ev.channel_map)
-    save_npy(out_dir / "spike_times.npy", ev.times.astype(np.int64))
-    save_npy(out_dir / "spike_max_channels.npy", ev.channels.astype(np.int32))
-    save_npy(out_dir / "amplitudes.npy", np.abs(ev.amplitudes).astype(np.float32))
-    save_npy(out_dir / "spike_templates.npy", clusters.astype(np.int32))
-    save_npy(out_dir / "spike_clusters.npy", clusters.astype(np.int32))
-    save_npy(out_dir / "templates.npy", templates)
-    save_npy(out_dir / "template_ind.npy", template_ind)
-    save_npy(out_dir / "pc_features.npy", ev.features.astype(np.float32))
-    save_npy(out_dir / "pc_feature_ind.npy", template_ind)
-    save_npy(out_dir / "channel_map.npy", ev.channel_map.astype(np.int32))
-    save_npy(out_dir / "channel_positions.npy", ev.positions.astype(np.float64))
-    save_npy(out_dir / "similar_templates.npy", similar_templates(templates, template_ind, n_ch))
-    ids = np.unique(clusters)
-    write_text(out_dir / "cluster_group.tsv",
-               "cluster_id\tgroup\n" + "".join(f"{i}\tunsorted\n" for i in ids))
-    p = ev.params
-    save_json(out_dir / _INFO, dict(
-        low=p.low, high=p.high, order=p.order, reference=p.reference, sign=p.sign,
-        segment=int(ev.segment), margin=int(ev.margin), thresholds=ev.thresholds.tolist(),
-        threshold_window=int(ev.thr_len), threshold_start=int(ev.thr_start)))
-    write_text(out_dir / _MARK, "\n".join(WRITTEN) + "\n")
+    with synced_together():  # params.py, written last, marks the folder complete
+        save_npy(out_dir / "spike_times.npy", ev.times.astype(np.int64))
+        save_npy(out_dir / "spike_max_channels.npy", ev.channels.astype(np.int32))
+        save_npy(out_dir / "amplitudes.npy", np.abs(ev.amplitudes).astype(np.float32))
+        save_npy(out_dir / "spike_templates.npy", clusters.astype(np.int32))
+        save_npy(out_dir / "spike_clusters.npy", clusters.astype(np.int32))
+        save_npy(out_dir / "templates.npy", templates)
+        save_npy(out_dir / "template_ind.npy", template_ind)
+        save_npy(out_dir / "pc_features.npy", ev.features.astype(np.float32))
+        save_npy(out_dir / "pc_feature_ind.npy", template_ind)
+        save_npy(out_dir / "channel_map.npy", ev.channel_map.astype(np.int32))
+        save_npy(out_dir / "channel_positions.npy", ev.positions.astype(np.float64))
+        save_npy(out_dir / "similar_templates.npy",
+                 similar_templates(templates, template_ind, n_ch))
+        ids = np.unique(clusters)
+        write_text(out_dir / "cluster_group.tsv",
+                   "cluster_id\tgroup\n" + "".join(f"{i}\tunsorted\n" for i in ids))
+        p = ev.params
+        save_json(out_dir / _INFO, dict(
+            low=p.low, high=p.high, order=p.order, reference=p.reference, sign=p.sign,
+            segment=int(ev.segment), margin=int(ev.margin), thresholds=ev.thresholds.tolist(),
+            threshold_window=int(ev.thr_len), threshold_start=int(ev.thr_start)))
+        write_text(out_dir / _MARK, "\n".join(WRITTEN) + "\n")
     write_text(out_dir / "params.py", _params_text(ev.spec))
     return out_dir / "params.py"
 

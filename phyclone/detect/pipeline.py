@@ -56,21 +56,24 @@ def resolve_probe(spec, probe, channels):
     return cols, pos
 
 
-def _noise_table(traces, p, sos, segment, margin, cols, lo, hi):
+def _noise_table(traces, p, sos, segment, margin, cols, lo, hi, jobs=1):
     """Thresholds (n_windows, n_channels) and window length (samples), and the filtered
-    noise chunks (for the PCA basis)."""
+    noise chunks (for the PCA basis), filtered in ``jobs`` threads."""
     sr = traces.sample_rate
     chunk = max(1, int(round(p.noise_chunk_duration * sr)))
     win = int(round(p.noise_window * sr)) if p.noise_window else None
     windows = [(lo, hi)] if win is None else [
         (a, min(hi, a + win)) for a in range(lo, hi, win)]
     table, chunks = [], []
-    for a, b in windows:
-        xs = [filtered_range(traces, s, s + chunk, cols, sos, segment, margin, p.reference)
-              for s in sample_starts(a, b, chunk, p.noise_chunks)]
-        x = np.concatenate(xs, axis=0)
-        table.append(noise_levels(x, p.noise))
-        chunks.extend(zip(sample_starts(a, b, chunk, p.noise_chunks).tolist(), xs))
+
+    def filtered(s):
+        return filtered_range(traces, s, s + chunk, cols, sos, segment, margin, p.reference)
+    with ThreadPoolExecutor(max(1, jobs)) as ex:
+        for a, b in windows:
+            starts = sample_starts(a, b, chunk, p.noise_chunks).tolist()
+            xs = list(ex.map(filtered, starts))
+            table.append(noise_levels(np.concatenate(xs, axis=0), p.noise))
+            chunks.extend(zip(starts, xs))
     thr = np.asarray(table, dtype=np.float32) * np.float32(p.threshold)
     if p.fixed_threshold is not None:
         thr[:] = np.float32(p.fixed_threshold)
@@ -78,20 +81,20 @@ def _noise_table(traces, p, sos, segment, margin, cols, lo, hi):
 
 
 def prepare(raw, probe=None, channels=None, params=None, n_channels=None, sample_rate=None,
-            dtype=None, offset=None):
-    """Open the recording, resolve the probe, estimate the noise and the PCA basis: the
-    :class:`BlockContext` of a run and a Bunch of run information."""
+            dtype=None, offset=None, jobs=1):
+    """Open the recording, resolve the probe, estimate the noise (``jobs`` threads) and the
+    PCA basis: the :class:`BlockContext` of a run and a Bunch of run information."""
     p = params or DetectParams()
     p.check()
     traces, spec = read_raw(raw, n_channels, sample_rate, dtype, offset)
     try:
-        return _prepare(traces, spec, probe, channels, p)
+        return _prepare(traces, spec, probe, channels, p, jobs)
     except BaseException:
         traces.close()
         raise
 
 
-def _prepare(traces, spec, probe, channels, p):
+def _prepare(traces, spec, probe, channels, p, jobs=1):
     cols, pos = resolve_probe(spec, probe, channels)
     sr = traces.sample_rate
     n = traces.n_samples
@@ -111,7 +114,7 @@ def _prepare(traces, spec, probe, channels, p):
                         "give --band LOW HIGH with LOW < HIGH < sample_rate / 2")
     sos = bandpass_sos(float(sr), float(p.low), high, int(p.order))
     noise, thr, thr_len, chunks = _noise_table(traces, p, sos, segment, margin, cols,
-                                               lo, hi)
+                                               lo, hi, jobs)
     dead = noise.max(axis=0) <= 0
     thr[:, dead] = 0  # flat channels: no events, no lockout from them
     n_before = int(round(p.ms_before * 1e-3 * sr))
@@ -321,7 +324,8 @@ def _detect(raw, probe, out_dir, channels, n_channels, sample_rate, dtype, offse
             scheduler, progress, force, p):
     t0 = time.perf_counter()
     out_dir = Path(out_dir) if out_dir is not None else None
-    ctx, info = prepare(raw, probe, channels, p, n_channels, sample_rate, dtype, offset)
+    ctx, info = prepare(raw, probe, channels, p, n_channels, sample_rate, dtype, offset,
+                        jobs if scheduler is None else 1)
     try:
         if out_dir is not None:
             from .output import check_out_dir

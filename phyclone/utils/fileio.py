@@ -2,7 +2,8 @@
 
 Writers go through ``atomic_open``: a temporary file in the target's folder, flushed and
 fsynced, then ``os.replace``. On any error the previous file is intact and the temporary
-file is removed. A replaced file keeps its permission bits.
+file is removed. A replaced file keeps its permission bits. Inside ``synced_together()``
+the fsyncs of the files written are deferred and issued together on exit.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ import pickle
 import stat
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import IO, Any, Union
 
@@ -66,6 +69,37 @@ def _fsync_dir(folder: PathLike) -> None:
         os.close(fd)
 
 
+#: Files written inside ``synced_together()`` whose fsync is deferred (None: outside).
+_DEFERRED: ContextVar[list[Path] | None] = ContextVar("deferred_fsync", default=None)
+
+
+def _fsync_file(path: PathLike) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def synced_together() -> Iterator[None]:
+    """Atomic writes inside are not fsynced one by one: on exit every file written and its
+    folder are fsynced at once (concurrently: the file system commits them together). A
+    crash before the block exits may leave these files empty or missing: write the file
+    that marks the set complete after the block."""
+    written: list[Path] = []
+    token = _DEFERRED.set(written)
+    try:
+        yield
+    finally:
+        _DEFERRED.reset(token)
+    if written:
+        with ThreadPoolExecutor(min(8, len(written))) as ex:
+            list(ex.map(_fsync_file, written))
+        for folder in {p.parent for p in written}:
+            _fsync_dir(folder)
+
+
 @contextmanager
 def atomic_open(path: PathLike, mode: str = "w", fsync: bool = True, **kwargs: Any
                 ) -> Iterator[IO[Any]]:
@@ -82,6 +116,9 @@ def atomic_open(path: PathLike, mode: str = "w", fsync: bool = True, **kwargs: A
         perms = stat.S_IMODE(path.stat().st_mode)
     except OSError:
         perms = 0o666 & ~_umask()
+    deferred = _DEFERRED.get() if fsync else None
+    if deferred is not None:
+        fsync = False
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, mode, **kwargs) as f:
@@ -91,6 +128,8 @@ def atomic_open(path: PathLike, mode: str = "w", fsync: bool = True, **kwargs: A
                 os.fsync(f.fileno())
         os.chmod(tmp, perms)
         os.replace(tmp, path)
+        if deferred is not None:
+            deferred.append(path)
     except BaseException:
         try:
             os.remove(tmp)

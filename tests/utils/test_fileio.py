@@ -266,3 +266,18 @@ def test_pickle_reads_joblib_files(tmp_path):
     import joblib
     joblib.dump({"x": np.arange(4)}, tmp_path / "j.pkl")  # what phy's save_pickle writes
     np.testing.assert_array_equal(load_pickle(tmp_path / "j.pkl")["x"], np.arange(4))
+
+
+def test_synced_together_defers_every_fsync_to_the_end(tmp_path, monkeypatch):
+    synced, calls = [], []
+    monkeypatch.setattr(fileio.os, "fsync", lambda fd: calls.append(fd))
+    monkeypatch.setattr(fileio, "_fsync_file", lambda p: synced.append(Path(p)))
+    with fileio.synced_together():
+        fileio.save_npy(tmp_path / "a.npy", np.arange(3))
+        fileio.write_text(tmp_path / "b.txt", "b")
+        assert synced == [] and calls == []  # nothing synced yet, but the files are in place
+        assert np.load(tmp_path / "a.npy").tolist() == [0, 1, 2]
+    assert sorted(synced) == [tmp_path / "a.npy", tmp_path / "b.txt"]
+    assert len(calls) == 1  # the folder, once
+    fileio.write_text(tmp_path / "c.txt", "c")  # outside: synced at once again (file + folder)
+    assert len(calls) == 3 and len(synced) == 2
