@@ -33,17 +33,25 @@ def neighbour_table(positions, radius):
 
 @numba.njit(cache=True, nogil=True)
 def _features(x, rows, chans, phases, local, proj, start, out):
-    """out[i, p, j] = proj[phases[i], p] · x[rows[i] + start:..., local[chans[i], j]]."""
+    """out[i, p, j] = proj[phases[i], p] · x[rows[i] + start:..., local[chans[i], j]]
+    (``out`` zeroed), row by row of ``x`` (the local channels of a row share cache lines),
+    the channel loop innermost (vectorised; each sum still runs in sample order)."""
     n_pcs, length = proj.shape[1], proj.shape[2]
+    nl = local.shape[1]
+    v = np.empty(nl, dtype=np.float32)
     for i in range(len(rows)):
         t0 = rows[i] + start
-        for j in range(local.shape[1]):
-            c = local[chans[i], j]
+        loc = local[chans[i]]
+        pr = proj[phases[i]]
+        o = out[i]
+        for k in range(length):
+            xr = x[t0 + k]
+            for j in range(nl):
+                v[j] = xr[loc[j]]
             for p in range(n_pcs):
-                s = np.float32(0.)
-                for k in range(length):
-                    s += proj[phases[i], p, k] * x[t0 + k, c]
-                out[i, p, j] = s
+                c = pr[p, k]
+                for j in range(nl):
+                    o[p, j] += c * v[j]
 
 
 def event_features(x, rows, channels, shifts, local, basis, n_before, factor):
