@@ -75,8 +75,9 @@ class AddedSpikesMixin:
                     "that folder and add the spikes there")
         if not hasattr(model, "_load") or \
                 not (Path(model.dir_path) / "spike_times.npy").is_file():
-            return (f"{model.dir_path}: only a template-gui folder with spike_times.npy can "
-                    "take new spikes — fix: export the sorting as a template-gui folder")
+            return (f"{model.dir_path}: this folder cannot take new spikes (only a template-gui "
+                    "folder with spike_times.npy can) — fix: export the sorting as a "
+                    "template-gui folder")
         return ""
 
     def add_spikes(self, cluster_id: int, spike_samples: ArrayLike,
@@ -130,6 +131,18 @@ class AddedSpikesMixin:
                 self.model.traces, tpl, r.template, t, filter=filt)
         channels = np.full(len(t), int(tpl.max_channels[r.template]), dtype=np.int64)
         return self.add_spikes(cluster_id, t, amplitudes=amps, max_channels=channels)
+
+    def spikes_between(self, start: int, stop: int) -> Any:
+        """Sorted ids of the spikes with ``start <= sample < stop``: the dataset's spikes are
+        in time order, the added ones (after them) are not."""
+        samples = self.model.spike_samples
+        n0 = self._base_spikes.n if self._base_spikes is not None else int(self.model.n_spikes)
+        a, b = np.searchsorted(samples[:n0], [start, stop])
+        ids = np.arange(a, b, dtype=np.int64)
+        tail = np.asarray(samples[n0:])
+        if len(tail):
+            ids = np.r_[ids, n0 + np.flatnonzero((tail >= start) & (tail < stop))]
+        return ids
 
     # The model's arrays follow the session -------------------------------------------------
     def _sync_added_spikes(self) -> None:

@@ -11,27 +11,7 @@ from phyclone.match.matcher import Matcher
 from phyclone.session import Session
 from phyclone.utils.errors import DataError
 
-from _match_recording import write_recording
-
-UNIT = 1
-
-
-@pytest.fixture
-def rec(tmp_path):
-    """A folder whose sorter missed a quarter of unit 1's spikes (absent from the files)."""
-    rec = write_recording(tmp_path / "rec", n_units=3, duration=6.)
-    rng = np.random.default_rng(5)
-    absent = np.nonzero((rec.units == UNIT) & (rng.random(len(rec.units)) < 0.25))[0]
-    keep = np.setdiff1d(np.arange(len(rec.units)), absent)
-    np.save(rec.path / "spike_times.npy", rec.times[keep])
-    for name in ("spike_templates", "spike_clusters"):
-        np.save(rec.path / f"{name}.npy", rec.units[keep].astype(np.int32))
-    amps = np.linspace(0.5, 1.5, len(keep)).astype(np.float32)
-    np.save(rec.path / "amplitudes.npy", amps)
-    np.save(rec.path / "spike_max_channels.npy", rec.centers[rec.units[keep]].astype(np.int64))
-    rec.absent = rec.times[absent]
-    rec.n0 = len(keep)
-    return rec
+UNIT = 1  # the unit whose spikes the sorter missed (conftest.missed_rec)
 
 
 def _open(rec, config_dir, **kwargs):
@@ -45,7 +25,8 @@ def _find_missed(c):
     return res, m.missed(res, UNIT)
 
 
-def test_add_undo_redo_save_reopen(rec, config_dir):
+def test_add_undo_redo_save_reopen(missed_rec, config_dir):
+    rec = missed_rec
     c = _open(rec, config_dir, replay_journal=False)
     try:
         res, missed = _find_missed(c)
@@ -111,7 +92,8 @@ def test_add_undo_redo_save_reopen(rec, config_dir):
         c.close()
 
 
-def test_journal_replay_adds_the_same_spikes(rec, config_dir):
+def test_journal_replay_adds_the_same_spikes(missed_rec, config_dir):
+    rec = missed_rec
     c = _open(rec, config_dir, replay_journal=False)
     try:
         res, missed = _find_missed(c)

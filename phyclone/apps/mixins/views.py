@@ -162,8 +162,8 @@ class ViewsMixin:
         from phyclone.io.events import load_events
         events = load_events(self.events_path, self.model.sample_rate)
 
-        def spike_samples(cluster_id):
-            return np.asarray(self.model.spike_samples[self._spikes_of(cluster_id)])
+        def spike_samples(cluster_id):  # in time order (added spikes come last by id)
+            return np.sort(self.model.spike_samples[self._spikes_of(cluster_id)])
 
         return cls(events=events, spike_samples=spike_samples,
                    sample_rate=self.model.sample_rate, event_name=self.events_path.stem)
@@ -180,7 +180,7 @@ class ViewsMixin:
         cls = view_class("RasterView")
         if cls is None:
             return None
-        return cls(self.model.spike_times, self.supervisor.clustering.spike_clusters,
+        return cls(lambda: self.model.spike_times, self.supervisor.clustering.spike_clusters,
                    cluster_ids=self.supervisor.shown_cluster_ids)
 
     def create_ipython_view(self):
