@@ -5,6 +5,8 @@ bar (no dialog)."""
 import numpy as np
 import pytest
 
+from phyclone.utils import Bunch
+
 pytestmark = pytest.mark.gl
 
 UNIT = 1
@@ -76,5 +78,41 @@ def test_folder_that_cannot_take_spikes_says_so(qapp, qtbot, missed_rec, config_
         assert "cannot take new spikes" in view.status
         assert s.session.selected == [UNIT] and c.model.n_spikes == missed_rec.n0
         assert not s.session.can_undo
+    finally:
+        _close(gui, c)
+
+
+def test_kwik_says_so_and_exports(qapp, qtbot, tmp_path, config_dir):
+    from phyclone.apps.kwik.controller import KwikController
+    from phyclone.io.kwik.creator import synthetic_kwik
+    from phyclone.io.template.model import load_model
+    synthetic_kwik(tmp_path / "syn.kwik", n_spikes=300, n_clusters=3, n_channels=6,
+                   recording_duration=1., seed=1)
+    c = KwikController(kwik_path=tmp_path / "syn.kwik", config_dir=config_dir,
+                       replay_journal=False, enable_threading=False)
+    gui = c.create_gui()
+    qtbot.addWidget(gui)
+    gui.show()
+    qtbot.waitExposed(gui)
+    try:
+        view = gui.create_and_add_view("MatchView")  # max channels from the masks
+        s = c.supervisor
+        cid = int(s.clustering.cluster_ids[0])
+        s.select([cid])
+        s.block()
+        qtbot.waitUntil(lambda: view.data is not None and view.cluster_ids == [cid],
+                        timeout=60000)
+        assert view.find_missed_spikes() is not None  # matching works on Kwik
+        # every spike of this synthetic dataset was detected: say one was missed
+        view.missed = Bunch(spike_samples=np.array([1000]), errors=np.array([1.]))
+        assert view.add_missed_spikes() is None and not s.session.can_undo
+        assert "Kwik dataset cannot take new spikes" in gui.status_message
+        assert "mexport" in view.status
+        assert view.default_snippets["export_template_folder"] == "mexport"
+        params = view.export_template_folder(tmp_path / "out")
+        assert str(params) in gui.status_message
+        with load_model(params) as m:
+            assert m.n_spikes == s.clustering.n_spikes
+            assert np.array_equal(m.spike_clusters, s.clustering.spike_clusters)
     finally:
         _close(gui, c)
