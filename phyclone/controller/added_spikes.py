@@ -35,7 +35,7 @@ from .cache import CacheKey
 logger = logging.getLogger(__name__)
 
 #: Model arrays extended with the added spikes (besides ``spike_attributes``).
-_ROLES = ("spike_samples", "spike_templates", "amplitudes")
+_ROLES = ("spike_samples", "spike_templates", "amplitudes", "spike_samples_reordered")
 
 
 def _rows(new: Any, base: Any) -> Any:
@@ -157,9 +157,11 @@ class AddedSpikesMixin:
         if self._base_spikes is None:
             if not len(new):
                 return
-            self._base_spikes = Bunch({k: getattr(m, k) for k in _ROLES},
+            self._base_spikes = Bunch({k: getattr(m, k, None) for k in _ROLES},
                                       n=int(m.n_spikes), attrs=dict(m.spike_attributes or {}))
         base = self._base_spikes
+        if "spike_samples" in new:  # added spikes are not reordered
+            new = Bunch(new, spike_samples_reordered=new.spike_samples)
         for k in _ROLES:
             if base[k] is not None:
                 setattr(m, k, np.concatenate([np.asarray(base[k]), _rows(new[k], base[k])])
@@ -195,6 +197,7 @@ class AddedSpikesMixin:
 
     def _reload_model(self) -> None:
         """Read the model's folder again (in place: the views keep their model)."""
+        self.__dict__.pop("_background_feature_rows", None)
         for sparse in self.__dict__.pop("_row_readers", {}).values():
             if sparse is not None:
                 sparse.data.close()

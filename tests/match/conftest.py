@@ -24,6 +24,10 @@ def missed_rec(tmp_path):
     amps = np.linspace(0.5, 1.5, len(keep)).astype(np.float32)
     np.save(rec.path / "amplitudes.npy", amps)
     np.save(rec.path / "spike_max_channels.npy", rec.centers[rec.units[keep]].astype(np.int64))
+    n = len(keep)
+    np.save(rec.path / "pc_features.npy",
+            np.arange(n * 3 * 4, dtype=np.float32).reshape(n, 3, 4))
+    np.save(rec.path / "pc_feature_ind.npy", np.tile(np.arange(4), (3, 1)).astype(np.int32))
     rec.absent = rec.times[absent]
     rec.n0 = len(keep)
     return rec

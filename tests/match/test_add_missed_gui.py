@@ -62,6 +62,14 @@ def test_add_missed_spikes_action(qapp, qtbot, missed_rec, config_dir):
         s.undo()
         assert s.session.selected == [UNIT] and c.model.n_spikes == missed_rec.n0
         assert s.session.journal.read()[1][-2]["action"] == "add_spikes"
+        s.redo()
+        assert s.save()  # written into the folder, the session restarts from it
+        assert len(np.load(missed_rec.path / "spike_times.npy")) == missed_rec.n0 + k
+        assert s.session.selected == [new] and s.n_spikes(new) == n_before + k
+        assert not s.session.can_undo and "Saved" in gui.status_message
+        s.block()
+        qtbot.waitUntil(lambda: view.data is not None
+                        and view.data.members.sum() >= n_before + 0.9 * k, timeout=60000)
     finally:
         _close(gui, c)
 

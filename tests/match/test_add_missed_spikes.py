@@ -53,6 +53,10 @@ def test_add_undo_redo_save_reopen(missed_rec, config_dir):
         w = m.get_waveforms(new_ids[:5], [rec.centers[UNIT]])
         assert np.all(w.min(axis=(1, 2)) < -50)  # the unit's spikes, read from the raw data
         assert c.get_mean_firing_rate(new) > c.get_mean_firing_rate(UNIT)
+        assert np.isnan(m.get_features(new_ids[:3], [0, 1])).all()  # the sorter saw none
+        assert not np.isnan(m.get_features(own[:3], [0, 1])).any()
+        isi = c._get_isi(new).data  # in time order, added spikes among the others
+        assert len(isi) == len(own) + k - 1 and np.all(isi >= 0)
         # journaled with its values (a replay never runs the detection again)
         entry = c.session.journal.read()[1][-1]
         assert entry["action"] == "add_spikes"
@@ -88,6 +92,11 @@ def test_add_undo_redo_save_reopen(missed_rec, config_dir):
         assert np.all(m.spike_attributes["max_channels"][np.isin(m.spike_samples, t)]
                       == rec.centers[UNIT])
         assert c.session.pending_actions() == []
+        old = ~np.isin(m.spike_samples, t)  # the sorter's spikes keep their features
+        f = m.get_features(np.flatnonzero(old), [0, 1, 2, 3])  # (n, channels, pcs)
+        assert np.array_equal(f.transpose(0, 2, 1).reshape(-1),
+                              np.arange(rec.n0 * 12, dtype=np.float32))
+        assert np.isnan(m.get_features(np.flatnonzero(~old), [0])).all()
     finally:
         c.close()
 
@@ -111,6 +120,16 @@ def test_journal_replay_adds_the_same_spikes(missed_rec, config_dir):
         assert np.array_equal(c.session.clustering.spike_clusters, sc)
         assert np.array_equal(c.model.spike_samples, times)
         assert np.array_equal(c.model.amplitudes, amps)
+        # saved, then one more action: the journal now starts from the saved folder
+        c.save()
+        c.session.merge(c.session.cluster_ids[:2])
+        sc = c.session.clustering.spike_clusters.copy()
+    finally:
+        c.close()
+    c = _open(rec, config_dir, replay_journal=True)
+    try:
+        assert c.session.replayed == 1
+        assert np.array_equal(c.session.clustering.spike_clusters, sc)
     finally:
         c.close()
 
