@@ -112,12 +112,11 @@ class AddedSpikesMixin:
         target = getattr(self, "_supervisor", None) or self.session
         return target.add_spikes(cluster_id, t, values)
 
-    def add_missed_spikes(self, cluster_id: int, result: Any, missed: Any) -> Any:
-        """Add the missed spikes found by template matching (``Matcher.missed``: ``missed``,
-        from the ``Matcher.match`` ``result`` of this cluster) to the cluster: their
-        amplitude is the cluster's median amplitude times the spike's least-squares template
-        scale, their max channel the template's."""
-        from phyclone.match.blocks import check_filter
+    def add_missed_spikes(self, cluster_id: int, matcher: Any, result: Any, missed: Any) -> Any:
+        """Add the missed spikes found by template matching (``missed = matcher.missed(
+        result, cluster_id)``, ``result = matcher.match(...)``) to the cluster: their amplitude
+        is the cluster's median amplitude times the spike's least-squares template scale,
+        their max channel the template's."""
         from phyclone.match.recovered import template_scales
         r = result.clusters[int(cluster_id)]
         tpl = result.templates
@@ -125,10 +124,8 @@ class AddedSpikesMixin:
         amps = None
         if self.model.amplitudes is not None and len(t):
             own = self.session.clustering.spikes_per_cluster[int(cluster_id)]
-            filt = check_filter("none" if getattr(self.model, "hp_filtered", False)
-                                else "highpass")
             amps = float(np.median(np.asarray(self.model.amplitudes[own]))) * template_scales(
-                self.model.traces, tpl, r.template, t, filter=filt)
+                self.model.traces, tpl, r.template, t, filter=matcher.filter)
         channels = np.full(len(t), int(tpl.max_channels[r.template]), dtype=np.int64)
         return self.add_spikes(cluster_id, t, amplitudes=amps, max_channels=channels)
 

@@ -22,20 +22,20 @@ def _open(rec, config_dir, **kwargs):
 def _find_missed(c):
     m = Matcher(c.model)
     res = m.match([UNIT], c.session.clustering.spike_clusters)
-    return res, m.missed(res, UNIT)
+    return m, res, m.missed(res, UNIT)
 
 
 def test_add_undo_redo_save_reopen(missed_rec, config_dir):
     rec = missed_rec
     c = _open(rec, config_dir, replay_journal=False)
     try:
-        res, missed = _find_missed(c)
+        mt, res, missed = _find_missed(c)
         t = missed.spike_samples
         # the sliding template finds the spikes the sorter missed (within 2 samples)
         near = np.abs(t[:, None] - rec.absent[None, :]).min(axis=0) <= 2
         assert near.mean() >= 0.9 and len(t) <= 1.1 * len(rec.absent)
         own = c.session.clustering.spikes_per_cluster[UNIT].copy()
-        up = c.add_missed_spikes(UNIT, res, missed)
+        up = c.add_missed_spikes(UNIT, mt, res, missed)
         new = up.added[0]
         k = len(t)
         new_ids = np.arange(rec.n0, rec.n0 + k)  # appended after every spike
@@ -105,8 +105,8 @@ def test_journal_replay_adds_the_same_spikes(missed_rec, config_dir):
     rec = missed_rec
     c = _open(rec, config_dir, replay_journal=False)
     try:
-        res, missed = _find_missed(c)
-        up = c.add_missed_spikes(UNIT, res, missed)
+        mt, res, missed = _find_missed(c)
+        up = c.add_missed_spikes(UNIT, mt, res, missed)
         c.session.merge([up.added[0], 0])
         sc = c.session.clustering.spike_clusters.copy()
         times = np.asarray(c.model.spike_samples).copy()

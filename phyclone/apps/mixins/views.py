@@ -132,7 +132,7 @@ class ViewsMixin:
             return matcher().missed(state["result"], cluster_id, threshold)
 
         def add_missed(cluster_id, missed):
-            return self.add_missed_spikes(cluster_id, state["result"], missed)
+            return self.add_missed_spikes(cluster_id, matcher(), state["result"], missed)
 
         return cls(match=match, assign=self.supervisor.assign_matched, find_missed=find_missed,
                    add_missed=add_missed, add_refusal=self.add_spikes_refusal,
