@@ -192,3 +192,46 @@ def test_kwik_refuses_and_exports(tmp_path, config_dir):
         assert c.model.n_spikes == n + 2
     finally:
         c.close()
+
+
+def test_peers_read_the_saved_folder(missed_rec, config_dir):
+    """phylib and SpikeInterface (peer venvs, skipped when absent) read the folder saved
+    after adding spikes in a session."""
+    import json
+    import subprocess
+
+    from _shared_data import peer_venv
+    rec = missed_rec
+    c = _open(rec, config_dir, replay_journal=False)
+    try:
+        mt, res, missed = _find_missed(c)
+        c.add_missed_spikes(UNIT, mt, res, missed)
+        c.save()
+        sc = np.asarray(c.session.clustering.spike_clusters).copy()
+    finally:
+        c.close()
+    counts = {str(u): int((sc == u).sum()) for u in np.unique(sc)}
+    code = {"phy": """
+import sys, json
+from phylib.io.model import load_model
+m = load_model(sys.argv[1] + '/params.py')
+c = m.spike_clusters
+print(json.dumps({str(u): int((c == u).sum()) for u in sorted(set(c.tolist()))}))
+""", "si": """
+import sys, json
+from spikeinterface.extractors import read_phy
+s = read_phy(sys.argv[1])
+print(json.dumps({str(u): int(len(s.get_unit_spike_train(u))) for u in s.unit_ids}))
+"""}
+    ran = 0
+    for name, env in (("phy", "PHYCLONE_PEER_PHY"), ("si", "PHYCLONE_PEER_SI")):
+        python = peer_venv(name, env) / "bin" / "python"
+        if not python.exists():
+            continue
+        r = subprocess.run([str(python), "-c", code[name], str(rec.path)],
+                           capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, r.stderr[-2000:]
+        assert json.loads(r.stdout.strip().splitlines()[-1]) == counts, name
+        ran += 1
+    if not ran:
+        pytest.skip("peer venvs absent (PHYCLONE_PEER_PHY, PHYCLONE_PEER_SI)")
