@@ -68,6 +68,14 @@ class BaseController(GUIMixin, ViewsMixin, ControllerCore):
             return self._supervisor.save()
         return super().save()
 
+    def _reload_model(self):
+        """Wait for the views' worker threads (they read the model) before it is read
+        again (a save that added spikes)."""
+        if getattr(self, "gui", None) is not None:
+            from phyclone.gui.workers import wait_for_workers
+            wait_for_workers()
+        super()._reload_model()
+
     def close(self, close_model=True):
         """Wait for the views' worker threads, close the Supervisor, then the core."""
         if getattr(self, "gui", None) is not None:

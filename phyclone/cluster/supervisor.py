@@ -511,6 +511,18 @@ class Supervisor(ColorMappingMixin, SelectionSource):
             self._status(f"Nothing to assign to cluster {cluster_id}.")
         return up
 
+    def add_spikes(self, cluster_id, spike_samples, values=None):
+        """Add new spikes (template matching: missed spikes recovered) to a cluster, with
+        their per-spike ``values``; one undoable, journaled action."""
+        up = self.session.add_spikes(cluster_id, spike_samples, values)
+        self._flush()
+        if up is not None:
+            self._status(f"Added {len(spike_samples)} spikes to cluster {cluster_id} "
+                         f"(now {self.session.selected[0]}); saving writes them.")
+        else:
+            self._status(f"No spike to add to cluster {cluster_id}.")
+        return up
+
     def label(self, name, value, cluster_ids=None):
         """Set a label of the selected clusters (or ``cluster_ids``), e.g. `quality 3`."""
         up = self.session.label(name, value, cluster_ids=cluster_ids)

@@ -63,6 +63,22 @@ class _Change:
         self.undo_state = None
 
 
+class _Grow:
+    """New spikes ``[n_old, n_old + n_new)`` joining cluster ``old_id`` (part ``part``), which
+    becomes ``new_id``; undone by dropping them again."""
+
+    __slots__ = ("n_old", "n_new", "part", "spikes", "added", "deleted", "descendants",
+                 "largest_old", "largest_new", "undo_state")
+
+    def __init__(self, n_old: int, n_new: int, part: int, old_id: int, new_id: int) -> None:
+        self.n_old, self.n_new, self.part = n_old, n_new, part
+        self.spikes = readonly(np.arange(n_old, n_old + n_new, dtype=np.int64))
+        self.added, self.deleted = [new_id], [old_id]
+        self.descendants = [(old_id, new_id)]
+        self.largest_old, self.largest_new = old_id, new_id
+        self.undo_state = None
+
+
 def _slices(arr: NDArray[np.int64], bounds: Sequence[int]) -> list[NDArray[np.int64]]:
     """Consecutive read-only slices of ``arr`` between ``bounds``."""
     return [arr[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
@@ -219,8 +235,10 @@ class Clustering:
         self._n_parts += 1
         return self._n_parts - 1
 
-    def _apply(self, change: _Change, forward: bool) -> None:
+    def _apply(self, change: _Change | _Grow, forward: bool) -> None:
         """Apply a change (or its inverse): move spikes between parts, relabel parts."""
+        if isinstance(change, _Grow):
+            return self._apply_grow(change, forward)
         if forward:
             outs, ins, labels = change.outs, change.ins, change.to_labels
             a_ids, b_ids = change.old_ids, change.new_ids
@@ -260,6 +278,29 @@ class Clustering:
         self._counts_cache = None
         self._update_sc_cache(new_ids)
 
+    def _apply_grow(self, change: _Grow, forward: bool) -> None:
+        """Append the new spikes to their cluster's part (or drop them again)."""
+        (old,), (new,) = change.deleted, change.added
+        a, b = (old, new) if forward else (new, old)
+        s = self._sets.pop(a)
+        del self._part[a]
+        if forward:
+            labels = np.full(change.n_new, change.part, dtype=self._labels.dtype)
+            self._labels = np.concatenate((self._labels[:change.n_old], labels))
+            self._sets[b] = s.add(change.spikes)
+            self._n_spikes = change.n_old + change.n_new
+        else:
+            self._labels = self._labels[:change.n_old]
+            self._sets[b] = s.remove(change.spikes)
+            self._n_spikes = change.n_old
+        self._part[b] = change.part
+        self._lut[change.part] = b
+        ids = self._ids[self._ids != a]
+        self._ids = readonly(np.insert(ids, np.searchsorted(ids, b), b).astype(np.int64))
+        self._counts_cache = None
+        self._sc_cache = None
+        self._spike_ids = None
+
     def _update_sc_cache(self, new_ids: Sequence[int]) -> None:
         """Patch the materialized ``spike_clusters`` in place for a small change (O(changed
         spikes)); drop it after a large one (rebuilt on the next read)."""
@@ -275,7 +316,7 @@ class Clustering:
             sc[s.array()] = c
         sc.flags.writeable = False
 
-    def _make_up(self, change: _Change, forward: bool, history: str | None = None) -> UpdateInfo:
+    def _make_up(self, change: _Change | _Grow, forward: bool, history: str | None = None) -> UpdateInfo:
         if forward:
             added, deleted, desc = change.added, change.deleted, change.descendants
             largest = change.largest_old
@@ -293,7 +334,7 @@ class Clustering:
         up.set_lazy("all_cluster_ids", lambda: ids.tolist())
         return up
 
-    def _do(self, change: _Change) -> UpdateInfo:
+    def _do(self, change: _Change | _Grow) -> UpdateInfo:
         """Apply a new action, record it in the undo stack, emit the events."""
         self._apply(change, True)
         self._new_cluster_id = max(self._new_cluster_id, max(change.added) + 1)
@@ -414,6 +455,21 @@ class Clustering:
             spikes, lp, new_parts[new_idx].astype(np.int32), outs, ins, parts,
             np.array(ids_before, dtype=np.int64), np.array(ids_after, dtype=np.int64),
             added, deleted, sorted(desc), largest_old, largest_new)
+
+    def add_spikes(self, n_new: int, cluster_id: int, to: int | None = None) -> UpdateInfo:
+        """Append ``n_new`` new spikes (ids ``n_spikes ..``) to cluster ``cluster_id``, which
+        becomes the new cluster ``to`` (default ``new_cluster_id()``); undo drops them."""
+        n_new, cluster_id = int(n_new), int(cluster_id)
+        if n_new <= 0:
+            return UpdateInfo()
+        if cluster_id not in self._sets:
+            raise ValueError(f"There is no cluster {cluster_id}.")
+        to = self._new_cluster_id if to is None else int(to)
+        if to < self._new_cluster_id:
+            raise ValueError(f"The new cluster numbers should be higher than "
+                             f"{self._new_cluster_id}.")
+        self._check_id_fits(to)
+        return self._do(_Grow(self._n_spikes, n_new, self._part[cluster_id], cluster_id, to))
 
     def split(self, spike_ids: ArrayLike, spike_clusters_rel: ArrayLike = 0) -> UpdateInfo:
         """Split spikes into a new cluster (``assign`` with relative numbers, default 0)."""

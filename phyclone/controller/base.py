@@ -28,6 +28,7 @@ from numpy.typing import ArrayLike, NDArray
 from phyclone.utils import Bunch, attach_plugins, connect, emit
 from phyclone.utils.errors import DataError
 
+from .added_spikes import AddedSpikesMixin
 from .amplitudes import AmplitudeMixin
 from .inherit import concatenate_parents_attributes
 from .raw_filter import RawDataFilter
@@ -54,7 +55,7 @@ class Selection(Bunch):
         return self.controller.session.selected
 
 
-class ControllerCore(SessionMixin, AmplitudeMixin, StatsMixin):
+class ControllerCore(SessionMixin, AddedSpikesMixin, AmplitudeMixin, StatsMixin):
     """Headless controller of a dataset (phy's ``BaseController`` constructor and attributes).
 
     Constructor

@@ -52,6 +52,8 @@ class FeatureDataMixin(_Controller):
         rows = getattr(self.model, "features_spike_ids", None)
         if rows is not None:
             spike_ids = intersect_sorted(spike_ids, rows)
+        elif getattr(self.model, "features", None) is not None:  # not the added spikes
+            spike_ids = spike_ids[spike_ids < len(self.model.features)]
         return spike_ids
 
     def _get_feature_view_spike_times(self, cluster_id: int | None = None,
@@ -65,12 +67,13 @@ class FeatureDataMixin(_Controller):
         """The stored PC features of the ``n`` background spikes, read once and kept in
         memory (every selection shows them, on other channels)."""
         cache = self.__dict__.setdefault("_background_feature_rows", {})
-        if n not in cache:
+        key = (n, int(self.model.n_spikes))  # spikes added: other background spikes
+        if key not in cache:
             sparse = self._sparse_rows("sparse_features")
             ids = self._get_feature_view_spike_ids(None)
             # (typed: not None, _features checked it)
-            cache[n] = Bunch(data=sparse_rows(sparse, ids), cols=sparse.cols, rows=ids)  # type: ignore[union-attr]
-        return cache[n]
+            cache[key] = Bunch(data=sparse_rows(sparse, ids), cols=sparse.cols, rows=ids)  # type: ignore[union-attr]
+        return cache[key]
 
     def _get_spike_features(self, spike_ids: ArrayLike, channel_ids: ArrayLike,
                             sparse: Bunch | None = None) -> Bunch:

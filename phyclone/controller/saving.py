@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -54,12 +54,16 @@ def save_cluster_info(dir_path: str | os.PathLike[str], cluster_info: Iterable[M
 
 def save_clustering(model: Any, spike_clusters: ArrayLike, groups: Mapping[int, str | None],
                     labels: Iterable[tuple[str, Mapping[int, Any]]],
-                    cluster_info: Iterable[Mapping[str, Any]]) -> list[Path]:
+                    cluster_info: Iterable[Mapping[str, Any]],
+                    write_spike_clusters: Callable[[ArrayLike], Path] | None = None
+                    ) -> list[Path]:
     """Write the clustering into the model's folder.
 
     ``groups``: ``{cluster_id: group}`` of every cluster; ``labels``: ``(name, {cluster_id:
     value})`` pairs (the ``group`` pair is ignored: ``groups`` has the defaults filled in);
-    ``cluster_info``: the rows of the cluster view. Returns the written paths.
+    ``cluster_info``: the rows of the cluster view; ``write_spike_clusters``: what writes
+    ``spike_clusters`` last (default the model's ``save_spike_clusters``). Returns the
+    written paths.
     """
     dir_path = Path(model.dir_path)
     if hasattr(model, "save_cluster_groups"):  # also keeps the files groups came from
@@ -71,6 +75,6 @@ def save_clustering(model: Any, spike_clusters: ArrayLike, groups: Mapping[int, 
             continue
         paths.append(model.save_metadata(name, values))
     paths.append(save_cluster_info(dir_path, cluster_info))
-    paths.append(model.save_spike_clusters(spike_clusters))
+    paths.append((write_spike_clusters or model.save_spike_clusters)(spike_clusters))
     logger.info("Saved the clustering (%d clusters) in %s.", len(groups), dir_path)
     return paths

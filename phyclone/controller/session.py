@@ -55,6 +55,8 @@ class SessionMixin:
     _model_closed: bool
     _similarity: Callable[[int], list[tuple[int, float]]]
     _on_toggle_spike_reorder: Callable[[object, bool], None]
+    _sync_added_spikes: Callable[[], None]
+    _write_added_spikes: Callable[[ArrayLike], Path]
     _connect: Callable[..., Callable[..., Any]]
 
     read_only = False
@@ -264,11 +266,14 @@ class SessionMixin:
         pending = bool(self.session.pending_actions())
         if replay_journal is not None or not pending:
             self.session.start_journal(replay=bool(replay_journal))
+        self._sync_added_spikes()  # replayed additions of spikes
         self.session.events.connect(self._on_session_cluster, event="cluster")
         self._connect(self._on_toggle_spike_reorder, event="toggle_spike_reorder")
 
     def _on_session_cluster(self, session: Session, up: UpdateInfo) -> None:
-        """Ids are never reused, across sessions too: remember the next one."""
+        """Ids are never reused, across sessions too: remember the next one. The model
+        follows the spikes added (or removed by an undo)."""
+        self._sync_added_spikes()
         if up.added or up.deleted:
             self.context.save("new_cluster_id",
                               {"new_cluster_id": int(session.clustering.new_cluster_id())})
@@ -317,9 +322,11 @@ class SessionMixin:
         ``cluster_<label>.tsv``, ``cluster_info.tsv``), each atomically, unless another
         window holds the lock or the files changed on disk since they were read."""
         self._check_before_save()
-        save_clustering(self.model, spike_clusters, groups, labels, self.cluster_info)
+        added = len(self.session.added_spikes) > 0  # written with every per-spike file
+        save_clustering(self.model, spike_clusters, groups, labels, self.cluster_info,
+                        write_spike_clusters=self._write_added_spikes if added else None)
         self.file_stamps.record()
-        self.cache_key.save(self.context, spike_clusters)
+        self.cache_key.save(self.context, self.session.clustering.spike_clusters)
         self.context.save_memcache()
 
     def close(self, close_model: bool = True) -> None:

@@ -57,7 +57,9 @@ class StatsMixin:
         """Cached by (clusters, bin, window, spike budget): ids are disposable."""
         from phyclone.stats import correlograms
         ids, labels = self._correlogram_spikes(cluster_ids)
-        return correlograms(np.asarray(self.model.spike_samples[ids]), labels,
+        samples = np.asarray(self.model.spike_samples[ids])
+        order = np.argsort(samples, kind="stable")  # added spikes: ids not in time order
+        return correlograms(samples[order], labels[order],
                             cluster_ids=np.arange(len(cluster_ids)),
                             sample_rate=self.model.sample_rate, bin_size=bin_size,
                             window_size=window_size)
@@ -73,7 +75,7 @@ class StatsMixin:
 
     def _get_isi(self, cluster_id: int) -> Bunch:
         """Inter-spike intervals (s) of a cluster: ``Bunch(data)``."""
-        samples = np.asarray(self.model.spike_samples[self._spikes_of(cluster_id)])
+        samples = np.sort(self.model.spike_samples[self._spikes_of(cluster_id)])
         return Bunch(data=np.diff(samples) / float(self.model.sample_rate))
 
     def _get_firing_rate(self, cluster_id: int) -> Bunch:

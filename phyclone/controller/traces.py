@@ -72,9 +72,7 @@ class TraceDataMixin(_Controller):
                          ) -> tuple[NDArray[np.int64], NDArray[np.integer]]:
         """``(spike_ids, clusters)`` of the spikes in ``[start, stop)`` (samples) to draw:
         those of the selected clusters, or all of them; selected clusters last (on top)."""
-        samples = self.model.spike_samples
-        a, b = np.searchsorted(samples, [start, stop])
-        ids = np.arange(a, b, dtype=np.int64)
+        ids = self.spikes_between(start, stop)
         clusters = self.session.clustering.get_spike_clusters(ids)
         selected = np.asarray(self.session.selected, dtype=np.int64)
         is_sel = np.isin(clusters, selected)

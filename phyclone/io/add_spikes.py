@@ -42,7 +42,7 @@ def _load(path):
     return np.load(path, allow_pickle=False)
 
 
-def _mode_per_cluster(values, clusters, wanted):
+def mode_per_cluster(values, clusters, wanted):
     """For each id in ``wanted``: the most common value of ``values`` among its spikes (the
     median for floats); 0 when the cluster has no spike."""
     out = np.zeros((len(wanted),) + values.shape[1:], dtype=values.dtype)
@@ -59,12 +59,14 @@ def _mode_per_cluster(values, clusters, wanted):
 
 
 def add_spikes(dir_path, spike_samples, spike_clusters, spike_templates=None,
-               amplitudes=None, spike_max_channels=None, current_spike_clusters=None):
+               amplitudes=None, spike_max_channels=None, current_spike_clusters=None,
+               spike_attributes=None):
     """Insert new spikes (integer samples and clusters) into the folder; return
     ``(old_to_new, new_ids)``: the new index of every previous spike and of every added one.
 
     ``current_spike_clusters``: the clusters of the previous spikes to save (default the
-    folder's ``spike_clusters.npy``, else ``spike_templates.npy``). Values of per-spike arrays
+    folder's ``spike_clusters.npy``, else ``spike_templates.npy``). ``spike_attributes``:
+    ``{name: values}`` of other ``spike_<name>.npy`` files. Values of per-spike arrays
     not given for the new spikes: the most common value (median for floats) among the spikes
     of the same cluster.
     """
@@ -104,8 +106,10 @@ def add_spikes(dir_path, spike_samples, spike_clusters, spike_templates=None,
     if len(old_c) != n_old:
         raise ValueError(f"{len(old_c)} current spike clusters for {n_old} spikes")
 
-    given = {"spike_templates": spike_templates, "amplitudes": amplitudes,
-             "max_channels": spike_max_channels}
+    given = dict(spike_attributes or {})
+    given.update({k: v for k, v in (("spike_templates", spike_templates),
+                                    ("amplitudes", amplitudes),
+                                    ("max_channels", spike_max_channels)) if v is not None})
     writes = {}  # final path -> array
 
     def extend(path, old, new_vals):
@@ -128,7 +132,7 @@ def add_spikes(dir_path, spike_samples, spike_clusters, spike_templates=None,
         elif given.get(role) is not None:
             vals = np.asarray(given[role])
         else:
-            vals = _mode_per_cluster(old.reshape(n_old, -1), old_c, new_c)
+            vals = mode_per_cluster(old.reshape(n_old, -1), old_c, new_c)
         extend(p, old, vals)
     for name, p in files.spike_attribute_files().items():
         old = _load(p)
@@ -136,7 +140,7 @@ def add_spikes(dir_path, spike_samples, spike_clusters, spike_templates=None,
             logger.warning("Leaving %s as is: not a per-spike array.", p.name)
             continue
         vals = (np.asarray(given[name]) if given.get(name) is not None
-                else _mode_per_cluster(old.reshape(n_old, -1), old_c, new_c))
+                else mode_per_cluster(old.reshape(n_old, -1), old_c, new_c))
         extend(p, old, vals)
     for role, ids_name in _SUBSETS:
         p = files.find(role)

@@ -14,6 +14,22 @@ logger = logging.getLogger(__name__)
 _BLOCK = 1 << 20  # samples per block of raw data written
 
 
+def max_channels_from_masks(masks, features, block=1 << 16):
+    """The max channel of every spike of a Kwik dataset: the channel of largest mask, ties
+    broken by the largest first PC feature (read in blocks of ``block`` spikes)."""
+    n = len(masks)
+    out = np.empty(n, dtype=np.int64)
+    f_max = 0.
+    for a in range(0, n, block):
+        f_max = max(f_max, float(np.abs(np.asarray(features[a:a + block])[:, :, 0]).max(
+            initial=0.)))
+    for a in range(0, n, block):
+        m = np.asarray(masks[a:a + block])
+        f0 = np.abs(np.asarray(features[a:a + block])[:, :, 0])
+        out[a:a + block] = np.argmax(m * (1 + f0 / (f_max or 1.)), axis=1)
+    return out
+
+
 def write_template_folder(model, out_dir):
     """Write the current channel group and clustering of a ``KwikModel`` into ``out_dir``
     (``raw.dat`` with the group's channels, spike times, clusters, max channels from the
@@ -36,10 +52,8 @@ def write_template_folder(model, out_dir):
     save_npy(out_dir / "spike_templates.npy", sc)
     save_npy(out_dir / "amplitudes.npy", np.ones(len(sc), dtype=np.float32))
     if model.masks is not None:
-        m = np.asarray(model.masks[:])
-        f0 = np.abs(np.asarray(model.features[:])[:, :, 0])
         save_npy(out_dir / "spike_max_channels.npy",
-                 np.argmax(m * (1 + f0 / (f0.max() or 1.)), axis=1).astype(np.int32))
+                 max_channels_from_masks(model.masks, model.features).astype(np.int32))
     save_npy(out_dir / "channel_map.npy", np.arange(nc, dtype=np.int32))
     save_npy(out_dir / "channel_positions.npy", np.asarray(model.channel_positions, float))
     groups = model.cluster_groups

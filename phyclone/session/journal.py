@@ -44,7 +44,12 @@ def fingerprint(spike_clusters: ArrayLike) -> str:
 
 
 def encode(value: Any) -> Any:
-    """JSON-friendly encoding; integer arrays are delta-encoded and zlib-compressed."""
+    """JSON-friendly encoding; integer arrays are delta-encoded and zlib-compressed, float
+    arrays stored exactly (float64 bytes, zlib-compressed)."""
+    if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+        floats = np.ascontiguousarray(value, dtype=np.float64).ravel()
+        return {"f64z": base64.b64encode(zlib.compress(floats.tobytes(), 1)).decode("ascii"),
+                "n": int(len(floats))}
     if isinstance(value, np.ndarray) or (isinstance(value, (list, tuple)) and len(value) > _SMALL
                                          and all(isinstance(v, (int, np.integer)) for v in value)):
         arr = np.asarray(value, dtype=np.int64).ravel()
@@ -67,6 +72,12 @@ def decode(value: Any) -> Any:
         if "i64z" in value:
             delta = np.frombuffer(zlib.decompress(base64.b64decode(value["i64z"])), dtype=np.int64)
             arr = np.cumsum(delta)
+            if len(arr) != value["n"]:
+                raise ValueError("corrupt array in journal")
+            return arr
+        if "f64z" in value:
+            arr = np.frombuffer(zlib.decompress(base64.b64decode(value["f64z"])),
+                                dtype=np.float64).copy()
             if len(arr) != value["n"]:
                 raise ValueError("corrupt array in journal")
             return arr

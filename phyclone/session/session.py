@@ -21,6 +21,7 @@ from phyclone.clustering.checks import check_cluster_ids, check_label, check_spi
 from phyclone.utils.bunch import Bunch
 from phyclone.utils.event import EventEmitter
 
+from .added_spikes import AddedSpikes
 from .journal import Journal, fingerprint
 from .wizard import Wizard
 
@@ -82,6 +83,7 @@ class Session:
                 self._id_floor = max(self._id_floor, int(stored))
                 new_cluster_id = int(stored) if actions else self._id_floor
         self.clustering = Clustering(spike_clusters, new_cluster_id=new_cluster_id or None)
+        self.added = AddedSpikes(self.clustering.n_spikes)
         self.cluster_meta = ClusterMeta()
         self.cluster_meta.add_field("group")
         for c, g in (cluster_groups or {}).items():
@@ -336,6 +338,53 @@ class Session:
         new_id = int(self.clustering.spike_clusters[union[0]])
         self._after(up, lambda: self._set_selection([new_id], []))
         return up
+
+    def add_spikes(self, cluster_id: int, spike_samples: ArrayLike,
+                   values: Mapping[str, ArrayLike] | None = None, to: int | None = None
+                   ) -> UpdateInfo | None:
+        """Add new spikes (e.g. recovered by template matching) to a cluster: it becomes the
+        new cluster ``to`` (default the next id), selected. ``spike_samples``: integer
+        samples; ``values``: ``{name: one value per new spike}`` (template, amplitude, max
+        channel...). The new spikes get the ids after all others (see ``added_spikes``);
+        the journal holds every value, so that a replay adds the very same spikes."""
+        cluster_id = int(cluster_id)
+        if cluster_id not in self.clustering.spikes_per_cluster:
+            raise ValueError(f"no cluster {cluster_id}")
+        t = np.asarray(spike_samples, dtype=np.int64).ravel()
+        if not len(t):
+            return None
+        if t.min() < 0:
+            raise ValueError("spike samples must be >= 0")
+        values = {str(k): np.asarray(v).ravel() for k, v in (values or {}).items()}
+        if "spike_samples" in values:
+            raise ValueError("spike_samples is not a value name")
+        to = int(to) if to is not None else int(self.clustering.new_cluster_id())
+        self._log("add_spikes", cluster_id=cluster_id, spike_samples=t, values=values, to=to)
+        before = self.state
+        n = self.clustering.n_spikes
+        self.added.extend(n, dict(values, spike_samples=t))
+        up = self.clustering.add_spikes(len(t), cluster_id, to=to)
+        self._push("clustering", before)
+        self._set_meta_from_descendants(up)
+        self._after(up, lambda: self._set_selection([to], []))
+        return up
+
+    @property
+    def added_spikes(self) -> Bunch:
+        """``{name: array}`` of the spikes added since the dataset was opened or saved
+        (ids ``added.n_base ..``; ``spike_samples`` and the values of ``add_spikes``)."""
+        return self.added.arrays(self.clustering.n_spikes)
+
+    def rebase(self, spike_clusters: ArrayLike) -> None:
+        """Start again from a saved clustering that numbers the spikes differently (a save
+        that added spikes writes every spike in time order): the same clusters, labels and
+        selection, an empty undo history."""
+        new_id = self.clustering.new_cluster_id()
+        self.clustering = Clustering(spike_clusters, new_cluster_id=new_id)
+        self.added = AddedSpikes(self.clustering.n_spikes)
+        self._stack, self._pos, self._saved_uid = [], 0, 0
+        self._set_selection(self.best, self.similar, emit=False)
+        self.events.emit("select", self, self.selected)
 
     def _set_meta_from_descendants(self, up: UpdateInfo) -> None:
         if up.descendants:

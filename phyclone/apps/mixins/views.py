@@ -110,12 +110,12 @@ class ViewsMixin:
             return None
         from phyclone.match.matcher import Matcher
         from phyclone.utils import Bunch
-        model = self.model
         state = {}
 
-        def matcher():
-            if "matcher" not in state:
-                state["matcher"] = Matcher(model)
+        def matcher():  # a new one when spikes were added, removed (undo) or renumbered (save)
+            if state.get("samples") is not self.model.spike_samples:
+                state["matcher"] = Matcher(self.model)
+                state["samples"] = self.model.spike_samples
             return state["matcher"]
 
         def match(cluster_id):
@@ -125,12 +125,20 @@ class ViewsMixin:
             r = res.clusters[cluster_id]
             return Bunch(spike_ids=r.spike_ids, errors=r.errors, members=r.members,
                          threshold=r.threshold, max_channels=m.event_channels[r.spike_ids],
-                         times=np.asarray(model.spike_samples)[r.spike_ids] / model.sample_rate)
+                         times=np.asarray(self.model.spike_samples)[r.spike_ids]
+                         / self.model.sample_rate)
 
         def find_missed(cluster_id, threshold):
             return matcher().missed(state["result"], cluster_id, threshold)
 
-        return cls(match=match, assign=self.supervisor.assign_matched, find_missed=find_missed)
+        def add_missed(cluster_id, missed):
+            return self.add_missed_spikes(cluster_id, matcher(), state["result"], missed)
+
+        return cls(match=match, assign=self.supervisor.assign_matched, find_missed=find_missed,
+                   add_missed=add_missed, add_refusal=self.add_spikes_refusal,
+                   export_folder=(self.export_template_folder
+                                  if getattr(self.model, "kwik_path", None) is not None
+                                  else None))
 
     def create_probe_view(self):
         cls = view_class("ProbeView")
@@ -154,8 +162,8 @@ class ViewsMixin:
         from phyclone.io.events import load_events
         events = load_events(self.events_path, self.model.sample_rate)
 
-        def spike_samples(cluster_id):
-            return np.asarray(self.model.spike_samples[self._spikes_of(cluster_id)])
+        def spike_samples(cluster_id):  # in time order (added spikes come last by id)
+            return np.sort(self.model.spike_samples[self._spikes_of(cluster_id)])
 
         return cls(events=events, spike_samples=spike_samples,
                    sample_rate=self.model.sample_rate, event_name=self.events_path.stem)
@@ -172,7 +180,7 @@ class ViewsMixin:
         cls = view_class("RasterView")
         if cls is None:
             return None
-        return cls(self.model.spike_times, self.supervisor.clustering.spike_clusters,
+        return cls(lambda: self.model.spike_times, self.supervisor.clustering.spike_clusters,
                    cluster_ids=self.supervisor.shown_cluster_ids)
 
     def create_ipython_view(self):

@@ -5,11 +5,16 @@ its candidate events (every spike whose max channel lies near the template's), t
 members in the cluster's colour, the threshold as a vertical line the user drags; below it,
 the event table (id, max channel, time, error; sortable, click a header). Actions (menu,
 shortcut, snippet): match the selected cluster, assign the events below the threshold to it
-(one undoable, journaled clustering action), find the spikes detection missed (mode B).
+(one undoable, journaled clustering action), find the spikes detection missed (mode B),
+add those missed spikes to the cluster (one undoable, journaled action that adds spikes to
+the dataset; saving writes them). A dataset that cannot take new spikes (Kwik) says so in
+the status bar; ``export_template_folder DIR`` writes it as a new template-gui folder.
 
 Constructor: ``match(cluster_id)`` → ``Bunch(spike_ids, errors, members, threshold,
 max_channels, times)``; ``assign(cluster_id, spike_ids)``; ``find_missed(cluster_id,
-threshold)`` → ``Bunch(spike_samples, errors)``.
+threshold)`` → ``Bunch(spike_samples, errors)``; ``add_missed(cluster_id, missed)``;
+``add_refusal()`` → why the dataset cannot take new spikes ('' when it can);
+``export_folder(dir)`` (None when there is no such export).
 """
 
 import logging
@@ -33,15 +38,21 @@ class MatchView(ManualClusteringViewMatplotlib):
     max_n_clusters = 1
     _default_position = "right"
     default_shortcuts = {"match_cluster": "shift+alt+m", "assign_below_threshold": "shift+alt+a",
-                         "find_missed_spikes": "shift+alt+f"}
+                         "find_missed_spikes": "shift+alt+f", "add_missed_spikes": "shift+alt+s"}
     default_snippets = {"match_cluster": "match", "assign_below_threshold": "massign",
-                        "find_missed_spikes": "mfind", "set_threshold": "mthr"}
+                        "find_missed_spikes": "mfind", "add_missed_spikes": "madd",
+                        "set_threshold": "mthr", "export_template_folder": "mexport"}
 
-    def __init__(self, match=None, assign=None, find_missed=None, **kwargs):
+    def __init__(self, match=None, assign=None, find_missed=None, add_missed=None,
+                 add_refusal=None, export_folder=None, **kwargs):
         super().__init__(**kwargs)
         self.match = match
         self.assign = assign
         self.find_missed = find_missed
+        self.add_missed = add_missed
+        self.add_refusal = add_refusal
+        self.export_folder = export_folder
+        self.message = ""
         self.threshold = None
         self.missed = None
         self._line = None
@@ -118,7 +129,17 @@ class MatchView(ManualClusteringViewMatplotlib):
         extra = f" threshold {self.threshold:.4g}: {below}/{len(self.data.errors)} below"
         if self.missed is not None:
             extra += f", {len(self.missed.spike_samples)} missed spikes found"
+        if self.message:
+            extra += f" — {self.message}"
         return base + extra
+
+    def _say(self, message):
+        """A message in the view's status and the GUI's status bar (never a dialog)."""
+        self.message = message
+        logger.warning(message)
+        if self.gui is not None:
+            self.gui.status_message = message
+        self.update_status()
 
     # Threshold dragging -----------------------------------------------------------------------
     def _near_line(self, e):
@@ -155,11 +176,15 @@ class MatchView(ManualClusteringViewMatplotlib):
         self.actions.add(self.match_cluster, set_busy=True)
         self.actions.add(self.assign_below_threshold)
         self.actions.add(self.find_missed_spikes, set_busy=True)
+        self.actions.add(self.add_missed_spikes, set_busy=True)
+        if self.export_folder is not None:
+            self.actions.add(self.export_template_folder, prompt=True, n_args=1)
         self.actions.add(self.set_threshold, prompt=True, n_args=1)
 
     def match_cluster(self):
         """Match the selected cluster's template against its candidate events."""
         self.missed = None
+        self.message = ""
         self.replot()
 
     def below_threshold(self):
@@ -179,8 +204,39 @@ class MatchView(ManualClusteringViewMatplotlib):
         if not self.cluster_ids or self.find_missed is None or self.threshold is None:
             return None
         self.missed = self.find_missed(self.cluster_ids[0], self.threshold)
+        self.message = ""
+        why = self.add_refusal() if self.add_refusal is not None else ""
+        if why and len(self.missed.spike_samples):
+            self._say(why)  # said now, before the user tries to add them
         self.update_status()
         return self.missed
+
+    def add_missed_spikes(self):
+        """Add the missed spikes found to the selected cluster (undoable; saving writes
+        them into the dataset)."""
+        if not self.cluster_ids or self.add_missed is None:
+            return None
+        if self.missed is None or not len(self.missed.spike_samples):
+            self._say("No missed spike to add: find missed spikes first.")
+            return None
+        why = self.add_refusal() if self.add_refusal is not None else ""
+        if why:
+            self._say(why)
+            return None
+        missed, self.missed = self.missed, None
+        self.message = ""
+        return self.add_missed(self.cluster_ids[0], missed)
+
+    def export_template_folder(self, out_dir):
+        """Write the dataset (current clusters) as a new template-gui folder, which can take
+        new spikes: open it with ``phy template-gui DIR/params.py``."""
+        try:
+            params = self.export_folder(str(out_dir))
+        except ValueError as e:  # DataError: the folder exists, no raw data...
+            self._say(f"Not written: {e}")
+            return None
+        self._say(f"Wrote {params}: open it (phy template-gui) to add the missed spikes.")
+        return params
 
     @property
     def state(self):

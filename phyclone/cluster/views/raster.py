@@ -38,7 +38,8 @@ gl_PointSize = v_size;
 class RasterView(MarkerSizeMixin, BaseColorView, BaseGlobalView, ManualClusteringView):
     """Raster plot of every cluster (phy's ``RasterView``).
 
-    Constructor: ``spike_times`` (n_spikes,) in seconds (sorted), ``spike_clusters``
+    Constructor: ``spike_times`` (n_spikes,) in seconds, or a function returning them (read
+    again when the number of spikes changes: spikes added), ``spike_clusters``
     (n_spikes,), ``cluster_ids`` (the clusters shown, top to bottom; default: those of
     ``spike_clusters``).
     """
@@ -60,17 +61,11 @@ class RasterView(MarkerSizeMixin, BaseColorView, BaseGlobalView, ManualClusterin
     state_attrs = ManualClusteringView.state_attrs + ("color_scheme", "marker_size")
 
     def __init__(self, spike_times, spike_clusters, cluster_ids=None, **kwargs):
-        times = np.asarray(spike_times)
-        if len(times) != len(spike_clusters):
-            raise ValueError(f"{len(times)} spike times for {len(spike_clusters)} spike "
+        self._get_times = spike_times if callable(spike_times) else None
+        self._set_times(spike_times() if callable(spike_times) else spike_times)
+        if self.n_spikes != len(spike_clusters):
+            raise ValueError(f"{self.n_spikes} spike times for {len(spike_clusters)} spike "
                              "clusters")
-        self._order = None
-        if len(times) > 1 and not (times[1:] >= times[:-1]).all():
-            self._order = np.argsort(times, kind="stable")
-            times = times[self._order]
-        self.spike_times = times
-        self.n_spikes = len(times)
-        self.duration = float(times[-1]) * 1.01 if self.n_spikes and times[-1] > 0 else 1.
         self._gen = 0
         self._frame = None
         self._sel = None  # selected spikes drawn over the binned image
@@ -95,8 +90,23 @@ class RasterView(MarkerSizeMixin, BaseColorView, BaseGlobalView, ManualClusterin
         self._follow_view_changes(self._refresh_window)
 
     # Data ---------------------------------------------------------------------------------------
+    def _set_times(self, spike_times):
+        self._times_source = spike_times
+        times = np.asarray(spike_times)
+        self._order = None
+        if len(times) > 1 and not (times[1:] >= times[:-1]).all():
+            self._order = np.argsort(times, kind="stable")
+            times = times[self._order]
+        self.spike_times = times
+        self.n_spikes = len(times)
+        self.duration = float(times[-1]) * 1.01 if self.n_spikes and times[-1] > 0 else 1.
+
     def _set_spike_clusters(self, spike_clusters):
         sc = np.asarray(spike_clusters)
+        if self._get_times is not None:  # spikes added or renumbered since
+            times = self._get_times()
+            if times is not self._times_source:
+                self._set_times(times)
         if len(sc) != self.n_spikes:
             raise ValueError(f"{len(sc)} spike clusters for {self.n_spikes} spikes")
         if self._order is not None:

@@ -38,8 +38,9 @@ def sparse_rows(sparse, spike_ids):
         found = pos < len(sparse.rows)
         found[found] = sparse.rows[pos[found]] == spike_ids[found]
         idx, dst = pos[found], np.flatnonzero(found)
-    else:
-        idx, dst = spike_ids, np.arange(n)
+    else:  # one row per spike; spikes added since (ids beyond the rows) have none
+        found = spike_ids < sparse.data.shape[0]
+        idx, dst = spike_ids[found], np.flatnonzero(found)
     if len(idx):
         order = np.argsort(idx, kind="stable")
         out[dst[order]] = sparse.data[idx[order]]  # one sorted gather from the memory map
