@@ -234,9 +234,14 @@ def _run_blocks_in_order(ctx, run):
 
 
 def _run_threads(ctx, todo, jobs, finish, enough):
-    """Runs of consecutive blocks in ``jobs`` threads, finished in order."""
-    size = max(1, min(4, len(todo) // (2 * jobs)))
-    runs = [todo[i:i + size] for i in range(0, len(todo), size)]
+    """Runs of consecutive blocks in ``jobs`` threads, finished in order. The runs (at most 4
+    blocks: a run filters each segment once) are a multiple of ``jobs`` in number and of equal
+    lengths within one block, so that no thread is left alone with the last ones."""
+    if not todo:
+        return
+    n_runs = jobs * -(-len(todo) // (4 * jobs))
+    runs = [r.tolist() for r in np.array_split(np.asarray(todo, dtype=np.int64), n_runs)
+            if len(r)]
     with ThreadPoolExecutor(jobs, thread_name_prefix="phy-detect") as ex:
         pending = {}
         it = iter(range(len(runs)))
