@@ -475,11 +475,9 @@ class Supervisor(ColorMappingMixin, SelectionSource):
 
     def merge(self, cluster_ids=None, to=None):
         """Merge the selected clusters (or ``cluster_ids``) into a new cluster."""
-        up = self.session.merge(cluster_ids=cluster_ids, to=to)
-        self._flush()
-        if up is not None:
-            self._status(f"Merged {', '.join(map(str, up.deleted))} into {up.added[0]}.")
-        return up
+        return self._report(self.session.merge(cluster_ids=cluster_ids, to=to),
+                            lambda up: f"Merged {', '.join(map(str, up.deleted))} into "
+                                       f"{up.added[0]}.")
 
     def split(self, spike_ids=None, spike_clusters_rel=0):
         """Make new clusters out of spikes (by default: the lasso selection of the views,
@@ -493,66 +491,54 @@ class Supervisor(ColorMappingMixin, SelectionSource):
             self._status("Nothing to split: first select spikes with a lasso "
                          "(ctrl+click around them in a feature or amplitude view).")
             return None
-        up = self.session.split(spike_ids, spike_clusters_rel=spike_clusters_rel)
-        self._flush()
-        if up is not None:
-            self._status(f"Split {len(spike_ids)} spikes into {', '.join(map(str, up.added))}.")
-        return up
+        return self._report(
+            self.session.split(spike_ids, spike_clusters_rel=spike_clusters_rel),
+            lambda up: f"Split {len(spike_ids)} spikes into {', '.join(map(str, up.added))}.")
 
     def assign_matched(self, cluster_id, spike_ids):
         """Add spikes (template matching: the events below the match threshold) to a
         cluster; one undoable, journaled action."""
-        up = self.session.assign_matched(cluster_id, spike_ids)
-        self._flush()
-        if up is not None:
-            self._status(f"Assigned {len(spike_ids)} matched spikes to cluster {cluster_id} "
-                         f"(now {self.session.selected[0]}).")
-        else:
-            self._status(f"Nothing to assign to cluster {cluster_id}.")
-        return up
+        return self._report(
+            self.session.assign_matched(cluster_id, spike_ids),
+            lambda up: f"Assigned {len(spike_ids)} matched spikes to cluster {cluster_id} "
+                    f"(now {self.session.selected[0]}).",
+            f"Nothing to assign to cluster {cluster_id}.")
 
     def add_spikes(self, cluster_id, spike_samples, values=None):
         """Add new spikes (template matching: missed spikes recovered) to a cluster, with
         their per-spike ``values``; one undoable, journaled action."""
-        up = self.session.add_spikes(cluster_id, spike_samples, values)
+        return self._report(
+            self.session.add_spikes(cluster_id, spike_samples, values),
+            lambda up: f"Added {len(spike_samples)} spikes to cluster {cluster_id} "
+                    f"(now {self.session.selected[0]}); saving writes them.",
+            f"No spike to add to cluster {cluster_id}.")
+
+    def _report(self, up, done=None, nothing=None):
+        """Update the views after an action, then say ``done(up)`` (or ``nothing`` when
+        the action changed nothing); return the action's update."""
         self._flush()
-        if up is not None:
-            self._status(f"Added {len(spike_samples)} spikes to cluster {cluster_id} "
-                         f"(now {self.session.selected[0]}); saving writes them.")
-        else:
-            self._status(f"No spike to add to cluster {cluster_id}.")
+        message = (done(up) if done else None) if up is not None else nothing
+        if message:
+            self._status(message)
         return up
 
     def label(self, name, value, cluster_ids=None):
         """Set a label of the selected clusters (or ``cluster_ids``), e.g. `quality 3`."""
-        up = self.session.label(name, value, cluster_ids=cluster_ids)
-        self._flush()
-        return up
+        return self._report(self.session.label(name, value, cluster_ids=cluster_ids))
 
     def move(self, group, which="all"):
         """Move the best / similar / all selected clusters (or a list of ids) to a group
         (noise, mua, good, unsorted), then advance the wizard."""
-        up = self.session.move(group, which)
-        self._flush()
-        if up is not None:
-            self._status(f"Moved {', '.join(map(str, up.metadata_changed))} to {group}.")
-        return up
+        return self._report(self.session.move(group, which), lambda up: (
+            f"Moved {', '.join(map(str, up.metadata_changed))} to {group}."))
 
     def undo(self):
         """Undo the last action."""
-        up = self.session.undo()
-        self._flush()
-        if up is not None:
-            self._status("Undo.")
-        return up
+        return self._report(self.session.undo(), lambda up: "Undo.")
 
     def redo(self):
         """Redo the last undone action."""
-        up = self.session.redo()
-        self._flush()
-        if up is not None:
-            self._status("Redo.")
-        return up
+        return self._report(self.session.redo(), lambda up: "Redo.")
 
     def toggle_spike_reorder(self, checked):
         """Show the spikes of the selected clusters in their reordered times (controller)."""
