@@ -41,7 +41,9 @@ class BlockContext:
     thresholds: np.ndarray  # (n_windows, n_channels)
     thr_len: int
     thr_start: int          # first sample of the first noise window
-    neighbours: np.ndarray
+    neighbours: np.ndarray  # channels within the lockout radius
+    near: np.ndarray        # channels within the near radius
+    prominence: np.ndarray  # per channel (filtered units)
     lockout: int
     sign: str
     method: str
@@ -107,7 +109,8 @@ def events_in(ctx, x, x_start, a, b):
     with sub-sample times and PC features: a dict of :data:`FIELDS` arrays."""
     t, c, amp = detect_events(x, x_start, a - x_start, b - x_start, ctx.thresholds,
                               ctx.thr_len, ctx.neighbours, ctx.lockout, ctx.sign, ctx.method,
-                              ctx.phase_window, ctx.phase_ratio, ctx.thr_start)
+                              ctx.phase_window, ctx.phase_ratio, ctx.thr_start, ctx.near,
+                              ctx.prominence)
     rows = t - x_start
     fine = subsample_peaks(x, rows, c, ctx.interpolate, ctx.delays) + x_start
     shift = fine - t - ctx.delays[c]  # align on the sub-sample peak (same clock as x)

@@ -126,6 +126,8 @@ def _prepare(traces, spec, probe, channels, p, jobs=1):
         spec=spec, cols=cols, sos=sos, segment=segment, margin=margin, reference=p.reference,
         thresholds=thr, thr_len=int(thr_len), thr_start=lo,
         neighbours=neighbour_table(pos, p.lockout_um),
+        near=neighbour_table(pos, min(p.near_um, p.lockout_um)),
+        prominence=(p.prominence * np.median(noise, axis=0)).astype(np.float32),
         lockout=int(round(p.lockout_us * 1e-6 * sr)), sign=p.sign, method=p.method,
         phase_window=int(round(p.phase_window_us * 1e-6 * sr)), phase_ratio=p.phase_ratio,
         local=local_channels(pos, p.n_local), basis=None, n_before=n_before, n_after=n_after,

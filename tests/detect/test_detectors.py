@@ -63,3 +63,47 @@ def test_threshold_windows_and_disabled_channels():
     t, c, _ = detect_events(x.astype(np.float32), 0, 0, 400, thr, 200,
                             neighbour_table(POS, 50.), 3, "neg")
     assert list(zip(t.tolist(), c.tolist())) == [(50, 3)]
+
+
+
+def _run_near(x, near, prominence, lockout=3):
+    thr = np.full((1, x.shape[1]), 10., np.float32)
+    t, c, _ = detect_events(x.astype(np.float32), 0, 0, len(x), thr, 1 << 40,
+                            neighbour_table(POS, 50.), lockout, "neg",
+                            near=neighbour_table(POS, near),
+                            prominence=np.full(x.shape[1], prominence, np.float32))
+    return list(zip(t.tolist(), c.tolist()))
+
+
+def test_near_radius_finds_a_spike_in_the_footprint_of_a_larger_one():
+    """Channel 4 holds a spike of its own (-91.6 at sample 51), 60 µm from a larger one on
+    channel 1 whose footprint on channel 2 (-121.4, 40 µm away) is larger: the classic
+    lockout hides it. It is the largest sample of its near channels (3 and 5, 20 µm) and
+    exceeds them by 12.6 (channel 3 reaches -79.0)."""
+    x = np.zeros((200, 8))
+    _spike(x, 50, 1, 200, spread=0.6)
+    _spike(x, 51, 4, 70, spread=0.2)
+    assert _run_near(x, 50., 0.) == [(50, 1)]  # near = lockout radius: the classic rule
+    assert _run_near(x, 30., 12.) == [(50, 1), (51, 4)]
+    assert _run_near(x, 30., 13.) == [(50, 1)]  # it does not stand out by the prominence
+
+
+def test_near_radius_does_not_split_a_spike_with_a_bumpy_footprint():
+    """A broad spike whose footprint has a bump 60 µm away (channel 4 at -103.4 exceeds its
+    near channels by 5.4): an event for no prominence, not for a prominence above 5.4."""
+    x = np.zeros((200, 8))
+    _spike(x, 50, 1, 200, spread=0.8)
+    x[50, 4] -= 1.
+    x[50, 3] += 30.
+    assert _run_near(x, 30., 0.) == [(50, 1), (50, 4)]
+    assert _run_near(x, 30., 6.) == [(50, 1)]
+
+
+def test_a_larger_peak_within_the_lockout_radius_locks_a_prominent_one_out():
+    """Two spikes 40 µm apart, 1 sample apart: the smaller stands out of its near channels
+    but the larger *event* lies within the lockout radius and time."""
+    x = np.zeros((200, 8))
+    _spike(x, 50, 1, 200, spread=0.1)
+    _spike(x, 51, 3, 80, spread=0.1)
+    assert _run_near(x, 30., 1.) == [(50, 1)]
+    assert _run_near(x, 30., 1., lockout=0) == [(50, 1), (51, 3)]
