@@ -186,7 +186,7 @@ def test_cli_help_and_bad_options(tmp_path):
     res = CliRunner().invoke(phycli, ["detect", "--help"])
     for opt in ("--probe", "--n-channels", "--method", "--lockout-um", "--interpolate",
                 "--time-range", "--max-events", "--random", "--channels", "--jobs",
-                "--scheduler", "--noise-window"):
+                "--scheduler", "--noise-window", "--near-um", "--prominence"):
         assert opt in res.output
     raw = tmp_path / "r.dat"
     np.zeros((100, 4), np.int16).tofile(raw)
