@@ -13,6 +13,13 @@ import numpy as np
 _OPTS = dict(cache=True, nogil=True, parallel=True, fastmath=True)
 
 
+@numba.njit(cache=True, inline="always")
+def _shift(q):
+    """The ``q``-th alignment tried: 0, -1, +1, -2, +2, ... (the likeliest first, so that
+    its error bounds the others' and their sums stop early)."""
+    return (q + 1) // 2 * (1 - 2 * (q % 2))
+
+
 @numba.njit(**_OPTS)
 def pair_errors(block_t, ev_t, ev_ch, nb_ch, nb_col, ev_first, ev_count, pair_tpl, dense,
                 wdense, offsets, signal, n_shifts, out_err, out_shift):
@@ -33,7 +40,8 @@ def pair_errors(block_t, ev_t, ev_ch, nb_ch, nb_col, ev_first, ev_count, pair_tp
             j = pair_tpl[p]
             best = np.inf
             best_sh = 0
-            for sh in range(-n_shifts, n_shifts + 1):
+            for q in range(2 * n_shifts + 1):
+                sh = _shift(q)
                 t0 = ev_t[i] + offsets[j] + sh
                 if t0 < 0 or t0 + n_s > n_b:
                     continue
@@ -193,7 +201,8 @@ def peel(block_t, ev_t, ev_ch, nb_ch, nb_col, ev_first, ev_count, pair_tpl, dens
                 j = pair_tpl[p]
                 pb = np.inf
                 psh = 0
-                for sh in range(-n_shifts, n_shifts + 1):
+                for q in range(2 * n_shifts + 1):
+                    sh = _shift(q)
                     t0 = ev_t[i] + offsets[j] + sh
                     if t0 < 0 or t0 + n_s > n_b:
                         continue
