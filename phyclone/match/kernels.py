@@ -153,27 +153,34 @@ def _pair_error(block_t, t0, chs, cols, tj, wj, signal, bound):
 
 
 @numba.njit(cache=True, nogil=True, fastmath=True)
-def _add_template(block_t, t0, tj, chans, cols, sign):
-    for c in range(len(chans)):
-        if chans[c] < 0:
-            break
+def _add_template(block_t, t0, wf, cols, sign):
+    """Add ``sign`` × a subtracted waveform ``wf`` (n_c, n_sub) whose channel ``c`` is block
+    row ``cols[c]`` (-1: not in the block) at samples ``[t0, t0 + n_sub)`` (clipped)."""
+    n_b = block_t.shape[1]
+    k0 = max(0, -t0)
+    k1 = min(wf.shape[1], n_b - t0)
+    for c in range(len(cols)):
         col = cols[c]
         if col < 0:
             continue
-        for k in range(tj.shape[1]):
-            block_t[col, t0 + k] += sign * tj[chans[c], k]
+        row = block_t[col]
+        w = wf[c]
+        for k in range(k0, k1):
+            row[t0 + k] += sign * w[k]
 
 
 @numba.njit(cache=True, nogil=True, fastmath=True)
 def peel(block_t, ev_t, ev_ch, nb_ch, nb_col, ev_first, ev_count, pair_tpl, dense, wdense,
-         tpl_ch, tpl_col, offsets, signal, n_shifts, n_passes, thresholds, out_err, out_shift,
-         out_sub, out_t0):
+         sub, sub_delta, tpl_col, offsets, signal, n_shifts, n_passes, thresholds, out_err,
+         out_shift, out_sub, out_t0):
     """Mode A with collisions resolved: events in decreasing amplitude order are matched on
     the residual (``block_t`` is modified in place), and the best template is subtracted
     when it explains the event better than nothing (error below that of a zero template) and
     is below its threshold. Each further pass adds an event's template back and matches it
-    again on the residual of all the others. ``out_sub[i]``: the template index subtracted for event ``i`` (-1:
-    none), ``out_t0[i]`` its window start."""
+    again on the residual of all the others. What is subtracted is ``sub[j]`` (n_c, n_sub;
+    channel ``c`` at block row ``tpl_col[j, c]``), starting ``sub_delta[j]`` samples after
+    the compared window. ``out_sub[i]``: the template index subtracted for event ``i`` (-1:
+    none), ``out_t0[i]`` its compared window's start."""
     n_ev = len(ev_t)
     n_b = block_t.shape[1]
     n_s = dense.shape[2]
@@ -190,7 +197,7 @@ def peel(block_t, ev_t, ev_ch, nb_ch, nb_col, ev_first, ev_count, pair_tpl, dens
         for i in order:
             if out_sub[i] >= 0:  # matched again on the residual of the others
                 j = out_sub[i]
-                _add_template(block_t, sub_t0[i], dense[j], tpl_ch[j], tpl_col[j], 1.)
+                _add_template(block_t, sub_t0[i] + sub_delta[j], sub[j], tpl_col[j], 1.)
                 out_sub[i] = -1
             chs = nb_ch[ev_ch[i]]
             cols = nb_col[ev_ch[i]]
@@ -224,7 +231,7 @@ def peel(block_t, ev_t, ev_ch, nb_ch, nb_col, ev_first, ev_count, pair_tpl, dens
             if best < null:
                 out_sub[i] = j
                 sub_t0[i] = t0
-                _add_template(block_t, t0, dense[j], tpl_ch[j], tpl_col[j], -1.)
+                _add_template(block_t, t0 + sub_delta[j], sub[j], tpl_col[j], -1.)
 
 
 @numba.njit(cache=True, nogil=True, parallel=True, fastmath=True)
@@ -263,8 +270,8 @@ def slide_all(block_t, t_first, t_stop, dense, wdense, tpl_ch, tpl_col, order_k,
 
 
 @numba.njit(cache=True, nogil=True, fastmath=True)
-def accept_minima(block_t, cand_j, cand_i, t_first, dense, wdense, tpl_ch, tpl_col, nb_ch,
-                  nb_col, max_ch, offsets, signal, thresholds, out_ok, out_err):
+def accept_minima(block_t, cand_j, cand_i, t_first, dense, wdense, sub, sub_delta, tpl_col,
+                  nb_ch, nb_col, max_ch, offsets, signal, thresholds, out_ok, out_err):
     """Candidates (template ``cand_j``, spike at block sample ``t_first + cand_i``), best
     first: each is matched again on the current residual and accepted (then subtracted) when
     still below its threshold and better than a zero template, on the channels around the
@@ -283,4 +290,4 @@ def accept_minima(block_t, cand_j, cand_i, t_first, dense, wdense, tpl_ch, tpl_c
             null = _pair_error(block_t, t0, chs, cols, zero, zero, signal, np.inf)
             if e < null:
                 out_ok[q] = True
-                _add_template(block_t, t0, dense[j], tpl_ch[j], tpl_col[j], -1.)
+                _add_template(block_t, t0 + sub_delta[j], sub[j], tpl_col[j], -1.)

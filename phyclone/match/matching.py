@@ -10,6 +10,7 @@ from phyclone.utils import Bunch
 
 from . import kernels
 from .blocks import block_ranges, read_filtered
+from .templates import subtracted_waveforms
 from .weights import weight_arrays
 
 logger = logging.getLogger(__name__)
@@ -66,6 +67,14 @@ def dense_templates(templates, weights, n_channels):
     return dense, wdense
 
 
+def subtraction_arrays(templates):
+    """What peeling subtracts: (waveforms (n_t, n_c, n_sub) float32, their start relative to
+    the compared window (n_t,), their start relative to the spike time (n_t,))."""
+    data, offsets = subtracted_waveforms(templates)
+    sub = np.ascontiguousarray(np.transpose(data, (0, 2, 1)), dtype=np.float32)
+    return sub, offsets - np.asarray(templates.offsets, dtype=np.int64), offsets
+
+
 def match_events(traces, templates, event_samples, event_channels, channel_positions,
                  weighting="signal", tolerance_um=TOLERANCE_UM, n_shifts=N_SHIFTS,
                  time_range=None, filter="highpass", peel=False, n_passes=2,
@@ -114,6 +123,10 @@ def match_events(traces, templates, event_samples, event_channels, channel_posit
     n_s = dense.shape[2]
     lo = int(offsets.min()) - n_shifts
     hi = int(offsets.max()) + n_s + n_shifts
+    if peel:
+        sub, sub_delta, sub_off = subtraction_arrays(templates)
+        lo = min(lo, int(sub_off.min()) - n_shifts)
+        hi = max(hi, int((sub_off + sub.shape[2]).max()) + n_shifts)
     ev, tp, er, sh = [], [], [], []
     kernel_time = 0.
     for b0, b1 in tqdm(block_ranges(start, stop), desc="matching", unit="block",
@@ -132,12 +145,13 @@ def match_events(traces, templates, event_samples, event_channels, channel_posit
         shift = np.empty(len(pt), dtype=np.int64)
         k0 = time.perf_counter()
         if peel:
-            sub = np.empty(len(idx), dtype=np.int64)
+            done = np.empty(len(idx), dtype=np.int64)
             kernels.peel(block_t, ts[i0:i1] - (b0 + lo), ech[idx], nb, nb_col, first, counts,
-                         pt.astype(np.int64), dense, wdense, tpl_ch, tpl_col, offsets, signal,
+                         pt.astype(np.int64), dense, wdense, sub, sub_delta, tpl_col, offsets,
+                         signal,
                          int(n_shifts), int(n_passes), np.full(len(offsets), np.inf), err,
-                         shift, sub, np.empty(len(idx), dtype=np.int64))
-            subtracted[idx] = sub
+                         shift, done, np.empty(len(idx), dtype=np.int64))
+            subtracted[idx] = done
         else:
             kernels.pair_errors(block_t, ts[i0:i1] - (b0 + lo), ech[idx], nb, nb_col, first,
                                 counts, pt.astype(np.int64), dense, wdense, offsets, signal,

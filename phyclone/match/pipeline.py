@@ -14,7 +14,7 @@ from phyclone.utils import Bunch
 from . import kernels
 from .blocks import block_ranges, check_filter, noise_levels, read_filtered
 from .matching import (N_SHIFTS, PEAK_FRACTION, TOLERANCE_UM, dense_templates, match_events,
-                       near_templates, neighbourhoods, template_errors)
+                       near_templates, neighbourhoods, subtraction_arrays, template_errors)
 from .threshold import auto_threshold, expected_error
 from .weights import weight_arrays
 
@@ -114,8 +114,10 @@ def match_recording(traces, templates, event_samples, event_channels, channel_po
     n_s = dense.shape[2]
     ok, oc, n_terms = _orders(templates, w, signal)
     hw = n_s // 2
-    lo = int(offsets.min()) - max(n_shifts, hw) - 1
-    hi = int(offsets.max()) + n_s + max(n_shifts, hw) + 1
+    wf_sub, sub_delta, sub_off = subtraction_arrays(templates)
+    lo = min(int(offsets.min()), int(sub_off.min())) - max(n_shifts, hw) - 1
+    hi = max(int(offsets.max()) + n_s, int((sub_off + wf_sub.shape[2]).max())) + \
+        max(n_shifts, hw) + 1
     slid = np.zeros(len(dense), dtype=bool)
     slid[np.arange(len(dense)) if slide_templates is None else slide_templates] = True
     peak = np.abs(templates.data[:, templates.data.shape[1] // 2, 0])
@@ -140,8 +142,8 @@ def match_recording(traces, templates, event_samples, event_channels, channel_po
             sub_t0 = np.empty(n_ev, dtype=np.int64)
             err = np.empty(len(pt), dtype=np.float64)
             kernels.peel(block_t, ts[i0:i1] - (b0 + lo), ech[i0:i1], nb, nb_col, first,
-                         counts, pt.astype(np.int64), dense, wdense, tpl_ch, tpl_col, offsets,
-                         signal, int(n_shifts), 2, thresholds, err,
+                         counts, pt.astype(np.int64), dense, wdense, wf_sub, sub_delta,
+                         tpl_col, offsets, signal, int(n_shifts), 2, thresholds, err,
                          np.empty(len(pt), dtype=np.int64), sub, sub_t0)
             m = sub >= 0
             out_t.append(sub_t0[m] - offsets[sub[m]] + b0 + lo)
@@ -179,8 +181,8 @@ def match_recording(traces, templates, event_samples, event_channels, channel_po
                 cj, ci = cj[o].astype(np.int64), ci[o].astype(np.int64)
                 acc = np.empty(len(cj), dtype=np.bool_)
                 aerr = np.empty(len(cj))
-                kernels.accept_minima(block_t, cj, ci, t_first, dense, wdense, tpl_ch, tpl_col,
-                                      nb, nb_col, max_ch, offsets, signal, thresholds, acc,
+                kernels.accept_minima(block_t, cj, ci, t_first, dense, wdense, wf_sub, sub_delta,
+                                      tpl_col, nb, nb_col, max_ch, offsets, signal, thresholds, acc,
                                       aerr)
                 out_t.append(b0 + ci[acc])
                 out_j.append(cj[acc])
