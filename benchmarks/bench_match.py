@@ -12,8 +12,9 @@ spikes of its unit, on the units with SNR >= 5 (peak amplitude / 5 µV noise). O
 
 1. Whole recording: ``phy detect`` (band-pass 300-6000 Hz, threshold 5 × MAD) then
    ``match_recording`` (peeling of the detected events + sliding of every template over the
-   residual) with the true templates (band-passed like the data, 1 ms around the peak,
-   channels within 100 µm), automatic thresholds; vs tdc-peeler on band-pass + CMR data.
+   residual) with the true templates (band-passed like the data, 1 ms around the peak
+   compared, 1 ms before to 2 ms after it subtracted, channels within 100 µm), automatic
+   thresholds; vs tdc-peeler on band-pass + CMR data.
 2. Mode A: templates built from the ground-truth clusters (mean of 200 spikes); every
    detected event matched to a true spike is matched against all templates (peeling);
    share assigned to the right template; comparisons per second per core (kernel, no
@@ -101,7 +102,7 @@ def true_templates(d, positions, radius=100., window_ms=1.):
     from scipy.signal import sosfiltfilt
 
     from phyclone.detect.filters import bandpass_sos
-    from phyclone.match.templates import _channels_within
+    from phyclone.match.templates import SUBTRACT_MS, _channels_within
     from phyclone.utils import Bunch
     meta = json.loads((d / "meta.json").read_text())
     tpl = np.load(d / "templates.npy") / meta["gain_uv"]  # raw units
@@ -111,23 +112,28 @@ def true_templates(d, positions, radius=100., window_ms=1.):
     x = sosfiltfilt(bandpass_sos(30000.), x, axis=1)  # padded: windows may reach past it
     n_s = int(round(window_ms * 30.)) | 1
     half = n_s // 2
-    chans, data, peaks = [], [], []
+    bef, aft = (max(half, int(round(v * 30.))) for v in SUBTRACT_MS)
+    chans, data, sub, peaks = [], [], [], []
     for j in range(len(x)):
         mc = int(np.abs(x[j]).max(axis=0).argmax())
         pk = int(np.abs(x[j, pad:-pad, mc]).argmax()) + pad
         ch = _channels_within(positions, mc, radius)
         chans.append(ch)
         data.append(x[j, pk - half:pk + half + 1][:, ch])
+        sub.append(x[j, pk - bef:pk + aft + 1][:, ch])
         peaks.append(pk - pad)
     n_c = max(len(c) for c in chans)
     D = np.zeros((len(x), n_s, n_c), np.float32)
+    S = np.zeros((len(x), bef + aft + 1, n_c), np.float32)
     C = np.full((len(x), n_c), -1, np.int64)
     for j in range(len(x)):
         D[j, :, :len(chans[j])] = data[j]
+        S[j, :, :len(chans[j])] = sub[j]
         C[j, :len(chans[j])] = chans[j]
     return Bunch(ids=np.arange(len(x)), data=D, channels=C,
                  max_channels=np.array([c[0] for c in chans]), offsets=np.full(len(x), -half),
-                 window_ms=window_ms, radius_um=radius), np.array(peaks) - nbefore
+                 window_ms=window_ms, radius_um=radius, sub_data=S,
+                 sub_offsets=np.full(len(x), -bef)), np.array(peaks) - nbefore
 
 
 def event_units(ev_t, ev_ch, gt_t, gt_u, pos, unit_peak_channels, radius=100.):
@@ -306,7 +312,7 @@ def main():
             r = Bunch(spike_samples=rr.spike_samples[m])
         else:  # the template slid over the data
             r = find_missed_spikes(model.traces, tplc, j, thr, high.times, high.channels, pos,
-                                   filter="bandpass", time_range=a.time_range)
+                                   filter="bandpass", time_range=a.time_range, expected=mu[j])
         times.append(time.perf_counter() - c0)
         in_range = np.ones(len(gt_t), bool) if a.time_range is None else \
             (gt_t >= a.time_range[0] * 30000.) & (gt_t < a.time_range[1] * 30000.)

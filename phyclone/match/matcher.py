@@ -92,11 +92,14 @@ class Matcher:
 
     def missed(self, result, cluster_id, threshold=None, time_range=None, progress=False):
         """Mode B: spike samples of the cluster's missed spikes (``Bunch(spike_samples,
-        errors)``), not explained by any event of the folder."""
+        errors)``), not explained by any event of the folder. With the automatic threshold,
+        the sliding bound is ``threshold.slide_threshold``; a threshold given is used as
+        is."""
         r = result.clusters[int(cluster_id)]
         thr = r.threshold if threshold is None else float(threshold)
         return find_missed_spikes(
             self.model.traces, result.templates, r.template, thr, self.event_samples,
             self.event_channels, self.model.channel_positions, weighting=self.weighting,
             tolerance_um=self.tolerance_um, time_range=time_range, filter=self.filter,
-            progress=progress)
+            progress=progress,
+            expected=result.expected[r.template] if threshold is None else None)

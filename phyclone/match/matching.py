@@ -11,6 +11,7 @@ from phyclone.utils import Bunch
 from . import kernels
 from .blocks import block_ranges, read_filtered
 from .templates import subtracted_waveforms
+from .threshold import slide_threshold
 from .weights import weight_arrays
 
 logger = logging.getLogger(__name__)
@@ -191,13 +192,16 @@ def template_errors(pairs, j):
 def find_missed_spikes(traces, templates, j, threshold, event_samples=None,
                        event_channels=None, channel_positions=None, weighting="signal",
                        tolerance_um=TOLERANCE_UM, explain_ms=EXPLAIN_MS, time_range=None,
-                       filter="highpass", progress=False):
+                       filter="highpass", progress=False, expected=None):
     """Mode B: slide template ``j`` over every sample of ``time_range`` (seconds, default the
     whole recording); return the local minima of the match error below ``threshold`` that no
     detected event explains (an event within ``explain_ms`` whose max channel lies within
     ``tolerance_um`` of the template's): ``Bunch(spike_samples, errors, n_minima)``, the spike
-    samples in the convention of the template's source spikes."""
+    samples in the convention of the template's source spikes. ``expected``: the error
+    expected of the template's own spikes (``threshold.expected_error``); the threshold is
+    then at most ``threshold.SLIDE_FACTOR`` × it (``threshold.slide_threshold``)."""
     start, stop = _time_range(traces, time_range)
+    threshold = float(slide_threshold(threshold, expected))
     w = weight_arrays(templates, channel_positions, weighting, traces.sample_rate)[j]
     signal = weighting == "signal"
     chans = templates.channels[j]

@@ -15,7 +15,7 @@ from . import kernels
 from .blocks import block_ranges, check_filter, noise_levels, read_filtered
 from .matching import (N_SHIFTS, PEAK_FRACTION, TOLERANCE_UM, dense_templates, match_events,
                        near_templates, neighbourhoods, subtraction_arrays, template_errors)
-from .threshold import auto_threshold, expected_error
+from .threshold import auto_threshold, expected_error, slide_threshold
 from .weights import weight_arrays
 
 logger = logging.getLogger(__name__)
@@ -25,6 +25,12 @@ PILOT_BLOCKS = 4
 #: Templates whose peak is below this many times the noise of their max channel are not
 #: slid (their matches would be noise); their detected events are still peeled.
 MIN_SLIDE_SNR = 3.
+#: A detected event takes its best template when the error is below the error of no
+#: template and below this many times the template's threshold: by default any template
+#: that explains it (every unit has a template: an event detected is a spike, only its
+#: template is in question); 1 when units without templates fire in the recording. The
+#: spikes found by sliding must be below ``threshold.slide_threshold``.
+EVENT_FACTOR = np.inf
 
 
 def pilot_thresholds(traces, templates, event_samples, event_channels, channel_positions,
@@ -69,11 +75,12 @@ def _orders(templates, w, signal):
 def match_recording(traces, templates, event_samples, event_channels, channel_positions,
                     thresholds=None, weighting="signal", tolerance_um=TOLERANCE_UM,
                     n_shifts=N_SHIFTS, filter="bandpass", time_range=None, slide=True,
-                    n_rounds=2, slide_templates=None, progress=False):
+                    n_rounds=2, slide_templates=None, progress=False, event_factor=EVENT_FACTOR):
     """Match all templates over the recording (see module). ``slide_templates``: the
     indices of the templates slid (default all; e.g. one cluster's template, the others
     only peeling their events: mode B on the residual); templates whose peak is below
-    ``MIN_SLIDE_SNR`` × the noise are never slid. Returns ``Bunch(spike_samples,
+    ``MIN_SLIDE_SNR`` × the noise are never slid. ``event_factor``: see ``EVENT_FACTOR``.
+    Returns ``Bunch(spike_samples,
     spike_templates (template indices), errors, detected (bool: from a detected event),
     thresholds, timings)``, sorted by time."""
     check_filter(filter)
@@ -98,6 +105,7 @@ def match_recording(traces, templates, event_samples, event_channels, channel_po
     order = np.argsort(t, kind="stable")
     ts, ech = t[order], ech[order]
     w = weight_arrays(templates, channel_positions, weighting, sr)
+    slide_thr = slide_threshold(thresholds, expected_error(templates, noise, weighting, w))
     dense, wdense = dense_templates(templates, w, n_ch)
     signal = weighting == "signal"
     nb = neighbourhoods(channel_positions, templates.radius_um)
@@ -143,7 +151,8 @@ def match_recording(traces, templates, event_samples, event_channels, channel_po
             err = np.empty(len(pt), dtype=np.float64)
             kernels.peel(block_t, ts[i0:i1] - (b0 + lo), ech[i0:i1], nb, nb_col, first,
                          counts, pt.astype(np.int64), dense, wdense, wf_sub, sub_delta,
-                         tpl_col, offsets, signal, int(n_shifts), 2, thresholds, err,
+                         tpl_col, offsets, signal, int(n_shifts), 2,
+                         event_factor * thresholds, err,
                          np.empty(len(pt), dtype=np.int64), sub, sub_t0)
             m = sub >= 0
             out_t.append(sub_t0[m] - offsets[sub[m]] + b0 + lo)
@@ -162,16 +171,16 @@ def match_recording(traces, templates, event_samples, event_channels, channel_po
                 errs = np.empty((len(dense), t_stop - t_first + 2 * hw))
                 kernels.slide_all(block_t, t_first - hw, t_stop + hw, dense, wdense, tpl_ch,
                                   tpl_col, ok, oc, n_terms * slid, offsets, signal,
-                                  np.where(slid, thresholds, -1.), PEAK_FRACTION, errs)
+                                  np.where(slid, slide_thr, -1.), PEAK_FRACTION, errs)
                 cj, ci, ce = [], [], []
                 mins = np.empty(errs.shape[1], dtype=np.int64)
                 for j in np.nonzero(slid)[0]:
-                    k = kernels.local_minima(errs[j], thresholds[j], hw, mins)
+                    k = kernels.local_minima(errs[j], slide_thr[j], hw, mins)
                     i = mins[:k]
                     i = i[(i >= hw) & (i < hw + t_stop - t_first)]
                     cj.append(np.full(len(i), j))
                     ci.append(i - hw)
-                    ce.append(errs[j, i] / thresholds[j])
+                    ce.append(errs[j, i] / slide_thr[j])
                 if not cj:
                     break
                 cj, ci, ce = np.concatenate(cj), np.concatenate(ci), np.concatenate(ce)
@@ -182,7 +191,7 @@ def match_recording(traces, templates, event_samples, event_channels, channel_po
                 acc = np.empty(len(cj), dtype=np.bool_)
                 aerr = np.empty(len(cj))
                 kernels.accept_minima(block_t, cj, ci, t_first, dense, wdense, wf_sub, sub_delta,
-                                      tpl_col, nb, nb_col, max_ch, offsets, signal, thresholds, acc,
+                                      tpl_col, nb, nb_col, max_ch, offsets, signal, slide_thr, acc,
                                       aerr)
                 out_t.append(b0 + ci[acc])
                 out_j.append(cj[acc])
