@@ -312,7 +312,7 @@ def main():
             r = Bunch(spike_samples=rr.spike_samples[m])
         else:  # the template slid over the data
             r = find_missed_spikes(model.traces, tplc, j, thr, high.times, high.channels, pos,
-                                   filter="bandpass", time_range=a.time_range, expected=mu[j])
+                                   filter="bandpass", time_range=a.time_range)
         times.append(time.perf_counter() - c0)
         in_range = np.ones(len(gt_t), bool) if a.time_range is None else \
             (gt_t >= a.time_range[0] * 30000.) & (gt_t < a.time_range[1] * 30000.)

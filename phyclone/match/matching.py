@@ -192,14 +192,18 @@ def template_errors(pairs, j):
 def find_missed_spikes(traces, templates, j, threshold, event_samples=None,
                        event_channels=None, channel_positions=None, weighting="signal",
                        tolerance_um=TOLERANCE_UM, explain_ms=EXPLAIN_MS, time_range=None,
-                       filter="highpass", progress=False, expected=None):
+                       filter="highpass", progress=False, expected=None, compete=True):
     """Mode B: slide template ``j`` over every sample of ``time_range`` (seconds, default the
     whole recording); return the local minima of the match error below ``threshold`` that no
     detected event explains (an event within ``explain_ms`` whose max channel lies within
     ``tolerance_um`` of the template's): ``Bunch(spike_samples, errors, n_minima)``, the spike
     samples in the convention of the template's source spikes. ``expected``: the error
     expected of the template's own spikes (``threshold.expected_error``); the threshold is
-    then at most ``threshold.SLIDE_FACTOR`` × it (``threshold.slide_threshold``)."""
+    then at most ``threshold.SLIDE_FACTOR`` × it (``threshold.slide_threshold``).
+    ``compete``: keep only the spikes where template ``j`` matches better than the other
+    templates given whose max channel lies within ``tolerance_um`` of its own (mode A
+    error, peaks aligned): a minimum of ``j``'s error may be another unit's undetected
+    spike."""
     start, stop = _time_range(traces, time_range)
     threshold = float(slide_threshold(threshold, expected))
     w = weight_arrays(templates, channel_positions, weighting, traces.sample_rate)[j]
@@ -216,8 +220,9 @@ def find_missed_spikes(traces, templates, j, threshold, event_samples=None,
     n_s = tpl.shape[0]
     off = int(templates.offsets[j])
     hw = n_s // 2  # minima closer than half a window are one spike
-    found, errs = [], []
-    n_min = 0
+    found, errs, best = [], [], []
+    rivals = _rivals(templates, j, channel_positions, weighting, tolerance_um,
+                     traces.sample_rate, chans, traces.n_channels) if compete else None
     # window starts t0 = spike + off, for spikes in [start, stop)
     for b0, b1 in tqdm(block_ranges(start + off, stop + off), desc="sliding", unit="block",
                        disable=not progress):
@@ -233,15 +238,57 @@ def find_missed_spikes(traces, templates, j, threshold, event_samples=None,
         mins = mins[(mins >= hw) & (mins < hw + (b1 - b0))]
         found.append(a0 + mins - off)
         errs.append(err[mins])
+        if rivals is not None:
+            best.append(_best_is_own(block, mins + hw, rivals, signal))
     spikes = np.concatenate(found) if found else np.zeros(0, np.int64)
     errors = np.concatenate(errs) if errs else np.zeros(0)
     n_min = len(spikes)
+    if rivals is not None and len(spikes):
+        own = np.concatenate(best)
+        spikes, errors = spikes[own], errors[own]
     if event_samples is not None and len(spikes):
         keep = ~explained(spikes, templates.max_channels[j], event_samples, event_channels,
                           channel_positions, tolerance_um,
                           int(round(explain_ms * 1e-3 * traces.sample_rate)))
         spikes, errors = spikes[keep], errors[keep]
     return Bunch(spike_samples=spikes.astype(np.int64), errors=errors, n_minima=n_min)
+
+
+def _rivals(templates, j, channel_positions, weighting, tolerance_um, sample_rate, chans,
+            n_channels):
+    """What ``_best_is_own`` needs to compare template ``j`` with the templates whose max
+    channel lies within the tolerance of its own, on ``j``'s channels ``chans`` (the block's
+    columns), peaks aligned; None when there is no other."""
+    near = np.nonzero(near_templates(templates.max_channels[j:j + 1], templates,
+                                     channel_positions, tolerance_um)[0])[0]
+    if len(near) < 2:
+        return None
+    from .templates import subset
+    sub = subset(templates, near)
+    dense, wdense = dense_templates(sub, weight_arrays(sub, channel_positions, weighting,
+                                                       sample_rate), n_channels)
+    n_s = dense.shape[2]
+    return Bunch(own=int(np.nonzero(near == j)[0][0]), dense=dense, wdense=wdense,
+                 nb_ch=np.asarray(chans, dtype=np.int64)[None, :],
+                 nb_col=np.arange(len(chans), dtype=np.int64)[None, :],
+                 offsets=np.full(len(near), -(n_s // 2), dtype=np.int64),
+                 pair_tpl=np.tile(np.arange(len(near), dtype=np.int64), 1))
+
+
+def _best_is_own(block, peak_rows, rivals, signal):
+    """Whether the slid template is the best of ``rivals`` at each peak row of ``block``
+    (n_samples, chans) (the mode A error, best of 3 alignments)."""
+    n, n_r = len(peak_rows), len(rivals.offsets)
+    if not n:
+        return np.zeros(0, dtype=bool)
+    err = np.empty(n * n_r)
+    shift = np.empty(n * n_r, dtype=np.int64)
+    kernels.pair_errors(np.ascontiguousarray(block.T), peak_rows.astype(np.int64),
+                        np.zeros(n, dtype=np.int64), rivals.nb_ch, rivals.nb_col,
+                        np.arange(n, dtype=np.int64) * n_r, np.full(n, n_r, dtype=np.int64),
+                        np.tile(rivals.pair_tpl, n), rivals.dense, rivals.wdense,
+                        rivals.offsets, signal, N_SHIFTS, err, shift)
+    return err.reshape(n, n_r).argmin(axis=1) == rivals.own
 
 
 def explained(spike_samples, max_channel, event_samples, event_channels, channel_positions,
