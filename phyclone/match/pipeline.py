@@ -72,6 +72,32 @@ def _orders(templates, w, signal):
     return ok, oc, n
 
 
+def _best_is_own(block_t, cj, ci, offsets, max_ch, near_all, nb, nb_col, dense, wdense,
+                 signal, n_shifts):
+    """Whether each candidate (template ``cj``, spike at block sample ``ci``) is matched
+    best by its own template among the templates near its max channel (mode A error on the
+    residual, peaks aligned): a template slid alone (``slide_templates``) must not take
+    another unit's spike."""
+    if not len(cj):
+        return np.zeros(0, dtype=bool)
+    half = dense.shape[2] // 2
+    ev_ch = max_ch[cj]
+    near = near_all[ev_ch]
+    pe, pt = np.nonzero(near)
+    counts = near.sum(axis=1).astype(np.int64)
+    first = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+    err = np.empty(len(pt))
+    kernels.pair_errors(block_t, ci + offsets[cj] + half, ev_ch, nb, nb_col, first, counts,
+                        pt.astype(np.int64), dense, wdense,
+                        np.full(len(dense), -half, dtype=np.int64), signal, int(n_shifts),
+                        err, np.empty(len(pt), dtype=np.int64))
+    best = np.full(len(cj), -1)
+    o = np.lexsort((err, pe))
+    keep = np.r_[True, pe[o][1:] != pe[o][:-1]]
+    best[pe[o][keep]] = pt[o][keep]
+    return best == cj
+
+
 def match_recording(traces, templates, event_samples, event_channels, channel_positions,
                     thresholds=None, weighting="signal", tolerance_um=TOLERANCE_UM,
                     n_shifts=N_SHIFTS, filter="bandpass", time_range=None, slide=True,
@@ -188,6 +214,9 @@ def match_recording(traces, templates, event_samples, event_channels, channel_po
                     break
                 o = np.argsort(ce, kind="stable")
                 cj, ci = cj[o].astype(np.int64), ci[o].astype(np.int64)
+                own = _best_is_own(block_t, cj, ci + t_first, offsets, max_ch, near_all,
+                                   nb, nb_col, dense, wdense, signal, n_shifts)
+                cj, ci = cj[own], ci[own]
                 acc = np.empty(len(cj), dtype=np.bool_)
                 aerr = np.empty(len(cj))
                 kernels.accept_minima(block_t, cj, ci, t_first, dense, wdense, wf_sub, sub_delta,
