@@ -281,7 +281,8 @@ def main():
     from phyclone.match.blocks import noise_levels
     from phyclone.match.threshold import expected_error
     from phyclone.match.weights import weight_arrays
-    mu = expected_error(tplc, noise_levels(model.traces, filter="bandpass"), "signal",
+    noise = noise_levels(model.traces, filter="bandpass")
+    mu = expected_error(tplc, noise, "signal",
                         weight_arrays(tplc, pos, "signal", 30000.))
     rng = np.random.default_rng(0)
     # missed = true spikes without a detected event within 0.4 ms
@@ -306,7 +307,7 @@ def main():
             sub = subset(tplc, near)
             jj = int(np.nonzero(near == j)[0][0])
             rr = match_recording(model.traces, sub, high.times, high.channels, pos,
-                                 thresholds=thr_near, slide_templates=[jj],
+                                 thresholds=thr_near, slide_templates=[jj], noise=noise,
                                  time_range=a.time_range)
             m = (~rr.detected) & (rr.spike_templates == jj)
             r = Bunch(spike_samples=rr.spike_samples[m])

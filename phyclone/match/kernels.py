@@ -171,8 +171,8 @@ def _add_template(block_t, t0, wf, cols, sign):
 
 @numba.njit(cache=True, nogil=True, fastmath=True)
 def peel(block_t, ev_t, ev_ch, nb_ch, nb_col, ev_first, ev_count, pair_tpl, dense, wdense,
-         sub, sub_delta, tpl_col, offsets, signal, n_shifts, n_passes, thresholds, out_err,
-         out_shift, out_sub, out_t0):
+         sub, sub_delta, tpl_col, offsets, signal, n_shifts, n_passes, thresholds, exact,
+         out_err, out_shift, out_sub, out_t0):
     """Mode A with collisions resolved: events in decreasing amplitude order are matched on
     the residual (``block_t`` is modified in place), and the best template is subtracted
     when it explains the event better than nothing (error below that of a zero template) and
@@ -180,7 +180,9 @@ def peel(block_t, ev_t, ev_ch, nb_ch, nb_col, ev_first, ev_count, pair_tpl, dens
     again on the residual of all the others. What is subtracted is ``sub[j]`` (n_c, n_sub;
     channel ``c`` at block row ``tpl_col[j, c]``), starting ``sub_delta[j]`` samples after
     the compared window. ``out_sub[i]``: the template index subtracted for event ``i`` (-1:
-    none), ``out_t0[i]`` its compared window's start."""
+    none), ``out_t0[i]`` its compared window's start. ``exact``: every pair's error is
+    computed in full (for histograms); else a sum stops once above the event's best so far
+    (only the best pair's error is then exact)."""
     n_ev = len(ev_t)
     n_b = block_t.shape[1]
     n_s = dense.shape[2]
@@ -213,7 +215,8 @@ def peel(block_t, ev_t, ev_ch, nb_ch, nb_col, ev_first, ev_count, pair_tpl, dens
                     t0 = ev_t[i] + offsets[j] + sh
                     if t0 < 0 or t0 + n_s > n_b:
                         continue
-                    s = _pair_error(block_t, t0, chs, cols, dense[j], wdense[j], signal, pb)
+                    s = _pair_error(block_t, t0, chs, cols, dense[j], wdense[j], signal,
+                                    pb if exact else min(pb, best))
                     if s < pb:
                         pb = s
                         psh = sh

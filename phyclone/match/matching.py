@@ -150,7 +150,7 @@ def match_events(traces, templates, event_samples, event_channels, channel_posit
             kernels.peel(block_t, ts[i0:i1] - (b0 + lo), ech[idx], nb, nb_col, first, counts,
                          pt.astype(np.int64), dense, wdense, sub, sub_delta, tpl_col, offsets,
                          signal,
-                         int(n_shifts), int(n_passes), np.full(len(offsets), np.inf), err,
+                         int(n_shifts), int(n_passes), np.full(len(offsets), np.inf), True, err,
                          shift, done, np.empty(len(idx), dtype=np.int64))
             subtracted[idx] = done
         else:

@@ -101,11 +101,14 @@ def _best_is_own(block_t, cj, ci, offsets, max_ch, near_all, nb, nb_col, dense, 
 def match_recording(traces, templates, event_samples, event_channels, channel_positions,
                     thresholds=None, weighting="signal", tolerance_um=TOLERANCE_UM,
                     n_shifts=N_SHIFTS, filter="bandpass", time_range=None, slide=True,
-                    n_rounds=2, slide_templates=None, progress=False, event_factor=EVENT_FACTOR):
+                    n_rounds=2, slide_templates=None, progress=False, event_factor=EVENT_FACTOR,
+                    noise=None):
     """Match all templates over the recording (see module). ``slide_templates``: the
     indices of the templates slid (default all; e.g. one cluster's template, the others
     only peeling their events: mode B on the residual); templates whose peak is below
     ``MIN_SLIDE_SNR`` × the noise are never slid. ``event_factor``: see ``EVENT_FACTOR``.
+    ``noise``: the per-channel noise of the filtered data (``blocks.noise_levels``), when
+    known already.
     Returns ``Bunch(spike_samples,
     spike_templates (template indices), errors, detected (bool: from a detected event),
     thresholds, timings)``, sorted by time."""
@@ -113,7 +116,7 @@ def match_recording(traces, templates, event_samples, event_channels, channel_po
     t_start = time.perf_counter()
     t = np.asarray(event_samples, dtype=np.int64).reshape(-1)
     ech = np.asarray(event_channels, dtype=np.int64).reshape(-1)
-    noise = noise_levels(traces, filter=filter)
+    noise = noise_levels(traces, filter=filter) if noise is None else np.asarray(noise)
     if thresholds is None:
         thresholds = pilot_thresholds(traces, templates, t, ech, channel_positions, weighting,
                                       tolerance_um, n_shifts, filter, time_range=time_range,
@@ -178,7 +181,7 @@ def match_recording(traces, templates, event_samples, event_channels, channel_po
             kernels.peel(block_t, ts[i0:i1] - (b0 + lo), ech[i0:i1], nb, nb_col, first,
                          counts, pt.astype(np.int64), dense, wdense, wf_sub, sub_delta,
                          tpl_col, offsets, signal, int(n_shifts), 2,
-                         event_factor * thresholds, err,
+                         event_factor * thresholds, False, err,
                          np.empty(len(pt), dtype=np.int64), sub, sub_t0)
             m = sub >= 0
             out_t.append(sub_t0[m] - offsets[sub[m]] + b0 + lo)
