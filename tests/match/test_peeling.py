@@ -7,8 +7,13 @@ import numpy as np
 import pytest
 
 from phyclone.io.template.model import load_model
-from phyclone.match import cluster_templates
-from phyclone.match.matching import match_events
+from phyclone.match import auto_threshold, cluster_templates
+from phyclone.match.blocks import noise_levels
+from phyclone.match.matching import find_missed_spikes, match_events, template_errors
+from phyclone.match.threshold import expected_error, slide_threshold
+from phyclone.match.weights import weight_arrays
+
+from _match_recording import write_recording
 
 SR = 30000.
 
@@ -92,3 +97,48 @@ def test_peeling_with_tails(collisions):
     assert np.median(e_full[tails] / e_short[tails]) < 0.9
     iso = (gap <= 90).sum(axis=1) == 1  # no other spike within 3 ms
     np.testing.assert_allclose(e_full[iso], e_short[iso], rtol=1e-4)
+
+
+@pytest.fixture(scope="module")
+def small_units(tmp_path_factory):
+    """Two small units (peak ~7 × noise) 20 µm apart and a large one."""
+    rec = write_recording(tmp_path_factory.mktemp("small") / "rec", n_units=3, rate=20.,
+                          amplitudes=[60., 55., 150.], centers=[6, 7, 11], seed=1)
+    model = load_model(rec.params)
+    yield model, rec
+    model.close()
+
+
+def test_mode_b_competition(small_units):
+    """Sliding unit 0's template also finds unit 1's missed spikes (small and alike, their
+    errors overlap): ``compete`` keeps only the minima where unit 0's template is the best;
+    with the expected error the sliding bound is lower still."""
+    model, rec = small_units
+    times, units, pos = rec.times, rec.units, rec.positions
+    ch = rec.centers[units]
+    tpl = cluster_templates(model.traces, times, units, pos, filter="bandpass")
+    rng = np.random.default_rng(3)
+    missed = rng.random(len(times)) < 0.2
+    t_ev, c_ev = times[~missed], ch[~missed]
+    pairs = match_events(model.traces, tpl, t_ev, c_ev, pos, filter="bandpass")
+    noise = noise_levels(model.traces, filter="bandpass")
+    mu = expected_error(tpl, noise, "signal", weight_arrays(tpl, pos, "signal", SR))
+    thr = auto_threshold(template_errors(pairs, 0)[1], expected=mu[0])
+    isolated = (np.abs(times[:, None] - times[None, :]) <= 60).sum(axis=1) == 1
+    truth = missed & (units == 0)
+
+    def run(**kw):
+        r = find_missed_spikes(model.traces, tpl, 0, thr, t_ev, c_ev, pos, filter="bandpass",
+                               **kw)
+        d = np.abs(r.spike_samples[:, None] - times[None, :])
+        own = (d.min(axis=1) <= 3) & (units[d.argmin(axis=1)] == 0)
+        hit = (np.abs(times[truth][:, None] - r.spike_samples[None, :]) <= 3).any(axis=1)
+        return own.mean(), hit[isolated[truth]].mean()
+
+    p_plain, r_plain = run(compete=False)
+    p_comp, r_comp = run(compete=True)
+    p_cap, r_cap = run(compete=True, expected=mu[0])
+    assert p_plain < 0.9  # unit 1's missed spikes taken
+    assert p_comp >= 0.97 and r_comp >= 0.95
+    assert p_cap >= p_comp and r_cap >= 0.9
+    assert slide_threshold(thr, mu[0]) <= thr
