@@ -21,8 +21,10 @@ spikes of its unit, on the units with SNR >= 5 (peak amplitude / 5 µV noise). O
    peeling).
 3. Mode B: detection with a high threshold (8 × MAD) misses a share of the spikes; for 10
    units with SNR >= 5 (at least 50 detected spikes, 5 missed), the unit's template is slid
-   over the whole 30 s (``--mode-b peel``: over the residual of its neighbours' events);
-   recall of its missed spikes, precision, time per unit.
+   over the whole 30 s: ``--mode-b residual`` (default): ``find_missed_spikes(peel=True)``,
+   over the residual of the detected events peeled on the template's channels; ``plain``:
+   over the data; ``peel``: ``match_recording`` of the templates within 200 µm, only the
+   unit's slid. Recall of its missed spikes, precision, time per unit.
 """
 
 import argparse
@@ -237,8 +239,10 @@ def main():
     ap.add_argument("--si", default=str(peer_venv("si", "PHYCLONE_PEER_SI") / "bin" / "python"))
     ap.add_argument("--skip-peer", action="store_true")
     ap.add_argument("--mode-b-units", type=int, default=10)
-    ap.add_argument("--mode-b", choices=("peel", "plain"), default="plain",
-                    help="mode B on the residual of the neighbouring templates, or plain")
+    ap.add_argument("--mode-b", choices=("peel", "plain", "residual"), default="residual",
+                    help="mode B: find_missed_spikes on the residual of the detected events "
+                         "(residual), on the data (plain), or match_recording with the "
+                         "neighbouring templates (peel)")
     ap.add_argument("--only-mode-b", action="store_true")
     ap.add_argument("--only-mode-a", action="store_true", help="mode A only (no peer, no mode B)")
     ap.add_argument("--time-range", type=float, nargs=2, metavar=("A", "B"),
@@ -313,7 +317,8 @@ def main():
             r = Bunch(spike_samples=rr.spike_samples[m])
         else:  # the template slid over the data
             r = find_missed_spikes(model.traces, tplc, j, thr, high.times, high.channels, pos,
-                                   filter="bandpass", time_range=a.time_range)
+                                   filter="bandpass", time_range=a.time_range,
+                                   peel=a.mode_b == "residual")
         times.append(time.perf_counter() - c0)
         in_range = np.ones(len(gt_t), bool) if a.time_range is None else \
             (gt_t >= a.time_range[0] * 30000.) & (gt_t < a.time_range[1] * 30000.)

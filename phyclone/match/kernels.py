@@ -138,6 +138,8 @@ def _pair_error(block_t, t0, chs, cols, tj, wj, signal, bound):
         ch = chs[c]
         if ch < 0:
             break
+        if cols[c] < 0:  # not in the block (mode B reads the slid template's channels)
+            continue
         e_row = block_t[cols[c]]
         acc = np.float32(0.)
         for k in range(n_s):

@@ -192,7 +192,8 @@ def template_errors(pairs, j):
 def find_missed_spikes(traces, templates, j, threshold, event_samples=None,
                        event_channels=None, channel_positions=None, weighting="signal",
                        tolerance_um=TOLERANCE_UM, explain_ms=EXPLAIN_MS, time_range=None,
-                       filter="highpass", progress=False, expected=None, compete=True):
+                       filter="highpass", progress=False, expected=None, compete=True,
+                       peel=False):
     """Mode B: slide template ``j`` over every sample of ``time_range`` (seconds, default the
     whole recording); return the local minima of the match error below ``threshold`` that no
     detected event explains (an event within ``explain_ms`` whose max channel lies within
@@ -201,9 +202,12 @@ def find_missed_spikes(traces, templates, j, threshold, event_samples=None,
     expected of the template's own spikes (``threshold.expected_error``); the threshold is
     then at most ``threshold.SLIDE_FACTOR`` × it (``threshold.slide_threshold``).
     ``compete``: keep only the spikes where template ``j`` matches better than the other
-    templates given whose max channel lies within ``tolerance_um`` of its own (mode A
-    error, peaks aligned): a minimum of ``j``'s error may be another unit's undetected
-    spike."""
+    templates given whose max channel lies within ``tolerance_um`` of its own, and better
+    than no spike (mode A error, peaks aligned): a minimum of ``j``'s error may be another
+    unit's undetected spike, or a residue of peeling. ``peel``: before sliding, the detected events whose templates may reach the
+    slid template's channels are peeled with the templates given (``kernels.peel``, one
+    pass, on those channels): the spikes that overlap a detected neighbour are found on
+    the residual."""
     start, stop = _time_range(traces, time_range)
     threshold = float(slide_threshold(threshold, expected))
     w = weight_arrays(templates, channel_positions, weighting, traces.sample_rate)[j]
@@ -223,12 +227,17 @@ def find_missed_spikes(traces, templates, j, threshold, event_samples=None,
     found, errs, best = [], [], []
     rivals = _rivals(templates, j, channel_positions, weighting, tolerance_um,
                      traces.sample_rate, chans, traces.n_channels) if compete else None
+    peeler = _peeler(templates, j, chans, event_samples, event_channels, channel_positions,
+                     weighting, tolerance_um, traces.sample_rate, traces.n_channels) \
+        if peel and event_samples is not None else None
     # window starts t0 = spike + off, for spikes in [start, stop)
     for b0, b1 in tqdm(block_ranges(start + off, stop + off), desc="sliding", unit="block",
                        disable=not progress):
         a0 = b0 - hw  # also the neighbours of the block's first/last samples
         a1 = b1 + hw
         block = read_filtered(traces, a0, a1 + n_s, chans, filter=filter)
+        if peeler is not None:
+            block = _peel_block(block, a0, peeler, signal)
         err = np.empty(a1 - a0, dtype=np.float64)
         kernels.slide(block, 0, a1 - a0, tpl, np.arange(len(chans)), w, ok, oc, signal,
                       float(threshold), PEAK_FRACTION, err)
@@ -254,25 +263,76 @@ def find_missed_spikes(traces, templates, j, threshold, event_samples=None,
     return Bunch(spike_samples=spikes.astype(np.int64), errors=errors, n_minima=n_min)
 
 
+def _peeler(templates, j, chans, event_samples, event_channels, channel_positions, weighting,
+            tolerance_um, sample_rate, n_channels):
+    """What ``_peel_block`` needs: the events whose max channel lies within the tolerance
+    of template ``j``'s (matched on the block's channels, most of theirs; farther events
+    matched on a few channels were mis-subtracted and left residues), sorted, and the
+    templates on the block's columns (``chans``)."""
+    pos = np.asarray(channel_positions, dtype=np.float64)
+    ev_t = np.asarray(event_samples, dtype=np.int64)
+    ev_c = np.asarray(event_channels, dtype=np.int64)
+    reach = tolerance_um
+    near_all = near_templates(np.arange(n_channels), templates, pos, tolerance_um)
+    m = (np.linalg.norm(pos[ev_c] - pos[templates.max_channels[j]], axis=1) <= reach + 1e-9)
+    m &= near_all[ev_c].any(axis=1)
+    o = np.argsort(ev_t[m], kind="stable")
+    col = np.full(n_channels, -1, dtype=np.int64)
+    col[chans] = np.arange(len(chans))
+    nb = neighbourhoods(pos, templates.radius_um)
+    tpl_ch = np.asarray(templates.channels, dtype=np.int64)
+    w = weight_arrays(templates, pos, weighting, sample_rate)
+    dense, wdense = dense_templates(templates, w, n_channels)
+    sub, sub_delta, sub_off = subtraction_arrays(templates)
+    return Bunch(t=ev_t[m][o], ch=ev_c[m][o], near_all=near_all, nb=nb,
+                 nb_col=np.where(nb >= 0, col[np.maximum(nb, 0)], -1),
+                 tpl_col=np.where(tpl_ch >= 0, col[np.maximum(tpl_ch, 0)], -1),
+                 dense=dense, wdense=wdense, sub=sub, sub_delta=sub_delta,
+                 offsets=np.asarray(templates.offsets, dtype=np.int64))
+
+
+def _peel_block(block, a0, peeler, signal):
+    """The residual of ``block`` (n_samples, chans; row 0 = sample ``a0``) once its events
+    are peeled."""
+    i0, i1 = np.searchsorted(peeler.t, [a0, a0 + len(block)])
+    if i1 == i0:
+        return block
+    ech = peeler.ch[i0:i1]
+    near = peeler.near_all[ech]
+    pe, pt = np.nonzero(near)
+    counts = near.sum(axis=1).astype(np.int64)
+    first = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+    n = i1 - i0
+    block_t = np.ascontiguousarray(block.T)
+    kernels.peel(block_t, peeler.t[i0:i1] - a0, ech, peeler.nb, peeler.nb_col, first, counts,
+                 pt.astype(np.int64), peeler.dense, peeler.wdense, peeler.sub,
+                 peeler.sub_delta, peeler.tpl_col, peeler.offsets, signal, N_SHIFTS, 1,
+                 np.full(len(peeler.offsets), np.inf), False, np.empty(len(pt)),
+                 np.empty(len(pt), dtype=np.int64), np.empty(n, dtype=np.int64),
+                 np.empty(n, dtype=np.int64))
+    return np.ascontiguousarray(block_t.T)
+
+
 def _rivals(templates, j, channel_positions, weighting, tolerance_um, sample_rate, chans,
             n_channels):
     """What ``_best_is_own`` needs to compare template ``j`` with the templates whose max
-    channel lies within the tolerance of its own, on ``j``'s channels ``chans`` (the block's
-    columns), peaks aligned; None when there is no other."""
+    channel lies within the tolerance of its own and with no spike (a zero template with
+    ``j``'s weights), on ``j``'s channels ``chans`` (the block's columns), peaks aligned."""
     near = np.nonzero(near_templates(templates.max_channels[j:j + 1], templates,
                                      channel_positions, tolerance_um)[0])[0]
-    if len(near) < 2:
-        return None
     from .templates import subset
     sub = subset(templates, near)
     dense, wdense = dense_templates(sub, weight_arrays(sub, channel_positions, weighting,
                                                        sample_rate), n_channels)
+    own = int(np.nonzero(near == j)[0][0])
+    dense = np.concatenate([dense, np.zeros_like(dense[:1])])
+    wdense = np.concatenate([wdense, wdense[own:own + 1]])
     n_s = dense.shape[2]
-    return Bunch(own=int(np.nonzero(near == j)[0][0]), dense=dense, wdense=wdense,
+    return Bunch(own=own, dense=dense, wdense=wdense,
                  nb_ch=np.asarray(chans, dtype=np.int64)[None, :],
                  nb_col=np.arange(len(chans), dtype=np.int64)[None, :],
-                 offsets=np.full(len(near), -(n_s // 2), dtype=np.int64),
-                 pair_tpl=np.tile(np.arange(len(near), dtype=np.int64), 1))
+                 offsets=np.full(len(dense), -(n_s // 2), dtype=np.int64),
+                 pair_tpl=np.arange(len(dense), dtype=np.int64))
 
 
 def _best_is_own(block, peak_rows, rivals, signal):
