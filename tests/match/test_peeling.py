@@ -142,3 +142,34 @@ def test_mode_b_competition(small_units):
     assert p_comp >= 0.97 and r_comp >= 0.95
     assert p_cap >= p_comp and r_cap >= 0.9
     assert slide_threshold(thr, mu[0]) <= thr
+
+
+def test_mode_b_on_residual(collisions):
+    """Missed spikes that overlap a detected spike of another unit: sliding over the
+    residual of the detected events (``peel=True``) finds more of them, as precisely."""
+    model, times, units, pos = collisions
+    ch = np.array([6, 7, 9])[units]
+    tpl = cluster_templates(model.traces, times, units, pos, filter="bandpass")
+    rng = np.random.default_rng(6)
+    missed = rng.random(len(times)) < 0.2
+    t_ev, c_ev = times[~missed], ch[~missed]
+    gap = np.abs(times[:, None] - times[None, :])
+    # another unit's detected spike within 1 ms
+    collides = ((gap <= 30) & (gap > 0) & ~missed[None, :]).any(axis=1)
+    pairs = match_events(model.traces, tpl, t_ev, c_ev, pos, filter="bandpass")
+    noise = noise_levels(model.traces, filter="bandpass")
+    mu = expected_error(tpl, noise, "signal", weight_arrays(tpl, pos, "signal", SR))
+    for j in range(3):
+        thr = auto_threshold(template_errors(pairs, j)[1], expected=mu[j])
+        truth = missed & (units == j)
+        out = {}
+        for peel in (False, True):
+            r = find_missed_spikes(model.traces, tpl, j, thr, t_ev, c_ev, pos,
+                                   filter="bandpass", expected=mu[j], peel=peel)
+            d = np.abs(r.spike_samples[:, None] - times[None, :])
+            own = (d.min(axis=1) <= 3) & (units[d.argmin(axis=1)] == j)
+            hit = (np.abs(times[truth][:, None] - r.spike_samples[None, :]) <= 3).any(axis=1)
+            out[peel] = own.mean(), hit.mean(), hit[collides[truth]].mean()
+        assert out[True][0] >= 0.97  # precision
+        assert out[True][1] >= out[False][1] + 0.03  # recall
+        assert out[True][2] >= out[False][2] + 0.2  # recall of the colliding ones
