@@ -22,16 +22,19 @@ def _shift(q):
 
 @numba.njit(**_OPTS)
 def pair_errors(block_t, ev_t, ev_ch, nb_ch, nb_col, ev_first, ev_count, pair_tpl, dense,
-                wdense, offsets, signal, n_shifts, out_err, out_shift):
+                wdense, n_s, offsets, signal, n_shifts, out_err, out_shift):
     """Mode A: error of every (event, candidate template) pair over the channels around the
     event's max channel (``nb_ch[ev_ch[i]]``, block columns ``nb_col``; templates are zero
     beyond their radius, so the errors of one event are comparable), best of
     ``2 n_shifts + 1`` alignments. ``block_t`` is (n_columns, n_samples);
-    ``dense``/``wdense`` (n_t, n_channels, n_s); ``ev_first[i]``, ``ev_count[i]``: event
-    ``i``'s pairs in ``pair_tpl``."""
+    ``dense``/``wdense`` (n_t, n_channels, n_lanes) hold the ``n_s`` template samples
+    zero-padded to a whole number of SIMD vectors (``matching.lanes``): the sums run over
+    all the lanes and the padding's terms (``e ** 4`` with ``signal``, 0 with fixed
+    weights) are taken off (the exact ``n_s`` loop at the block's end); ``ev_first[i]``,
+    ``ev_count[i]``: event ``i``'s pairs in ``pair_tpl``."""
     n_ev = len(ev_t)
     n_b = block_t.shape[1]
-    n_s = dense.shape[2]
+    n_lanes = dense.shape[2]
     n_nb = nb_ch.shape[1]
     for i in numba.prange(n_ev):
         chs = nb_ch[ev_ch[i]]
@@ -45,24 +48,31 @@ def pair_errors(block_t, ev_t, ev_ch, nb_ch, nb_col, ev_first, ev_count, pair_tp
                 t0 = ev_t[i] + offsets[j] + sh
                 if t0 < 0 or t0 + n_s > n_b:
                     continue
+                n_k = n_lanes if t0 + n_lanes <= n_b else n_s
                 s = 0.
                 for c in range(n_nb):
                     ch = chs[c]
                     if ch < 0:
                         break
                     tj = dense[j, ch]
-                    wj = wdense[j, ch]
                     e_row = block_t[cols[c]]
                     acc = np.float32(0.)
-                    for k in range(n_s):
-                        x = tj[k]
-                        e = e_row[t0 + k]
-                        d = x - e
-                        if signal:
+                    if signal:
+                        for k in range(n_k):
+                            x = tj[k]
+                            e = e_row[t0 + k]
+                            d = x - e
                             w = max(abs(x), abs(e))
-                        else:
+                            acc += d * d * w * w
+                        for k in range(n_s, n_k):  # the padding: x = 0, w = |e|
+                            e = e_row[t0 + k]
+                            acc -= e * e * e * e
+                    else:
+                        wj = wdense[j, ch]
+                        for k in range(n_k):
+                            d = tj[k] - e_row[t0 + k]
                             w = wj[k]
-                        acc += d * d * w * w
+                            acc += d * d * w * w
                     s += acc
                     if s > best:
                         break

@@ -68,6 +68,21 @@ def dense_templates(templates, weights, n_channels):
     return dense, wdense
 
 
+#: float32 lanes of the widest SIMD vectors the kernels are compiled for (AVX-512).
+LANES = 16
+
+
+def lanes(dense, wdense):
+    """``dense``/``wdense`` zero-padded along the samples to a multiple of ``LANES`` (for
+    ``kernels.pair_errors``), and the number of samples ``n_s``."""
+    n_s = dense.shape[2]
+    n = -(-n_s // LANES) * LANES
+    if n == n_s:
+        return dense, wdense, n_s
+    pad = ((0, 0), (0, 0), (0, n - n_s))
+    return np.pad(dense, pad), np.pad(wdense, pad), n_s
+
+
 def subtraction_arrays(templates):
     """What peeling subtracts: (waveforms (n_t, n_c, n_sub) float32, their start relative to
     the compared window (n_t,), their start relative to the spike time (n_t,))."""
@@ -104,6 +119,7 @@ def match_events(traces, templates, event_samples, event_channels, channel_posit
     n_ch = traces.n_channels
     w = weight_arrays(templates, channel_positions, weighting, traces.sample_rate)
     dense, wdense = dense_templates(templates, w, n_ch)
+    padded = lanes(dense, wdense)
     signal = weighting == "signal"
     nb = neighbourhoods(channel_positions, templates.radius_um)
     # channels read: the neighbourhoods of the event channels that have candidates
@@ -155,7 +171,7 @@ def match_events(traces, templates, event_samples, event_channels, channel_posit
             subtracted[idx] = done
         else:
             kernels.pair_errors(block_t, ts[i0:i1] - (b0 + lo), ech[idx], nb, nb_col, first,
-                                counts, pt.astype(np.int64), dense, wdense, offsets, signal,
+                                counts, pt.astype(np.int64), *padded, offsets, signal,
                                 int(n_shifts), err, shift)
         kernel_time += time.perf_counter() - k0
         ev.append(idx[pe])
@@ -346,7 +362,7 @@ def _best_is_own(block, peak_rows, rivals, signal):
     kernels.pair_errors(np.ascontiguousarray(block.T), peak_rows.astype(np.int64),
                         np.zeros(n, dtype=np.int64), rivals.nb_ch, rivals.nb_col,
                         np.arange(n, dtype=np.int64) * n_r, np.full(n, n_r, dtype=np.int64),
-                        np.tile(rivals.pair_tpl, n), rivals.dense, rivals.wdense,
+                        np.tile(rivals.pair_tpl, n), *lanes(rivals.dense, rivals.wdense),
                         rivals.offsets, signal, N_SHIFTS, err, shift)
     return err.reshape(n, n_r).argmin(axis=1) == rivals.own
 

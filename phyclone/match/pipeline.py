@@ -13,8 +13,9 @@ from phyclone.utils import Bunch
 
 from . import kernels
 from .blocks import block_ranges, check_filter, noise_levels, read_filtered
-from .matching import (N_SHIFTS, PEAK_FRACTION, TOLERANCE_UM, dense_templates, match_events,
-                       near_templates, neighbourhoods, subtraction_arrays, template_errors)
+from .matching import (N_SHIFTS, PEAK_FRACTION, TOLERANCE_UM, dense_templates, lanes,
+                       match_events, near_templates, neighbourhoods, subtraction_arrays,
+                       template_errors)
 from .threshold import auto_threshold, expected_error, slide_threshold
 from .weights import weight_arrays
 
@@ -72,15 +73,15 @@ def _orders(templates, w, signal):
     return ok, oc, n
 
 
-def _best_is_own(block_t, cj, ci, offsets, max_ch, near_all, nb, nb_col, dense, wdense,
-                 signal, n_shifts):
+def _best_is_own(block_t, cj, ci, offsets, max_ch, near_all, nb, nb_col, padded, signal,
+                 n_shifts):
     """Whether each candidate (template ``cj``, spike at block sample ``ci``) is matched
     best by its own template among the templates near its max channel (mode A error on the
     residual, peaks aligned): a template slid alone (``slide_templates``) must not take
     another unit's spike."""
     if not len(cj):
         return np.zeros(0, dtype=bool)
-    half = dense.shape[2] // 2
+    half = padded[2] // 2
     ev_ch = max_ch[cj]
     near = near_all[ev_ch]
     pe, pt = np.nonzero(near)
@@ -88,8 +89,8 @@ def _best_is_own(block_t, cj, ci, offsets, max_ch, near_all, nb, nb_col, dense, 
     first = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
     err = np.empty(len(pt))
     kernels.pair_errors(block_t, ci + offsets[cj] + half, ev_ch, nb, nb_col, first, counts,
-                        pt.astype(np.int64), dense, wdense,
-                        np.full(len(dense), -half, dtype=np.int64), signal, int(n_shifts),
+                        pt.astype(np.int64), *padded,
+                        np.full(len(padded[0]), -half, dtype=np.int64), signal, int(n_shifts),
                         err, np.empty(len(pt), dtype=np.int64))
     best = np.full(len(cj), -1)
     o = np.lexsort((err, pe))
@@ -136,6 +137,7 @@ def match_recording(traces, templates, event_samples, event_channels, channel_po
     w = weight_arrays(templates, channel_positions, weighting, sr)
     slide_thr = slide_threshold(thresholds, expected_error(templates, noise, weighting, w))
     dense, wdense = dense_templates(templates, w, n_ch)
+    padded = lanes(dense, wdense)
     signal = weighting == "signal"
     nb = neighbourhoods(channel_positions, templates.radius_um)
     tpl_ch = np.ascontiguousarray(templates.channels, dtype=np.int64)
@@ -218,7 +220,7 @@ def match_recording(traces, templates, event_samples, event_channels, channel_po
                 o = np.argsort(ce, kind="stable")
                 cj, ci = cj[o].astype(np.int64), ci[o].astype(np.int64)
                 own = _best_is_own(block_t, cj, ci + t_first, offsets, max_ch, near_all,
-                                   nb, nb_col, dense, wdense, signal, n_shifts)
+                                   nb, nb_col, padded, signal, n_shifts)
                 cj, ci = cj[own], ci[own]
                 acc = np.empty(len(cj), dtype=np.bool_)
                 aerr = np.empty(len(cj))
