@@ -55,5 +55,6 @@ def noise_levels(traces, channel_ids=None, filter="highpass", n_blocks=3, durati
     n = int(duration * traces.sample_rate)
     starts = np.linspace(0, max(0, traces.n_samples - n), n_blocks).astype(np.int64)
     x = np.concatenate([read_filtered(traces, s, s + n, channel_ids, filter=filter)
-                        for s in starts])
-    return np.median(np.abs(x - np.median(x, axis=0)), axis=0) / 0.6745
+                        for s in starts]).T.copy()  # channels contiguous: a fast median
+    x -= np.median(x, axis=1)[:, None]
+    return np.median(np.abs(x, out=x), axis=1) / 0.6745

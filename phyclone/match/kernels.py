@@ -13,18 +13,28 @@ import numpy as np
 _OPTS = dict(cache=True, nogil=True, parallel=True, fastmath=True)
 
 
+@numba.njit(cache=True, inline="always")
+def _shift(q):
+    """The ``q``-th alignment tried: 0, -1, +1, -2, +2, ... (the likeliest first, so that
+    its error bounds the others' and their sums stop early)."""
+    return (q + 1) // 2 * (1 - 2 * (q % 2))
+
+
 @numba.njit(**_OPTS)
 def pair_errors(block_t, ev_t, ev_ch, nb_ch, nb_col, ev_first, ev_count, pair_tpl, dense,
-                wdense, offsets, signal, n_shifts, out_err, out_shift):
+                wdense, n_s, offsets, signal, n_shifts, out_err, out_shift):
     """Mode A: error of every (event, candidate template) pair over the channels around the
     event's max channel (``nb_ch[ev_ch[i]]``, block columns ``nb_col``; templates are zero
     beyond their radius, so the errors of one event are comparable), best of
     ``2 n_shifts + 1`` alignments. ``block_t`` is (n_columns, n_samples);
-    ``dense``/``wdense`` (n_t, n_channels, n_s); ``ev_first[i]``, ``ev_count[i]``: event
-    ``i``'s pairs in ``pair_tpl``."""
+    ``dense``/``wdense`` (n_t, n_channels, n_lanes) hold the ``n_s`` template samples
+    zero-padded to a whole number of SIMD vectors (``matching.lanes``): the sums run over
+    all the lanes and the padding's terms (``e ** 4`` with ``signal``, 0 with fixed
+    weights) are taken off (the exact ``n_s`` loop at the block's end); ``ev_first[i]``,
+    ``ev_count[i]``: event ``i``'s pairs in ``pair_tpl``."""
     n_ev = len(ev_t)
     n_b = block_t.shape[1]
-    n_s = dense.shape[2]
+    n_lanes = dense.shape[2]
     n_nb = nb_ch.shape[1]
     for i in numba.prange(n_ev):
         chs = nb_ch[ev_ch[i]]
@@ -33,28 +43,36 @@ def pair_errors(block_t, ev_t, ev_ch, nb_ch, nb_col, ev_first, ev_count, pair_tp
             j = pair_tpl[p]
             best = np.inf
             best_sh = 0
-            for sh in range(-n_shifts, n_shifts + 1):
+            for q in range(2 * n_shifts + 1):
+                sh = _shift(q)
                 t0 = ev_t[i] + offsets[j] + sh
                 if t0 < 0 or t0 + n_s > n_b:
                     continue
+                n_k = n_lanes if t0 + n_lanes <= n_b else n_s
                 s = 0.
                 for c in range(n_nb):
                     ch = chs[c]
                     if ch < 0:
                         break
                     tj = dense[j, ch]
-                    wj = wdense[j, ch]
                     e_row = block_t[cols[c]]
                     acc = np.float32(0.)
-                    for k in range(n_s):
-                        x = tj[k]
-                        e = e_row[t0 + k]
-                        d = x - e
-                        if signal:
+                    if signal:
+                        for k in range(n_k):
+                            x = tj[k]
+                            e = e_row[t0 + k]
+                            d = x - e
                             w = max(abs(x), abs(e))
-                        else:
+                            acc += d * d * w * w
+                        for k in range(n_s, n_k):  # the padding: x = 0, w = |e|
+                            e = e_row[t0 + k]
+                            acc -= e * e * e * e
+                    else:
+                        wj = wdense[j, ch]
+                        for k in range(n_k):
+                            d = tj[k] - e_row[t0 + k]
                             w = wj[k]
-                        acc += d * d * w * w
+                            acc += d * d * w * w
                     s += acc
                     if s > best:
                         break
@@ -130,6 +148,8 @@ def _pair_error(block_t, t0, chs, cols, tj, wj, signal, bound):
         ch = chs[c]
         if ch < 0:
             break
+        if cols[c] < 0:  # not in the block (mode B reads the slid template's channels)
+            continue
         e_row = block_t[cols[c]]
         acc = np.float32(0.)
         for k in range(n_s):
@@ -145,27 +165,36 @@ def _pair_error(block_t, t0, chs, cols, tj, wj, signal, bound):
 
 
 @numba.njit(cache=True, nogil=True, fastmath=True)
-def _add_template(block_t, t0, tj, chans, cols, sign):
-    for c in range(len(chans)):
-        if chans[c] < 0:
-            break
+def _add_template(block_t, t0, wf, cols, sign):
+    """Add ``sign`` × a subtracted waveform ``wf`` (n_c, n_sub) whose channel ``c`` is block
+    row ``cols[c]`` (-1: not in the block) at samples ``[t0, t0 + n_sub)`` (clipped)."""
+    n_b = block_t.shape[1]
+    k0 = max(0, -t0)
+    k1 = min(wf.shape[1], n_b - t0)
+    for c in range(len(cols)):
         col = cols[c]
         if col < 0:
             continue
-        for k in range(tj.shape[1]):
-            block_t[col, t0 + k] += sign * tj[chans[c], k]
+        row = block_t[col]
+        w = wf[c]
+        for k in range(k0, k1):
+            row[t0 + k] += sign * w[k]
 
 
 @numba.njit(cache=True, nogil=True, fastmath=True)
 def peel(block_t, ev_t, ev_ch, nb_ch, nb_col, ev_first, ev_count, pair_tpl, dense, wdense,
-         tpl_ch, tpl_col, offsets, signal, n_shifts, n_passes, thresholds, out_err, out_shift,
-         out_sub, out_t0):
+         sub, sub_delta, tpl_col, offsets, signal, n_shifts, n_passes, thresholds, exact,
+         out_err, out_shift, out_sub, out_t0):
     """Mode A with collisions resolved: events in decreasing amplitude order are matched on
     the residual (``block_t`` is modified in place), and the best template is subtracted
     when it explains the event better than nothing (error below that of a zero template) and
     is below its threshold. Each further pass adds an event's template back and matches it
-    again on the residual of all the others. ``out_sub[i]``: the template index subtracted for event ``i`` (-1:
-    none), ``out_t0[i]`` its window start."""
+    again on the residual of all the others. What is subtracted is ``sub[j]`` (n_c, n_sub;
+    channel ``c`` at block row ``tpl_col[j, c]``), starting ``sub_delta[j]`` samples after
+    the compared window. ``out_sub[i]``: the template index subtracted for event ``i`` (-1:
+    none), ``out_t0[i]`` its compared window's start. ``exact``: every pair's error is
+    computed in full (for histograms); else a sum stops once above the event's best so far
+    (only the best pair's error is then exact)."""
     n_ev = len(ev_t)
     n_b = block_t.shape[1]
     n_s = dense.shape[2]
@@ -182,7 +211,7 @@ def peel(block_t, ev_t, ev_ch, nb_ch, nb_col, ev_first, ev_count, pair_tpl, dens
         for i in order:
             if out_sub[i] >= 0:  # matched again on the residual of the others
                 j = out_sub[i]
-                _add_template(block_t, sub_t0[i], dense[j], tpl_ch[j], tpl_col[j], 1.)
+                _add_template(block_t, sub_t0[i] + sub_delta[j], sub[j], tpl_col[j], 1.)
                 out_sub[i] = -1
             chs = nb_ch[ev_ch[i]]
             cols = nb_col[ev_ch[i]]
@@ -193,11 +222,13 @@ def peel(block_t, ev_t, ev_ch, nb_ch, nb_col, ev_first, ev_count, pair_tpl, dens
                 j = pair_tpl[p]
                 pb = np.inf
                 psh = 0
-                for sh in range(-n_shifts, n_shifts + 1):
+                for q in range(2 * n_shifts + 1):
+                    sh = _shift(q)
                     t0 = ev_t[i] + offsets[j] + sh
                     if t0 < 0 or t0 + n_s > n_b:
                         continue
-                    s = _pair_error(block_t, t0, chs, cols, dense[j], wdense[j], signal, pb)
+                    s = _pair_error(block_t, t0, chs, cols, dense[j], wdense[j], signal,
+                                    pb if exact else min(pb, best))
                     if s < pb:
                         pb = s
                         psh = sh
@@ -215,7 +246,7 @@ def peel(block_t, ev_t, ev_ch, nb_ch, nb_col, ev_first, ev_count, pair_tpl, dens
             if best < null:
                 out_sub[i] = j
                 sub_t0[i] = t0
-                _add_template(block_t, t0, dense[j], tpl_ch[j], tpl_col[j], -1.)
+                _add_template(block_t, t0 + sub_delta[j], sub[j], tpl_col[j], -1.)
 
 
 @numba.njit(cache=True, nogil=True, parallel=True, fastmath=True)
@@ -254,8 +285,8 @@ def slide_all(block_t, t_first, t_stop, dense, wdense, tpl_ch, tpl_col, order_k,
 
 
 @numba.njit(cache=True, nogil=True, fastmath=True)
-def accept_minima(block_t, cand_j, cand_i, t_first, dense, wdense, tpl_ch, tpl_col, nb_ch,
-                  nb_col, max_ch, offsets, signal, thresholds, out_ok, out_err):
+def accept_minima(block_t, cand_j, cand_i, t_first, dense, wdense, sub, sub_delta, tpl_col,
+                  nb_ch, nb_col, max_ch, offsets, signal, thresholds, out_ok, out_err):
     """Candidates (template ``cand_j``, spike at block sample ``t_first + cand_i``), best
     first: each is matched again on the current residual and accepted (then subtracted) when
     still below its threshold and better than a zero template, on the channels around the
@@ -274,4 +305,4 @@ def accept_minima(block_t, cand_j, cand_i, t_first, dense, wdense, tpl_ch, tpl_c
             null = _pair_error(block_t, t0, chs, cols, zero, zero, signal, np.inf)
             if e < null:
                 out_ok[q] = True
-                _add_template(block_t, t0, dense[j], tpl_ch[j], tpl_col[j], -1.)
+                _add_template(block_t, t0 + sub_delta[j], sub[j], tpl_col[j], -1.)

@@ -59,7 +59,7 @@ class Matcher:
                              self.model.channel_positions, weighting=self.weighting,
                              tolerance_um=self.tolerance_um, time_range=time_range,
                              filter=self.filter, progress=progress)
-        out = Bunch(pairs=pairs, templates=tpl, clusters={})
+        out = Bunch(pairs=pairs, templates=tpl, clusters={}, spike_clusters=spike_clusters)
         w = weight_arrays(tpl, self.model.channel_positions, self.weighting,
                           self.model.traces.sample_rate)
         out.expected = expected_error(tpl, self.noise, self.weighting, w)
@@ -90,13 +90,36 @@ class Matcher:
         ev, cl = ev[o][keep], cl[o][keep]
         return {c: np.sort(ev[cl == c]) for c in result.clusters}
 
-    def missed(self, result, cluster_id, threshold=None, time_range=None, progress=False):
+    def missed(self, result, cluster_id, threshold=None, time_range=None, progress=False,
+               peel=False):
         """Mode B: spike samples of the cluster's missed spikes (``Bunch(spike_samples,
-        errors)``), not explained by any event of the folder."""
+        errors)``), not explained by any event of the folder. With the automatic threshold,
+        the sliding bound is ``threshold.slide_threshold``; a threshold given is used as
+        is. ``peel``: slide over the residual of the detected events near the cluster,
+        peeled with the templates of the clusters they belong to (``neighbours``)."""
         r = result.clusters[int(cluster_id)]
         thr = r.threshold if threshold is None else float(threshold)
+        tpl, j = result.templates, r.template
+        if peel:
+            ids = [int(cluster_id)] + self.neighbours(result, cluster_id)
+            tpl, j = self.templates(ids, result.spike_clusters), 0
         return find_missed_spikes(
-            self.model.traces, result.templates, r.template, thr, self.event_samples,
+            self.model.traces, tpl, j, thr, self.event_samples,
             self.event_channels, self.model.channel_positions, weighting=self.weighting,
             tolerance_um=self.tolerance_um, time_range=time_range, filter=self.filter,
-            progress=progress)
+            progress=progress,
+            expected=result.expected[r.template] if threshold is None else None, peel=peel)
+
+    def neighbours(self, result, cluster_id, min_share=0.1):
+        """The other clusters with at least ``min_share`` of their spikes' max channels
+        within the tolerance of the cluster's template's max channel."""
+        pos = np.asarray(self.model.channel_positions, dtype=np.float64)
+        mc = result.templates.max_channels[result.clusters[int(cluster_id)].template]
+        close = np.linalg.norm(pos[self.event_channels] - pos[mc], axis=1) \
+            <= self.tolerance_um + 1e-9
+        sc = np.asarray(result.spike_clusters)
+        ids, n = np.unique(sc, return_counts=True)
+        near = np.unique(sc[close], return_counts=True)
+        share = dict(zip(near[0].tolist(), near[1].tolist()))
+        return [int(c) for c, k in zip(ids, n) if c != int(cluster_id)
+                and share.get(int(c), 0) >= min_share * k]

@@ -13,9 +13,10 @@ from phyclone.utils import Bunch
 
 from . import kernels
 from .blocks import block_ranges, check_filter, noise_levels, read_filtered
-from .matching import (N_SHIFTS, PEAK_FRACTION, TOLERANCE_UM, dense_templates, match_events,
-                       near_templates, neighbourhoods, template_errors)
-from .threshold import auto_threshold, expected_error
+from .matching import (N_SHIFTS, PEAK_FRACTION, TOLERANCE_UM, dense_templates, lanes,
+                       match_events, near_templates, neighbourhoods, subtraction_arrays,
+                       template_errors)
+from .threshold import auto_threshold, expected_error, slide_threshold
 from .weights import weight_arrays
 
 logger = logging.getLogger(__name__)
@@ -25,6 +26,12 @@ PILOT_BLOCKS = 4
 #: Templates whose peak is below this many times the noise of their max channel are not
 #: slid (their matches would be noise); their detected events are still peeled.
 MIN_SLIDE_SNR = 3.
+#: A detected event takes its best template when the error is below the error of no
+#: template and below this many times the template's threshold: by default any template
+#: that explains it (every unit has a template: an event detected is a spike, only its
+#: template is in question); 1 when units without templates fire in the recording. The
+#: spikes found by sliding must be below ``threshold.slide_threshold``.
+EVENT_FACTOR = np.inf
 
 
 def pilot_thresholds(traces, templates, event_samples, event_channels, channel_positions,
@@ -66,21 +73,51 @@ def _orders(templates, w, signal):
     return ok, oc, n
 
 
+def _best_is_own(block_t, cj, ci, offsets, max_ch, near_all, nb, nb_col, padded, signal,
+                 n_shifts):
+    """Whether each candidate (template ``cj``, spike at block sample ``ci``) is matched
+    best by its own template among the templates near its max channel (mode A error on the
+    residual, peaks aligned): a template slid alone (``slide_templates``) must not take
+    another unit's spike."""
+    if not len(cj):
+        return np.zeros(0, dtype=bool)
+    half = padded[2] // 2
+    ev_ch = max_ch[cj]
+    near = near_all[ev_ch]
+    pe, pt = np.nonzero(near)
+    counts = near.sum(axis=1).astype(np.int64)
+    first = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+    err = np.empty(len(pt))
+    kernels.pair_errors(block_t, ci + offsets[cj] + half, ev_ch, nb, nb_col, first, counts,
+                        pt.astype(np.int64), *padded,
+                        np.full(len(padded[0]), -half, dtype=np.int64), signal, int(n_shifts),
+                        err, np.empty(len(pt), dtype=np.int64))
+    best = np.full(len(cj), -1)
+    o = np.lexsort((err, pe))
+    keep = np.r_[True, pe[o][1:] != pe[o][:-1]]
+    best[pe[o][keep]] = pt[o][keep]
+    return best == cj
+
+
 def match_recording(traces, templates, event_samples, event_channels, channel_positions,
                     thresholds=None, weighting="signal", tolerance_um=TOLERANCE_UM,
                     n_shifts=N_SHIFTS, filter="bandpass", time_range=None, slide=True,
-                    n_rounds=2, slide_templates=None, progress=False):
+                    n_rounds=2, slide_templates=None, progress=False, event_factor=EVENT_FACTOR,
+                    noise=None):
     """Match all templates over the recording (see module). ``slide_templates``: the
     indices of the templates slid (default all; e.g. one cluster's template, the others
     only peeling their events: mode B on the residual); templates whose peak is below
-    ``MIN_SLIDE_SNR`` × the noise are never slid. Returns ``Bunch(spike_samples,
+    ``MIN_SLIDE_SNR`` × the noise are never slid. ``event_factor``: see ``EVENT_FACTOR``.
+    ``noise``: the per-channel noise of the filtered data (``blocks.noise_levels``), when
+    known already.
+    Returns ``Bunch(spike_samples,
     spike_templates (template indices), errors, detected (bool: from a detected event),
     thresholds, timings)``, sorted by time."""
     check_filter(filter)
     t_start = time.perf_counter()
     t = np.asarray(event_samples, dtype=np.int64).reshape(-1)
     ech = np.asarray(event_channels, dtype=np.int64).reshape(-1)
-    noise = noise_levels(traces, filter=filter)
+    noise = noise_levels(traces, filter=filter) if noise is None else np.asarray(noise)
     if thresholds is None:
         thresholds = pilot_thresholds(traces, templates, t, ech, channel_positions, weighting,
                                       tolerance_um, n_shifts, filter, time_range=time_range,
@@ -98,7 +135,9 @@ def match_recording(traces, templates, event_samples, event_channels, channel_po
     order = np.argsort(t, kind="stable")
     ts, ech = t[order], ech[order]
     w = weight_arrays(templates, channel_positions, weighting, sr)
+    slide_thr = slide_threshold(thresholds, expected_error(templates, noise, weighting, w))
     dense, wdense = dense_templates(templates, w, n_ch)
+    padded = lanes(dense, wdense)
     signal = weighting == "signal"
     nb = neighbourhoods(channel_positions, templates.radius_um)
     tpl_ch = np.ascontiguousarray(templates.channels, dtype=np.int64)
@@ -114,8 +153,10 @@ def match_recording(traces, templates, event_samples, event_channels, channel_po
     n_s = dense.shape[2]
     ok, oc, n_terms = _orders(templates, w, signal)
     hw = n_s // 2
-    lo = int(offsets.min()) - max(n_shifts, hw) - 1
-    hi = int(offsets.max()) + n_s + max(n_shifts, hw) + 1
+    wf_sub, sub_delta, sub_off = subtraction_arrays(templates)
+    lo = min(int(offsets.min()), int(sub_off.min())) - max(n_shifts, hw) - 1
+    hi = max(int(offsets.max()) + n_s, int((sub_off + wf_sub.shape[2]).max())) + \
+        max(n_shifts, hw) + 1
     slid = np.zeros(len(dense), dtype=bool)
     slid[np.arange(len(dense)) if slide_templates is None else slide_templates] = True
     peak = np.abs(templates.data[:, templates.data.shape[1] // 2, 0])
@@ -140,8 +181,9 @@ def match_recording(traces, templates, event_samples, event_channels, channel_po
             sub_t0 = np.empty(n_ev, dtype=np.int64)
             err = np.empty(len(pt), dtype=np.float64)
             kernels.peel(block_t, ts[i0:i1] - (b0 + lo), ech[i0:i1], nb, nb_col, first,
-                         counts, pt.astype(np.int64), dense, wdense, tpl_ch, tpl_col, offsets,
-                         signal, int(n_shifts), 2, thresholds, err,
+                         counts, pt.astype(np.int64), dense, wdense, wf_sub, sub_delta,
+                         tpl_col, offsets, signal, int(n_shifts), 2,
+                         event_factor * thresholds, False, err,
                          np.empty(len(pt), dtype=np.int64), sub, sub_t0)
             m = sub >= 0
             out_t.append(sub_t0[m] - offsets[sub[m]] + b0 + lo)
@@ -160,16 +202,16 @@ def match_recording(traces, templates, event_samples, event_channels, channel_po
                 errs = np.empty((len(dense), t_stop - t_first + 2 * hw))
                 kernels.slide_all(block_t, t_first - hw, t_stop + hw, dense, wdense, tpl_ch,
                                   tpl_col, ok, oc, n_terms * slid, offsets, signal,
-                                  np.where(slid, thresholds, -1.), PEAK_FRACTION, errs)
+                                  np.where(slid, slide_thr, -1.), PEAK_FRACTION, errs)
                 cj, ci, ce = [], [], []
                 mins = np.empty(errs.shape[1], dtype=np.int64)
                 for j in np.nonzero(slid)[0]:
-                    k = kernels.local_minima(errs[j], thresholds[j], hw, mins)
+                    k = kernels.local_minima(errs[j], slide_thr[j], hw, mins)
                     i = mins[:k]
                     i = i[(i >= hw) & (i < hw + t_stop - t_first)]
                     cj.append(np.full(len(i), j))
                     ci.append(i - hw)
-                    ce.append(errs[j, i] / thresholds[j])
+                    ce.append(errs[j, i] / slide_thr[j])
                 if not cj:
                     break
                 cj, ci, ce = np.concatenate(cj), np.concatenate(ci), np.concatenate(ce)
@@ -177,10 +219,13 @@ def match_recording(traces, templates, event_samples, event_channels, channel_po
                     break
                 o = np.argsort(ce, kind="stable")
                 cj, ci = cj[o].astype(np.int64), ci[o].astype(np.int64)
+                own = _best_is_own(block_t, cj, ci + t_first, offsets, max_ch, near_all,
+                                   nb, nb_col, padded, signal, n_shifts)
+                cj, ci = cj[own], ci[own]
                 acc = np.empty(len(cj), dtype=np.bool_)
                 aerr = np.empty(len(cj))
-                kernels.accept_minima(block_t, cj, ci, t_first, dense, wdense, tpl_ch, tpl_col,
-                                      nb, nb_col, max_ch, offsets, signal, thresholds, acc,
+                kernels.accept_minima(block_t, cj, ci, t_first, dense, wdense, wf_sub, sub_delta,
+                                      tpl_col, nb, nb_col, max_ch, offsets, signal, slide_thr, acc,
                                       aerr)
                 out_t.append(b0 + ci[acc])
                 out_j.append(cj[acc])

@@ -1,5 +1,8 @@
 """Templates from clusters: the mean filtered waveform of a sample of each cluster's spikes,
-on the channels within a radius of its max channel, in a window centred on its peak."""
+on the channels within a radius of its max channel, in a window centred on its peak (the
+window compared with events), and the same mean over a longer window (the waveform
+subtracted when peeling: a spike's repolarisation lasts several ms, and its tail left in
+the residual spoils the match of the spikes that overlap it)."""
 
 import logging
 
@@ -15,6 +18,9 @@ logger = logging.getLogger(__name__)
 WINDOW_MS = 1.0
 RADIUS_UM = 100.
 N_SPIKES = 200
+#: The waveform subtracted when peeling: from this long before the peak to this long after
+#: it (ms); never shorter than the compared window.
+SUBTRACT_MS = (1.0, 2.0)
 
 
 def _sample(spikes, n):
@@ -61,13 +67,16 @@ def _mean_windows(traces, spike_samples, owner, n_owners, half, filter):
 
 def cluster_templates(traces, spike_samples, spike_clusters, channel_positions,
                       cluster_ids=None, radius_um=RADIUS_UM, window_ms=WINDOW_MS,
-                      n_spikes=N_SPIKES, filter="highpass"):
+                      n_spikes=N_SPIKES, filter="highpass", subtract_ms=SUBTRACT_MS):
     """Templates of clusters for matching.
 
     Returns ``Bunch(ids, data (n_t, n_s, n_c) float32, channels (n_t, n_c) int64 (-1 pads,
     max channel first, then by distance), max_channels, offsets, n_spikes, window_ms,
-    radius_um)``: an event at spike sample ``t`` is compared with the filtered samples
-    ``[t + offsets[j], t + offsets[j] + n_s)``; the template's peak is at ``n_s // 2``.
+    radius_um, sub_data (n_t, n_sub, n_c), sub_offsets)``: an event at spike sample ``t`` is
+    compared with the filtered samples ``[t + offsets[j], t + offsets[j] + n_s)``; the
+    template's peak is at ``n_s // 2``. ``sub_data`` is the mean waveform from
+    ``subtract_ms[0]`` before the peak to ``subtract_ms[1]`` after it, starting at
+    ``t + sub_offsets[j]``: what peeling subtracts.
     """
     spike_samples = np.asarray(spike_samples, dtype=np.int64)
     spike_clusters = np.asarray(spike_clusters)
@@ -79,6 +88,9 @@ def cluster_templates(traces, spike_samples, spike_clusters, channel_positions,
     n_s = max(3, int(round(window_ms * 1e-3 * sr)) | 1)  # odd: the peak in the middle
     half = n_s // 2
     wide = 2 * half  # search the peak within +-1 window
+    before = max(half, int(round(subtract_ms[0] * 1e-3 * sr)))
+    after = max(half, int(round(subtract_ms[1] * 1e-3 * sr)))
+    R = wide + max(half, before, after)  # read +-R around the spike times
 
     order = np.argsort(spike_clusters, kind="stable")
     sc_sorted = spike_clusters[order]
@@ -92,7 +104,7 @@ def cluster_templates(traces, spike_samples, spike_clusters, channel_positions,
         owner.append(np.full(len(s), i))
     picked = np.concatenate(picked)
     owner = np.concatenate(owner)
-    sums, counts = _mean_windows(traces, picked, owner, len(cluster_ids), half + wide, filter)
+    sums, counts = _mean_windows(traces, picked, owner, len(cluster_ids), R, filter)
     means = sums / np.maximum(counts, 1)[:, None, None]
 
     n_t = len(cluster_ids)
@@ -101,27 +113,46 @@ def cluster_templates(traces, spike_samples, spike_clusters, channel_positions,
     offsets = np.zeros(n_t, dtype=np.int64)
     for j in range(n_t):
         m = means[j]
-        core = m[wide:wide + 2 * half + 1]  # the window centred on the spike times
+        core = m[R - half:R + half + 1]  # the window centred on the spike times
         max_ch[j] = int(np.abs(core).max(axis=0).argmax())
-        peak = int(np.abs(m[:, max_ch[j]]).argmax())  # within +-1 window around it
-        peak = min(max(peak, half), len(m) - 1 - half)
-        offsets[j] = peak - wide - half - half  # window start relative to the spike time
+        # the peak within +-1 window around it
+        peak = R - half - wide + int(np.abs(m[R - half - wide:R + half + wide + 1,
+                                              max_ch[j]]).argmax())
+        peak = min(max(peak, max(half, before)), len(m) - 1 - max(half, after))
+        offsets[j] = peak - R - half  # window start relative to the spike time
         chans[j] = _channels_within(positions, max_ch[j], radius_um)
     n_c = max(len(c) for c in chans)
     data = np.zeros((n_t, n_s, n_c), dtype=np.float32)
+    sub = np.zeros((n_t, before + after + 1, n_c), dtype=np.float32)
     channels = np.full((n_t, n_c), -1, dtype=np.int64)
     for j in range(n_t):
-        start = offsets[j] + half + wide  # index in the wide window
+        start = offsets[j] + R  # index in the read window
         data[j, :, :len(chans[j])] = means[j, start:start + n_s][:, chans[j]]
+        p = start + half
+        sub[j, :, :len(chans[j])] = means[j, p - before:p + after + 1][:, chans[j]]
         channels[j, :len(chans[j])] = chans[j]
     return Bunch(ids=cluster_ids, data=data, channels=channels, max_channels=max_ch,
                  offsets=offsets, n_spikes=counts, window_ms=float(window_ms),
-                 radius_um=float(radius_um))
+                 radius_um=float(radius_um), sub_data=sub, sub_offsets=offsets + half - before)
+
+
+def subtracted_waveforms(templates):
+    """(data (n_t, n_sub, n_c), offsets) of the waveforms peeling subtracts: ``sub_data``
+    when the templates have it, else the compared window itself."""
+    if templates.get("sub_data") is not None:
+        return templates.sub_data, np.asarray(templates.sub_offsets, dtype=np.int64)
+    return templates.data, np.asarray(templates.offsets, dtype=np.int64)
 
 
 def subset(templates, indices):
     """The templates ``indices`` (same Bunch layout)."""
     i = np.asarray(indices, dtype=np.int64)
-    return Bunch(templates, ids=templates.ids[i], data=templates.data[i],
-                 channels=templates.channels[i], max_channels=templates.max_channels[i],
-                 offsets=templates.offsets[i], n_spikes=np.asarray(templates.n_spikes)[i])
+    out = Bunch(templates, ids=templates.ids[i], data=templates.data[i],
+                channels=templates.channels[i], max_channels=templates.max_channels[i],
+                offsets=templates.offsets[i])
+    if templates.get("n_spikes") is not None:
+        out.n_spikes = np.asarray(templates.n_spikes)[i]
+    if templates.get("sub_data") is not None:
+        out.sub_data = templates.sub_data[i]
+        out.sub_offsets = np.asarray(templates.sub_offsets)[i]
+    return out

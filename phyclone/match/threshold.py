@@ -85,6 +85,21 @@ def auto_threshold(errors, n_bins=N_BINS, expected=None):
 
 FLOOR_FACTOR = 6.
 CAP_FACTOR = 40.
+#: Sliding (mode B) accepts a minimum only below ``SLIDE_FACTOR`` × the expected error of
+#: the template's own spikes (and below its threshold).
+SLIDE_FACTOR = 3.
+
+
+def slide_threshold(threshold, expected):
+    """The bound of the spikes found by sliding a template: its threshold, but at most
+    ``SLIDE_FACTOR`` × ``expected`` (``expected_error``). The threshold sits at the trough
+    between the template's spikes and the *detected events* of other units; sliding also
+    meets every noise window of the recording, whose lowest errors against a template a few
+    times the noise reach ~3-6 × the expected error, while an isolated spike's error stays
+    below ~2 × it."""
+    if expected is None:
+        return threshold
+    return np.minimum(threshold, SLIDE_FACTOR * np.asarray(expected, dtype=np.float64))
 
 
 def _with_expected(errors, x, expected, n_bins):

@@ -52,3 +52,29 @@ def test_match_recording(model, recording):
     r = match_recording(model.traces, sub, recording.times[kept], ch[kept], recording.positions,
                         thresholds=res.thresholds[[1, 2, 3]], time_range=(0, 5))
     assert r.spike_samples.max() < 5 * 30000 and set(r.spike_templates) <= {0, 1, 2}
+
+
+def test_detected_events_take_best_template(model, recording):
+    """A detected event takes the template that explains it whatever the threshold (the
+    default ``event_factor``), but an event where there is no spike takes none; with
+    ``event_factor=1`` the thresholds apply to detected events too."""
+    tpl = cluster_templates(model.traces, recording.times, recording.units, recording.positions,
+                            filter="bandpass")
+    ch = recording.centers[recording.units]
+    rng = np.random.default_rng(4)
+    t = recording.times
+    # events where no spike is (3 ms from any), on the units' channels
+    fake = np.sort(rng.integers(1000, recording.n_samples - 1000, 200))
+    fake = fake[np.abs(fake[:, None] - t[None, :]).min(axis=1) > 90]
+    ev_t = np.r_[t, fake]
+    ev_c = np.r_[ch, rng.choice(recording.centers, len(fake))]
+    o = np.argsort(ev_t, kind="stable")
+    tight = np.full(len(tpl.ids), 1e-3)  # no error is below these
+    res = match_recording(model.traces, tpl, ev_t[o], ev_c[o], recording.positions,
+                          thresholds=tight, slide=False)
+    recall, precision = _score(res.spike_samples, res.spike_templates, t, recording.units)
+    assert recall >= 0.98 and precision >= 0.99
+    assert res.detected.all()
+    strict = match_recording(model.traces, tpl, ev_t[o], ev_c[o], recording.positions,
+                             thresholds=tight, slide=False, event_factor=1.)
+    assert len(strict.spike_samples) == 0
