@@ -71,8 +71,10 @@ def run_match(params_path, clusters="all", threshold=None, slide=False, time_ran
         recovered_t, recovered_c = [], []
         if slide:
             for row in rows:
-                miss = matcher.missed(res, row["cluster"], thresholds[row["cluster"]],
-                                      time_range=time_range, progress=True)
+                # over the residual of the neighbouring clusters' spikes; the automatic
+                # threshold also bounds the sliding (threshold.slide_threshold)
+                miss = matcher.missed(res, row["cluster"], threshold, time_range=time_range,
+                                      progress=True, peel=True)
                 row["recovered"] = len(miss.spike_samples)
                 recovered_t.append(miss.spike_samples)
                 recovered_c.append(np.full(len(miss.spike_samples), row["new_id"]))

@@ -129,7 +129,11 @@ class ViewsMixin:
                          / self.model.sample_rate)
 
         def find_missed(cluster_id, threshold):
-            return matcher().missed(state["result"], cluster_id, threshold)
+            # over the residual of the neighbouring clusters' spikes; the automatic threshold
+            # (not moved by the user) also bounds the sliding (threshold.slide_threshold)
+            res = state["result"]
+            auto = threshold is None or threshold == res.clusters[cluster_id].threshold
+            return matcher().missed(res, cluster_id, None if auto else threshold, peel=True)
 
         def add_missed(cluster_id, missed):
             return self.add_missed_spikes(cluster_id, matcher(), state["result"], missed)
