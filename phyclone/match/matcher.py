@@ -12,7 +12,7 @@ from phyclone.utils import Bunch
 from .blocks import check_filter, noise_levels
 from .events import event_max_channels
 from .matching import TOLERANCE_UM, find_missed_spikes, match_events, template_errors
-from .templates import N_SPIKES, RADIUS_UM, WINDOW_MS, cluster_templates
+from .templates import N_SPIKES, RADIUS_UM, WINDOW_MS, MeanCache, cluster_templates
 from .threshold import auto_threshold, expected_error
 from .weights import check_weighting, weight_arrays
 
@@ -37,6 +37,7 @@ class Matcher:
             "none" if getattr(model, "hp_filtered", False) else "highpass"))
         self.event_samples = np.asarray(model.spike_samples, dtype=np.int64)
         self.event_channels = event_max_channels(model)
+        self._means = MeanCache()
 
     @cached_property
     def noise(self):
@@ -47,7 +48,7 @@ class Matcher:
         return cluster_templates(self.model.traces, self.event_samples, spike_clusters,
                                  self.model.channel_positions, cluster_ids,
                                  radius_um=self.radius_um, window_ms=self.window_ms,
-                                 n_spikes=self.n_spikes, filter=self.filter)
+                                 n_spikes=self.n_spikes, filter=self.filter, cache=self._means)
 
     def match(self, cluster_ids, spike_clusters, time_range=None, progress=False):
         """Mode A for clusters: ``{cluster_id: Bunch(spike_ids, errors, threshold,

@@ -4,13 +4,15 @@ window compared with events), and the same mean over a longer window (the wavefo
 subtracted when peeling: a spike's repolarisation lasts several ms, and its tail left in
 the residual spoils the match of the spikes that overlap it)."""
 
+import hashlib
 import logging
+from collections import OrderedDict
 
 import numpy as np
 
 from phyclone.utils import Bunch
 
-from .blocks import block_ranges, read_filtered
+from .blocks import block_ranges, default_margin, read_filtered, read_filtered_windows
 
 logger = logging.getLogger(__name__)
 
@@ -21,6 +23,27 @@ N_SPIKES = 200
 #: The waveform subtracted when peeling: from this long before the peak to this long after
 #: it (ms); never shorter than the compared window.
 SUBTRACT_MS = (1.0, 2.0)
+
+
+class MeanCache:
+    """The mean waveforms of the last ``size`` spike samples averaged (keyed by those
+    samples and the filter: a cluster's template is computed once while it is unchanged)."""
+
+    def __init__(self, size=128):
+        self.size = int(size)
+        self._d = OrderedDict()
+
+    def get(self, key):
+        if key in self._d:
+            self._d.move_to_end(key)
+            return self._d[key]
+        return None
+
+    def put(self, key, value):
+        self._d[key] = value
+        self._d.move_to_end(key)
+        while len(self._d) > self.size:
+            self._d.popitem(last=False)
 
 
 def _sample(spikes, n):
@@ -40,7 +63,9 @@ def _channels_within(positions, center, radius):
 
 def _mean_windows(traces, spike_samples, owner, n_owners, half, filter):
     """Sum over the sampled spikes of each owner of the windows ``[t - half, t + half]`` on
-    every channel; returns (sums (n_owners, 2 half + 1, n_channels), counts)."""
+    every channel; returns (sums (n_owners, 2 half + 1, n_channels), counts). A block of
+    the recording is filtered whole, or only its windows when they are sparse (fewer
+    samples to filter: e.g. the 200 spikes of one cluster over a long recording)."""
     n_ch = traces.n_channels
     L = 2 * half + 1
     sums = np.zeros((n_owners, L, n_ch), dtype=np.float64)
@@ -51,24 +76,29 @@ def _mean_windows(traces, spike_samples, owner, n_owners, half, filter):
         return sums, counts
     # Blocks that hold spikes only (sparse samples: do not filter the whole recording).
     lo = int(t_sorted[0])
+    window_cost = L + 2 * default_margin(traces.sample_rate)
     for b0, b1 in block_ranges(lo, int(t_sorted[-1]) + 1):
         i0, i1 = np.searchsorted(t_sorted, [b0, b1])
         if i1 == i0:
             continue
-        block = read_filtered(traces, b0 - half, b1 + half, filter=filter)
-        rel = t_sorted[i0:i1] - b0
-        idx = rel[:, None] + np.arange(L)[None, :]
         o = o_sorted[i0:i1]
         srt = np.argsort(o, kind="stable")
         owners, first = np.unique(o[srt], return_index=True)
-        sums[owners] += np.add.reduceat(block[idx[srt]], first, axis=0)
+        if filter != "bandpass" and (i1 - i0) * window_cost < b1 - b0:
+            win = read_filtered_windows(traces, t_sorted[i0:i1][srt] - half, L, filter)
+        else:
+            block = read_filtered(traces, b0 - half, b1 + half, filter=filter)
+            win = block[(t_sorted[i0:i1] - b0)[srt][:, None] + np.arange(L)[None, :]]
+        sums[owners] += np.add.reduceat(win, first, axis=0)
     return sums, counts
 
 
 def cluster_templates(traces, spike_samples, spike_clusters, channel_positions,
                       cluster_ids=None, radius_um=RADIUS_UM, window_ms=WINDOW_MS,
-                      n_spikes=N_SPIKES, filter="highpass", subtract_ms=SUBTRACT_MS):
-    """Templates of clusters for matching.
+                      n_spikes=N_SPIKES, filter="highpass", subtract_ms=SUBTRACT_MS,
+                      cache=None):
+    """Templates of clusters for matching (``cache``: a :class:`MeanCache` of the mean
+    waveforms already computed).
 
     Returns ``Bunch(ids, data (n_t, n_s, n_c) float32, channels (n_t, n_c) int64 (-1 pads,
     max channel first, then by distance), max_channels, offsets, n_spikes, window_ms,
@@ -94,18 +124,27 @@ def cluster_templates(traces, spike_samples, spike_clusters, channel_positions,
 
     order = np.argsort(spike_clusters, kind="stable")
     sc_sorted = spike_clusters[order]
-    picked, owner = [], []
-    for i, c in enumerate(cluster_ids):
+    picked, keys = [], []
+    for c in cluster_ids:
         a, b = np.searchsorted(sc_sorted, [c, c + 1])
         if b == a:
             raise ValueError(f"cluster {c} has no spikes")
-        s = _sample(order[a:b], n_spikes)
-        picked.append(spike_samples[s])
-        owner.append(np.full(len(s), i))
-    picked = np.concatenate(picked)
-    owner = np.concatenate(owner)
-    sums, counts = _mean_windows(traces, picked, owner, len(cluster_ids), R, filter)
-    means = sums / np.maximum(counts, 1)[:, None, None]
+        picked.append(spike_samples[_sample(order[a:b], n_spikes)])
+        keys.append((hashlib.sha1(picked[-1].tobytes()).hexdigest(), filter, R))
+    counts = np.array([len(p) for p in picked])
+    means = np.zeros((len(cluster_ids), 2 * R + 1, traces.n_channels))
+    todo = [i for i, k in enumerate(keys) if cache is None or cache.get(k) is None]
+    for i in set(range(len(keys))) - set(todo):
+        means[i] = cache.get(keys[i])
+    if todo:
+        sums, _ = _mean_windows(traces, np.concatenate([picked[i] for i in todo]),
+                                np.concatenate([np.full(len(picked[i]), q)
+                                                for q, i in enumerate(todo)]),
+                                len(todo), R, filter)
+        for q, i in enumerate(todo):
+            means[i] = sums[q] / max(counts[i], 1)
+            if cache is not None:
+                cache.put(keys[i], means[i].copy())
 
     n_t = len(cluster_ids)
     chans = [None] * n_t
