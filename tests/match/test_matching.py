@@ -167,3 +167,35 @@ def test_matcher(model, recording):
         assert len(np.intersect1d(below[c], iso)) >= 0.99 * len(iso)
         assert len(np.setdiff1d(below[c], truth)) <= 0.03 * len(truth)
     assert not np.intersect1d(below[0], below[2]).size
+
+
+def test_sparse_windows_and_cache_give_the_block_templates(model, recording, templates,
+                                                           monkeypatch):
+    """Few spikes per block: each window is filtered on its own (margin 5 ms) instead of the
+    whole block, within filtering precision of the block path; a cache reuses the means."""
+    from phyclone.match import templates as tm
+    sparse = cluster_templates(model.traces, recording.times, recording.units,
+                               recording.positions, n_spikes=3)
+    calls = []
+    monkeypatch.setattr(tm, "read_filtered_windows",
+                        lambda *a, **k: calls.append(1) or blocks.read_filtered_windows(*a, **k))
+    sparse = cluster_templates(model.traces, recording.times, recording.units,
+                               recording.positions, n_spikes=3)
+    assert calls  # the windows path ran
+    monkeypatch.setattr(tm, "read_filtered_windows", None)  # any use would fail now
+    monkeypatch.setattr(tm, "default_margin", lambda sr: 10 ** 9)  # windows never cheaper
+    dense = cluster_templates(model.traces, recording.times, recording.units,
+                              recording.positions, n_spikes=3)
+    scale = np.abs(dense.data).max()
+    assert np.abs(sparse.data - dense.data).max() < 1e-3 * scale
+    cache = tm.MeanCache(size=2)
+    first = cluster_templates(model.traces, recording.times, recording.units,
+                              recording.positions, cache=cache)
+    plain = cluster_templates(model.traces, recording.times, recording.units,
+                              recording.positions)
+    assert np.array_equal(first.data, plain.data)  # the cache changes nothing
+    monkeypatch.setattr(tm, "_mean_windows", None)  # computed once: the cache answers
+    again = cluster_templates(model.traces, recording.times, recording.units,
+                              recording.positions, cluster_ids=first.ids[-2:], cache=cache)
+    n_c = again.data.shape[2]  # (channel padding: the widest of the templates given)
+    assert np.array_equal(again.data, first.data[-2:, :, :n_c])  # the last two are kept
