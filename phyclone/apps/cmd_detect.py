@@ -71,7 +71,7 @@ def _channels(value):
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--channels", help="Raw-file channels to use, e.g. 0-95,100.")
 @click.option("--no-split", is_flag=True, help="One initial cluster per max channel.")
-@click.option("--block-duration", type=click.FloatRange(min=0, min_open=True), default=2.,
+@click.option("--block-duration", type=click.FloatRange(min=0, min_open=True), default=1.,
               show_default=True, help="Seconds per block.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
               help="Threads.")

@@ -46,7 +46,7 @@ class DetectParams:
     split: bool = True               # split max-channel clusters by local PCA
     min_cluster_size: int = 50
     # Blocks
-    block_duration: float = 2.       # s (rounded to whole filter segments)
+    block_duration: float = 1.       # s (rounded to whole filter segments)
     segment_duration: float = .2     # s: filter grid
     filter_margin_ms: float = 10.
 
