@@ -202,11 +202,15 @@ def filtered_range(traces, lo, hi, cols, sos, segment, margin, reference="none",
     """Filtered (and referenced) samples ``[lo, hi)`` on raw columns ``cols``: float32
     (hi - lo, len(cols)), identical for any ``lo``/``hi`` (the segment grid); zeros outside
     the recording. ``scratch``: a dict whose buffers are reused across calls (one per
-    thread; the returned array is then one of them)."""
+    thread; the returned array is then one of them, valid until the call after next: two
+    sets of buffers alternate, so that the segments kept for the next call are views)."""
     lo, hi = int(lo), int(hi)
     cols = np.ascontiguousarray(cols, dtype=np.int64)
     shape = (max(0, hi - lo), len(cols))
-    out = _buffer(scratch, "out", shape)
+    flip = 0
+    if scratch is not None:
+        flip = scratch["flip"] = 1 - scratch.get("flip", 1)
+    out = _buffer(scratch, f"out{flip}", shape)
     a0, b0 = max(lo, 0), min(hi, traces.n_samples)
     out[:max(0, a0 - lo)] = 0
     out[max(0, b0 - lo):] = 0
@@ -220,7 +224,7 @@ def filtered_range(traces, lo, hi, cols, sos, segment, margin, reference="none",
         cache = {"key": key}
     skip = np.array([int(s) in cache for s in starts], dtype=np.uint8)
     todo = np.flatnonzero(skip == 0)
-    tail = _buffer(scratch, "tail", (segment, len(cols)))
+    tail = _buffer(scratch, f"tail{flip}", (segment, len(cols)))
     filled = 0
     if len(todo):
         a = int(starts[todo[0]]) - margin
@@ -234,17 +238,18 @@ def filtered_range(traces, lo, hi, cols, sos, segment, margin, reference="none",
         s0, s1 = int(starts[i]), int(stops[i])
         k0, k1 = max(s0, lo), min(s1, hi)
         out[k0 - lo:k1 - lo] = cache[s0][k0 - s0:k1 - s0]
-    if scratch is not None:
+    mode = REFERENCES[reference]
+    if scratch is not None:  # views of this call's buffers (the next call writes the others)
+        kept = (lambda a: a.copy()) if mode else (lambda a: a)  # (before any reference)
         new = {"key": key}
         inner = [i for i in range(len(starts)) if starts[i] >= lo and stops[i] <= hi]
-        if inner:  # the last whole segment of this range (before any reference)
+        if inner:  # the last whole segment of this range
             s0, s1 = int(starts[inner[-1]]), int(stops[inner[-1]])
-            new[s0] = out[s0 - lo:s1 - lo].copy()
+            new[s0] = kept(out[s0 - lo:s1 - lo])
         if filled:
             s0 = int(starts[todo[-1]])
-            new[s0] = tail[:int(stops[todo[-1]]) - s0].copy()
+            new[s0] = kept(tail[:int(stops[todo[-1]]) - s0])
         scratch["segments"] = new
-    mode = REFERENCES[reference]
     if mode:
         keep = np.arange(len(cols)) if ref_channels is None else np.asarray(ref_channels)
         _reference(out, mode, np.ascontiguousarray(keep, dtype=np.int64))
