@@ -250,8 +250,14 @@ def main():
     ap.add_argument("--window-ms", type=float, default=1.,
                     help="template window of the whole-recording run")
     a = ap.parse_args()
+    from phyclone.utils.runtime import prepare_numba
+    prepare_numba()  # as the `phy` command does (512-bit vectors on AVX-512 CPUs)
+    import os
+
     import numba
     numba.set_num_threads(1)
+    print("numba CPU features:", "512-bit vectors preferred" if "-prefer-256-bit" in
+          os.environ.get("NUMBA_CPU_FEATURES", "") else "numba's defaults", flush=True)
     from phyclone.io.template.model import load_model
     from phyclone.match import auto_threshold, cluster_templates
     from phyclone.match.matching import find_missed_spikes, match_events, template_errors

@@ -7,6 +7,7 @@ import logging
 import click
 
 from phyclone.utils.log import add_default_handler
+from phyclone.utils.runtime import prepare_numba
 
 # command name -> "module:attribute" of a click.Command
 COMMANDS = {
@@ -45,5 +46,6 @@ class LazyGroup(click.Group):
 def phycli(ctx, debug):
     """phyclone: manual spike sorting of large extracellular recordings (phy-compatible)."""
     add_default_handler("DEBUG" if debug else "INFO")
+    prepare_numba()  # before a sub-command imports numba
     ctx.ensure_object(dict)
     logging.getLogger("phyclone").debug("phyclone CLI started")

@@ -2,6 +2,7 @@
 GL threads' pause of the garbage collector."""
 
 import gc
+import os
 import logging
 import re
 import threading
@@ -82,3 +83,28 @@ def test_gc_pause_is_shared_by_the_gl_threads():
     finally:
         (gc.enable if enabled else gc.disable)()
     assert states == [False, True]
+
+
+def _features_after_prepare_numba(**env):
+    """NUMBA_CPU_FEATURES after prepare_numba() in a fresh process (numba not imported)."""
+    import subprocess
+    import sys
+    code = ("import os, sys; from phyclone.utils.runtime import prepare_numba; "
+            "assert 'numba' not in sys.modules; prepare_numba(); "
+            "print(os.environ.get('NUMBA_CPU_FEATURES', '<unset>'))")
+    full = {k: v for k, v in os.environ.items() if k != "NUMBA_CPU_FEATURES"}
+    full.update(env)
+    return subprocess.run([sys.executable, "-c", code], env=full, capture_output=True,
+                          text=True, check=True).stdout.strip()
+
+
+def test_prepare_numba_prefers_wide_vectors_on_avx512_only():
+    import llvmlite.binding as llvm
+    host = llvm.get_host_cpu_features().flatten()
+    got = _features_after_prepare_numba()
+    if "+avx512f" in host.split(","):
+        assert got == host + ",-prefer-256-bit"
+    else:
+        assert got == "<unset>"
+    assert _features_after_prepare_numba(PHYCLONE_WIDE_VECTORS="0") == "<unset>"
+    assert _features_after_prepare_numba(NUMBA_CPU_FEATURES="+sse2") == "+sse2"  # the user's
