@@ -50,31 +50,23 @@ def collisions(tmp_path_factory):
     for t, u in zip(times, units):
         x[t - 60:t + 61] += wfs[u]
     x.round().astype(np.int16).tofile(path / "recording.dat")
-    (path / "params.py").write_text(
-        f"dat_path = 'recording.dat'\nn_channels_dat = {n_ch}\ndtype = 'int16'\n"
-        f"offset = 0\nsample_rate = {SR}\nhp_filtered = False\n")
-    np.save(path / "spike_times.npy", times.astype(np.int64))
-    np.save(path / "spike_clusters.npy", units.astype(np.int32))
-    np.save(path / "spike_templates.npy", units.astype(np.int32))
-    np.save(path / "amplitudes.npy", np.ones(len(times), np.float32))
-    np.save(path / "channel_map.npy", np.arange(n_ch, dtype=np.int32))
-    pos = np.c_[np.zeros(n_ch), 20. * np.arange(n_ch)]
-    np.save(path / "channel_positions.npy", pos)
-    model = load_model(path / "params.py")
-    yield model, times, units, pos
+    model = _folder(path, "recording.dat", times, units, None, n_ch)
+    yield model, times, units, np.c_[np.zeros(n_ch), 20. * np.arange(n_ch)]
     model.close()
 
 
 def _folder(path, dat, times, units, channels, n_ch):
-    """A template-gui folder of the spikes given, on the raw data ``dat``."""
-    path.mkdir(parents=True)
+    """A template-gui folder of the spikes given (max ``channels`` when not None), on the
+    raw data ``dat``; its model."""
+    path.mkdir(parents=True, exist_ok=True)
     (path / "params.py").write_text(
         f"dat_path = r'{dat}'\nn_channels_dat = {n_ch}\ndtype = 'int16'\n"
         f"offset = 0\nsample_rate = {SR}\nhp_filtered = False\n")
     np.save(path / "spike_times.npy", times.astype(np.int64))
     np.save(path / "spike_clusters.npy", units.astype(np.int32))
     np.save(path / "spike_templates.npy", units.astype(np.int32))
-    np.save(path / "spike_max_channels.npy", channels.astype(np.int64))
+    if channels is not None:
+        np.save(path / "spike_max_channels.npy", channels.astype(np.int64))
     np.save(path / "amplitudes.npy", np.ones(len(times), np.float32))
     np.save(path / "channel_map.npy", np.arange(n_ch, dtype=np.int32))
     np.save(path / "channel_positions.npy", np.c_[np.zeros(n_ch), 20. * np.arange(n_ch)])
