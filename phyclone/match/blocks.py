@@ -42,18 +42,18 @@ def read_filtered(traces, start, stop, channel_ids=None, filter="highpass"):
     return filter_windows(win, traces.sample_rate, m, m + stop - start)[0]
 
 
-def read_filtered_windows(traces, starts, length, filter="highpass"):
+def read_filtered_windows(traces, starts, length, filter="highpass", channel_ids=None):
     """Filtered windows ``[s, s + length)`` for every start ``s`` (zeros outside the
     recording), float32 (n, length, n_channels), each filtered on its own with a margin:
     cheaper than whole blocks for sparse windows. ``bandpass`` is not offered (its values
     follow the detection's segment grid: read blocks)."""
     starts = np.asarray(starts, dtype=np.int64)
     if check_filter(filter) == "none":
-        return traces.read_windows(starts, length).astype(np.float32)
+        return traces.read_windows(starts, length, channel_ids).astype(np.float32)
     if filter == "bandpass":
         raise ValueError("band-passed windows are read as blocks (read_filtered)")
     m = default_margin(traces.sample_rate)
-    win = traces.read_windows(starts - m, length + 2 * m)
+    win = traces.read_windows(starts - m, length + 2 * m, channel_ids)
     return filter_windows(win, traces.sample_rate, m, m + length)
 
 

@@ -45,10 +45,27 @@ class Matcher:
         return noise_levels(self.model.traces, filter=self.filter)
 
     def templates(self, cluster_ids, spike_clusters):
+        """Templates of the clusters, from the channels within the radius plus the tolerance
+        of their spikes' most common max channels only (the rest of the probe is not read)."""
         return cluster_templates(self.model.traces, self.event_samples, spike_clusters,
                                  self.model.channel_positions, cluster_ids,
                                  radius_um=self.radius_um, window_ms=self.window_ms,
-                                 n_spikes=self.n_spikes, filter=self.filter, cache=self._means)
+                                 n_spikes=self.n_spikes, filter=self.filter, cache=self._means,
+                                 read_channels=self._channels_around(cluster_ids,
+                                                                     spike_clusters))
+
+    def _channels_around(self, cluster_ids, spike_clusters):
+        pos = np.asarray(self.model.channel_positions, dtype=np.float64)
+        sc = np.asarray(spike_clusters)
+        centers = []
+        for c in np.atleast_1d(cluster_ids):
+            ch = self.event_channels[sc == c]
+            if len(ch):
+                centers.append(int(np.bincount(ch).argmax()))
+        if not centers:
+            return None
+        d = np.linalg.norm(pos[:, None, :] - pos[centers][None, :, :], axis=2).min(axis=1)
+        return np.flatnonzero(d <= self.radius_um + self.tolerance_um + 1e-9)
 
     def match(self, cluster_ids, spike_clusters, time_range=None, progress=False):
         """Mode A for clusters: ``{cluster_id: Bunch(spike_ids, errors, threshold,

@@ -61,12 +61,13 @@ def _channels_within(positions, center, radius):
     return order[d[order] <= radius]
 
 
-def _mean_windows(traces, spike_samples, owner, n_owners, half, filter):
+def _mean_windows(traces, spike_samples, owner, n_owners, half, filter, channel_ids=None):
     """Sum over the sampled spikes of each owner of the windows ``[t - half, t + half]`` on
-    every channel; returns (sums (n_owners, 2 half + 1, n_channels), counts). A block of
+    the channels ``channel_ids`` (default: all); returns (sums (n_owners, 2 half + 1,
+    n_channels read), counts). A block of
     the recording is filtered whole, or only its windows when they are sparse (fewer
     samples to filter: e.g. the 200 spikes of one cluster over a long recording)."""
-    n_ch = traces.n_channels
+    n_ch = traces.n_channels if channel_ids is None else len(channel_ids)
     L = 2 * half + 1
     sums = np.zeros((n_owners, L, n_ch), dtype=np.float64)
     counts = np.bincount(owner, minlength=n_owners)
@@ -85,9 +86,10 @@ def _mean_windows(traces, spike_samples, owner, n_owners, half, filter):
         srt = np.argsort(o, kind="stable")
         owners, first = np.unique(o[srt], return_index=True)
         if filter != "bandpass" and (i1 - i0) * window_cost < b1 - b0:
-            win = read_filtered_windows(traces, t_sorted[i0:i1][srt] - half, L, filter)
+            win = read_filtered_windows(traces, t_sorted[i0:i1][srt] - half, L, filter,
+                                        channel_ids)
         else:
-            block = read_filtered(traces, b0 - half, b1 + half, filter=filter)
+            block = read_filtered(traces, b0 - half, b1 + half, channel_ids, filter=filter)
             win = block[(t_sorted[i0:i1] - b0)[srt][:, None] + np.arange(L)[None, :]]
         sums[owners] += np.add.reduceat(win, first, axis=0)
     return sums, counts
@@ -96,9 +98,10 @@ def _mean_windows(traces, spike_samples, owner, n_owners, half, filter):
 def cluster_templates(traces, spike_samples, spike_clusters, channel_positions,
                       cluster_ids=None, radius_um=RADIUS_UM, window_ms=WINDOW_MS,
                       n_spikes=N_SPIKES, filter="highpass", subtract_ms=SUBTRACT_MS,
-                      cache=None):
+                      cache=None, read_channels=None):
     """Templates of clusters for matching (``cache``: a :class:`MeanCache` of the mean
-    waveforms already computed).
+    waveforms already computed; ``read_channels``: the only channels read, e.g. those
+    around the clusters: the means are zero elsewhere).
 
     Returns ``Bunch(ids, data (n_t, n_s, n_c) float32, channels (n_t, n_c) int64 (-1 pads,
     max channel first, then by distance), max_channels, offsets, n_spikes, window_ms,
@@ -130,19 +133,25 @@ def cluster_templates(traces, spike_samples, spike_clusters, channel_positions,
         if b == a:
             raise ValueError(f"cluster {c} has no spikes")
         picked.append(spike_samples[_sample(order[a:b], n_spikes)])
-        keys.append((hashlib.sha1(picked[-1].tobytes()).hexdigest(), filter, R))
+        keys.append((hashlib.sha1(picked[-1].tobytes()).hexdigest(), filter, R,
+                     None if read_channels is None else
+                     hashlib.sha1(np.asarray(read_channels, np.int64).tobytes()).hexdigest()))
     counts = np.array([len(p) for p in picked])
     means = np.zeros((len(cluster_ids), 2 * R + 1, traces.n_channels))
     todo = [i for i, k in enumerate(keys) if cache is None or cache.get(k) is None]
     for i in set(range(len(keys))) - set(todo):
         means[i] = cache.get(keys[i])
     if todo:
+        rc = None if read_channels is None else np.asarray(read_channels, dtype=np.int64)
         sums, _ = _mean_windows(traces, np.concatenate([picked[i] for i in todo]),
                                 np.concatenate([np.full(len(picked[i]), q)
                                                 for q, i in enumerate(todo)]),
-                                len(todo), R, filter)
+                                len(todo), R, filter, rc)
         for q, i in enumerate(todo):
-            means[i] = sums[q] / max(counts[i], 1)
+            if rc is None:
+                means[i] = sums[q] / max(counts[i], 1)
+            else:
+                means[i][:, rc] = sums[q] / max(counts[i], 1)
             if cache is not None:
                 cache.put(keys[i], means[i].copy())
 
