@@ -199,3 +199,21 @@ def test_sparse_windows_and_cache_give_the_block_templates(model, recording, tem
                               recording.positions, cluster_ids=first.ids[-2:], cache=cache)
     n_c = again.data.shape[2]  # (channel padding: the widest of the templates given)
     assert np.array_equal(again.data, first.data[-2:, :, :n_c])  # the last two are kept
+
+
+def test_templates_from_the_channels_around_the_clusters(model, recording, templates):
+    """Reading only the channels within the radius of two clusters' max channels gives their
+    templates of the whole probe; the Matcher reads (at least) that neighbourhood."""
+    ids = np.array([0, 1])
+    y = recording.positions[:, 1]
+    near = np.flatnonzero(np.abs(y[:, None] - y[recording.centers[ids]][None, :]).min(1)
+                          <= 100.)
+    assert len(near) < len(y)
+    part = cluster_templates(model.traces, recording.times, recording.units,
+                             recording.positions, cluster_ids=ids, read_channels=near)
+    n_c = part.channels.shape[1]
+    assert np.array_equal(part.channels, templates.channels[ids, :n_c])
+    assert (templates.channels[ids, n_c:] < 0).all()
+    np.testing.assert_allclose(part.data, templates.data[ids, :, :n_c], rtol=1e-5, atol=1e-4)
+    around = Matcher(model)._channels_around(ids, np.asarray(model.spike_clusters))
+    assert set(near.tolist()) <= set(around.tolist()) and len(around) < len(y)
