@@ -100,8 +100,8 @@ def cluster_templates(traces, spike_samples, spike_clusters, channel_positions,
                       n_spikes=N_SPIKES, filter="highpass", subtract_ms=SUBTRACT_MS,
                       cache=None, read_channels=None):
     """Templates of clusters for matching (``cache``: a :class:`MeanCache` of the mean
-    waveforms already computed; ``read_channels``: the only channels read, e.g. those
-    around the clusters: the means are zero elsewhere).
+    waveforms already computed; ``read_channels``: the only channels read, which must hold
+    those within the radius of each cluster's max channel: the means are zero elsewhere).
 
     Returns ``Bunch(ids, data (n_t, n_s, n_c) float32, channels (n_t, n_c) int64 (-1 pads,
     max channel first, then by distance), max_channels, offsets, n_spikes, window_ms,
@@ -133,9 +133,8 @@ def cluster_templates(traces, spike_samples, spike_clusters, channel_positions,
         if b == a:
             raise ValueError(f"cluster {c} has no spikes")
         picked.append(spike_samples[_sample(order[a:b], n_spikes)])
-        keys.append((hashlib.sha1(picked[-1].tobytes()).hexdigest(), filter, R,
-                     None if read_channels is None else
-                     hashlib.sha1(np.asarray(read_channels, np.int64).tobytes()).hexdigest()))
+        # (a mean read on fewer channels is kept: those around the cluster were read)
+        keys.append((hashlib.sha1(picked[-1].tobytes()).hexdigest(), filter, R))
     counts = np.array([len(p) for p in picked])
     means = np.zeros((len(cluster_ids), 2 * R + 1, traces.n_channels))
     todo = [i for i, k in enumerate(keys) if cache is None or cache.get(k) is None]
