@@ -8,6 +8,7 @@ value, bit for bit. The numba kernel runs two sections per pass over each tile o
 channel loop innermost (vectorised), and releases the GIL so blocks run in threads.
 """
 
+import mmap
 import os
 from functools import lru_cache
 
@@ -167,14 +168,16 @@ def segment_bounds(n_samples, segment, lo, hi):
 
 def read_padded(traces, a, b, scratch=None):
     """Raw samples ``[a, b)`` (all file channels) as an array; beyond the recording the
-    first/last sample is repeated. A single flat file is read with ``os.preadv`` straight
-    into a reused buffer (no file pages mapped: memory stays bounded whatever the file
-    length)."""
+    first/last sample is repeated. A single flat file is mapped rows ``[a, b)`` only
+    (:func:`_mapped`), or at the edges of the recording read with ``os.preadv`` straight
+    into a reused buffer."""
     n = traces.n_samples
     a0, b0 = max(0, a), min(n, b)
     part = traces._parts[0]
     if len(traces._parts) == 1 and isinstance(part.array, np.memmap) and b0 > a0:
         row = part.array.shape[1] * part.array.dtype.itemsize
+        if a0 == a and b0 == b:
+            return _mapped(part.array, a, b)
         arr = _buffer(scratch, "raw_" + part.array.dtype.str, (b - a, part.array.shape[1]),
                       part.array.dtype)
         fd = os.open(part.array.filename, os.O_RDONLY)
@@ -195,6 +198,27 @@ def read_padded(traces, a, b, scratch=None):
     if a0 == a and b0 == b:
         return arr
     return np.pad(arr, ((a0 - a, b - b0), (0, 0)), mode="edge")
+
+
+def _mapped(array, a, b):
+    """Rows ``[a, b)`` of a memory-mapped ``array``, mapped on their own with their pages
+    read in at once (``MAP_POPULATE``): the conversion then reads the page cache directly
+    (no copy), and the mapping is released with the returned array (memory stays bounded
+    whatever the file length)."""
+    row = array.shape[1] * array.dtype.itemsize
+    pos = array.offset + a * row
+    start = pos - pos % mmap.ALLOCATIONGRANULARITY
+    fd = os.open(array.filename, os.O_RDONLY)
+    try:
+        mm = mmap.mmap(fd, pos - start + (b - a) * row, flags=mmap.MAP_SHARED | _POPULATE,
+                       prot=mmap.PROT_READ, offset=start)
+    finally:
+        os.close(fd)
+    return np.frombuffer(mm, dtype=array.dtype, count=(b - a) * array.shape[1],
+                         offset=pos - start).reshape(b - a, array.shape[1])
+
+
+_POPULATE = getattr(mmap, "MAP_POPULATE", 0)  # Linux
 
 
 def filtered_range(traces, lo, hi, cols, sos, segment, margin, reference="none",

@@ -40,6 +40,20 @@ def test_same_values_for_any_range(traces):
     assert np.array_equal(sub, full[100:5000][:, [5, 2]])
 
 
+@pytest.mark.parametrize("offset", [0, 6, 8192 + 14])
+def test_raw_rows_of_a_file_inside_and_at_the_edges(tmp_path, offset):
+    from phyclone.detect.filters import read_padded
+    x = np.random.default_rng(2).integers(-500, 500, (5000, 7)).astype(np.int16)
+    path = tmp_path / "raw.dat"
+    path.write_bytes(b"h" * offset + x.tobytes())
+    traces = get_ephys_reader(path, n_channels_dat=7, sample_rate=20000., dtype="int16",
+                              offset=offset)
+    for a, b in [(0, 5000), (1, 4097), (4000, 5000), (-3, 20), (4990, 5004), (-2, 5002)]:
+        got = read_padded(traces, a, b, {})
+        want = x[np.clip(np.arange(a, b), 0, 4999)]
+        assert np.array_equal(got, want), (a, b)
+
+
 @pytest.mark.parametrize("mode", ["median", "mean"])
 def test_common_reference(traces, mode):
     sos = bandpass_sos(20000., 300., 6000., 3)
