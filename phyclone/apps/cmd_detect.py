@@ -35,6 +35,9 @@ def _channels(value):
 @click.option("--offset", type=click.IntRange(min=0), help="Header size in bytes.")
 @click.option("--band", nargs=2, type=float, default=(300., 6000.), show_default=True,
               help="Band-pass (Hz).")
+@click.option("--order", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Butterworth order of the band-pass, run forward then backward (2 or 3: "
+                   "a steeper cut of line noise and LFP).")
 @click.option("--reference", type=click.Choice(["none", "median", "mean"]), default="none",
               show_default=True, help="Common reference after filtering.")
 @click.option("--method", type=click.Choice(["bipolar", "multiphasic"]), default="bipolar",
@@ -78,8 +81,8 @@ def _channels(value):
 @click.option("--scheduler", help="dask.distributed scheduler address (runs the blocks there).")
 @click.option("--force", is_flag=True, help="Replace a template-gui dataset in --out.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-def detect_cmd(raw, out_dir, probe, n_channels, sample_rate, dtype, offset, band, reference,
-               method, sign, threshold, fixed_threshold, noise, noise_window, lockout_us,
+def detect_cmd(raw, out_dir, probe, n_channels, sample_rate, dtype, offset, band, order,
+               reference, method, sign, threshold, fixed_threshold, noise, noise_window, lockout_us,
                lockout_um, near_um, prominence, phase_window_us, phase_ratio, interpolate, sh_delay_us,
                channels_per_board, time_range, max_events, random_order, seed, channels,
                no_split, block_duration, jobs, scheduler, force, quiet):
@@ -92,7 +95,8 @@ def detect_cmd(raw, out_dir, probe, n_channels, sample_rate, dtype, offset, band
                     channels=_channels(channels) if channels else None, n_channels=n_channels,
                     sample_rate=sample_rate, dtype=dtype, offset=offset, jobs=jobs,
                     scheduler=scheduler, progress=not quiet, force=force,
-                    low=band[0], high=band[1], reference=reference, method=method, sign=sign,
+                    low=band[0], high=band[1], order=order, reference=reference, method=method,
+                    sign=sign,
                     threshold=threshold, fixed_threshold=fixed_threshold, noise=noise,
                     noise_window=noise_window, lockout_us=lockout_us, lockout_um=lockout_um,
                     near_um=near_um, prominence=prominence,

@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -138,12 +139,18 @@ def _empty(ctx):
 
 class BlockStore:
     """Finished blocks of a run, kept in ``folder`` (ours: ``<out>/.phy/phyclone/detect``),
-    valid only for the same recording and parameters (``key``)."""
+    valid only for the same recording and parameters (``key``). Blocks are written in
+    batches (one file per second of work, and whatever is pending when the run stops,
+    interrupted or not: :meth:`flush`), each file written atomically."""
 
-    def __init__(self, folder, key):
+    def __init__(self, folder, key, every=1.):
         self.folder = Path(folder)
         self.key = hashlib.sha256(key.encode()).hexdigest()[:16]
         self.blocks = self.folder / "blocks"
+        self.every = every
+        self._pending = []
+        self._last = time.perf_counter()
+        self._index = {}
         run = self.folder / "run.json"
         same = False
         if run.exists():
@@ -155,28 +162,51 @@ class BlockStore:
             self.clear()
             self.blocks.mkdir(parents=True, exist_ok=True)
             write_text(run, json.dumps({"key": self.key}))
-
-    def _path(self, k):
-        return self.blocks / f"block_{k:07d}.npz"
+        for path in sorted(self.blocks.glob("blocks_*.npz")):
+            try:
+                with np.load(path, allow_pickle=False) as f:
+                    ids, counts = f["blocks"], f["counts"]
+            except (OSError, ValueError, KeyError):
+                continue  # unreadable: its blocks are run again
+            bounds = np.concatenate([[0], np.cumsum(counts)])
+            for i, k in enumerate(ids.tolist()):
+                self._index[k] = (path, i, int(bounds[i]), int(bounds[i + 1]))
 
     def load(self, k):
-        p = self._path(k)
-        if not p.exists():
+        """``(events, n_samples)`` of block ``k``, or None."""
+        if k not in self._index:
             return None
+        path, i, a, b = self._index[k]
         try:
-            with np.load(p, allow_pickle=False) as f:
-                return {n: f[n] for n in FIELDS}, int(f["n_samples"])
+            with np.load(path, allow_pickle=False) as f:
+                return {n: f[n][a:b] for n in FIELDS}, int(f["n_samples"][i])
         except (OSError, ValueError, KeyError):
             return None
 
     def save(self, k, ev, n_samples):
-        with atomic_open(self._path(k), "wb", fsync=False) as f:
-            np.savez(f, n_samples=n_samples, **ev)
+        """Keep block ``k``; written with the others once a second has passed."""
+        self._pending.append((k, ev, n_samples))
+        if time.perf_counter() - self._last >= self.every:
+            self.flush()
+
+    def flush(self):
+        """Write the pending blocks into one file."""
+        self._last = time.perf_counter()
+        if not self._pending:
+            return
+        ks, evs, ns = zip(*self._pending)
+        self._pending = []
+        arrays = {n: np.concatenate([ev[n] for ev in evs]) for n in FIELDS}
+        path = self.blocks / f"blocks_{min(ks):07d}_{len(ks)}.npz"
+        with atomic_open(path, "wb", fsync=False) as f:
+            np.savez(f, blocks=np.asarray(ks, np.int64), n_samples=np.asarray(ns, np.int64),
+                     counts=np.asarray([len(ev["times"]) for ev in evs], np.int64), **arrays)
 
     def clear(self):
         """Remove our block files (and nothing else)."""
+        self._pending = []
         if self.blocks.exists():
-            for p in self.blocks.glob("block_*.npz"):
+            for p in self.blocks.glob("block*_*.npz"):
                 p.unlink()
         run = self.folder / "run.json"
         if run.exists():

@@ -11,7 +11,7 @@ class DetectParams:
     # Filtering
     low: float = 300.                # band-pass low cut (Hz)
     high: float = 6000.              # band-pass high cut (Hz); None: high-pass only
-    order: int = 2                   # Butterworth order (2: best recall and precision on GT)
+    order: int = 1                   # Butterworth order (1: best recall on GT; 2-3: line noise)
     reference: str = "none"          # common reference: none | median | mean
     # Noise and thresholds
     noise: str = "mad"               # mad (MAD / 0.6745) | std

@@ -180,9 +180,14 @@ def templates_from_features(clusters, features, max_channels, local, basis):
     n_clusters = int(clusters.max()) + 1 if len(clusters) else 0
     n_pcs, ns = basis.shape
     nl = local.shape[1]
+    counts = np.bincount(clusters, minlength=n_clusters)
     sums = np.zeros((n_clusters, n_pcs, nl))
-    np.add.at(sums, clusters, features.astype(np.float64))
-    counts = np.bincount(clusters, minlength=n_clusters).astype(np.float64)
+    order = np.argsort(clusters, kind="stable")
+    present = np.flatnonzero(counts)
+    starts = np.concatenate([[0], np.cumsum(counts)])[present]
+    if len(present):  # each cluster's features summed in spike order
+        sums[present] = np.add.reduceat(features[order].astype(np.float64), starts, axis=0)
+    counts = counts.astype(np.float64)
     mean = sums / np.maximum(counts, 1)[:, None, None]
     templates = np.einsum("kpc,ps->ksc", mean, basis).astype(np.float32)
     first = np.zeros(n_clusters, dtype=np.int64)

@@ -280,6 +280,28 @@ def filtered_range(traces, lo, hi, cols, sos, segment, margin, reference="none",
     return out
 
 
+def filtered_chunk(traces, lo, hi, cols, sos, margin, reference="none", ref_channels=None):
+    """Filtered (and referenced) samples ``[lo, hi)`` (within the recording) on raw columns
+    ``cols``, filtered as one segment of their own with ``margin`` raw samples on both
+    sides: for samples read on their own (the noise chunks), a third of the work of the
+    segment grid, but the values depend on ``lo`` and ``hi``."""
+    lo, hi = max(0, int(lo)), min(int(hi), traces.n_samples)
+    cols = np.ascontiguousarray(cols, dtype=np.int64)
+    out = np.zeros((max(0, hi - lo), len(cols)), dtype=np.float32)
+    if hi <= lo or not len(cols):
+        return out
+    raw = read_padded(traces, lo - margin, hi + margin)
+    _filter_segments(raw, lo - margin, cols, np.array([lo], np.int64), np.array([hi], np.int64),
+                     int(margin), lo, hi, np.ascontiguousarray(sos, dtype=np.float64), out,
+                     np.empty((hi - lo + 2 * margin, len(cols)), np.float32),
+                     np.zeros(1, np.uint8), np.empty((0, len(cols)), np.float32))
+    mode = REFERENCES[reference]
+    if mode:
+        keep = np.arange(len(cols)) if ref_channels is None else np.asarray(ref_channels)
+        _reference(out, mode, np.ascontiguousarray(keep, dtype=np.int64))
+    return out
+
+
 def _buffer(scratch, name, shape, dtype=np.float32):
     """An array of ``shape``: from ``scratch`` (grown when too small) or new."""
     if scratch is None:

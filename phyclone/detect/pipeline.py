@@ -14,7 +14,7 @@ from phyclone.utils.errors import DataError
 from .blocks import FIELDS, BlockContext, BlockStore, events_in, run_block
 from .config import DetectParams
 from .features import local_channels, neighbour_table, pca_basis
-from .filters import bandpass_sos, filtered_range
+from .filters import bandpass_sos, filtered_chunk
 from .noise import noise_levels, sample_starts
 from .probe import load_channel_positions
 from .raw import read_raw
@@ -56,7 +56,7 @@ def resolve_probe(spec, probe, channels):
     return cols, pos
 
 
-def _noise_table(traces, p, sos, segment, margin, cols, lo, hi, jobs=1):
+def _noise_table(traces, p, sos, margin, cols, lo, hi, jobs=1):
     """Thresholds (n_windows, n_channels) and window length (samples), and the filtered
     noise chunks (for the PCA basis), filtered in ``jobs`` threads."""
     sr = traces.sample_rate
@@ -67,7 +67,7 @@ def _noise_table(traces, p, sos, segment, margin, cols, lo, hi, jobs=1):
     table, chunks = [], []
 
     def filtered(s):
-        return filtered_range(traces, s, s + chunk, cols, sos, segment, margin, p.reference)
+        return filtered_chunk(traces, s, s + chunk, cols, sos, margin, p.reference)
     with ThreadPoolExecutor(max(1, jobs)) as ex:
         for a, b in windows:
             starts = sample_starts(a, b, chunk, p.noise_chunks).tolist()
@@ -113,8 +113,7 @@ def _prepare(traces, spec, probe, channels, p, jobs=1):
         raise DataError(None, f"band {p.low}-{p.high} Hz is not valid at {sr:g} Hz",
                         "give --band LOW HIGH with LOW < HIGH < sample_rate / 2")
     sos = bandpass_sos(float(sr), float(p.low), high, int(p.order))
-    noise, thr, thr_len, chunks = _noise_table(traces, p, sos, segment, margin, cols,
-                                               lo, hi, jobs)
+    noise, thr, thr_len, chunks = _noise_table(traces, p, sos, margin, cols, lo, hi, jobs)
     dead = noise.max(axis=0) <= 0
     thr[:, dead] = 0  # flat channels: no events, no lockout from them
     n_before = int(round(p.ms_before * 1e-3 * sr))
@@ -226,6 +225,8 @@ def run_blocks(ctx, order, jobs=1, scheduler=None, store=None, max_events=None,
             _run_threads(ctx, todo, jobs, finish, enough)
     finally:
         bar.close()
+        if store is not None:
+            store.flush()  # the finished blocks, even when interrupted
     return results, time.perf_counter() - t0
 
 
