@@ -39,14 +39,23 @@ def _mad(x):
     return _rows_median(xt)
 
 
-def noise_levels(x, method="mad"):
-    """Noise per column of ``x`` (n_samples, n_channels)."""
+def noise_levels(x, method="mad", jobs=1):
+    """Noise per column of ``x`` (n_samples, n_channels); the MAD of groups of columns in
+    ``jobs`` threads."""
     x = np.asarray(x, dtype=np.float32)
     if not len(x):
         return np.zeros(x.shape[1], dtype=np.float32)
     if method == "std":
         return x.std(axis=0, dtype=np.float64).astype(np.float32)
-    return (_mad(x) / MAD_SCALE).astype(np.float32)
+    if jobs > 1 and x.shape[1] >= 32:
+        from concurrent.futures import ThreadPoolExecutor
+        bounds = np.linspace(0, x.shape[1], jobs + 1).astype(int)
+        with ThreadPoolExecutor(jobs) as ex:
+            mad = np.concatenate(list(ex.map(lambda ab: _mad(x[:, ab[0]:ab[1]]),
+                                             zip(bounds[:-1], bounds[1:]))))
+    else:
+        mad = _mad(x)
+    return (mad / MAD_SCALE).astype(np.float32)
 
 
 def sample_starts(lo, hi, chunk, n_chunks):

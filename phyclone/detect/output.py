@@ -1,6 +1,8 @@
 """Write detected events as a template-gui folder (what phy, phylib and SpikeInterface's
 ``read_phy`` open), each file atomically."""
 
+import contextvars
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -48,28 +50,35 @@ def _params_text(spec):
             f"sample_rate = {float(spec.sample_rate)!r}\nhp_filtered = False\n")
 
 
-def write_folder(out_dir, ev, params):
+def write_folder(out_dir, ev, params, jobs=1):
     """Write the events ``ev`` (from :func:`phyclone.detect.detect`) into ``out_dir``;
-    return the path of its ``params.py``."""
+    return the path of its ``params.py``. With ``jobs`` > 1, the per-spike files are
+    written while the initial clusters are computed."""
     out_dir = Path(out_dir)
     ensure_dir_exists(out_dir)
-    clusters = initial_clusters(ev.channels, ev.features, params.split,
-                                params.min_cluster_size)
-    templates, template_ind = templates_from_features(clusters, ev.features, ev.channels,
-                                                      ev.local, ev.basis)
     n_ch = len(ev.channel_map)
-    with synced_together():  # params.py, written last, marks the folder complete
+
+    def per_spike():
         save_npy(out_dir / "spike_times.npy", ev.times.astype(np.int64))
         save_npy(out_dir / "spike_max_channels.npy", ev.channels.astype(np.int32))
         save_npy(out_dir / "amplitudes.npy", np.abs(ev.amplitudes).astype(np.float32))
+        save_npy(out_dir / "pc_features.npy", ev.features.astype(np.float32))
+        save_npy(out_dir / "channel_map.npy", ev.channel_map.astype(np.int32))
+        save_npy(out_dir / "channel_positions.npy", ev.positions.astype(np.float64))
+
+    with synced_together(), ThreadPoolExecutor(1) as ex:  # params.py, last, marks it complete
+        done = ex.submit(contextvars.copy_context().run, per_spike) if jobs > 1 else None
+        if done is None:
+            per_spike()
+        clusters = initial_clusters(ev.channels, ev.features, params.split,
+                                    params.min_cluster_size)
+        templates, template_ind = templates_from_features(clusters, ev.features, ev.channels,
+                                                          ev.local, ev.basis)
         save_npy(out_dir / "spike_templates.npy", clusters.astype(np.int32))
         save_npy(out_dir / "spike_clusters.npy", clusters.astype(np.int32))
         save_npy(out_dir / "templates.npy", templates)
         save_npy(out_dir / "template_ind.npy", template_ind)
-        save_npy(out_dir / "pc_features.npy", ev.features.astype(np.float32))
         save_npy(out_dir / "pc_feature_ind.npy", template_ind)
-        save_npy(out_dir / "channel_map.npy", ev.channel_map.astype(np.int32))
-        save_npy(out_dir / "channel_positions.npy", ev.positions.astype(np.float64))
         save_npy(out_dir / "similar_templates.npy",
                  similar_templates(templates, template_ind, n_ch))
         ids = np.unique(clusters)
@@ -81,6 +90,8 @@ def write_folder(out_dir, ev, params):
             segment=int(ev.segment), margin=int(ev.margin), thresholds=ev.thresholds.tolist(),
             threshold_window=int(ev.thr_len), threshold_start=int(ev.thr_start)))
         write_text(out_dir / _MARK, "\n".join(WRITTEN) + "\n")
+        if done is not None:
+            done.result()
     write_text(out_dir / "params.py", _params_text(ev.spec))
     return out_dir / "params.py"
 

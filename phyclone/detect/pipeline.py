@@ -13,6 +13,7 @@ from phyclone.utils.errors import DataError
 
 from .blocks import FIELDS, BlockContext, BlockStore, events_in, run_block
 from .config import DetectParams
+from .detectors import detect_events
 from .features import local_channels, neighbour_table, pca_basis
 from .filters import bandpass_sos, filtered_chunk
 from .noise import noise_levels, sample_starts
@@ -72,7 +73,7 @@ def _noise_table(traces, p, sos, margin, cols, lo, hi, jobs=1):
         for a, b in windows:
             starts = sample_starts(a, b, chunk, p.noise_chunks).tolist()
             xs = list(ex.map(filtered, starts))
-            table.append(noise_levels(np.concatenate(xs, axis=0), p.noise))
+            table.append(noise_levels(np.concatenate(xs, axis=0), p.noise, jobs))
             chunks.extend(zip(starts, xs))
     thr = np.asarray(table, dtype=np.float32) * np.float32(p.threshold)
     if p.fixed_threshold is not None:
@@ -132,26 +133,30 @@ def _prepare(traces, spec, probe, channels, p, jobs=1):
         local=local_channels(pos, p.n_local), basis=None, n_before=n_before, n_after=n_after,
         interpolate=int(p.interpolate), delays=delays, block=block, lo=lo, hi=hi)
     ctx._traces = traces
-    ctx.basis = _basis(ctx, chunks, p.n_pcs)
+    ctx.basis = _basis(ctx, chunks, p.n_pcs, jobs)
     info = Bunch(spec=spec, positions=pos, cols=cols, noise=noise, thresholds=thr,
                  sample_rate=sr, n_samples=n, params=p)
     return ctx, info
 
 
-def _basis(ctx, chunks, n_pcs):
-    """PCA basis of the max-channel waveforms of the events found in the noise chunks."""
-    ctx.basis = np.eye(n_pcs, ctx.n_before + ctx.n_after + 1, dtype=np.float32)
-    ws = []
+def _basis(ctx, chunks, n_pcs, jobs=1):
+    """PCA basis of the max-channel waveforms of the events found in the noise chunks
+    (``jobs`` threads)."""
     m = ctx.det_margin
-    for start, x in chunks:
+    ns = ctx.n_before + ctx.n_after + 1
+
+    def waveforms(chunk):
+        start, x = chunk
         if len(x) <= 2 * m:
-            continue
-        ev = events_in(ctx, x, start, start + m, start + len(x) - m)
-        if len(ev["times"]):
-            w = x[ev["times"][:, None] - start + np.arange(-ctx.n_before, ctx.n_after + 1),
-                  ev["channels"][:, None]]
-            ws.append(w)
-    return pca_basis(np.concatenate(ws) if ws else np.zeros((0, ctx.basis.shape[1])), n_pcs)
+            return np.zeros((0, ns), np.float32)
+        t, c, _ = detect_events(x, start, m, len(x) - m, ctx.thresholds, ctx.thr_len,
+                                ctx.neighbours, ctx.lockout, ctx.sign, ctx.method,
+                                ctx.phase_window, ctx.phase_ratio, ctx.thr_start, ctx.near,
+                                ctx.prominence)
+        return x[t[:, None] - start + np.arange(-ctx.n_before, ctx.n_after + 1), c[:, None]]
+    with ThreadPoolExecutor(max(1, jobs)) as ex:
+        ws = list(ex.map(waveforms, chunks))
+    return pca_basis(np.concatenate(ws) if ws else np.zeros((0, ns)), n_pcs)
 
 
 def block_order(ctx, random_order, seed):
@@ -359,7 +364,7 @@ def _detect(raw, probe, out_dir, channels, n_channels, sample_rate, dtype, offse
     if out_dir is not None:
         from .output import write_folder
         t1 = time.perf_counter()
-        out.params_path = write_folder(out_dir, out, p)
+        out.params_path = write_folder(out_dir, out, p, jobs if scheduler is None else 1)
         out.timings["write"] = time.perf_counter() - t1
         store.clear()
     return out
