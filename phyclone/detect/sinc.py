@@ -8,6 +8,7 @@ their channels one after the other (sample and hold): channel ``c`` is late by
 is read at the same instant.
 """
 
+import numba
 import numpy as np
 
 #: Taps on each side of the interpolated point (error < 1e-3 up to 0.3 × sample rate).
@@ -88,12 +89,29 @@ def subsample_peaks(x, times, channels, factor, delays=None, half_width=8):
     f = np.arange(-factor + 1, factor) / factor
     j = np.arange(-half_width, half_width + 1)
     k = _hamming_sinc(j[None, :] - f[:, None], half_width)  # (phases, taps)
-    ok = (times - half_width >= 0) & (times + half_width < len(x))
-    t, c = times[ok], channels[ok]
-    vals = np.asarray(x[t[:, None] + j[None, :], c[:, None]], dtype=np.float64) @ k.T
-    sgn = np.where(x[t, c] < 0, -1., 1.)
-    out[ok] = t + f[np.argmax(sgn[:, None] * vals, axis=1)] + d[c]
+    _subsample(np.ascontiguousarray(x, dtype=np.float32), times, channels, k, f, half_width,
+               out)
     return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _subsample(x, times, channels, k, f, half_width, out):
+    """``out[i] += f[p]`` for the phase ``p`` where the interpolated signal is most extreme
+    (in the sign of the peak), for the peaks away from the edges (numba: GIL released)."""
+    n_phases, n_taps = k.shape
+    for i in range(len(times)):
+        t, c = times[i], channels[i]
+        if t - half_width < 0 or t + half_width >= x.shape[0]:
+            continue
+        sgn = -1. if x[t, c] < 0 else 1.
+        best, arg = -np.inf, 0
+        for p in range(n_phases):
+            v = 0.
+            for q in range(n_taps):
+                v += np.float64(x[t - half_width + q, c]) * k[p, q]
+            if sgn * v > best:
+                best, arg = sgn * v, p
+        out[i] += f[arg]
 
 
 def phase_projections(basis, factor, half_width=8):
