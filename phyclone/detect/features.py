@@ -1,5 +1,7 @@
 """Waveforms, PCA features, initial clusters and templates of detected events."""
 
+from functools import lru_cache
+
 import numba
 import numpy as np
 
@@ -59,13 +61,20 @@ def event_features(x, rows, channels, shifts, local, basis, n_before, factor):
     channels of their max ``channels``, each waveform first resampled at its sub-sample
     peak (``shifts``: samples, multiples of 1 / factor within ±1) by sinc interpolation:
     one projection per phase (the basis times the interpolation kernel)."""
-    proj, pad = phase_projections(basis, factor)
+    proj, pad = _projections(np.ascontiguousarray(basis, dtype=np.float32).tobytes(),
+                             basis.shape, int(factor))
     phases = np.rint(np.asarray(shifts) * factor).astype(np.int64) + factor - 1
     out = np.zeros((len(rows), basis.shape[0], local.shape[1]), dtype=np.float32)
     if len(rows):
         _features(x, np.asarray(rows, np.int64), np.asarray(channels, np.int64),
                   np.clip(phases, 0, 2 * factor - 2), local, proj, -n_before - pad, out)
     return out
+
+
+@lru_cache(maxsize=8)
+def _projections(basis_bytes, shape, factor):
+    """:func:`phase_projections` of a basis given by its bytes (computed once per run)."""
+    return phase_projections(np.frombuffer(basis_bytes, np.float32).reshape(shape), factor)
 
 
 def pca_basis(waveforms, n_pcs):
