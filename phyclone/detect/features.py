@@ -195,7 +195,7 @@ def templates_from_features(clusters, features, max_channels, local, basis):
     present = np.flatnonzero(counts)
     starts = np.concatenate([[0], np.cumsum(counts)])[present]
     if len(present):  # each cluster's features summed in spike order
-        sums[present] = np.add.reduceat(features[order].astype(np.float64), starts, axis=0)
+        sums[present] = np.add.reduceat(features[order], starts, axis=0, dtype=np.float64)
     counts = counts.astype(np.float64)
     mean = sums / np.maximum(counts, 1)[:, None, None]
     templates = np.einsum("kpc,ps->ksc", mean, basis).astype(np.float32)
