@@ -35,15 +35,34 @@ def qapp():
     return create_app()
 
 
-@pytest.fixture(autouse=True)
-def _background_work_done():
-    """Tasks a test left in the worker threads (e.g. a GUI's warm-up, which imports modules)
-    finish before the next test starts: a module imported in the background while pytest
-    iterates ``sys.modules`` makes it fail."""
-    yield
+def _wait_background_work():
+    """Tasks a test left in the GUI's worker threads (e.g. a warm-up, which imports modules)
+    finish: a module imported in the background while pytest iterates ``sys.modules`` (or a
+    dict of the logging module) at the start of a test phase makes that phase fail."""
     from phyclone.gui import workers
     if workers._POOL:
         workers._POOL[0].waitForDone(30000)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_call(item):
+    try:
+        return (yield)
+    finally:
+        _wait_background_work()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_teardown(item):
+    _wait_background_work()  # before the other plugins' teardown wrappers start
+    return (yield)
+
+
+@pytest.fixture(autouse=True)
+def _background_work_done():
+    """...and the tasks the fixtures' teardowns left, before the next test starts."""
+    yield
+    _wait_background_work()
 
 
 @pytest.fixture
