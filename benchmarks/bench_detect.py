@@ -125,7 +125,7 @@ def stage_shares(folder, meta, kwargs):
         t, c, _ = tm("detect + lockout", detect_events, x, a - m, m, m + b - a, ctx.thresholds,
                      ctx.thr_len, ctx.neighbours, ctx.lockout, ctx.sign, ctx.method,
                      ctx.phase_window, ctx.phase_ratio, ctx.thr_start, ctx.near,
-                     ctx.prominence)
+                     ctx.prominence, ctx.ahead)
         rows = t - (a - m)
         fine = tm("sinc times + features", subsample_peaks, x, rows, c, ctx.interpolate,
                   ctx.delays)

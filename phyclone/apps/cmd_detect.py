@@ -51,13 +51,17 @@ def _channels(value):
 @click.option("--noise", type=click.Choice(["mad", "std"]), default="mad", show_default=True)
 @click.option("--noise-window", type=click.FloatRange(min=0, min_open=True),
               help="Sliding noise window (s); default: the whole recording.")
-@click.option("--lockout-us", type=click.FloatRange(min=0), default=67., show_default=True)
+@click.option("--lockout-us", type=click.FloatRange(min=0), default=67., show_default=True,
+              help="A larger sample locks out the channels within --lockout-um for this long "
+                   "after it...")
+@click.option("--lockout-before-us", type=click.FloatRange(min=0), default=34.,
+              show_default=True, help="...and for this long before it.")
 @click.option("--lockout-um", type=click.FloatRange(min=0), default=50., show_default=True)
-@click.option("--near-um", type=click.FloatRange(min=0), default=33., show_default=True,
+@click.option("--near-um", type=click.FloatRange(min=0), default=25., show_default=True,
               help="An event is the largest sample within this radius; up to --lockout-um, "
                    "only a larger event, or larger samples when it stands out by less than "
                    "--prominence, lock it out (--near-um 50: the classic lockout).")
-@click.option("--prominence", type=click.FloatRange(min=0), default=.5, show_default=True,
+@click.option("--prominence", type=click.FloatRange(min=0), default=.35, show_default=True,
               help="In units of noise (see --near-um).")
 @click.option("--phase-window-us", type=click.FloatRange(min=0), default=500., show_default=True,
               help="Window of the other phase (multiphasic; lockout of both polarities).")
@@ -83,8 +87,8 @@ def _channels(value):
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def detect_cmd(raw, out_dir, probe, n_channels, sample_rate, dtype, offset, band, order,
                reference, method, sign, threshold, fixed_threshold, noise, noise_window, lockout_us,
-               lockout_um, near_um, prominence, phase_window_us, phase_ratio, interpolate, sh_delay_us,
-               channels_per_board, time_range, max_events, random_order, seed, channels,
+               lockout_before_us, lockout_um, near_um, prominence, phase_window_us, phase_ratio,
+               interpolate, sh_delay_us, channels_per_board, time_range, max_events, random_order, seed, channels,
                no_split, block_duration, jobs, scheduler, force, quiet):
     """Detect spikes in RAW (raw files end to end, or a template-gui params.py) and write a
     template-gui folder that `phy template-gui OUT/params.py` opens."""
@@ -99,6 +103,7 @@ def detect_cmd(raw, out_dir, probe, n_channels, sample_rate, dtype, offset, band
                     sign=sign,
                     threshold=threshold, fixed_threshold=fixed_threshold, noise=noise,
                     noise_window=noise_window, lockout_us=lockout_us, lockout_um=lockout_um,
+                    lockout_before_us=lockout_before_us,
                     near_um=near_um, prominence=prominence,
                     phase_window_us=phase_window_us, phase_ratio=phase_ratio,
                     interpolate=interpolate, sh_delay_us=sh_delay_us,

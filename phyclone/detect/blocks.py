@@ -45,7 +45,8 @@ class BlockContext:
     neighbours: np.ndarray  # channels within the lockout radius
     near: np.ndarray        # channels within the near radius
     prominence: np.ndarray  # per channel (filtered units)
-    lockout: int
+    lockout: int            # samples after a larger sample that it locks out
+    ahead: int              # samples before a larger sample that it locks out
     sign: str
     method: str
     phase_window: int
@@ -74,7 +75,7 @@ class BlockContext:
 
     @property
     def det_margin(self):
-        return max(self.lockout, self.phase_window) + max(self.n_before, self.n_after) + 32
+        return max(self.lockout, self.ahead, self.phase_window) + max(self.n_before, self.n_after) + 32
 
     def bounds(self, k):
         """Samples ``[a, b)`` searched in block ``k``."""
@@ -111,7 +112,7 @@ def events_in(ctx, x, x_start, a, b):
     t, c, amp = detect_events(x, x_start, a - x_start, b - x_start, ctx.thresholds,
                               ctx.thr_len, ctx.neighbours, ctx.lockout, ctx.sign, ctx.method,
                               ctx.phase_window, ctx.phase_ratio, ctx.thr_start, ctx.near,
-                              ctx.prominence)
+                              ctx.prominence, ctx.ahead)
     rows = t - x_start
     fine = subsample_peaks(x, rows, c, ctx.interpolate, ctx.delays) + x_start
     shift = fine - t - ctx.delays[c]  # align on the sub-sample peak (same clock as x)

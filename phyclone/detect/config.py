@@ -25,10 +25,11 @@ class DetectParams:
     sign: str = "neg"                # neg | pos | both (both: precision 0.68 on GT, see docs)
     phase_window_us: float = 500.    # multiphasic: window for the opposite phase
     phase_ratio: float = .25         # multiphasic: second threshold / first phase amplitude
-    lockout_us: float = 67.          # spatiotemporal lockout: time (µs)
+    lockout_us: float = 67.          # spatiotemporal lockout: time after a larger sample (µs)
+    lockout_before_us: float = 34.  # ...and before it (None: lockout_us; see docs)
     lockout_um: float = 50.          # spatiotemporal lockout: radius (µm)
-    near_um: float = 33.             # an event is the largest sample within this radius...
-    prominence: float = .5           # ...and beyond, stands out by this × noise (see docs)
+    near_um: float = 25.             # an event is the largest sample within this radius...
+    prominence: float = .35          # ...and beyond, stands out by this × noise (see docs)
     # Sub-sample times and sample-and-hold delays
     interpolate: int = 2             # sinc interpolation factor (1: integer times only)
     sh_delay_us: float = 0.          # per AD channel delay (µs), e.g. 1.0
@@ -65,6 +66,8 @@ class DetectParams:
             if not getattr(self, k) > 0:
                 raise DataError(None, f"{k} must be positive, not {getattr(self, k)!r}",
                                 "give a positive value")
+        if self.lockout_before_us is not None and self.lockout_before_us < 0:
+            raise DataError(None, "lockout_before_us must be >= 0", "give a non-negative value")
         for k in ("lockout_us", "lockout_um", "near_um", "prominence", "phase_window_us",
                   "filter_margin_ms",
                   "sh_delay_us", "ms_before", "ms_after"):

@@ -31,20 +31,18 @@ import numpy as np
 
 
 @numba.njit(cache=True, nogil=True)
-def _magnitude(w, v, dt, sign, lockout, phase_window):
-    """Magnitude of sample ``w`` (``dt`` samples away) against a candidate of value ``v``;
-    -1 when it cannot lock the candidate out."""
-    if sign < 0:
-        return -w
-    if sign > 0:
-        return w
-    if (w > 0) != (v > 0):
-        return abs(w) if dt <= phase_window else np.float32(-1.)  # another spike's phase
-    return abs(w) if dt <= lockout else np.float32(-1.)
+def _magnitude(w, v, dt, sign, lockout, ahead, phase_window):
+    """Magnitude of sample ``w`` (``dt`` samples after the candidate of value ``v``; < 0:
+    before it); -1 when it cannot lock the candidate out."""
+    if (w > 0) != (v > 0) and sign == 0:  # another spike's phase
+        return abs(w) if abs(dt) <= phase_window else np.float32(-1.)
+    if dt < -lockout or dt > ahead:
+        return np.float32(-1.)
+    return -w if sign < 0 else (w if sign > 0 else abs(w))
 
 
 @numba.njit(cache=True, nogil=True)
-def _dominated(x, t, c, v, a, table, span, sign, lockout, phase_window):
+def _dominated(x, t, c, v, a, table, span, sign, lockout, ahead, phase_window):
     """Whether a sample within ``span`` samples of ``t`` on a channel of ``table[c]`` is
     larger than the candidate (value ``v``, magnitude ``a``); and the largest magnitude
     on the other channels of the table."""
@@ -54,7 +52,7 @@ def _dominated(x, t, c, v, a, table, span, sign, lockout, phase_window):
         c2 = table[c, j]
         if c2 < 0:
             break
-        w = _magnitude(x[t, c2], v, 0, sign, lockout, phase_window)
+        w = _magnitude(x[t, c2], v, 0, sign, lockout, ahead, phase_window)
         if w > a or (w == a and c2 < c):
             return True, largest
     for j in range(table.shape[1]):
@@ -62,7 +60,7 @@ def _dominated(x, t, c, v, a, table, span, sign, lockout, phase_window):
         if c2 < 0:
             break
         for t2 in range(max(0, t - span), min(n, t + span + 1)):
-            w = _magnitude(x[t2, c2], v, abs(t2 - t), sign, lockout, phase_window)
+            w = _magnitude(x[t2, c2], v, t2 - t, sign, lockout, ahead, phase_window)
             if w > a or (w == a and (t2 < t or (t2 == t and c2 < c))):
                 return True, largest
             if c2 != c and w > largest:
@@ -72,7 +70,7 @@ def _dominated(x, t, c, v, a, table, span, sign, lockout, phase_window):
 
 @numba.njit(cache=True, nogil=True)
 def _peaks(x, x_start, t_lo, t_hi, thr, thr_len, thr_start, sign, near, neighbours, lockout,
-           prominence, multiphasic, phase_window, phase_ratio, out_t, out_c, out_a, out_s):
+           ahead, prominence, multiphasic, phase_window, phase_ratio, out_t, out_c, out_a, out_s):
     """The peaks (step 1) with local time in ``[t_lo, t_hi)`` of ``x`` (row 0 = sample
     ``x_start``), in time order: ``out_s`` tells whether no larger sample lies within the
     lockout radius (then no larger peak does either). ``thr`` (n_windows, n_channels):
@@ -80,7 +78,7 @@ def _peaks(x, x_start, t_lo, t_hi, thr, thr_len, thr_start, sign, near, neighbou
     ``thr_start``. Returns the number of peaks written (-1: the outputs are too small)."""
     n, nc = x.shape
     m = 0
-    span = lockout if sign != 0 else max(lockout, phase_window)
+    span = max(lockout, ahead) if sign != 0 else max(lockout, ahead, phase_window)
     same = near.shape[1] == neighbours.shape[1] and np.all(near == neighbours)
     lo_thr = np.empty(nc, dtype=np.float32)
     hi_thr = np.empty(nc, dtype=np.float32)
@@ -120,12 +118,12 @@ def _peaks(x, x_start, t_lo, t_hi, thr, thr_len, thr_start, sign, near, neighbou
                         best = w
                 if best < phase_ratio * a:
                     continue
-            blocked, largest = _dominated(x, t, c, v, a, near, span, sign, lockout,
+            blocked, largest = _dominated(x, t, c, v, a, near, span, sign, lockout, ahead,
                                           phase_window)
             if blocked:
                 continue
             strict = same or not _dominated(x, t, c, v, a, neighbours, span, sign, lockout,
-                                             phase_window)[0]
+                                             ahead, phase_window)[0]
             if not strict and a - largest < prominence[c]:
                 continue
             if m >= len(out_t):
@@ -139,9 +137,10 @@ def _peaks(x, x_start, t_lo, t_hi, thr, thr_len, thr_start, sign, near, neighbou
 
 
 @numba.njit(cache=True, nogil=True)
-def _events(pt, pc, pa, ps, t_lo, t_hi, neighbours, lockout, sign, keep):
+def _events(pt, pc, pa, ps, t_lo, t_hi, neighbours, lockout, ahead, sign, keep):
     """Step 2: ``keep[i]`` for the peaks in ``[t_lo, t_hi)`` that no larger peak within the
-    lockout radius and time locks out (``pt`` sorted)."""
+    lockout radius, up to ``lockout`` samples before or ``ahead`` after, locks out (``pt``
+    sorted)."""
     j0 = 0
     for i in range(len(pt)):
         t = pt[i]
@@ -155,7 +154,7 @@ def _events(pt, pc, pa, ps, t_lo, t_hi, neighbours, lockout, sign, keep):
         a = abs(pa[i])
         ok = True
         j = j0
-        while ok and j < len(pt) and pt[j] <= t + lockout:
+        while ok and j < len(pt) and pt[j] <= t + ahead:
             if j != i and (sign != 0 or (pa[j] > 0) == (pa[i] > 0)):
                 b = abs(pa[j])
                 if b > a or (b == a and (pt[j] < t or (pt[j] == t and pc[j] < pc[i]))):
@@ -175,12 +174,13 @@ SIGNS = {"neg": -1, "pos": 1, "both": 0}
 
 def detect_events(x, x_start, t_lo, t_hi, thresholds, thr_len, neighbours, lockout,
                   sign="both", method="bipolar", phase_window=15, phase_ratio=0.25,
-                  thr_start=0, near=None, prominence=None):
+                  thr_start=0, near=None, prominence=None, ahead=None):
     """Detect events in a filtered block ``x`` (n, n_channels) float32 whose first row is
     sample ``x_start``; keep events with local time in ``[t_lo, t_hi)``. ``neighbours``,
     ``near``: channel tables (:func:`~phyclone.detect.features.neighbour_table`) of the
     lockout and near radii (``near`` None: the classic rule); ``prominence``: per channel,
-    in filtered units.
+    in filtered units; ``ahead``: samples after a candidate within which a larger sample
+    locks it out (None: ``lockout``, symmetric).
 
     Returns ``(times int64 absolute samples, channels int64, amplitudes float32)`` sorted
     by time then channel."""
@@ -190,18 +190,20 @@ def detect_events(x, x_start, t_lo, t_hi, thresholds, thr_len, neighbours, locko
     near = nb if near is None else np.ascontiguousarray(near, dtype=np.int64)
     prom = np.zeros(x.shape[1], np.float32) if prominence is None else \
         np.ascontiguousarray(prominence, dtype=np.float32)
-    lo, hi = int(t_lo) - int(lockout), int(t_hi) + int(lockout)  # the peaks step 2 needs
+    ahead = int(lockout) if ahead is None else int(ahead)
+    span = max(int(lockout), ahead)
+    lo, hi = int(t_lo) - span, int(t_hi) + span  # the peaks step 2 needs
     cap = max(1024, (hi - lo) * x.shape[1] // 200)
     while True:
         pt, pc = np.empty(cap, np.int64), np.empty(cap, np.int64)
         pa, ps = np.empty(cap, np.float32), np.empty(cap, np.bool_)
         m = _peaks(x, int(x_start), lo, hi, thr, int(thr_len), int(thr_start), SIGNS[sign],
-                   near, nb, int(lockout), prom, method == "multiphasic", int(phase_window),
+                   near, nb, int(lockout), ahead, prom, method == "multiphasic", int(phase_window),
                    np.float32(phase_ratio), pt, pc, pa, ps)
         if m >= 0:
             break
         cap *= 4
     pt, pc, pa, ps = pt[:m], pc[:m], pa[:m], ps[:m]
     keep = np.zeros(m, np.bool_)
-    _events(pt, pc, pa, ps, int(t_lo), int(t_hi), nb, int(lockout), SIGNS[sign], keep)
+    _events(pt, pc, pa, ps, int(t_lo), int(t_hi), nb, int(lockout), ahead, SIGNS[sign], keep)
     return pt[keep] + int(x_start), pc[keep], pa[keep]

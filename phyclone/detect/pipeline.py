@@ -129,6 +129,8 @@ def _prepare(traces, spec, probe, channels, p, jobs=1):
         near=neighbour_table(pos, min(p.near_um, p.lockout_um)),
         prominence=(p.prominence * np.median(noise, axis=0)).astype(np.float32),
         lockout=int(round(p.lockout_us * 1e-6 * sr)), sign=p.sign, method=p.method,
+        ahead=int(round((p.lockout_us if p.lockout_before_us is None else p.lockout_before_us)
+                        * 1e-6 * sr)),
         phase_window=int(round(p.phase_window_us * 1e-6 * sr)), phase_ratio=p.phase_ratio,
         local=local_channels(pos, p.n_local), basis=None, n_before=n_before, n_after=n_after,
         interpolate=int(p.interpolate), delays=delays, block=block, lo=lo, hi=hi)
@@ -152,7 +154,7 @@ def _basis(ctx, chunks, n_pcs, jobs=1):
         t, c, _ = detect_events(x, start, m, len(x) - m, ctx.thresholds, ctx.thr_len,
                                 ctx.neighbours, ctx.lockout, ctx.sign, ctx.method,
                                 ctx.phase_window, ctx.phase_ratio, ctx.thr_start, ctx.near,
-                                ctx.prominence)
+                                ctx.prominence, ctx.ahead)
         return x[t[:, None] - start + np.arange(-ctx.n_before, ctx.n_after + 1), c[:, None]]
     with ThreadPoolExecutor(max(1, jobs)) as ex:
         ws = list(ex.map(waveforms, chunks))

@@ -107,3 +107,21 @@ def test_a_larger_peak_within_the_lockout_radius_locks_a_prominent_one_out():
     _spike(x, 51, 3, 80, spread=0.1)
     assert _run_near(x, 30., 1.) == [(50, 1)]
     assert _run_near(x, 30., 1., lockout=0) == [(50, 1), (51, 3)]
+
+
+def test_lockout_before_a_larger_spike_is_shorter_than_after_it():
+    """A smaller spike 20 µm from a larger one: 3 samples *before* it, it is an event when the
+    lockout before a larger sample (``ahead``) is 1 sample, not when it is 3 (symmetric);
+    3 samples *after* it, the lockout of 3 samples after a larger sample hides it either way.
+    Also through step 2 (the smaller one 40 µm away: only the larger *peak* locks it out)."""
+    for c_small, spread, near in ((2, 0.5, 50.), (3, 0.1, 30.)):
+        x = np.zeros((300, 8))
+        _spike(x, 50, 1, 200, spread=spread)
+        _spike(x, 47, c_small, 80, spread=0.1)  # before the larger spike
+        _spike(x, 150, 1, 200, spread=spread)
+        _spike(x, 153, c_small, 80, spread=0.1)  # after it
+        kw = dict(near=neighbour_table(POS, near), prominence=np.full(8, 1., np.float32))
+        assert _run(x, lockout=3, **kw)[0] == [(50, 1), (150, 1)]
+        assert _run(x, lockout=3, ahead=1, **kw)[0] == [(47, c_small), (50, 1), (150, 1)]
+        assert _run(x, lockout=3, ahead=3, **kw)[0] == [(50, 1), (150, 1)]
+        assert _run(x, lockout=1, ahead=3, **kw)[0] == [(50, 1), (150, 1), (153, c_small)]

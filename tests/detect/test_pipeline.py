@@ -159,7 +159,8 @@ def test_multiphasic_detector_rejects_monophasic_artifacts(tmp_path):
         data[t - 60:t + 60, 3] -= 600 * np.hanning(120)
     data.astype(np.int16).tofile(tmp_path / "r.dat")
     np.save(tmp_path / "pos.npy", pos)
-    kw = dict(n_channels=8, sample_rate=30000., probe=tmp_path / "pos.npy", lockout_us=1000)
+    kw = dict(n_channels=8, sample_rate=30000., probe=tmp_path / "pos.npy", lockout_us=1000,
+              lockout_before_us=1000)
     bi = detect(tmp_path / "r.dat", **kw)
     multi = detect(tmp_path / "r.dat", method="multiphasic", **kw)
     near = lambda ev: sum(np.any(np.abs(ev.times - t) < 60) for t in art)  # noqa: E731
