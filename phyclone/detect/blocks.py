@@ -141,8 +141,8 @@ def _empty(ctx):
 class BlockStore:
     """Finished blocks of a run, kept in ``folder`` (ours: ``<out>/.phy/phyclone/detect``),
     valid only for the same recording and parameters (``key``). Blocks are written in
-    batches (one file per second of work, and whatever is pending when the run stops,
-    interrupted or not: :meth:`flush`), each file written atomically."""
+    batches (one file per second of work, and whatever is pending when the run is
+    interrupted: :meth:`flush`), each file written atomically."""
 
     def __init__(self, folder, key, every=1.):
         self.folder = Path(folder)

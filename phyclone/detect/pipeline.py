@@ -23,6 +23,10 @@ from .sinc import sample_and_hold_delays
 
 logger = logging.getLogger(__name__)
 
+#: Blocks per run of a thread at most (a run filters each segment once; a new run filters
+#: the segments that its first and last blocks share with the neighbouring runs again).
+RUN_BLOCKS = 16
+
 
 def resolve_probe(spec, probe, channels):
     """``(cols, positions)``: raw-file columns of the enabled channels and their positions.
@@ -230,10 +234,12 @@ def run_blocks(ctx, order, jobs=1, scheduler=None, store=None, max_events=None,
                 finish(k, run_block(ctx, k))
         else:
             _run_threads(ctx, todo, jobs, finish, enough)
+    except BaseException:
+        if store is not None:
+            store.flush()  # the finished blocks, for the next run
+        raise
     finally:
         bar.close()
-        if store is not None:
-            store.flush()  # the finished blocks, even when interrupted
     return results, time.perf_counter() - t0
 
 
@@ -244,12 +250,12 @@ def _run_blocks_in_order(ctx, run):
 
 
 def _run_threads(ctx, todo, jobs, finish, enough):
-    """Runs of consecutive blocks in ``jobs`` threads, finished in order. The runs (at most 4
-    blocks: a run filters each segment once) are a multiple of ``jobs`` in number and of equal
+    """Runs of consecutive blocks in ``jobs`` threads, finished in order. The runs (at most
+    :data:`RUN_BLOCKS` blocks) are a multiple of ``jobs`` in number and of equal
     lengths within one block, so that no thread is left alone with the last ones."""
     if not todo:
         return
-    n_runs = jobs * -(-len(todo) // (4 * jobs))
+    n_runs = jobs * -(-len(todo) // (RUN_BLOCKS * jobs))
     runs = [r.tolist() for r in np.array_split(np.asarray(todo, dtype=np.int64), n_runs)
             if len(r)]
     with ThreadPoolExecutor(jobs, thread_name_prefix="phy-detect") as ex:
@@ -312,7 +318,10 @@ def gather_events(results, order, max_events=None):
     ev = {f: np.concatenate([q[f] for q in parts]) for f in FIELDS} if parts else None
     if ev is None:
         return None
-    idx = np.lexsort((ev["channels"], ev["times"]))
+    t, c = ev["times"], ev["channels"]
+    if np.all((t[1:] > t[:-1]) | ((t[1:] == t[:-1]) & (c[1:] > c[:-1]))):
+        return ev  # blocks searched in order: sorted already
+    idx = np.lexsort((c, t))
     return {f: v[idx] for f, v in ev.items()}
 
 
