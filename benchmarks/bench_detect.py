@@ -40,15 +40,15 @@ def si_python(venv):
     return p if p.exists() else None
 
 
-def ensure_ground_truth(cache, n_channels, si_py):
-    folder = Path(cache) / f"gt{n_channels}"
+def ensure_ground_truth(cache, n_channels, si_py, seed=42):
+    folder = Path(cache) / (f"gt{n_channels}" + (f"s{seed}" if seed != 42 else ""))
     if (folder / "meta.json").exists():
         return folder
     if si_py is None:
         raise SystemExit(f"no ground truth in {folder} and no SpikeInterface venv to make it")
     print(f"generating ground truth {folder} ...", flush=True)
     subprocess.run([str(si_py), str(HERE / "si_detect_peer.py"), "generate", str(folder),
-                    str(n_channels), str(SPECS.get(n_channels, 30.)), "42"], check=True)
+                    str(n_channels), str(SPECS.get(n_channels, 30.)), str(seed)], check=True)
     return folder
 
 
@@ -160,7 +160,7 @@ def ours(folder, meta, out, jobs=1, scheduler=None, **kwargs):
 
 
 def run_dataset(n_channels, args, si_py):
-    folder = ensure_ground_truth(args.cache, n_channels, si_py)
+    folder = ensure_ground_truth(args.cache, n_channels, si_py, args.seed)
     meta = json.loads((folder / "meta.json").read_text())
     dur = meta["duration"]
     pos = np.load(folder / "channel_positions.npy")
@@ -208,7 +208,7 @@ def run_dataset(n_channels, args, si_py):
             dask_same = np.array_equal(evd.times, ev.times) and \
                 np.array_equal(evd.channels, ev.channels) and \
                 np.array_equal(evd.amplitudes, ev.amplitudes)
-    print(f"\n## {n_channels} channels, {dur:g} s, {meta['n_units']} units "
+    print(f"\n## {n_channels} channels, {dur:g} s, {meta['n_units']} units, seed {meta['seed']} "
           f"({len(np.load(folder / 'gt_times.npy'))} GT spikes)")
     print("| pipeline | end to end (s) | × real time | CPU (s) | CPU × real time | "
           "recall (SNR≥5) | precision | events |")
@@ -248,6 +248,8 @@ def main():
     ap.add_argument("--cache", default=Path.home() / ".cache" / "phyclone" / "bench", type=Path)
     ap.add_argument("--si-venv", default=str(peer_venv("si", "PHYCLONE_PEER_SI")))
     ap.add_argument("--datasets", default="384,32")
+    ap.add_argument("--seed", type=int, default=42,
+                    help="seed of the ground truth (42: gt<N>, else gt<N>s<seed>)")
     ap.add_argument("--skip-si", action="store_true")
     ap.add_argument("--skip-dask", action="store_true")
     ap.add_argument("--repeat", type=int, default=3, help="runs of ours (best is reported)")
