@@ -221,34 +221,43 @@ def _mapped(array, a, b):
 _POPULATE = getattr(mmap, "MAP_POPULATE", 0)  # Linux
 
 
+#: Rows of the last whole segment of a range kept for the next call of a sequential run
+#: (which starts a block margin before the end of this one).
+KEEP_ROWS = 2048
+
+
 def filtered_range(traces, lo, hi, cols, sos, segment, margin, reference="none",
                    ref_channels=None, scratch=None):
     """Filtered (and referenced) samples ``[lo, hi)`` on raw columns ``cols``: float32
     (hi - lo, len(cols)), identical for any ``lo``/``hi`` (the segment grid); zeros outside
     the recording. ``scratch``: a dict whose buffers are reused across calls (one per
-    thread; the returned array is then one of them, valid until the call after next: two
-    sets of buffers alternate, so that the segments kept for the next call are views)."""
+    thread; the returned array is then one of them, valid until the next call). The next
+    call of a sequential run reuses the segment that this range ends into and the last
+    :data:`KEEP_ROWS` rows of its last whole segment instead of filtering them again."""
     lo, hi = int(lo), int(hi)
     cols = np.ascontiguousarray(cols, dtype=np.int64)
     shape = (max(0, hi - lo), len(cols))
-    flip = 0
-    if scratch is not None:
-        flip = scratch["flip"] = 1 - scratch.get("flip", 1)
-    out = _buffer(scratch, f"out{flip}", shape)
+    out = _buffer(scratch, "out", shape)
     a0, b0 = max(lo, 0), min(hi, traces.n_samples)
     out[:max(0, a0 - lo)] = 0
     out[max(0, b0 - lo):] = 0
     starts, stops = segment_bounds(traces.n_samples, segment, a0, b0)
     if not len(starts) or not len(cols):
         return out
-    # Segments filtered by the previous call of this thread (a sequential run): reused.
+    # Parts of segments filtered by the previous call of this thread: {start: (first, rows)}
     key = (id(traces), cols.tobytes(), np.asarray(sos).tobytes(), segment, margin)
     cache = scratch.get("segments", {}) if scratch is not None else {}
     if cache.get("key") != key:
         cache = {"key": key}
-    skip = np.array([int(s) in cache for s in starts], dtype=np.uint8)
+    skip = np.zeros(len(starts), dtype=np.uint8)
+    for i, (s0, s1) in enumerate(zip(starts.tolist(), stops.tolist())):
+        k0, k1 = max(s0, lo), min(s1, hi)
+        first, rows = cache.get(s0, (None, None))
+        if first is not None and first <= k0 and k1 <= first + len(rows):
+            out[k0 - lo:k1 - lo] = rows[k0 - first:k1 - first]  # before the buffers change
+            skip[i] = 1
     todo = np.flatnonzero(skip == 0)
-    tail = _buffer(scratch, f"tail{flip}", (segment, len(cols)))
+    tail = _buffer(scratch, "tail", (segment, len(cols)))
     filled = 0
     if len(todo):
         a = int(starts[todo[0]]) - margin
@@ -258,22 +267,20 @@ def filtered_range(traces, lo, hi, cols, sos, segment, margin, reference="none",
         filled = _filter_segments(raw, a, cols, starts, stops, int(margin), lo, hi,
                                   np.ascontiguousarray(sos, dtype=np.float64), out, buf,
                                   skip, tail)
-    for i in np.flatnonzero(skip):
-        s0, s1 = int(starts[i]), int(stops[i])
-        k0, k1 = max(s0, lo), min(s1, hi)
-        out[k0 - lo:k1 - lo] = cache[s0][k0 - s0:k1 - s0]
-    mode = REFERENCES[reference]
-    if scratch is not None:  # views of this call's buffers (the next call writes the others)
-        kept = (lambda a: a.copy()) if mode else (lambda a: a)  # (before any reference)
+    if scratch is not None:  # (before any reference)
         new = {"key": key}
         inner = [i for i in range(len(starts)) if starts[i] >= lo and stops[i] <= hi]
-        if inner:  # the last whole segment of this range
+        if inner:  # the end of the last whole segment of this range, copied
             s0, s1 = int(starts[inner[-1]]), int(stops[inner[-1]])
-            new[s0] = kept(out[s0 - lo:s1 - lo])
-        if filled:
+            first = max(s0, s1 - KEEP_ROWS)
+            kept = _buffer(scratch, "kept", (s1 - first, len(cols)))
+            kept[:] = out[first - lo:s1 - lo]
+            new[s0] = (first, kept)
+        if filled:  # the segment this range ends into, filtered whole
             s0 = int(starts[todo[-1]])
-            new[s0] = kept(tail[:int(stops[todo[-1]]) - s0])
+            new[s0] = (s0, tail[:int(stops[todo[-1]]) - s0])
         scratch["segments"] = new
+    mode = REFERENCES[reference]
     if mode:
         keep = np.arange(len(cols)) if ref_channels is None else np.asarray(ref_channels)
         _reference(out, mode, np.ascontiguousarray(keep, dtype=np.int64))
