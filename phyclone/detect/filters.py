@@ -260,13 +260,18 @@ def filtered_range(traces, lo, hi, cols, sos, segment, margin, reference="none",
     tail = _buffer(scratch, "tail", (segment, len(cols)))
     filled = 0
     if len(todo):
-        a = int(starts[todo[0]]) - margin
-        b = int(stops[todo[-1]]) + margin
-        raw = read_padded(traces, a, b, scratch)
         buf = _buffer(scratch, "buf", (segment + 2 * margin, len(cols)))
-        filled = _filter_segments(raw, a, cols, starts, stops, int(margin), lo, hi,
-                                  np.ascontiguousarray(sos, dtype=np.float64), out, buf,
-                                  skip, tail)
+        sos64 = np.ascontiguousarray(sos, dtype=np.float64)
+        # Segments whose margins reach beyond the recording are filtered on their own (a
+        # small padded copy), the others straight from the file's rows.
+        inside = (starts[todo] - margin >= 0) & (stops[todo] + margin <= traces.n_samples)
+        for group in np.split(todo, np.flatnonzero(np.diff(inside.astype(np.int8))) + 1):
+            a = int(starts[group[0]]) - margin
+            b = int(stops[group[-1]]) + margin
+            only = np.ones(len(starts), dtype=np.uint8)
+            only[group] = 0
+            filled |= _filter_segments(read_padded(traces, a, b, scratch), a, cols, starts,
+                                       stops, int(margin), lo, hi, sos64, out, buf, only, tail)
     if scratch is not None:  # (before any reference)
         new = {"key": key}
         inner = [i for i in range(len(starts)) if starts[i] >= lo and stops[i] <= hi]
