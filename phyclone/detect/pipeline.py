@@ -118,7 +118,10 @@ def _prepare(traces, spec, probe, channels, p, jobs=1):
         raise DataError(None, f"band {p.low}-{p.high} Hz is not valid at {sr:g} Hz",
                         "give --band LOW HIGH with LOW < HIGH < sample_rate / 2")
     sos = bandpass_sos(float(sr), float(p.low), high, int(p.order))
-    noise, thr, thr_len, chunks = _noise_table(traces, p, sos, margin, cols, lo, hi, jobs)
+    with ThreadPoolExecutor(1) as ex:  # with threads, the probe tables meanwhile
+        tables = ex.submit(_probe_tables, pos, p) if jobs > 1 else None
+        noise, thr, thr_len, chunks = _noise_table(traces, p, sos, margin, cols, lo, hi, jobs)
+        neighbours, near, local = tables.result() if tables else _probe_tables(pos, p)
     dead = noise.max(axis=0) <= 0
     thr[:, dead] = 0  # flat channels: no events, no lockout from them
     n_before = int(round(p.ms_before * 1e-3 * sr))
@@ -129,20 +132,25 @@ def _prepare(traces, spec, probe, channels, p, jobs=1):
     ctx = BlockContext(
         spec=spec, cols=cols, sos=sos, segment=segment, margin=margin, reference=p.reference,
         thresholds=thr, thr_len=int(thr_len), thr_start=lo,
-        neighbours=neighbour_table(pos, p.lockout_um),
-        near=neighbour_table(pos, min(p.near_um, p.lockout_um)),
+        neighbours=neighbours, near=near,
         prominence=(p.prominence * np.median(noise, axis=0)).astype(np.float32),
         lockout=int(round(p.lockout_us * 1e-6 * sr)), sign=p.sign, method=p.method,
         ahead=int(round((p.lockout_us if p.lockout_before_us is None else p.lockout_before_us)
                         * 1e-6 * sr)),
         phase_window=int(round(p.phase_window_us * 1e-6 * sr)), phase_ratio=p.phase_ratio,
-        local=local_channels(pos, p.n_local), basis=None, n_before=n_before, n_after=n_after,
+        local=local, basis=None, n_before=n_before, n_after=n_after,
         interpolate=int(p.interpolate), delays=delays, block=block, lo=lo, hi=hi)
     ctx._traces = traces
     ctx.basis = _basis(ctx, chunks, p.n_pcs, jobs)
     info = Bunch(spec=spec, positions=pos, cols=cols, noise=noise, thresholds=thr,
                  sample_rate=sr, n_samples=n, params=p)
     return ctx, info
+
+
+def _probe_tables(pos, p):
+    """Channels within the lockout and near radii, and each channel's local channels."""
+    return (neighbour_table(pos, p.lockout_um), neighbour_table(pos, min(p.near_um, p.lockout_um)),
+            local_channels(pos, p.n_local))
 
 
 def _basis(ctx, chunks, n_pcs, jobs=1):
