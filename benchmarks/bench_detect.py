@@ -10,8 +10,8 @@ median reference, ``detect_peaks(method="locally_exclusive")``, ``n_jobs=1``). A
 matches a ground-truth spike when it is within 0.4 ms and its channel within 50 µm of the
 unit's peak channel (one-to-one, closest times first). Prints recall (units with SNR ≥ 5),
 precision, × real time, ratio, the share of our stages, the bare read speed of the file
-(IO bound), 1 vs 2 threads, and whether a dask LocalCluster of 2 processes gives identical
-events.
+(IO bound), 1 vs 2 threads (in this process, and in fresh processes as `phy detect` runs),
+and whether a dask LocalCluster of 2 processes gives identical events.
 
     python benchmarks/bench_detect.py [--datasets 384,32] [--si-venv DIR]
 """
@@ -149,6 +149,37 @@ def peak_rss(folder, meta, out, jobs):
     return int(r.stdout.split()[-1]) / 1024
 
 
+_FRESH = """
+import json, shutil, sys, tempfile, time
+from pathlib import Path
+import numpy as np
+from phyclone.detect import detect
+raw, probe, n, sr, out, jobs = sys.argv[1:7]
+# warm-up on 4 channels: the compiled kernels loaded, no large buffer used before the run
+w = Path(tempfile.mkdtemp())
+np.random.default_rng(0).normal(0, 20, (30000, 4)).astype(np.int16).tofile(w / "w.dat")
+np.save(w / "p.npy", np.c_[np.zeros(4), np.arange(4) * 20.])
+detect(w / "w.dat", probe=w / "p.npy", n_channels=4, sample_rate=30000., dtype="int16",
+       out_dir=w / "o", jobs=int(jobs))
+shutil.rmtree(w)
+t = time.perf_counter()
+ev = detect(raw, probe=probe, n_channels=int(n), sample_rate=float(sr), dtype="int16",
+            out_dir=out, jobs=int(jobs), force=True)
+print(json.dumps(dict(total=time.perf_counter() - t, blocks=ev.timings["blocks"])))
+"""
+
+
+def fresh(folder, meta, out, jobs):
+    """(wall time, blocks time) of one run in a fresh process, as a ``phy detect`` command
+    runs (its start-up and the loading of the compiled kernels excluded)."""
+    r = subprocess.run([sys.executable, "-c", _FRESH, str(folder / "recording.dat"),
+                        str(folder / "channel_positions.npy"), str(meta["n_channels"]),
+                        str(meta["sample_rate"]), str(out), str(jobs)],
+                       capture_output=True, text=True, check=True, env=_one_core_env())
+    d = json.loads(r.stdout.strip().splitlines()[-1])
+    return d["total"], d["blocks"]
+
+
 def ours(folder, meta, out, jobs=1, scheduler=None, **kwargs):
     """(events, wall time, process CPU time) of one end-to-end run."""
     from phyclone.detect import detect
@@ -196,6 +227,12 @@ def run_dataset(n_channels, args, si_py):
             t2.append(t)
             b2.append(ev2.timings["blocks"])
         t1, t2, b1, b2 = min(t1), min(t2), min(b1), min(b2)
+        f1, f2 = [], []
+        for _ in range(args.repeat):  # the same in fresh processes, alternated
+            f1.append(fresh(folder, meta, tmp / "f1", 1))
+            f2.append(fresh(folder, meta, tmp / "f2", 2))
+        f1 = tuple(min(r[i] for r in f1) for i in (0, 1))
+        f2 = tuple(min(r[i] for r in f2) for i in (0, 1))
         rss = peak_rss(folder, meta, tmp / "rss", 2)
         same_threads = np.array_equal(ev2.times, ev.times) and \
             np.array_equal(ev2.channels, ev.channels)
@@ -231,6 +268,9 @@ def run_dataset(n_channels, args, si_py):
     print(f"threads (best of {args.repeat}): 1 → {t1:.2f} s, 2 → {t2:.2f} s (×{t1 / t2:.2f}), "
           f"identical events: {same_threads}; the blocks alone (filter, detect, features): "
           f"{b1:.2f} → {b2:.2f} s (×{b1 / b2:.2f})")
+    print(f"threads, fresh processes (best of {args.repeat}, as `phy detect` runs): "
+          f"1 → {f1[0]:.2f} s, 2 → {f2[0]:.2f} s (×{f1[0] / f2[0]:.2f}); the blocks alone "
+          f"{f1[1]:.2f} → {f2[1]:.2f} s (×{f1[1] / f2[1]:.2f})")
     if dask_same is not None:
         print(f"dask LocalCluster (2 processes): identical events: {dask_same}")
 
