@@ -39,9 +39,8 @@ def _wait_background_work():
     """Tasks a test left in the GUI's worker threads (e.g. a warm-up, which imports modules)
     finish: a module imported in the background while pytest iterates ``sys.modules`` (or a
     dict of the logging module) at the start of a test phase makes that phase fail."""
-    from phyclone.gui import workers
-    if workers._POOL:
-        workers._POOL[0].waitForDone(30000)
+    from phyclone.gui.workers import wait_for_workers
+    wait_for_workers(30.)
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

@@ -88,8 +88,8 @@ def _channels(value):
 def detect_cmd(raw, out_dir, probe, n_channels, sample_rate, dtype, offset, band, order,
                reference, method, sign, threshold, fixed_threshold, noise, noise_window, lockout_us,
                lockout_before_us, lockout_um, near_um, prominence, phase_window_us, phase_ratio,
-               interpolate, sh_delay_us, channels_per_board, time_range, max_events, random_order, seed, channels,
-               no_split, block_duration, jobs, scheduler, force, quiet):
+               interpolate, sh_delay_us, channels_per_board, time_range, max_events, random_order,
+               seed, channels, no_split, block_duration, jobs, scheduler, force, quiet):
     """Detect spikes in RAW (raw files end to end, or a template-gui params.py) and write a
     template-gui folder that `phy template-gui OUT/params.py` opens."""
     from phyclone.detect import detect

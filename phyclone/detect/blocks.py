@@ -75,7 +75,8 @@ class BlockContext:
 
     @property
     def det_margin(self):
-        return max(self.lockout, self.ahead, self.phase_window) + max(self.n_before, self.n_after) + 32
+        return (max(self.lockout, self.ahead, self.phase_window)
+                + max(self.n_before, self.n_after) + 32)
 
     def bounds(self, k):
         """Samples ``[a, b)`` searched in block ``k``."""

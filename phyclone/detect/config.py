@@ -66,12 +66,9 @@ class DetectParams:
             if not getattr(self, k) > 0:
                 raise DataError(None, f"{k} must be positive, not {getattr(self, k)!r}",
                                 "give a positive value")
-        if self.lockout_before_us is not None and self.lockout_before_us < 0:
-            raise DataError(None, "lockout_before_us must be >= 0", "give a non-negative value")
-        for k in ("lockout_us", "lockout_um", "near_um", "prominence", "phase_window_us",
-                  "filter_margin_ms",
-                  "sh_delay_us", "ms_before", "ms_after"):
-            if getattr(self, k) < 0:
+        for k in ("lockout_us", "lockout_before_us", "lockout_um", "near_um", "prominence",
+                  "phase_window_us", "filter_margin_ms", "sh_delay_us", "ms_before", "ms_after"):
+            if getattr(self, k) is not None and getattr(self, k) < 0:
                 raise DataError(None, f"{k} must be >= 0", "give a non-negative value")
         if self.time_range is not None:
             a, b = self.time_range

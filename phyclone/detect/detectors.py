@@ -8,8 +8,11 @@ extremum in time on that channel (``sign``: -1 negative only, +1 positive only, 
   same channel within ``phase_window`` samples, with an amplitude of at least
   ``phase_ratio`` × the candidate's (the second threshold is set by the first phase).
 
-**Spatiotemporal lockout**, in two steps (``lockout`` samples; magnitudes in the candidate's
-polarity; ties: the earliest sample, then the lowest channel, wins):
+**Spatiotemporal lockout**, in two steps (magnitudes in the candidate's polarity; ties: the
+earliest sample, then the lowest channel, wins). The lockout time of a larger sample is
+``lockout`` samples after it and ``ahead`` samples before it: a candidate up to ``lockout``
+samples after a larger sample, or up to ``ahead`` samples before one, is "within the
+lockout".
 
 1. a candidate is a *peak* when no sample within the lockout on a channel within the near
    radius (``near``) is larger, and either no sample within the lockout radius
@@ -21,7 +24,7 @@ polarity; ties: the earliest sample, then the lowest channel, wins):
 With ``near`` = ``neighbours`` this is the classic rule (an event is the largest sample of
 its neighbourhood). With both polarities, a sample of the opposite polarity locks out within
 ``phase_window`` samples: the smaller phase of a spike is not a second event. Every decision
-looks only at the samples around the candidate (twice the lockout at most), so the events
+looks only at the samples around the candidate (twice the longer lockout at most), so the events
 are the same for any split of the recording into blocks. Event = time of the peak, max
 channel, amplitude.
 """
