@@ -8,28 +8,29 @@ import numpy as np
 from .sinc import phase_projections
 
 
-def local_channels(positions, n_local):
+def _distances(positions):
+    """Distances between channels and, per channel, the channels by distance (ties by
+    index: a stable sort)."""
+    pos = np.asarray(positions, dtype=np.float64)
+    d = np.linalg.norm(pos[:, None, :] - pos[None, :, :], axis=2)
+    return d, np.argsort(d, axis=1, kind="stable")
+
+
+def local_channels(positions, n_local, distances=None):
     """For every channel, the ``n_local`` nearest channels (itself first; ties by index):
-    (n_channels, n_local) int64."""
-    pos = np.asarray(positions, dtype=np.float64)
-    n_local = min(int(n_local), len(pos))
-    d = np.linalg.norm(pos[:, None, :] - pos[None, :, :], axis=2)
-    order = np.lexsort((np.broadcast_to(np.arange(len(pos)), d.shape), d), axis=1)
-    return order[:, :n_local].astype(np.int64)
+    (n_channels, n_local) int64. ``distances``: :func:`_distances` of the positions."""
+    _, order = distances or _distances(positions)
+    return order[:, :min(int(n_local), len(order))].astype(np.int64)
 
 
-def neighbour_table(positions, radius):
-    """Channels within ``radius`` µm of each channel (itself first, then by distance), -1
-    padded: (n_channels, k) int64."""
-    pos = np.asarray(positions, dtype=np.float64)
-    d = np.linalg.norm(pos[:, None, :] - pos[None, :, :], axis=2)
-    near = d <= radius
-    k = int(near.sum(axis=1).max()) if len(pos) else 1
-    out = -np.ones((len(pos), max(k, 1)), dtype=np.int64)
-    for c in range(len(pos)):  # nearest first: a larger neighbour is found sooner
-        idx = np.flatnonzero(near[c])
-        idx = idx[np.lexsort((idx, d[c, idx]))]
-        out[c, :len(idx)] = idx
+def neighbour_table(positions, radius, distances=None):
+    """Channels within ``radius`` µm of each channel (itself first, then by distance; ties
+    by index), -1 padded: (n_channels, k) int64. ``distances``: :func:`_distances`."""
+    d, order = distances or _distances(positions)
+    count = (d <= radius).sum(axis=1)
+    k = max(int(count.max()) if len(d) else 1, 1)
+    out = order[:, :k].astype(np.int64)
+    out[np.arange(k)[None, :] >= count[:, None]] = -1
     return out
 
 
@@ -136,68 +137,110 @@ def _first_pc_and_two_means(f):
     return p, lab, m0, m1
 
 
-def _split_two(f, min_size, min_separation):
-    """Split rows of ``f`` in two along their first principal component (2-means started at
-    the quartiles): labels, or None when the parts are small or not separated."""
-    p, lab, m0, m1 = _first_pc_and_two_means(np.ascontiguousarray(f, dtype=np.float64))
-    n1 = int(lab.sum())
-    if min(n1, len(p) - n1) < min_size:
-        return None
-    s = np.sqrt(0.5 * (p[~lab].var() + p[lab].var()))
-    if s == 0 or abs(m1 - m0) / s < min_separation:
-        return None
-    return lab
+@numba.njit(cache=True, nogil=True)
+def _split_groups(features, order, bounds, g0, g1, split, min_size, min_separation,
+                  max_depth, parts, n_parts):
+    """Clusters of the groups ``g0 <= g < g1``: group ``g`` holds the rows
+    ``order[bounds[g]:bounds[g + 1]]`` of ``features`` (n, d). Each group is split depth
+    first (at most ``max_depth`` times along a branch) by :func:`_first_pc_and_two_means`
+    while both parts have ``min_size`` rows and are ``min_separation`` pooled standard
+    deviations apart. Writes the part of every row within its group into ``parts`` (by
+    position in ``order``) and the number of parts of every group into ``n_parts``."""
+    d = features.shape[1]
+    for g in range(g0, g1):
+        a, b = bounds[g], bounds[g + 1]
+        idx = order[a:b].copy()  # rows of the group, in spike order; parts stay contiguous
+        stack = [(0, b - a, 0)]
+        count = 0
+        while len(stack):
+            s, e, depth = stack.pop()
+            n = e - s
+            n1 = 0
+            lab = np.zeros(0, dtype=np.bool_)
+            if split and depth < max_depth and n >= 2 * min_size:
+                f = np.empty((n, d))
+                for i in range(n):
+                    f[i] = features[idx[s + i]]
+                p, lab, m0, m1 = _first_pc_and_two_means(f)
+                n1 = int(lab.sum())
+                if min(n1, n - n1) >= min_size:
+                    sd = np.sqrt(0.5 * (p[~lab].var() + p[lab].var()))
+                    if sd == 0 or abs(m1 - m0) / sd < min_separation:
+                        lab = np.zeros(0, dtype=np.bool_)
+                else:
+                    lab = np.zeros(0, dtype=np.bool_)
+            if len(lab) == 0:
+                parts[a + s:a + e] = count
+                count += 1
+                continue
+            sub = idx[s:e].copy()  # stable: the first part, then the second
+            idx[s:s + n - n1] = sub[~lab]
+            idx[s + n - n1:e] = sub[lab]
+            stack.append((s + n - n1, e, depth + 1))
+            stack.append((s, s + n - n1, depth + 1))
+        order[a:b] = idx
+        n_parts[g] = count
 
 
 def initial_clusters(max_channels, features, split=True, min_size=50, min_separation=4.0,
-                     max_depth=3):
+                     max_depth=3, jobs=1):
     """Cluster ids: one cluster per max channel, each optionally split further (recursively,
     at most ``max_depth`` times) by 2-means on its first local principal component when the
     two parts are separated by ``min_separation`` pooled standard deviations. Deterministic;
-    ids are numbered by max channel then by split."""
+    ids are numbered by max channel then by split. The channels are shared among ``jobs``
+    threads."""
     max_channels = np.asarray(max_channels, dtype=np.int64)
-    out = np.zeros(len(max_channels), dtype=np.int64)
-    next_id = 0
-    order = np.argsort(max_channels, kind="stable")
-    bounds = np.flatnonzero(np.diff(max_channels[order])) + 1
-    for group in np.split(order, bounds):
-        if not len(group):
-            continue
-        parts = [group]
-        if split:
-            for _ in range(max_depth):
-                new = []
-                for g in parts:
-                    lab = None
-                    if len(g) >= 2 * min_size:
-                        lab = _split_two(features[g].reshape(len(g), -1).astype(np.float64),
-                                         min_size, min_separation)
-                    new.extend([g] if lab is None else [g[~lab], g[lab]])
-                if len(new) == len(parts):
-                    break
-                parts = new
-        for g in parts:
-            out[g] = next_id
-            next_id += 1
+    n = len(max_channels)
+    if not n:
+        return np.zeros(0, dtype=np.int64)
+    small = max_channels.astype(np.int16) if max_channels.max() < 1 << 15 else max_channels
+    order = np.argsort(small, kind="stable")  # radix sort for 16-bit ids
+    bounds = np.r_[0, np.flatnonzero(np.diff(max_channels[order])) + 1, n].astype(np.int64)
+    n_groups = len(bounds) - 1
+    parts = np.zeros(n, dtype=np.int64)
+    n_parts = np.zeros(n_groups, dtype=np.int64)
+    f = np.ascontiguousarray(features, dtype=np.float32).reshape(n, -1)
+    args = (f, order, bounds)
+    rest = (bool(split), int(min_size), float(min_separation), int(max_depth), parts, n_parts)
+    jobs = max(1, min(int(jobs), n_groups))
+    if jobs == 1:
+        _split_groups(*args, 0, n_groups, *rest)
+    else:  # equal numbers of events per thread
+        cuts = np.searchsorted(bounds, np.linspace(0, n, jobs + 1)[1:-1]).tolist()
+        edges = [0] + cuts + [n_groups]
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(jobs) as ex:
+            list(ex.map(lambda ab: _split_groups(*args, ab[0], ab[1], *rest),
+                        zip(edges[:-1], edges[1:])))
+    first = np.r_[0, np.cumsum(n_parts)[:-1]]
+    out = np.empty(n, dtype=np.int64)
+    out[order] = np.repeat(first, np.diff(bounds)) + parts
     return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _cluster_sums(clusters, features, sums):
+    """sums[k] += features[i] for every spike i of cluster k, in spike order."""
+    for i in range(len(clusters)):
+        s = sums[clusters[i]]
+        x = features[i]
+        for j in range(len(x)):
+            s[j] += x[j]
 
 
 def templates_from_features(clusters, features, max_channels, local, basis):
     """Mean waveforms rebuilt from the mean PC features of each cluster:
     ``templates`` (n_clusters, n_samples, n_local) and ``template_ind`` (n_clusters,
     n_local), the local channels of each cluster's max channel."""
+    clusters = np.asarray(clusters, dtype=np.int64)
     n_clusters = int(clusters.max()) + 1 if len(clusters) else 0
     n_pcs, ns = basis.shape
     nl = local.shape[1]
-    counts = np.bincount(clusters, minlength=n_clusters)
-    sums = np.zeros((n_clusters, n_pcs, nl))
-    order = np.argsort(clusters, kind="stable")
-    present = np.flatnonzero(counts)
-    starts = np.concatenate([[0], np.cumsum(counts)])[present]
-    if len(present):  # each cluster's features summed in spike order
-        sums[present] = np.add.reduceat(features[order], starts, axis=0, dtype=np.float64)
-    counts = counts.astype(np.float64)
-    mean = sums / np.maximum(counts, 1)[:, None, None]
+    sums = np.zeros((n_clusters, n_pcs * nl))
+    _cluster_sums(clusters, np.ascontiguousarray(features, dtype=np.float32).reshape(
+        len(clusters), n_pcs * nl), sums)
+    counts = np.bincount(clusters, minlength=n_clusters).astype(np.float64)
+    mean = sums.reshape(n_clusters, n_pcs, nl) / np.maximum(counts, 1)[:, None, None]
     templates = np.einsum("kpc,ps->ksc", mean, basis).astype(np.float32)
     first = np.zeros(n_clusters, dtype=np.int64)
     first[clusters[::-1]] = np.arange(len(clusters))[::-1]

@@ -8,16 +8,17 @@ import numpy as np
 MAD_SCALE = 0.6744897501960817
 
 
+#: Channels transposed and reduced together (a small buffer, reused: no fresh memory).
+GROUP = 16
+
+
 @numba.njit(cache=True, nogil=True)
-def _transpose(x):
-    """``x.T`` as a contiguous array, copied 16 columns at a time (one cache line per row)."""
-    n, nc = x.shape
-    out = np.empty((nc, n), dtype=np.float32)
-    for c0 in range(0, nc, 16):
-        for t in range(n):
-            for j in range(c0, min(c0 + 16, nc)):
-                out[j, t] = x[t, j]
-    return out
+def _transpose_into(x, c0, out, t0):
+    """``out[j, t0 + t] = x[t, c0 + j]`` for the ``len(out)`` columns from ``c0``, one cache
+    line of each row of ``x`` at a time."""
+    for t in range(x.shape[0]):
+        for j in range(out.shape[0]):
+            out[j, t0 + t] = x[t, c0 + j]
 
 
 def _rows_median(a):
@@ -30,31 +31,44 @@ def _rows_median(a):
     return (0.5 * (upper + a[:, :n // 2].max(axis=1))).astype(np.float32)
 
 
-def _mad(x):
-    """Median absolute deviation from the median of every column of ``x``."""
-    xt = _transpose(np.ascontiguousarray(x, dtype=np.float32))
-    med = _rows_median(xt)
-    np.subtract(xt, med[:, None], out=xt)
-    np.abs(xt, out=xt)
-    return _rows_median(xt)
+def _mad(xs, c0, c1):
+    """Median absolute deviation from the median of the columns ``[c0, c1)`` of the rows of
+    the arrays ``xs``, :data:`GROUP` columns at a time."""
+    n = sum(len(x) for x in xs)
+    buf = np.empty((GROUP, n), dtype=np.float32)
+    out = np.empty(c1 - c0, dtype=np.float32)
+    for a in range(c0, c1, GROUP):
+        g = buf[:min(GROUP, c1 - a)]
+        t0 = 0
+        for x in xs:
+            _transpose_into(x, a, g, t0)
+            t0 += len(x)
+        med = _rows_median(g)
+        np.subtract(g, med[:, None], out=g)
+        np.abs(g, out=g)
+        out[a - c0:a - c0 + len(g)] = _rows_median(g)
+    return out
 
 
 def noise_levels(x, method="mad", jobs=1):
-    """Noise per column of ``x`` (n_samples, n_channels); the MAD of groups of columns in
-    ``jobs`` threads."""
-    x = np.asarray(x, dtype=np.float32)
-    if not len(x):
-        return np.zeros(x.shape[1], dtype=np.float32)
+    """Noise per column of ``x`` (n_samples, n_channels), or of the rows of a list of such
+    arrays; the MAD of groups of columns in ``jobs`` threads."""
+    xs = [np.ascontiguousarray(a, dtype=np.float32) for a in
+          (x if isinstance(x, (list, tuple)) else [x])]
+    nc = xs[0].shape[1]
+    if not sum(len(a) for a in xs):
+        return np.zeros(nc, dtype=np.float32)
     if method == "std":
-        return x.std(axis=0, dtype=np.float64).astype(np.float32)
-    if jobs > 1 and x.shape[1] >= 32:
+        return np.concatenate(xs).std(axis=0, dtype=np.float64).astype(np.float32)
+    if jobs > 1 and nc >= 2 * GROUP:
         from concurrent.futures import ThreadPoolExecutor
-        bounds = np.linspace(0, x.shape[1], jobs + 1).astype(int)
+        bounds = (np.linspace(0, nc // GROUP, jobs + 1).astype(int) * GROUP).tolist()
+        bounds[-1] = nc
         with ThreadPoolExecutor(jobs) as ex:
-            mad = np.concatenate(list(ex.map(lambda ab: _mad(x[:, ab[0]:ab[1]]),
+            mad = np.concatenate(list(ex.map(lambda ab: _mad(xs, *ab),
                                              zip(bounds[:-1], bounds[1:]))))
     else:
-        mad = _mad(x)
+        mad = _mad(xs, 0, nc)
     return (mad / MAD_SCALE).astype(np.float32)
 
 

@@ -53,7 +53,7 @@ def _params_text(spec):
 def write_folder(out_dir, ev, params, jobs=1):
     """Write the events ``ev`` (from :func:`phyclone.detect.detect`) into ``out_dir``;
     return the path of its ``params.py``. With ``jobs`` > 1, the per-spike files are
-    written while the initial clusters are computed."""
+    written while the initial clusters are computed (in ``jobs`` threads)."""
     out_dir = Path(out_dir)
     ensure_dir_exists(out_dir)
     n_ch = len(ev.channel_map)
@@ -71,7 +71,7 @@ def write_folder(out_dir, ev, params, jobs=1):
         if done is None:
             per_spike()
         clusters = initial_clusters(ev.channels, ev.features, params.split,
-                                    params.min_cluster_size)
+                                    params.min_cluster_size, jobs=jobs)
         templates, template_ind = templates_from_features(clusters, ev.features, ev.channels,
                                                           ev.local, ev.basis)
         save_npy(out_dir / "spike_templates.npy", clusters.astype(np.int32))

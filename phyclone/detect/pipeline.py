@@ -14,7 +14,7 @@ from phyclone.utils.errors import DataError
 from .blocks import FIELDS, BlockContext, BlockStore, events_in, run_block
 from .config import DetectParams
 from .detectors import detect_events
-from .features import local_channels, neighbour_table, pca_basis
+from .features import _distances, local_channels, neighbour_table, pca_basis
 from .filters import bandpass_sos, filtered_chunk
 from .noise import noise_levels, sample_starts
 from .probe import load_channel_positions
@@ -77,7 +77,7 @@ def _noise_table(traces, p, sos, margin, cols, lo, hi, jobs=1):
         for a, b in windows:
             starts = sample_starts(a, b, chunk, p.noise_chunks).tolist()
             xs = list(ex.map(filtered, starts))
-            table.append(noise_levels(np.concatenate(xs, axis=0), p.noise, jobs))
+            table.append(noise_levels(xs, p.noise, jobs))
             chunks.extend(zip(starts, xs))
     thr = np.asarray(table, dtype=np.float32) * np.float32(p.threshold)
     if p.fixed_threshold is not None:
@@ -149,8 +149,10 @@ def _prepare(traces, spec, probe, channels, p, jobs=1):
 
 def _probe_tables(pos, p):
     """Channels within the lockout and near radii, and each channel's local channels."""
-    return (neighbour_table(pos, p.lockout_um), neighbour_table(pos, min(p.near_um, p.lockout_um)),
-            local_channels(pos, p.n_local))
+    dist = _distances(pos)
+    return (neighbour_table(pos, p.lockout_um, dist),
+            neighbour_table(pos, min(p.near_um, p.lockout_um), dist),
+            local_channels(pos, p.n_local, dist))
 
 
 def _basis(ctx, chunks, n_pcs, jobs=1):

@@ -71,6 +71,18 @@ def test_noise_levels():
     assert (noise_levels(x, "std") > 20).all()
 
 
+def test_noise_levels_of_chunks_in_threads_are_the_exact_mad():
+    rng = np.random.default_rng(1)
+    x = (rng.normal(0, 1, (3001, 50)) * rng.uniform(1, 9, 50)).astype(np.float32)
+    med = np.median(x, axis=0)
+    want = (np.median(np.abs(x - med), axis=0) / 0.6744897501960817).astype(np.float32)
+    chunks = np.array_split(x, [1000, 1001, 2500])
+    for jobs in (1, 2, 3):
+        assert np.allclose(noise_levels(x, "mad", jobs), want, rtol=1e-6)
+        assert np.array_equal(noise_levels(chunks, "mad", jobs), noise_levels(x, "mad", jobs))
+        assert np.array_equal(noise_levels(chunks, "std", jobs), noise_levels(x, "std"))
+
+
 def _signal(t, freqs, phases):
     return sum(np.sin(2 * np.pi * f * t + p) for f, p in zip(freqs, phases))
 
