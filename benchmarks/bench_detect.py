@@ -155,9 +155,12 @@ from pathlib import Path
 import numpy as np
 from phyclone.detect import detect
 raw, probe, n, sr, out, jobs = sys.argv[1:7]
-# warm-up on 4 channels: the compiled kernels loaded, no large buffer used before the run
+# warm-up on 4 channels with 1,000 spikes (every kernel loaded, the clustering's too), no
+# large buffer used before the run
 w = Path(tempfile.mkdtemp())
-np.random.default_rng(0).normal(0, 20, (30000, 4)).astype(np.int16).tofile(w / "w.dat")
+x = np.random.default_rng(0).normal(0, 20, (60000, 4))
+x[np.arange(30, 60000, 60)[:, None] + np.arange(-2, 3), np.arange(1000)[:, None] % 4] -= 400
+x.astype(np.int16).tofile(w / "w.dat")
 np.save(w / "p.npy", np.c_[np.zeros(4), np.arange(4) * 20.])
 detect(w / "w.dat", probe=w / "p.npy", n_channels=4, sample_rate=30000., dtype="int16",
        out_dir=w / "o", jobs=int(jobs))

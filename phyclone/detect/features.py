@@ -145,40 +145,54 @@ def _split_groups(features, order, bounds, g0, g1, split, min_size, min_separati
     first (at most ``max_depth`` times along a branch) by :func:`_first_pc_and_two_means`
     while both parts have ``min_size`` rows and are ``min_separation`` pooled standard
     deviations apart. Writes the part of every row within its group into ``parts`` (by
-    position in ``order``) and the number of parts of every group into ``n_parts``."""
+    position in ``order``, reordered so that parts are contiguous) and the number of parts
+    of every group into ``n_parts``."""
     d = features.shape[1]
+    stack = np.empty((max_depth + 2, 3), dtype=np.int64)  # (start, stop, depth)
     for g in range(g0, g1):
         a, b = bounds[g], bounds[g + 1]
-        idx = order[a:b].copy()  # rows of the group, in spike order; parts stay contiguous
-        stack = [(0, b - a, 0)]
-        count = 0
-        while len(stack):
-            s, e, depth = stack.pop()
+        idx = order[a:b]  # rows of the group, in spike order; each part stays in order
+        stack[0, 0], stack[0, 1], stack[0, 2] = 0, b - a, 0
+        top, count = 1, 0
+        while top:
+            top -= 1
+            s, e, depth = stack[top, 0], stack[top, 1], stack[top, 2]
             n = e - s
             n1 = 0
-            lab = np.zeros(0, dtype=np.bool_)
             if split and depth < max_depth and n >= 2 * min_size:
                 f = np.empty((n, d))
                 for i in range(n):
                     f[i] = features[idx[s + i]]
                 p, lab, m0, m1 = _first_pc_and_two_means(f)
                 n1 = int(lab.sum())
-                if min(n1, n - n1) >= min_size:
-                    sd = np.sqrt(0.5 * (p[~lab].var() + p[lab].var()))
+                if min(n1, n - n1) < min_size:
+                    n1 = 0
+                else:  # pooled variance of the projections of the two parts
+                    v0 = v1 = 0.
+                    for i in range(n):
+                        if lab[i]:
+                            v1 += (p[i] - m1) ** 2
+                        else:
+                            v0 += (p[i] - m0) ** 2
+                    sd = np.sqrt(0.5 * (v0 / (n - n1) + v1 / n1))
                     if sd == 0 or abs(m1 - m0) / sd < min_separation:
-                        lab = np.zeros(0, dtype=np.bool_)
-                else:
-                    lab = np.zeros(0, dtype=np.bool_)
-            if len(lab) == 0:
+                        n1 = 0
+            if n1 == 0:
                 parts[a + s:a + e] = count
                 count += 1
                 continue
             sub = idx[s:e].copy()  # stable: the first part, then the second
-            idx[s:s + n - n1] = sub[~lab]
-            idx[s + n - n1:e] = sub[lab]
-            stack.append((s + n - n1, e, depth + 1))
-            stack.append((s, s + n - n1, depth + 1))
-        order[a:b] = idx
+            i0, i1 = s, s + n - n1
+            for i in range(n):
+                if lab[i]:
+                    idx[i1] = sub[i]
+                    i1 += 1
+                else:
+                    idx[i0] = sub[i]
+                    i0 += 1
+            stack[top, 0], stack[top, 1], stack[top, 2] = s + n - n1, e, depth + 1
+            stack[top + 1, 0], stack[top + 1, 1], stack[top + 1, 2] = s, s + n - n1, depth + 1
+            top += 2
         n_parts[g] = count
 
 
