@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from phyclone.utils.fileio import atomic_open, write_text
+from phyclone.utils.fileio import atomic_open
 
 from .detectors import detect_events
 from .features import event_features
@@ -163,7 +163,8 @@ class BlockStore:
         if not same:
             self.clear()
             self.blocks.mkdir(parents=True, exist_ok=True)
-            write_text(run, json.dumps({"key": self.key}))
+            with atomic_open(run, "w", fsync=False) as f:  # lost in a crash: no resume
+                f.write(json.dumps({"key": self.key}))
         for path in sorted(self.blocks.glob("blocks_*.npz")):
             try:
                 with np.load(path, allow_pickle=False) as f:

@@ -59,15 +59,20 @@ def write_folder(out_dir, ev, params, jobs=1):
     n_ch = len(ev.channel_map)
 
     def per_spike():
-        save_npy(out_dir / "spike_times.npy", ev.times.astype(np.int64))
+        save_npy(out_dir / "spike_times.npy", np.asarray(ev.times, np.int64))
         save_npy(out_dir / "spike_max_channels.npy", ev.channels.astype(np.int32))
         save_npy(out_dir / "amplitudes.npy", np.abs(ev.amplitudes).astype(np.float32))
-        save_npy(out_dir / "pc_features.npy", ev.features.astype(np.float32))
+        save_npy(out_dir / "pc_features.npy", np.asarray(ev.features, np.float32))
         save_npy(out_dir / "channel_map.npy", ev.channel_map.astype(np.int32))
         save_npy(out_dir / "channel_positions.npy", ev.positions.astype(np.float64))
 
+    def per_spike_synced():  # in its own thread: fsynced there, during the clustering
+        with synced_together():
+            per_spike()
+
     with synced_together(), ThreadPoolExecutor(1) as ex:  # params.py, last, marks it complete
-        done = ex.submit(contextvars.copy_context().run, per_spike) if jobs > 1 else None
+        done = ex.submit(contextvars.copy_context().run, per_spike_synced) if jobs > 1 \
+            else None
         if done is None:
             per_spike()
         clusters = initial_clusters(ev.channels, ev.features, params.split,
