@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 
 #: Blocks per run of a thread at most (a run filters each segment once; a new run filters
 #: the segments that its first and last blocks share with the neighbouring runs again).
-RUN_BLOCKS = 16
+RUN_BLOCKS = 32
 
 
 def resolve_probe(spec, probe, channels):
@@ -335,6 +335,19 @@ def gather_events(results, order, max_events=None):
     return {f: v[idx] for f, v in ev.items()}
 
 
+_BLAS = []
+
+
+def _one_blas_thread():
+    """A context limiting the BLAS libraries to one thread (the libraries loaded are listed
+    once per process: the scan takes milliseconds)."""
+    import scipy.linalg  # noqa: F401  (its BLAS, which numba's kernels call, loaded first)
+    from threadpoolctl import ThreadpoolController
+    if not _BLAS:
+        _BLAS.append(ThreadpoolController())
+    return _BLAS[0].limit(limits=1)
+
+
 def detect(raw, probe=None, out_dir=None, channels=None, n_channels=None, sample_rate=None,
            dtype=None, offset=None, jobs=1, scheduler=None, progress=False, force=False,
            **kwargs):
@@ -348,8 +361,7 @@ def detect(raw, probe=None, out_dir=None, channels=None, n_channels=None, sample
     float samples), ``features`` (n, n_pcs, n_local), ``channel_map``, ``positions``,
     ``noise``, ``thresholds``, ``sample_rate``, ``timings`` and, with ``out_dir``, the
     written ``params_path``."""
-    from threadpoolctl import threadpool_limits
-    with threadpool_limits(1):  # small matrices only: BLAS threads would just contend
+    with _one_blas_thread():  # small matrices only: BLAS threads would just contend
         return _detect(raw, probe, out_dir, channels, n_channels, sample_rate, dtype, offset,
                        jobs, scheduler, progress, force, DetectParams.from_kwargs(**kwargs))
 
