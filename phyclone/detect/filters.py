@@ -168,16 +168,15 @@ def segment_bounds(n_samples, segment, lo, hi):
 
 def read_padded(traces, a, b, scratch=None):
     """Raw samples ``[a, b)`` (all file channels) as an array; beyond the recording the
-    first/last sample is repeated. A single flat file is mapped rows ``[a, b)`` only
-    (:func:`_mapped`), or at the edges of the recording read with ``os.preadv`` straight
-    into a reused buffer."""
+    first/last sample is repeated. A single flat file is mapped (:func:`_windowed`), or at
+    the edges of the recording read with ``os.preadv`` straight into a reused buffer."""
     n = traces.n_samples
     a0, b0 = max(0, a), min(n, b)
     part = traces._parts[0]
     if len(traces._parts) == 1 and isinstance(part.array, np.memmap) and b0 > a0:
         row = part.array.shape[1] * part.array.dtype.itemsize
         if a0 == a and b0 == b:
-            return _mapped(part.array, a, b)
+            return _windowed(part.array, a, b, scratch)
         arr = _buffer(scratch, "raw_" + part.array.dtype.str, (b - a, part.array.shape[1]),
                       part.array.dtype)
         fd = os.open(part.array.filename, os.O_RDONLY)
@@ -219,6 +218,27 @@ def _mapped(array, a, b):
 
 
 _POPULATE = getattr(mmap, "MAP_POPULATE", 0)  # Linux
+
+#: Bytes of the raw file a thread keeps mapped for its next blocks (with ``scratch``).
+WINDOW_BYTES = 64 << 20
+
+
+def _windowed(array, a, b, scratch):
+    """Rows ``[a, b)`` of a memory-mapped ``array``: from the window of the file that
+    ``scratch`` keeps mapped when it covers them, else from a new window of
+    :data:`WINDOW_BYTES` from row ``a`` (the previous one released). A thread reading blocks
+    in order maps and unmaps its file a few times only: each mapping change stops the other
+    threads' page faults for a while."""
+    if scratch is None:
+        return _mapped(array, a, b)
+    key = (array.filename, array.offset, array.shape, array.dtype.str)
+    win = scratch.get("window")
+    if win is None or win[0] != key or a < win[1] or b > win[1] + len(win[2]):
+        scratch.pop("window", None)
+        row = array.shape[1] * array.dtype.itemsize
+        stop = min(array.shape[0], max(b, a + WINDOW_BYTES // row))
+        win = scratch["window"] = (key, a, _mapped(array, a, stop))
+    return win[2][a - win[1]:b - win[1]]
 
 
 #: Rows of the last whole segment of a range kept for the next call of a sequential run
