@@ -54,6 +54,29 @@ def test_raw_rows_of_a_file_inside_and_at_the_edges(tmp_path, offset):
         assert np.array_equal(got, want), (a, b)
 
 
+def test_a_mapped_window_serves_the_next_ranges_and_moves(tmp_path, monkeypatch):
+    from phyclone.detect import filters
+    monkeypatch.setattr(filters, "WINDOW_BYTES", 14 * 700)  # 700 rows of 7 int16
+    x = np.random.default_rng(3).integers(-500, 500, (5000, 7)).astype(np.int16)
+    path = tmp_path / "raw.dat"
+    path.write_bytes(b"h" * 10 + x.tobytes())
+    traces = get_ephys_reader(path, n_channels_dat=7, sample_rate=20000., dtype="int16",
+                              offset=10)
+    scratch, windows = {}, set()
+    for a, b in [(10, 300), (300, 700), (650, 1500), (2000, 2100), (100, 200), (4500, 4990)]:
+        assert np.array_equal(filters.read_padded(traces, a, b, scratch), x[a:b]), (a, b)
+        windows.add(scratch["window"][1])
+    assert windows == {10, 650, 2000, 100, 4500}  # a new window only when out of the last
+    sos = bandpass_sos(20000., 300., 6000., 3)
+    full = filtered_range(traces, 0, 5000, np.arange(7), sos, 400, 100)
+    scratch = {}
+    for lo in range(-50, 5000, 600):  # blocks in order, each thread's way
+        got = filtered_range(traces, lo, lo + 650, np.arange(7), sos, 400, 100,
+                             scratch=scratch)
+        a, b = max(lo, 0), min(lo + 650, 5000)
+        assert np.array_equal(got[a - lo:b - lo], full[a:b]), lo
+
+
 @pytest.mark.parametrize("mode", ["median", "mean"])
 def test_common_reference(traces, mode):
     sos = bandpass_sos(20000., 300., 6000., 3)
