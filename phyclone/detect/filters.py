@@ -220,7 +220,7 @@ def _mapped(array, a, b):
 _POPULATE = getattr(mmap, "MAP_POPULATE", 0)  # Linux
 
 #: Bytes of the raw file a thread keeps mapped for its next blocks (with ``scratch``).
-WINDOW_BYTES = 64 << 20
+WINDOW_BYTES = 32 << 20
 
 
 def _windowed(array, a, b, scratch):
