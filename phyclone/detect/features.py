@@ -8,9 +8,9 @@ import numpy as np
 from .sinc import phase_projections
 
 
-def _distances(positions):
+def channel_distances(positions):
     """Distances between channels and, per channel, the channels by distance (ties by
-    index: a stable sort)."""
+    index: a stable sort): what :func:`local_channels` and :func:`neighbour_table` share."""
     pos = np.asarray(positions, dtype=np.float64)
     d = np.linalg.norm(pos[:, None, :] - pos[None, :, :], axis=2)
     return d, np.argsort(d, axis=1, kind="stable")
@@ -18,15 +18,15 @@ def _distances(positions):
 
 def local_channels(positions, n_local, distances=None):
     """For every channel, the ``n_local`` nearest channels (itself first; ties by index):
-    (n_channels, n_local) int64. ``distances``: :func:`_distances` of the positions."""
-    _, order = distances or _distances(positions)
+    (n_channels, n_local) int64. ``distances``: :func:`channel_distances` of the positions."""
+    _, order = distances or channel_distances(positions)
     return order[:, :min(int(n_local), len(order))].astype(np.int64)
 
 
 def neighbour_table(positions, radius, distances=None):
     """Channels within ``radius`` µm of each channel (itself first, then by distance; ties
-    by index), -1 padded: (n_channels, k) int64. ``distances``: :func:`_distances`."""
-    d, order = distances or _distances(positions)
+    by index), -1 padded: (n_channels, k) int64. ``distances``: :func:`channel_distances`."""
+    d, order = distances or channel_distances(positions)
     count = (d <= radius).sum(axis=1)
     k = max(int(count.max()) if len(d) else 1, 1)
     out = order[:, :k].astype(np.int64)

@@ -226,9 +226,8 @@ WINDOW_BYTES = 32 << 20
 def _windowed(array, a, b, scratch):
     """Rows ``[a, b)`` of a memory-mapped ``array``: from the window of the file that
     ``scratch`` keeps mapped when it covers them, else from a new window of
-    :data:`WINDOW_BYTES` from row ``a`` (the previous one released). A thread reading blocks
-    in order maps and unmaps its file a few times only: each mapping change stops the other
-    threads' page faults for a while."""
+    :data:`WINDOW_BYTES` from row ``a`` (the previous one released): a thread reading
+    short blocks in order maps its file a few times instead of at every block."""
     if scratch is None:
         return _mapped(array, a, b)
     key = (array.filename, array.offset, array.shape, array.dtype.str)

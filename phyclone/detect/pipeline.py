@@ -14,7 +14,7 @@ from phyclone.utils.errors import DataError
 from .blocks import FIELDS, BlockContext, BlockStore, events_in, run_block
 from .config import DetectParams
 from .detectors import detect_events
-from .features import _distances, local_channels, neighbour_table, pca_basis
+from .features import channel_distances, local_channels, neighbour_table, pca_basis
 from .filters import bandpass_sos, filtered_chunk
 from .noise import noise_levels, sample_starts
 from .probe import load_channel_positions
@@ -156,7 +156,7 @@ def _prepare(traces, spec, probe, channels, p, jobs=1):
 
 def _probe_tables(pos, p):
     """Channels within the lockout and near radii, and each channel's local channels."""
-    dist = _distances(pos)
+    dist = channel_distances(pos)
     return (neighbour_table(pos, p.lockout_um, dist),
             neighbour_table(pos, min(p.near_um, p.lockout_um), dist),
             local_channels(pos, p.n_local, dist))
