@@ -4,6 +4,7 @@ import json
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -342,17 +343,17 @@ def gather_events(results, order, max_events=None):
     return {f: v[idx] for f, v in ev.items()}
 
 
-_BLAS = []
+@lru_cache(maxsize=1)
+def _blas_libraries():
+    """The BLAS libraries loaded, listed once per process (the scan takes milliseconds)."""
+    import scipy.linalg  # noqa: F401  (its BLAS, which numba's kernels call, loaded first)
+    from threadpoolctl import ThreadpoolController
+    return ThreadpoolController()
 
 
 def _one_blas_thread():
-    """A context limiting the BLAS libraries to one thread (the libraries loaded are listed
-    once per process: the scan takes milliseconds)."""
-    import scipy.linalg  # noqa: F401  (its BLAS, which numba's kernels call, loaded first)
-    from threadpoolctl import ThreadpoolController
-    if not _BLAS:
-        _BLAS.append(ThreadpoolController())
-    return _BLAS[0].limit(limits=1)
+    """A context limiting the BLAS libraries to one thread."""
+    return _blas_libraries().limit(limits=1)
 
 
 def detect(raw, probe=None, out_dir=None, channels=None, n_channels=None, sample_rate=None,
