@@ -6,6 +6,7 @@ import numba
 import numpy as np
 
 from .sinc import phase_projections
+from .threads import thread_map
 
 
 def channel_distances(positions):
@@ -216,16 +217,11 @@ def initial_clusters(max_channels, features, split=True, min_size=50, min_separa
     f = np.ascontiguousarray(features, dtype=np.float32).reshape(n, -1)
     args = (f, order, bounds)
     rest = (bool(split), int(min_size), float(min_separation), int(max_depth), parts, n_parts)
-    jobs = max(1, min(int(jobs), n_groups))
-    if jobs == 1:
-        _split_groups(*args, 0, n_groups, *rest)
-    else:  # equal numbers of events per thread
-        cuts = np.searchsorted(bounds, np.linspace(0, n, jobs + 1)[1:-1]).tolist()
-        edges = [0] + cuts + [n_groups]
-        from concurrent.futures import ThreadPoolExecutor
-        with ThreadPoolExecutor(jobs) as ex:
-            list(ex.map(lambda ab: _split_groups(*args, ab[0], ab[1], *rest),
-                        zip(edges[:-1], edges[1:])))
+    jobs = max(1, min(int(jobs), n_groups))  # equal numbers of events per thread
+    edges = [0] + np.searchsorted(bounds, np.linspace(0, n, jobs + 1)[1:-1]).tolist() + \
+        [n_groups]
+    thread_map(lambda ab: _split_groups(*args, ab[0], ab[1], *rest), zip(edges[:-1], edges[1:]),
+               jobs)
     first = np.r_[0, np.cumsum(n_parts)[:-1]]
     out = np.empty(n, dtype=np.int64)
     out[order] = np.repeat(first, np.diff(bounds)) + parts

@@ -4,6 +4,8 @@ chunks sampled across the whole recording or per sliding window."""
 import numba
 import numpy as np
 
+from .threads import thread_map
+
 #: MAD of a Gaussian / its standard deviation.
 MAD_SCALE = 0.6744897501960817
 
@@ -60,15 +62,11 @@ def noise_levels(x, method="mad", jobs=1):
         return np.zeros(nc, dtype=np.float32)
     if method == "std":
         return np.concatenate(xs).std(axis=0, dtype=np.float64).astype(np.float32)
-    if jobs > 1 and nc >= 2 * GROUP:
-        from concurrent.futures import ThreadPoolExecutor
-        bounds = (np.linspace(0, nc // GROUP, jobs + 1).astype(int) * GROUP).tolist()
-        bounds[-1] = nc
-        with ThreadPoolExecutor(jobs) as ex:
-            mad = np.concatenate(list(ex.map(lambda ab: _mad(xs, *ab),
-                                             zip(bounds[:-1], bounds[1:]))))
-    else:
-        mad = _mad(xs, 0, nc)
+    jobs = max(1, min(int(jobs), nc // GROUP))  # whole groups per thread
+    bounds = (np.linspace(0, nc // GROUP, jobs + 1).astype(int) * GROUP).tolist()
+    bounds[-1] = nc
+    mad = np.concatenate(thread_map(lambda ab: _mad(xs, *ab), zip(bounds[:-1], bounds[1:]),
+                                    jobs))
     return (mad / MAD_SCALE).astype(np.float32)
 
 

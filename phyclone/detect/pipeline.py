@@ -21,6 +21,7 @@ from .noise import noise_levels, sample_starts
 from .probe import load_channel_positions
 from .raw import read_raw
 from .sinc import sample_and_hold_delays
+from .threads import thread_map
 
 logger = logging.getLogger(__name__)
 
@@ -74,12 +75,11 @@ def _noise_table(traces, p, sos, margin, cols, lo, hi, jobs=1):
 
     def filtered(s):
         return filtered_chunk(traces, s, s + chunk, cols, sos, margin, p.reference)
-    with ThreadPoolExecutor(max(1, jobs)) as ex:
-        for a, b in windows:
-            starts = sample_starts(a, b, chunk, p.noise_chunks).tolist()
-            xs = list(ex.map(filtered, starts))
-            table.append(noise_levels(xs, p.noise, jobs))
-            chunks.extend(zip(starts, xs))
+    for a, b in windows:
+        starts = sample_starts(a, b, chunk, p.noise_chunks).tolist()
+        xs = thread_map(filtered, starts, jobs)
+        table.append(noise_levels(xs, p.noise, jobs))
+        chunks.extend(zip(starts, xs))
     thr = np.asarray(table, dtype=np.float32) * np.float32(p.threshold)
     if p.fixed_threshold is not None:
         thr[:] = np.float32(p.fixed_threshold)
@@ -126,10 +126,11 @@ def _prepare(traces, spec, probe, channels, p, jobs=1):
         raise DataError(None, f"band {p.low}-{p.high} Hz is not valid at {sr:g} Hz",
                         "give --band LOW HIGH with LOW < HIGH < sample_rate / 2")
     sos = bandpass_sos(float(sr), float(p.low), high, int(p.order))
-    with ThreadPoolExecutor(1) as ex:  # with threads, the probe tables meanwhile
-        tables = ex.submit(_probe_tables, pos, p) if jobs > 1 else None
-        noise, thr, thr_len, chunks = _noise_table(traces, p, sos, margin, cols, lo, hi, jobs)
-        neighbours, near, local = tables.result() if tables else _probe_tables(pos, p)
+    # with threads, the probe tables while the noise is estimated
+    (neighbours, near, local), (noise, thr, thr_len, chunks) = thread_map(
+        lambda f: f(), [lambda: _probe_tables(pos, p),
+                        lambda: _noise_table(traces, p, sos, margin, cols, lo, hi, jobs)],
+        min(jobs, 2))
     dead = noise.max(axis=0) <= 0
     thr[:, dead] = 0  # flat channels: no events, no lockout from them
     n_before = int(round(p.ms_before * 1e-3 * sr))
@@ -178,8 +179,7 @@ def _basis(ctx, chunks, n_pcs, jobs=1):
                                 ctx.phase_window, ctx.phase_ratio, ctx.thr_start, ctx.near,
                                 ctx.prominence, ctx.ahead)
         return x[t[:, None] - start + np.arange(-ctx.n_before, ctx.n_after + 1), c[:, None]]
-    with ThreadPoolExecutor(max(1, jobs)) as ex:
-        ws = list(ex.map(waveforms, chunks))
+    ws = thread_map(waveforms, chunks, jobs)
     return pca_basis(np.concatenate(ws) if ws else np.zeros((0, ns)), n_pcs)
 
 
