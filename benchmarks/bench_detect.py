@@ -187,6 +187,16 @@ def fresh(folder, meta, out, jobs, raw=None):
     return d["total"], d["blocks"]
 
 
+def fresh_threads(folder, meta, tmp, repeat, raw=None):
+    """Best of ``repeat`` fresh runs with 1 and with 2 threads, alternated (the machine's
+    load varies): ((wall, blocks) with 1, (wall, blocks) with 2)."""
+    runs = {1: [], 2: []}
+    for _ in range(repeat):
+        for jobs in (1, 2):
+            runs[jobs].append(fresh(folder, meta, tmp / f"f{jobs}", jobs, raw))
+    return tuple(tuple(min(r[i] for r in runs[jobs]) for i in (0, 1)) for jobs in (1, 2))
+
+
 def repeated(folder, reps):
     """The recording ``reps`` times end to end: a longer recording of the same probe (a file
     made once beside it)."""
@@ -248,22 +258,13 @@ def run_dataset(n_channels, args, si_py):
             t2.append(t)
             b2.append(ev2.timings["blocks"])
         t1, t2, b1, b2 = min(t1), min(t2), min(b1), min(b2)
-        f1, f2 = [], []
-        for _ in range(args.repeat):  # the same in fresh processes, alternated
-            f1.append(fresh(folder, meta, tmp / "f1", 1))
-            f2.append(fresh(folder, meta, tmp / "f2", 2))
-        f1 = tuple(min(r[i] for r in f1) for i in (0, 1))
-        f2 = tuple(min(r[i] for r in f2) for i in (0, 1))
+        f1, f2 = fresh_threads(folder, meta, tmp, args.repeat)
         rss = peak_rss(folder, meta, tmp / "rss", 2)
         longer = None
-        if args.long and n_channels <= 64:  # a short run: the same recording 10 × longer
+        if args.long and n_channels <= 64:  # a short run: the same recording, longer
             raw = repeated(folder, args.long)
             fresh(folder, meta, tmp / "l1", 1, raw)  # page cache
-            g1, g2 = [], []
-            for _ in range(args.repeat):
-                g1.append(fresh(folder, meta, tmp / "l1", 1, raw))
-                g2.append(fresh(folder, meta, tmp / "l2", 2, raw))
-            longer = [tuple(min(r[i] for r in g) for i in (0, 1)) for g in (g1, g2)]
+            longer = fresh_threads(folder, meta, tmp, args.repeat, raw)
         same_threads = np.array_equal(ev2.times, ev.times) and \
             np.array_equal(ev2.channels, ev.channels)
         dask_same = None
