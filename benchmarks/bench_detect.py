@@ -211,6 +211,38 @@ def repeated(folder, reps):
     return dst
 
 
+def machine_ceiling(seconds, repeat):
+    """What two threads give on this machine for work that shares perfectly (a numba loop
+    of arithmetic, no memory traffic, no I/O) lasting ``seconds`` in one thread: best of
+    ``repeat`` alternated (1 thread, 2 threads) ratios, like the lines above."""
+    import threading
+    import numba
+
+    @numba.njit(nogil=True)
+    def spin(n):
+        s = 0.
+        for i in range(n):
+            s += np.sqrt(i * 1.0001)
+        return s
+    spin(1000)
+    t = time.perf_counter()
+    spin(1 << 22)
+    n = int((1 << 22) * seconds / (time.perf_counter() - t))
+    one, two = [], []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        spin(n)
+        one.append(time.perf_counter() - t)
+        ths = [threading.Thread(target=spin, args=(n // 2,)) for _ in range(2)]
+        t = time.perf_counter()
+        for th in ths:
+            th.start()
+        for th in ths:
+            th.join()
+        two.append(time.perf_counter() - t)
+    return min(one) / min(two)
+
+
 def ours(folder, meta, out, jobs=1, scheduler=None, **kwargs):
     """(events, wall time, process CPU time) of one end-to-end run."""
     from phyclone.detect import detect
@@ -259,6 +291,7 @@ def run_dataset(n_channels, args, si_py):
             b2.append(ev2.timings["blocks"])
         t1, t2, b1, b2 = min(t1), min(t2), min(b1), min(b2)
         f1, f2 = fresh_threads(folder, meta, tmp, args.repeat)
+        ceiling = machine_ceiling(f1[0], args.repeat)
         rss = peak_rss(folder, meta, tmp / "rss", 2)
         longer = None
         if args.long and n_channels <= 64:  # a short run: the same recording, longer
@@ -301,7 +334,10 @@ def run_dataset(n_channels, args, si_py):
           f"{b1:.2f} → {b2:.2f} s (×{b1 / b2:.2f})")
     print(f"threads, fresh processes (best of {args.repeat}, as `phy detect` runs): "
           f"1 → {f1[0]:.2f} s, 2 → {f2[0]:.2f} s (×{f1[0] / f2[0]:.2f}); the blocks alone "
-          f"{f1[1]:.2f} → {f2[1]:.2f} s (×{f1[1] / f2[1]:.2f})")
+          f"{f1[1]:.2f} → {f2[1]:.2f} s (×{f1[1] / f2[1]:.2f}); outside the blocks "
+          f"{f1[0] - f1[1]:.3f} → {f2[0] - f2[1]:.3f} s")
+    print(f"this machine's ceiling (best of {args.repeat}, arithmetic alone, {f1[0]:.2f} s in "
+          f"one thread): ×{ceiling:.2f}")
     if longer is not None:
         (l1, lb1), (l2, lb2) = longer
         print(f"threads on a {args.long * dur:g}-s recording (this one {args.long} times end "

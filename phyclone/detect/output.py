@@ -3,6 +3,7 @@
 
 import contextvars
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -50,55 +51,64 @@ def _params_text(spec):
             f"sample_rate = {float(spec.sample_rate)!r}\nhp_filtered = False\n")
 
 
+#: Threads writing the files when ``jobs`` > 1 (the writes wait on the file system more
+#: than they compute).
+WRITERS = 4
+
+
 def write_folder(out_dir, ev, params, jobs=1):
     """Write the events ``ev`` (from :func:`phyclone.detect.detect`) into ``out_dir``;
-    return the path of its ``params.py``. With ``jobs`` > 1, the per-spike files are
-    written while the initial clusters are computed (in ``jobs`` threads)."""
+    return the path of its ``params.py``. With ``jobs`` > 1, the files are written in
+    :data:`WRITERS` threads, the per-spike ones while the initial clusters are computed
+    (in ``jobs`` threads). Every file is fsynced before ``params.py``, written last, marks
+    the folder complete."""
     out_dir = Path(out_dir)
     ensure_dir_exists(out_dir)
     n_ch = len(ev.channel_map)
-
-    def per_spike():
-        save_npy(out_dir / "spike_times.npy", np.asarray(ev.times, np.int64))
-        save_npy(out_dir / "spike_max_channels.npy", ev.channels.astype(np.int32))
-        save_npy(out_dir / "amplitudes.npy", np.abs(ev.amplitudes).astype(np.float32))
-        save_npy(out_dir / "pc_features.npy", np.asarray(ev.features, np.float32))
-        save_npy(out_dir / "channel_map.npy", ev.channel_map.astype(np.int32))
-        save_npy(out_dir / "channel_positions.npy", ev.positions.astype(np.float64))
-
-    def per_spike_synced():  # in its own thread: fsynced there, during the clustering
-        with synced_together():
-            per_spike()
-
-    with synced_together(), ThreadPoolExecutor(1) as ex:  # params.py, last, marks it complete
-        done = ex.submit(contextvars.copy_context().run, per_spike_synced) if jobs > 1 \
-            else None
-        if done is None:
-            per_spike()
-        clusters = initial_clusters(ev.channels, ev.features, params.split,
-                                    params.min_cluster_size, jobs=jobs)
-        templates, template_ind = templates_from_features(clusters, ev.features, ev.channels,
-                                                          ev.local, ev.basis)
-        save_npy(out_dir / "spike_templates.npy", clusters.astype(np.int32))
-        save_npy(out_dir / "spike_clusters.npy", clusters.astype(np.int32))
-        save_npy(out_dir / "templates.npy", templates)
-        save_npy(out_dir / "template_ind.npy", template_ind)
-        save_npy(out_dir / "pc_feature_ind.npy", template_ind)
-        save_npy(out_dir / "similar_templates.npy",
-                 similar_templates(templates, template_ind, n_ch))
-        ids = np.unique(clusters)
-        write_text(out_dir / "cluster_group.tsv",
-                   "cluster_id\tgroup\n" + "".join(f"{i}\tunsorted\n" for i in ids))
-        p = ev.params
-        save_json(out_dir / _INFO, dict(
+    p = ev.params
+    with synced_together(), _writers(jobs) as put:
+        put(save_npy, out_dir / "spike_times.npy", np.asarray(ev.times, np.int64))
+        put(save_npy, out_dir / "pc_features.npy", np.asarray(ev.features, np.float32))
+        put(save_npy, out_dir / "spike_max_channels.npy", ev.channels.astype(np.int32))
+        put(save_npy, out_dir / "amplitudes.npy", np.abs(ev.amplitudes).astype(np.float32))
+        put(save_npy, out_dir / "channel_map.npy", ev.channel_map.astype(np.int32))
+        put(save_npy, out_dir / "channel_positions.npy", ev.positions.astype(np.float64))
+        put(save_json, out_dir / _INFO, dict(
             low=p.low, high=p.high, order=p.order, reference=p.reference, sign=p.sign,
             segment=int(ev.segment), margin=int(ev.margin), thresholds=ev.thresholds.tolist(),
             threshold_window=int(ev.thr_len), threshold_start=int(ev.thr_start)))
-        write_text(out_dir / _MARK, "\n".join(WRITTEN) + "\n")
-        if done is not None:
-            done.result()
+        put(write_text, out_dir / _MARK, "\n".join(WRITTEN) + "\n")
+        clusters = initial_clusters(ev.channels, ev.features, params.split,
+                                    params.min_cluster_size, jobs=jobs)
+        put(save_npy, out_dir / "spike_templates.npy", clusters.astype(np.int32))
+        put(save_npy, out_dir / "spike_clusters.npy", clusters.astype(np.int32))
+        put(write_text, out_dir / "cluster_group.tsv", "cluster_id\tgroup\n" + "".join(
+            f"{i}\tunsorted\n" for i in np.unique(clusters).tolist()))
+        templates, template_ind = templates_from_features(clusters, ev.features, ev.channels,
+                                                          ev.local, ev.basis)
+        put(save_npy, out_dir / "templates.npy", templates)
+        put(save_npy, out_dir / "template_ind.npy", template_ind)
+        put(save_npy, out_dir / "pc_feature_ind.npy", template_ind)
+        put(save_npy, out_dir / "similar_templates.npy",
+            similar_templates(templates, template_ind, n_ch))
     write_text(out_dir / "params.py", _params_text(ev.spec))
     return out_dir / "params.py"
+
+
+@contextmanager
+def _writers(jobs):
+    """``put(fn, *args)``: runs ``fn(*args)`` now (one job) or in a writer thread (in the
+    caller's context, so that ``synced_together`` sees its files); on exit every write is
+    done and its error, if any, raised."""
+    if jobs <= 1:
+        yield lambda fn, *args: fn(*args)
+        return
+    with ThreadPoolExecutor(WRITERS, thread_name_prefix="phy-detect-write") as ex:
+        futures = []
+        yield lambda fn, *args: futures.append(
+            ex.submit(contextvars.copy_context().run, fn, *args))
+        for f in futures:
+            f.result()
 
 
 def load_detection(folder):

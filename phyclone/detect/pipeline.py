@@ -276,7 +276,9 @@ def _run_threads(ctx, todo, jobs, finish, enough):
     n_runs = jobs * -(-len(todo) // (RUN_BLOCKS * jobs))
     runs = [r.tolist() for r in np.array_split(np.asarray(todo, dtype=np.int64), n_runs)
             if len(r)]
-    with ThreadPoolExecutor(jobs, thread_name_prefix="phy-detect") as ex:
+    ex = ThreadPoolExecutor(jobs, thread_name_prefix="phy-detect")
+    complete = False
+    try:
         pending = {}
         it = iter(range(len(runs)))
         for r in it:
@@ -295,6 +297,12 @@ def _run_threads(ctx, todo, jobs, finish, enough):
             nxt = next(it, None)
             if nxt is not None:
                 pending[nxt] = ex.submit(_run_blocks_in_order, ctx, runs[nxt])
+        complete = True
+    finally:
+        # once every run is done, the idle threads end (releasing their buffers and file
+        # windows: milliseconds) while the events are written; else running blocks finish
+        # before the recording is closed
+        ex.shutdown(wait=not complete, cancel_futures=True)
 
 
 def _run_dask(ctx, todo, scheduler, finish, enough):

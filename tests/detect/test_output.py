@@ -194,3 +194,38 @@ def test_cli_help_and_bad_options(tmp_path):
                                       "--sample-rate", "1000", "--out", str(tmp_path / "o")])
     assert res.exit_code != 0 and "check --n-channels" in res.output
     assert not (tmp_path / "o").exists()
+
+
+def _files(d):
+    return {p.relative_to(d).as_posix(): p.read_bytes() for p in sorted(d.rglob("*"))
+            if p.is_file() and "blocks" not in p.parts}
+
+
+def test_files_written_in_threads_equal_one_thread(folder, tmp_path):
+    from phyclone.detect import detect, write_folder
+    out, _ = folder
+    ev = detect(out / "params.py")
+    write_folder(tmp_path / "j1", ev, ev.params, jobs=1)
+    write_folder(tmp_path / "j3", ev, ev.params, jobs=3)
+    one = _files(tmp_path / "j1")
+    assert len(one) == 16 and one == _files(tmp_path / "j3")
+    assert one["spike_times.npy"] == (out / "spike_times.npy").read_bytes()
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_failed_write_leaves_no_params_py(folder, tmp_path, monkeypatch, jobs):
+    from phyclone.detect import detect, output, write_folder
+    out, _ = folder
+    ev = detect(out / "params.py")
+    save = output.save_npy
+
+    def failing(path, arr):
+        if path.name == "templates.npy":
+            raise OSError("disk full")
+        save(path, arr)
+    monkeypatch.setattr(output, "save_npy", failing)
+    with pytest.raises(OSError, match="disk full"):
+        write_folder(tmp_path / "o", ev, ev.params, jobs=jobs)
+    assert not (tmp_path / "o" / "params.py").exists()
+    assert not (tmp_path / "o" / "templates.npy").exists()
+    assert (tmp_path / "o" / "spike_times.npy").exists()
