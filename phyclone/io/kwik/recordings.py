@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from phyclone.utils import butterworth
 from phyclone.utils.errors import DataError
 
 from phyclone.io.kwik.h5 import dataset_memmap, open_h5
@@ -222,12 +223,10 @@ def concatenate_recordings(arrays, starts, n_samples, sample_rate):
 def butter_sos(sample_rate, low, high=None, order=3):
     """Butterworth second-order sections: band-pass ``[low, high]`` Hz, or high-pass at ``low``
     when ``high`` is None or not below Nyquist (SpikeDetekt's filter)."""
-    from scipy import signal  # imported on first use: keeps model loading fast
     nyq = .5 * float(sample_rate)
     if high is not None and float(high) < nyq:
-        return signal.butter(int(order), (float(low) / nyq, float(high) / nyq), "bandpass",
-                             output="sos")
-    return signal.butter(int(order), float(low) / nyq, "highpass", output="sos")
+        return butterworth.butter_sos(int(order), (float(low) / nyq, float(high) / nyq), "band")
+    return butterworth.butter_sos(int(order), float(low) / nyq, "high")
 
 
 class WaveformLoader:
