@@ -7,10 +7,13 @@ without importing scipy.signal: it takes ~0.5 s, longer than detecting spikes in
 of 32 channels.
 """
 
+from collections.abc import Sequence
+
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 
-def butter_sos(order, wn, btype="band"):
+def butter_sos(order: int, wn: ArrayLike, btype: str = "band") -> NDArray[np.float64]:
     """Second-order sections (rows ``b0 b1 b2 1 a1 a2``) of a digital Butterworth filter:
     ``btype`` "band" (``wn`` = (low, high)) or "high" (``wn`` = cut-off), frequencies as
     fractions of the Nyquist frequency."""
@@ -22,20 +25,17 @@ def butter_sos(order, wn, btype="band"):
                          "(frequencies are fractions of Nyquist, 0 < wn < 1)")
     m = np.arange(1 - order, order, 2)
     poles = -np.exp(1j * np.pi * m / (2 * order))  # analog low-pass prototype, cut-off 1
-    zeros = np.zeros(0, dtype=complex)
-    gain = 1.
     warped = 4 * np.tan(np.pi * wn / 2)  # pre-warped for the bilinear transform (fs = 2)
     if btype == "band":
         bw, w0 = warped[1] - warped[0], np.sqrt(warped[0] * warped[1])
         p = poles * bw / 2
         root = np.sqrt(p ** 2 - w0 ** 2)
         poles = np.concatenate([p + root, p - root])
-        zeros = np.zeros(order, dtype=complex)
         gain = bw ** order
     else:
         gain = np.real(1 / np.prod(-poles))
         poles = warped[0] / poles
-        zeros = np.zeros(order, dtype=complex)
+    zeros = np.zeros(order, dtype=complex)  # at 0 in both transforms
     # bilinear transform, fs = 2
     gain = gain * np.real(np.prod(4 - zeros) / np.prod(4 - poles))
     zeros = np.concatenate([(4 + zeros) / (4 - zeros), -np.ones(len(poles) - len(zeros))])
@@ -43,7 +43,7 @@ def butter_sos(order, wn, btype="band"):
     return _sections(zeros, poles, gain)
 
 
-def _pairs_then_reals(x):
+def _pairs_then_reals(x: NDArray[np.complex128]) -> NDArray[np.complex128]:
     """Complex values with a positive imaginary part (each averaged with its conjugate),
     then the real values; each group by real part, then by |imaginary part|."""
     tol = 100 * np.finfo(np.float64).eps
@@ -62,17 +62,17 @@ def _pairs_then_reals(x):
     return np.concatenate([(up + down.conj()) / 2, reals])
 
 
-def _nearest(values, to, real):
+def _nearest(values: NDArray[np.complex128], to: np.complex128, real: bool | None) -> int:
     """Index of the value nearest ``to``: among the real ones (``real`` True), the complex
     ones (False) or all (None)."""
     order = np.argsort(np.abs(values - to), kind="stable")
     if real is None:
-        return order[0]
+        return int(order[0])
     is_real = values[order].imag == 0
-    return order[np.flatnonzero(is_real if real else ~is_real)[0]]
+    return int(order[np.flatnonzero(is_real if real else ~is_real)[0]])
 
 
-def _section(zeros, poles):
+def _section(zeros: Sequence[complex], poles: Sequence[complex]) -> NDArray[np.float64]:
     """One row ``b0 b1 b2 a0 a1 a2`` with these (at most two) zeros and poles."""
     row = np.zeros(6)
     b, a = np.atleast_1d(np.real(np.poly(zeros))), np.atleast_1d(np.real(np.poly(poles)))
@@ -81,11 +81,14 @@ def _section(zeros, poles):
     return row
 
 
-def _take(values, i):
+def _take(values: NDArray[np.complex128], i: int
+          ) -> tuple[np.complex128, NDArray[np.complex128]]:
+    """The value at ``i`` and the others."""
     return values[i], np.delete(values, i)
 
 
-def _sections(zeros, poles, gain):
+def _sections(zeros: NDArray[np.complex128], poles: NDArray[np.complex128], gain: float
+              ) -> NDArray[np.float64]:
     """Second-order sections of a zero-pole-gain filter: built from the last, each from the
     remaining pole nearest the unit circle (with its conjugate, or the real pole nearest
     the circle) and the zeros nearest it; the gain goes into the first section."""
@@ -98,7 +101,7 @@ def _sections(zeros, poles, gain):
     zeros, poles = _pairs_then_reals(zeros), _pairs_then_reals(poles)
     sos = np.zeros((n_sections, 6))
     for i in range(n_sections - 1, -1, -1):
-        p1, poles = _take(poles, np.argmin(np.abs(1 - np.abs(poles))))
+        p1, poles = _take(poles, int(np.argmin(np.abs(1 - np.abs(poles)))))
         real_poles = poles.imag == 0
         if p1.imag == 0 and not real_poles.any():  # the last real pole
             z1, zeros = _take(zeros, _nearest(zeros, p1, True))
@@ -110,7 +113,7 @@ def _sections(zeros, poles, gain):
         else:
             if p1.imag == 0:
                 reals = np.flatnonzero(real_poles)
-                p2, poles = _take(poles, reals[np.argmin(np.abs(np.abs(poles[reals]) - 1))])
+                p2, poles = _take(poles, int(reals[np.argmin(np.abs(np.abs(poles[reals]) - 1))]))
             else:
                 p2 = p1.conj()
             if not len(zeros):
