@@ -217,8 +217,11 @@ def initial_clusters(max_channels, features, split=True, min_size=50, min_separa
     f = np.ascontiguousarray(features, dtype=np.float32).reshape(n, -1)
     args = (f, order, bounds)
     rest = (bool(split), int(min_size), float(min_separation), int(max_depth), parts, n_parts)
-    jobs = max(1, min(int(jobs), n_groups))  # equal numbers of events per thread
-    edges = [0] + np.searchsorted(bounds, np.linspace(0, n, jobs + 1)[1:-1]).tolist() + \
+    jobs = max(1, min(int(jobs), n_groups))
+    # with threads, 4 ranges of equal event counts per thread, taken in turn by the free
+    # thread (the splits make the time per event uneven)
+    n_ranges = 1 if jobs == 1 else min(4 * jobs, n_groups)
+    edges = [0] + np.searchsorted(bounds, np.linspace(0, n, n_ranges + 1)[1:-1]).tolist() + \
         [n_groups]
     thread_map(lambda ab: _split_groups(*args, ab[0], ab[1], *rest), zip(edges[:-1], edges[1:]),
                jobs)
