@@ -350,6 +350,11 @@ def _small_pages(size, dtype):
     array). numpy advises huge pages for its arrays of 4 MB and more; the kernel's default
     ``defrag=madvise`` then compacts memory when it faults them in: at 384 channels the
     first block of a fresh process took 150–250 ms instead of 60 ms in half of the runs.
-    With small pages it takes 75–90 ms every time, and the next blocks as long."""
-    mm = mmap.mmap(-1, max(1, size * np.dtype(dtype).itemsize))
+    The pages are private and mapped at once (``MAP_POPULATE``: 14 ms for 46 MB instead of
+    23 ms faulted one by one)."""
+    nbytes = max(1, size * np.dtype(dtype).itemsize)
+    if hasattr(mmap, "MAP_PRIVATE"):  # Unix
+        mm = mmap.mmap(-1, nbytes, flags=mmap.MAP_PRIVATE | _POPULATE)
+    else:
+        mm = mmap.mmap(-1, nbytes)
     return np.frombuffer(mm, dtype=dtype, count=size)
