@@ -341,20 +341,5 @@ def _buffer(scratch, name, shape, dtype=np.float32):
     size = shape[0] * shape[1]
     arr = scratch.get(name)
     if arr is None or arr.size < size:
-        arr = scratch[name] = _small_pages(size, dtype)
+        arr = scratch[name] = np.empty(size, dtype=dtype)
     return arr[:size].reshape(shape)
-
-
-def _small_pages(size, dtype):
-    """An array of ``size`` items in an anonymous memory map of its own (released with the
-    array). numpy advises huge pages for its arrays of 4 MB and more; the kernel's default
-    ``defrag=madvise`` then compacts memory when it faults them in: at 384 channels the
-    first block of a fresh process took 150–250 ms instead of 60 ms in half of the runs.
-    The pages are private and mapped at once (``MAP_POPULATE``: 14 ms for 46 MB instead of
-    23 ms faulted one by one)."""
-    nbytes = max(1, size * np.dtype(dtype).itemsize)
-    if hasattr(mmap, "MAP_PRIVATE"):  # Unix
-        mm = mmap.mmap(-1, nbytes, flags=mmap.MAP_PRIVATE | _POPULATE)
-    else:
-        mm = mmap.mmap(-1, nbytes)
-    return np.frombuffer(mm, dtype=dtype, count=size)
