@@ -105,7 +105,8 @@ def test_interrupted_run_resumes_from_finished_blocks(rec, ref, tmp_path, monkey
 
 
 def _block_threads():
-    return [t for t in threading.enumerate() if t.name.startswith("phy-detect_")]
+    """Block threads alive (other tests' may still be ending)."""
+    return {t for t in threading.enumerate() if t.name.startswith("phy-detect_")}
 
 
 def test_a_failing_block_in_a_thread_stops_the_run(rec, ref, tmp_path, monkeypatch):
@@ -116,15 +117,17 @@ def test_a_failing_block_in_a_thread_stops_the_run(rec, ref, tmp_path, monkeypat
             raise ValueError("bad block")
         return real(ctx, k)
     monkeypatch.setattr(pipeline, "run_block", failing)
+    before = _block_threads()
     with pytest.raises(ValueError, match="bad block"):
         detect(rec["dat"], rec["probe"], out_dir=tmp_path / "o", block_duration=1., jobs=2,
                **KW)
-    assert not _block_threads()  # waited for before the recording was closed
+    assert not _block_threads() - before  # waited for before the recording was closed
     assert not (tmp_path / "o" / "params.py").exists()
     # stopped early by --max-events: the running blocks are waited for too
     monkeypatch.setattr(pipeline, "run_block", real)
+    before = _block_threads()
     ev = detect(rec["dat"], rec["probe"], max_events=10, block_duration=1., jobs=2, **KW)
-    assert not _block_threads() and np.array_equal(ev.times, ref.times[:10])
+    assert not _block_threads() - before and np.array_equal(ev.times, ref.times[:10])
 
 
 def test_several_files_end_to_end_and_cbin(rec, ref, tmp_path):
