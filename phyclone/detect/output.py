@@ -64,6 +64,7 @@ def write_folder(out_dir, ev, params, jobs=1):
     the folder complete."""
     out_dir = Path(out_dir)
     ensure_dir_exists(out_dir)
+    _mark_incomplete(out_dir)
     n_ch = len(ev.channel_map)
     p = ev.params
     with synced_together(), _writers(jobs) as put:
@@ -93,6 +94,15 @@ def write_folder(out_dir, ev, params, jobs=1):
             similar_templates(templates, template_ind, n_ch))
     write_text(out_dir / "params.py", _params_text(ev.spec))
     return out_dir / "params.py"
+
+
+def _mark_incomplete(out_dir):
+    """Remove the ``params.py`` of an earlier run of ours before its files are replaced, so
+    that a run failing halfway leaves an incomplete folder, not a mix of two runs that
+    looks complete (another program's ``params.py``, replaced with ``--force``, is left)."""
+    params = out_dir / "params.py"
+    if (out_dir / _MARK).exists() and params.exists():
+        params.unlink()  # (journaled before the renames that follow in this folder)
 
 
 @contextmanager

@@ -229,3 +229,27 @@ def test_a_failed_write_leaves_no_params_py(folder, tmp_path, monkeypatch, jobs)
     assert not (tmp_path / "o" / "params.py").exists()
     assert not (tmp_path / "o" / "templates.npy").exists()
     assert (tmp_path / "o" / "spike_times.npy").exists()
+
+
+def test_a_failed_rewrite_leaves_no_params_py_but_others_are_kept(folder, tmp_path,
+                                                                   monkeypatch):
+    from phyclone.detect import detect, output, write_folder
+    out, _ = folder
+    ev = detect(out / "params.py")
+    write_folder(tmp_path / "o", ev, ev.params, jobs=2)
+
+    def full(path, arr):
+        raise OSError("disk full")
+    monkeypatch.setattr(output, "save_npy", full)
+    with pytest.raises(OSError, match="disk full"):
+        write_folder(tmp_path / "o", ev, ev.params, jobs=2)
+    # the earlier run's files stay, but the folder no longer looks complete
+    assert not (tmp_path / "o" / "params.py").exists()
+    assert (tmp_path / "o" / "spike_times.npy").exists()
+    # a template-gui folder of another program, replaced with --force, keeps its params.py
+    other = tmp_path / "ks"
+    other.mkdir()
+    (other / "params.py").write_text("dat_path = 'x.dat'\n")
+    with pytest.raises(OSError, match="disk full"):
+        write_folder(other, ev, ev.params, jobs=1)
+    assert (other / "params.py").read_text() == "dat_path = 'x.dat'\n"
