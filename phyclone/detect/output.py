@@ -23,6 +23,10 @@ WRITTEN = ("params.py", "spike_times.npy", "spike_max_channels.npy", "amplitudes
 _MARK = Path(".phy") / "phyclone" / "detect" / "written.txt"
 #: How the events were found (filter, thresholds): what ``phy trace-gui`` shows.
 _INFO = Path(".phy") / "phyclone" / "detect" / "detection.json"
+#: Size and modification time of the files a curation GUI saves, as written: a folder whose
+#: files changed since holds someone's work.
+_SAVED = Path(".phy") / "phyclone" / "detect" / "written_stats.json"
+_CURATED = ("spike_clusters.npy", "cluster_group.tsv")
 
 
 def check_out_dir(out_dir, spec, force):
@@ -41,6 +45,36 @@ def check_out_dir(out_dir, spec, force):
             any((out_dir / f).exists() for f in WRITTEN):
         raise DataError(out_dir, "already holds a template-gui dataset not written by "
                         "`phy detect`", "give --out an empty folder, or --force to replace it")
+    changed = _changed_since_written(out_dir)
+    if changed and not force:
+        raise DataError(out_dir, f"holds curation saved since `phy detect` wrote it "
+                        f"({', '.join(changed)} changed)",
+                        "give --out another folder, or --force to replace it")
+
+
+def _stats(out_dir):
+    return {f: [st.st_size, st.st_mtime_ns] for f in _CURATED
+            if (st := _stat(out_dir / f)) is not None}
+
+
+def _stat(path):
+    try:
+        return path.stat()
+    except OSError:
+        return None
+
+
+def _changed_since_written(out_dir):
+    """Files of ``_CURATED`` saved again since ``phy detect`` wrote them (a curation GUI's
+    save), or none when unknown (not our folder, or written before these were recorded)."""
+    try:
+        written = load_json(out_dir / _SAVED)  # ({} when missing)
+    except (OSError, DataError):
+        return []
+    if not isinstance(written, dict) or not written:
+        return []
+    now = _stats(out_dir)
+    return [f for f in _CURATED if f in now and now[f] != written.get(f)]
 
 
 def _params_text(spec):
@@ -92,17 +126,21 @@ def write_folder(out_dir, ev, params, jobs=1):
         put(save_npy, out_dir / "pc_feature_ind.npy", template_ind)
         put(save_npy, out_dir / "similar_templates.npy",
             similar_templates(templates, template_ind, n_ch))
+    save_json(out_dir / _SAVED, _stats(out_dir))
     write_text(out_dir / "params.py", _params_text(ev.spec))
     return out_dir / "params.py"
 
 
 def _mark_incomplete(out_dir):
-    """Remove the ``params.py`` of an earlier run of ours before its files are replaced, so
-    that a run failing halfway leaves an incomplete folder, not a mix of two runs that
-    looks complete (another program's ``params.py``, replaced with ``--force``, is left)."""
-    params = out_dir / "params.py"
-    if (out_dir / _MARK).exists() and params.exists():
-        params.unlink()  # (journaled before the renames that follow in this folder)
+    """Remove the ``params.py`` of an earlier run of ours (and the stats of its files)
+    before its files are replaced, so that a run failing halfway leaves an incomplete
+    folder, not a mix of two runs that looks complete (another program's ``params.py``,
+    replaced with ``--force``, is left)."""
+    if not (out_dir / _MARK).exists():
+        return
+    for path in (out_dir / _SAVED, out_dir / "params.py"):
+        if path.exists():
+            path.unlink()  # (journaled before the renames that follow in this folder)
 
 
 @contextmanager

@@ -197,8 +197,10 @@ def test_cli_help_and_bad_options(tmp_path):
 
 
 def _files(d):
+    """Bytes of the files of a folder (but the resume store, and the modification times of
+    the files written)."""
     return {p.relative_to(d).as_posix(): p.read_bytes() for p in sorted(d.rglob("*"))
-            if p.is_file() and "blocks" not in p.parts}
+            if p.is_file() and "blocks" not in p.parts and p.name != "written_stats.json"}
 
 
 def test_files_written_in_threads_equal_one_thread(folder, tmp_path):
@@ -243,9 +245,11 @@ def test_a_failed_rewrite_leaves_no_params_py_but_others_are_kept(folder, tmp_pa
     monkeypatch.setattr(output, "save_npy", full)
     with pytest.raises(OSError, match="disk full"):
         write_folder(tmp_path / "o", ev, ev.params, jobs=2)
-    # the earlier run's files stay, but the folder no longer looks complete
+    # the earlier run's files stay, but the folder no longer looks complete, and a new run
+    # may replace it (its half-replaced files are not taken for a curation's)
     assert not (tmp_path / "o" / "params.py").exists()
     assert (tmp_path / "o" / "spike_times.npy").exists()
+    output.check_out_dir(tmp_path / "o", ev.spec, force=False)
     # a template-gui folder of another program, replaced with --force, keeps its params.py
     other = tmp_path / "ks"
     other.mkdir()
@@ -253,3 +257,27 @@ def test_a_failed_rewrite_leaves_no_params_py_but_others_are_kept(folder, tmp_pa
     with pytest.raises(OSError, match="disk full"):
         write_folder(other, ev, ev.params, jobs=1)
     assert (other / "params.py").read_text() == "dat_path = 'x.dat'\n"
+
+
+def test_curation_saved_since_is_never_overwritten(folder, tmp_path):
+    from phyclone.detect import detect
+    from phyclone.utils.errors import DataError
+    out, _ = folder
+    o = tmp_path / "o"
+    detect(out / "params.py", out_dir=o)
+    detect(out / "params.py", out_dir=o)  # our own folder, untouched: replaced
+    clusters = np.load(o / "spike_clusters.npy")
+    clusters[:10] = clusters.max() + 1  # a split saved by the GUI
+    np.save(o / "spike_clusters.npy", clusters)
+    with pytest.raises(DataError, match=r"curation saved since .*spike_clusters\.npy"):
+        detect(out / "params.py", out_dir=o)
+    assert np.array_equal(np.load(o / "spike_clusters.npy"), clusters)
+    assert (o / "params.py").exists()
+    res = CliRunner().invoke(phycli, ["detect", str(out / "params.py"), "--out", str(o),
+                                      "--quiet"])
+    assert res.exit_code != 0 and "--force" in res.output
+    detect(out / "params.py", out_dir=o, force=True)
+    assert not np.array_equal(np.load(o / "spike_clusters.npy"), clusters)
+    (o / "cluster_group.tsv").write_text("cluster_id\tgroup\n0\tgood\n")
+    with pytest.raises(DataError, match=r"cluster_group\.tsv"):
+        detect(out / "params.py", out_dir=o)
