@@ -10,8 +10,8 @@ import numpy as np
 
 from phyclone.utils.bunch import Bunch
 from phyclone.utils.errors import DataError
-from phyclone.utils.fileio import (ensure_dir_exists, load_json, save_json, save_npy,
-                                   synced_together, write_text)
+from phyclone.utils.fileio import (ensure_dir_exists, file_stamp, load_json, save_json,
+                                   save_npy, synced_together, write_text)
 
 from .features import initial_clusters, similar_templates, templates_from_features
 
@@ -53,15 +53,9 @@ def check_out_dir(out_dir, spec, force):
 
 
 def _stats(out_dir):
-    return {f: [st.st_size, st.st_mtime_ns] for f in _CURATED
-            if (st := _stat(out_dir / f)) is not None}
-
-
-def _stat(path):
-    try:
-        return path.stat()
-    except OSError:
-        return None
+    """Size and modification time of the ``_CURATED`` files that exist."""
+    return {f: list(stamp[:2]) for f in _CURATED
+            if (stamp := file_stamp(out_dir / f, with_hash=False)) is not None}
 
 
 def _changed_since_written(out_dir):

@@ -13,7 +13,6 @@ meanwhile, so that its work is never silently overwritten.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -24,7 +23,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from phyclone.utils.fileio import atomic_open, ensure_dir_exists
+from phyclone.utils.fileio import atomic_open, ensure_dir_exists, file_stamp
 
 logger = logging.getLogger(__name__)
 
@@ -170,28 +169,6 @@ def _describe(info: dict[str, Any] | None) -> str:
     when = info.get("time")
     since = time.strftime(" since %Y-%m-%d %H:%M", time.localtime(when)) if when else ""
     return f"process {info.get('pid')} on {info.get('host')}{since}"
-
-
-def file_stamp(path: str | os.PathLike[str], with_hash: bool = True
-               ) -> tuple[int, int, str | None] | None:
-    """``(size, mtime_ns, sha256 or None)`` of a file, None when it does not exist. The hash
-    is None when not asked, or when the file changed while it was being read."""
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        return None
-    if not with_hash:
-        return (st.st_size, st.st_mtime_ns, None)
-    h = hashlib.sha256()
-    try:
-        with open(path, "rb") as f:
-            for block in iter(lambda: f.read(1 << 22), b""):
-                h.update(block)
-        after = os.stat(path)
-    except FileNotFoundError:
-        return None
-    same = (after.st_size, after.st_mtime_ns) == (st.st_size, st.st_mtime_ns)
-    return (st.st_size, st.st_mtime_ns, h.hexdigest() if same else None)
 
 
 class FileStamps:

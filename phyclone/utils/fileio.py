@@ -9,6 +9,7 @@ the fsyncs of the files written are deferred and issued together on exit.
 from __future__ import annotations
 
 import base64
+import hashlib
 import csv
 import io
 import json
@@ -98,6 +99,28 @@ def synced_together() -> Iterator[None]:
             list(ex.map(_fsync_file, written))
         for folder in {p.parent for p in written}:
             _fsync_dir(folder)
+
+
+def file_stamp(path: str | os.PathLike[str], with_hash: bool = True
+               ) -> tuple[int, int, str | None] | None:
+    """``(size, mtime_ns, sha256 or None)`` of a file, None when it does not exist. The hash
+    is None when not asked, or when the file changed while it was being read."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    if not with_hash:
+        return (st.st_size, st.st_mtime_ns, None)
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 22), b""):
+                h.update(block)
+        after = os.stat(path)
+    except FileNotFoundError:
+        return None
+    same = (after.st_size, after.st_mtime_ns) == (st.st_size, st.st_mtime_ns)
+    return (st.st_size, st.st_mtime_ns, h.hexdigest() if same else None)
 
 
 @contextmanager
