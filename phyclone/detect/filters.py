@@ -15,17 +15,14 @@ from functools import lru_cache
 import numba
 import numpy as np
 
-from phyclone.utils.butterworth import butter_sos
+from phyclone.utils.butterworth import band_sos
 
 
 @lru_cache(maxsize=16)
 def bandpass_sos(sample_rate, low=300., high=6000., order=3):
     """Second-order sections of a Butterworth band-pass (high-pass when ``high`` is None or
     at/above Nyquist)."""
-    nyq = 0.5 * float(sample_rate)
-    if high is None or high >= nyq * 0.999:
-        return butter_sos(order, low / nyq, "high")
-    return butter_sos(order, [low / nyq, high / nyq], "band")
+    return band_sos(sample_rate, low, high, order)
 
 
 @numba.njit(cache=True, nogil=True)

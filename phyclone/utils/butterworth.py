@@ -43,6 +43,16 @@ def butter_sos(order: int, wn: ArrayLike, btype: str = "band") -> NDArray[np.flo
     return _sections(zeros, poles, gain)
 
 
+def band_sos(sample_rate: float, low: float, high: float | None = None, order: int = 3
+             ) -> NDArray[np.float64]:
+    """:func:`butter_sos` in Hz: band-pass ``[low, high]``, or high-pass at ``low`` when
+    ``high`` is None or within 0.1 % of the Nyquist frequency."""
+    nyq = 0.5 * float(sample_rate)
+    if high is None or float(high) >= nyq * 0.999:
+        return butter_sos(order, float(low) / nyq, "high")
+    return butter_sos(order, [float(low) / nyq, float(high) / nyq], "band")
+
+
 def _pairs_then_reals(x: NDArray[np.complex128]) -> NDArray[np.complex128]:
     """Complex values with a positive imaginary part (each averaged with its conjugate),
     then the real values; each group by real part, then by |imaginary part|."""

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy.signal import butter, sosfreqz
 
-from phyclone.utils.butterworth import butter_sos
+from phyclone.utils.butterworth import band_sos, butter_sos
 
 
 @pytest.mark.parametrize("order", range(1, 9))
@@ -58,3 +58,12 @@ def test_detection_does_not_import_scipy_signal(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.split()
     assert int(out[0]) >= 45 and out[1] == "False"
+
+
+
+def test_band_sos_in_hz():
+    band = butter(3, [300 / 15000, 6000 / 15000], btype="band", output="sos")
+    high = butter(3, 300 / 15000, btype="high", output="sos")
+    assert np.array_equal(band_sos(30000., 300., 6000., 3), band)
+    assert np.array_equal(band_sos(30000., 300., None, 3), high)
+    assert np.array_equal(band_sos(30000., 300., 14990., 3), high)  # at Nyquist: high-pass

@@ -220,22 +220,14 @@ def concatenate_recordings(arrays, starts, n_samples, sample_rate):
     return get_ephys_reader(pieces, sample_rate=sample_rate)
 
 
-def butter_sos(sample_rate, low, high=None, order=3):
-    """Butterworth second-order sections: band-pass ``[low, high]`` Hz, or high-pass at ``low``
-    when ``high`` is None or not below Nyquist (SpikeDetekt's filter)."""
-    nyq = .5 * float(sample_rate)
-    if high is not None and float(high) < nyq:
-        return butterworth.butter_sos(int(order), (float(low) / nyq, float(high) / nyq), "band")
-    return butterworth.butter_sos(int(order), float(low) / nyq, "high")
-
-
 class WaveformLoader:
     """Spike waveforms ``[s - n_before, s + n_after)`` around spike samples ``s``, read from
     ``traces`` (an ``EphysTraces``; zeros outside the recording).
 
-    ``filter_params`` ``(low, high, order)`` (a ``butter_sos`` filter, designed on first use)
-    filter them zero-phase after reading ``margin`` extra samples on each side; ``filtered``
-    is the default of ``get``.
+    ``filter_params`` ``(low, high, order)`` (a Butterworth filter,
+    :func:`phyclone.utils.butterworth.band_sos`, designed on first use) filter them
+    zero-phase after reading ``margin`` extra samples on each side; ``filtered`` is the
+    default of ``get``.
     """
 
     def __init__(self, traces, n_before, n_after, filter_params=None, margin=0, filtered=True):
@@ -261,7 +253,7 @@ class WaveformLoader:
         filtered = self.filtered if filtered is None else \
             (bool(filtered) and self.filter_params is not None)
         if filtered and self._sos is None:
-            self._sos = butter_sos(self.traces.sample_rate, *self.filter_params)
+            self._sos = butterworth.band_sos(self.traces.sample_rate, *self.filter_params)
         # extract_waveforms reads [s - ns // 2, s + ns - ns // 2).
         out = extract_waveforms(self.traces, samples + (ns // 2 - self.n_before), channels, ns,
                                 filter=filtered, margin=self.margin,

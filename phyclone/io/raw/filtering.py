@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from phyclone.utils.butterworth import butter_sos
+from phyclone.utils.butterworth import band_sos
 
 #: phy's defaults.
 HIGHPASS_CUTOFF = 150.0
@@ -27,7 +27,7 @@ MARGIN_DURATION = 0.005
 @lru_cache(maxsize=32)
 def highpass_sos(sample_rate, cutoff=HIGHPASS_CUTOFF, order=HIGHPASS_ORDER):
     """Second-order sections (rows ``b0 b1 b2 1 a1 a2``) of a Butterworth high-pass filter."""
-    return butter_sos(order, cutoff / (0.5 * float(sample_rate)), "high")
+    return band_sos(sample_rate, cutoff, None, order)
 
 
 def highpass(arr, sample_rate, axis=0, cutoff=HIGHPASS_CUTOFF, order=HIGHPASS_ORDER):
