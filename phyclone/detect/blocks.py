@@ -39,6 +39,7 @@ class BlockContext:
     segment: int            # filter grid (samples)
     margin: int             # filter margin (samples)
     reference: str
+    ref_channels: np.ndarray  # columns of ``cols`` the common reference is taken over
     thresholds: np.ndarray  # (n_windows, n_channels)
     thr_len: int
     thr_start: int          # first sample of the first noise window
@@ -89,9 +90,9 @@ class BlockContext:
             self._local = threading.local()
         if not hasattr(self._local, "scratch"):
             self._local.scratch = {}
-        keep = np.flatnonzero(self.thresholds.max(axis=0) > 0)
         return filtered_range(self.traces, a, b, self.cols, self.sos, self.segment,
-                              self.margin, self.reference, keep, self._local.scratch)
+                              self.margin, self.reference, self.ref_channels,
+                              self._local.scratch)
 
 
 _OPEN = {}

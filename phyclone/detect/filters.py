@@ -156,6 +156,16 @@ def _reference(x, mode, keep):
 REFERENCES = {"none": 0, "median": 1, "mean": 2}
 
 
+def common_reference(x, reference="none", ref_channels=None):
+    """Subtract from every channel of ``x`` (n_samples, n_channels; in place) the median or
+    mean over the columns ``ref_channels`` (all when None) at each sample; ``x`` returned."""
+    mode = REFERENCES[reference]
+    if mode:
+        keep = np.arange(x.shape[1]) if ref_channels is None else np.asarray(ref_channels)
+        _reference(x, mode, np.ascontiguousarray(keep, dtype=np.int64))
+    return x
+
+
 def segment_bounds(n_samples, segment, lo, hi):
     """Start and stop samples of the grid segments that intersect ``[lo, hi)``."""
     k0 = max(0, lo // segment)
@@ -302,11 +312,7 @@ def filtered_range(traces, lo, hi, cols, sos, segment, margin, reference="none",
             s0 = int(starts[todo[-1]])
             new[s0] = (s0, tail[:int(stops[todo[-1]]) - s0])
         scratch["segments"] = new
-    mode = REFERENCES[reference]
-    if mode:
-        keep = np.arange(len(cols)) if ref_channels is None else np.asarray(ref_channels)
-        _reference(out, mode, np.ascontiguousarray(keep, dtype=np.int64))
-    return out
+    return common_reference(out, reference, ref_channels)
 
 
 def filtered_chunk(traces, lo, hi, cols, sos, margin, reference="none", ref_channels=None):
@@ -324,11 +330,7 @@ def filtered_chunk(traces, lo, hi, cols, sos, margin, reference="none", ref_chan
                      int(margin), lo, hi, np.ascontiguousarray(sos, dtype=np.float64), out,
                      np.empty((hi - lo + 2 * margin, len(cols)), np.float32),
                      np.zeros(1, np.uint8), np.empty((0, len(cols)), np.float32))
-    mode = REFERENCES[reference]
-    if mode:
-        keep = np.arange(len(cols)) if ref_channels is None else np.asarray(ref_channels)
-        _reference(out, mode, np.ascontiguousarray(keep, dtype=np.int64))
-    return out
+    return common_reference(out, reference, ref_channels)
 
 
 def _buffer(scratch, name, shape, dtype=np.float32):

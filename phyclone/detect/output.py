@@ -105,7 +105,8 @@ def write_folder(out_dir, ev, params, jobs=1):
         put(save_json, out_dir / _INFO, dict(
             low=p.low, high=p.high, order=p.order, reference=p.reference, sign=p.sign,
             segment=int(ev.segment), margin=int(ev.margin), thresholds=ev.thresholds.tolist(),
-            threshold_window=int(ev.thr_len), threshold_start=int(ev.thr_start)))
+            threshold_window=int(ev.thr_len), threshold_start=int(ev.thr_start),
+            reference_channels=ev.channel_map[ev.ref_channels].tolist()))
         put(write_text, out_dir / _MARK, "\n".join(WRITTEN) + "\n")
         clusters = initial_clusters(ev.channels, ev.features, params.split,
                                     params.min_cluster_size, jobs=jobs)
@@ -157,7 +158,8 @@ def load_detection(folder):
     """The events and detection settings of a folder written by ``phy detect`` (None for
     another folder): Bunch(times, channels (raw-file columns), thresholds (n_windows,
     n_channels of ``cols``), threshold_window, threshold_start (samples), sign, low, high,
-    order, reference, segment, margin, cols (raw-file columns of the detection channels))."""
+    order, reference, segment, margin, cols (raw-file columns of the detection channels),
+    reference_channels (raw-file columns the common reference is taken over))."""
     folder = Path(folder)
     if not (folder / _INFO).exists() or not (folder / "spike_max_channels.npy").exists():
         return None
@@ -166,6 +168,8 @@ def load_detection(folder):
     thr = np.asarray(info["thresholds"], dtype=np.float32).reshape(-1, len(cols))
     mc = np.load(folder / "spike_max_channels.npy", allow_pickle=False).astype(np.int64)
     times = np.load(folder / "spike_times.npy", allow_pickle=False).astype(np.int64).ravel()
+    ref = np.asarray(info.get("reference_channels", cols), dtype=np.int64)
     return Bunch(info, times=times, channels=cols[mc], thresholds=thr, cols=cols,
+                 reference_channels=ref,
                  threshold_window=int(info["threshold_window"]),
                  threshold_start=int(info.get("threshold_start", 0)))

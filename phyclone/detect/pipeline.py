@@ -16,7 +16,7 @@ from .blocks import FIELDS, BlockContext, BlockStore, events_in, run_block
 from .config import DetectParams
 from .detectors import detect_events
 from .features import channel_distances, local_channels, neighbour_table, pca_basis
-from .filters import bandpass_sos, filtered_chunk
+from .filters import bandpass_sos, common_reference, filtered_chunk
 from .noise import noise_levels, sample_starts
 from .probe import load_channel_positions
 from .raw import read_raw
@@ -64,26 +64,38 @@ def resolve_probe(spec, probe, channels):
 
 
 def _noise_table(traces, p, sos, margin, cols, lo, hi, jobs=1):
-    """Thresholds (n_windows, n_channels) and window length (samples), and the filtered
-    noise chunks (for the PCA basis), filtered in ``jobs`` threads."""
+    """Noise (n_windows, n_channels), thresholds (zero on dead channels: flat, or without
+    noise), window length (samples), the filtered noise chunks (for the PCA basis) and the
+    channels (indices into ``cols``) the common reference is taken over: those not flat,
+    found before the reference (which would give flat channels noise). ``jobs`` threads."""
     sr = traces.sample_rate
     chunk = max(1, int(round(p.noise_chunk_duration * sr)))
     win = int(round(p.noise_window * sr)) if p.noise_window else None
     windows = [(lo, hi)] if win is None else [
         (a, min(hi, a + win)) for a in range(lo, hi, win)]
-    table, chunks = [], []
-
-    def filtered(s):
-        return filtered_chunk(traces, s, s + chunk, cols, sos, margin, p.reference)
-    for a, b in windows:
-        starts = sample_starts(a, b, chunk, p.noise_chunks).tolist()
-        xs = thread_map(filtered, starts, jobs)
-        table.append(noise_levels(xs, p.noise, jobs))
-        chunks.extend(zip(starts, xs))
-    thr = np.asarray(table, dtype=np.float32) * np.float32(p.threshold)
+    starts = [sample_starts(a, b, chunk, p.noise_chunks).tolist() for a, b in windows]
+    xs = thread_map(lambda s: filtered_chunk(traces, s, s + chunk, cols, sos, margin),
+                    [s for w in starts for s in w], jobs)
+    live = np.ones(len(cols), dtype=bool)
+    if p.reference != "none":
+        live[:] = False
+        for x in xs:
+            live |= np.any(x != 0, axis=0)
+        thread_map(lambda x: common_reference(x, p.reference, np.flatnonzero(live)), xs,
+                   jobs)
+    table, i = [], 0
+    for w in starts:
+        table.append(noise_levels(xs[i:i + len(w)], p.noise, jobs))
+        i += len(w)
+    noise = np.asarray(table, dtype=np.float32)
+    dead = (noise.max(axis=0) <= 0) | ~live
+    noise[:, dead] = 0
+    thr = noise * np.float32(p.threshold)
     if p.fixed_threshold is not None:
         thr[:] = np.float32(p.fixed_threshold)
-    return np.asarray(table, np.float32), thr, (win or (1 << 62)), chunks
+    thr[:, dead] = 0  # dead channels: no events, no lockout from them
+    chunks = list(zip([s for w in starts for s in w], xs))
+    return noise, thr, (win or (1 << 62)), chunks, np.flatnonzero(live)
 
 
 def prepare(raw, probe=None, channels=None, params=None, n_channels=None, sample_rate=None,
@@ -127,12 +139,10 @@ def _prepare(traces, spec, probe, channels, p, jobs=1):
                         "give --band LOW HIGH with LOW < HIGH < sample_rate / 2")
     sos = bandpass_sos(float(sr), float(p.low), high, int(p.order))
     # with threads, the probe tables while the noise is estimated
-    (neighbours, near, local), (noise, thr, thr_len, chunks) = thread_map(
+    (neighbours, near, local), (noise, thr, thr_len, chunks, ref) = thread_map(
         lambda f: f(), [lambda: _probe_tables(pos, p),
                         lambda: _noise_table(traces, p, sos, margin, cols, lo, hi, jobs)],
         min(jobs, 2))
-    dead = noise.max(axis=0) <= 0
-    thr[:, dead] = 0  # flat channels: no events, no lockout from them
     n_before = int(round(p.ms_before * 1e-3 * sr))
     n_after = int(round(p.ms_after * 1e-3 * sr))
     delays = sample_and_hold_delays(spec.n_channels, sr, p.sh_delay_us,
@@ -140,6 +150,7 @@ def _prepare(traces, spec, probe, channels, p, jobs=1):
         np.zeros(len(cols))
     ctx = BlockContext(
         spec=spec, cols=cols, sos=sos, segment=segment, margin=margin, reference=p.reference,
+        ref_channels=ref,
         thresholds=thr, thr_len=int(thr_len), thr_start=lo,
         neighbours=neighbours, near=near,
         prominence=(p.prominence * np.median(noise, axis=0)).astype(np.float32),
@@ -408,7 +419,7 @@ def _detect(raw, probe, out_dir, channels, n_channels, sample_rate, dtype, offse
                 n_samples=info.n_samples, basis=ctx.basis, local=ctx.local, spec=info.spec,
                 params=p, searched=sum(r[1] for r in results.values()),
                 segment=ctx.segment, margin=ctx.margin, thr_len=ctx.thr_len,
-                thr_start=ctx.thr_start)
+                thr_start=ctx.thr_start, ref_channels=ctx.ref_channels)
     out.timings = dict(prepare=t_prep, blocks=t_run)
     if out_dir is not None:
         from .output import write_folder

@@ -166,6 +166,27 @@ def test_trace_gui_data_shows_events_and_thresholds(folder):
     assert load_detection(out.parent) is None
 
 
+def test_trace_gui_shows_the_data_as_detected_with_channels_and_reference(tmp_path):
+    from phyclone.apps.trace.gui import TraceData, _open_traces
+    from phyclone.detect import DetectParams, detect, load_detection
+    from phyclone.detect.pipeline import prepare
+    dat, probe, data, *_ = write_recording(tmp_path, n_units=3, duration=2.)
+    data[:, 2] = 0  # a dead channel, left out of the reference
+    data.tofile(dat)
+    kw = dict(n_channels=16, sample_rate=30000.)
+    detect(dat, probe, out_dir=tmp_path / "out", channels=list(range(8)),
+           reference="median", **kw)
+    traces, _ = _open_traces(tmp_path / "out" / "params.py")
+    shown = TraceData(traces, load_detection(tmp_path / "out"))((0.5, 1.5)).data
+    traces.close()
+    # what the blocks of the detector filtered
+    ctx, _ = prepare(dat, probe, list(range(8)), DetectParams(reference="median"), **kw)
+    seen = ctx.filtered(15000, 45000).copy()
+    ctx.traces.close()
+    assert ctx.ref_channels.tolist() == [0, 1, 3, 4, 5, 6, 7]
+    np.testing.assert_array_equal(shown[:, :8], seen)
+
+
 @pytest.mark.gl
 def test_trace_gui_draws_thresholds(folder, qapp, qtbot, tmp_path):
     from phyclone.apps.trace.gui import create_trace_gui

@@ -222,6 +222,26 @@ def test_bad_input_is_one_clear_error_and_nothing_written(rec, tmp_path, what):
     assert not out.exists()
 
 
+@pytest.mark.parametrize("reference", ["none", "median", "mean"])
+def test_flat_channels_are_dead_with_any_reference(rec, tmp_path, reference):
+    data = rec["data"].copy()
+    data[:, 5], data[:, 6] = 0, 1234  # a disconnected channel, a stuck one
+    data.tofile(tmp_path / "dead.dat")
+    ev = detect(tmp_path / "dead.dat", rec["probe"], reference=reference, **KW)
+    assert np.all(ev.thresholds[:, [5, 6]] == 0) and np.all(ev.noise[:, [5, 6]] == 0)
+    assert not np.isin(ev.channels, [5, 6]).any() and len(ev.times) > 400
+    assert (reference == "none") or ev.ref_channels.tolist() == [
+        c for c in range(16) if c not in (5, 6)]
+    if reference != "none":  # the reference is the one of the live channels alone
+        live = np.delete(data, [5, 6], axis=1)
+        live.tofile(tmp_path / "live.dat")
+        np.save(tmp_path / "live.npy", np.delete(np.load(rec["probe"]), [5, 6], axis=0))
+        ref = detect(tmp_path / "live.dat", tmp_path / "live.npy", reference=reference,
+                     n_channels=14, sample_rate=30000.)
+        np.testing.assert_array_equal(np.delete(ev.thresholds, [5, 6], axis=1), ref.thresholds)
+        np.testing.assert_array_equal(ev.times, ref.times)
+
+
 def test_sliding_noise_window_and_fixed_threshold(tmp_path):
     data, times, units, peaks, pos = make_recording(n_channels=8, duration=4., n_units=2)
     data = data.astype(np.float32)

@@ -73,13 +73,14 @@ class TraceData:
         from phyclone.detect import filtered_range
         d, sr = self.detection, self.traces.sample_rate
         cols = self.traces.channel_map
+        column = {int(c): i for i, c in enumerate(cols)}
+        ref = [column[c] for c in d.reference_channels.tolist() if c in column]
         data = filtered_range(self.traces, start, stop, cols, self._detection_sos(),
-                              d.segment, d.margin, d.reference)
+                              d.segment, d.margin, d.reference, ref)
         thr = np.zeros(self.traces.n_channels_raw, dtype=np.float32)
         window = min(max((start - d.threshold_start) // d.threshold_window, 0),
                      len(d.thresholds) - 1)
         thr[d.cols] = d.thresholds[window]
-        column = {int(c): i for i, c in enumerate(cols)}
         half = int(round(5e-4 * sr))
         i, j = np.searchsorted(d.times, [start + half, stop - half])
         waveforms = []
