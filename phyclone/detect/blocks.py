@@ -207,11 +207,15 @@ class BlockStore:
                      counts=np.asarray([len(ev["times"]) for ev in evs], np.int64), **arrays)
 
     def clear(self):
-        """Remove our block files (and nothing else)."""
+        """Remove our block files, and their folder when nothing else is left in it."""
         self._pending = []
         if self.blocks.exists():
             for p in self.blocks.glob("block*_*.npz"):
                 p.unlink()
+            try:
+                self.blocks.rmdir()
+            except OSError:  # not empty: someone else's files
+                pass
         run = self.folder / "run.json"
         if run.exists():
             run.unlink()

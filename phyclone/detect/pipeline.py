@@ -316,13 +316,30 @@ def _run_threads(ctx, todo, jobs, finish, enough):
         ex.shutdown(wait=not complete, cancel_futures=True)
 
 
-def _run_dask(ctx, todo, scheduler, finish, enough):
+#: Seconds to wait for a dask scheduler to answer.
+CONNECT_TIMEOUT = 10
+
+
+def connect(scheduler):
+    """``(client, own)``: a dask.distributed client of ``scheduler`` (an address, or a
+    client returned as is, ``own`` False); one clear error when it cannot be reached."""
+    if hasattr(scheduler, "submit"):
+        return scheduler, False
     try:
         from distributed import Client
     except ImportError:
         raise DataError(None, "--scheduler needs dask.distributed",
                         "pip install 'phyclone[dask]'") from None
-    client = scheduler if hasattr(scheduler, "submit") else Client(scheduler)
+    try:
+        return Client(scheduler, timeout=CONNECT_TIMEOUT), True
+    except (OSError, ValueError, TypeError) as e:  # (timeouts are OSErrors)
+        raise DataError(None, f"cannot reach a dask scheduler at {scheduler!r} ({e})",
+                        "start one (`dask scheduler`, or a LocalCluster) and give its "
+                        "address, e.g. --scheduler tcp://HOST:8786") from None
+
+
+def _run_dask(ctx, todo, scheduler, finish, enough):
+    client, own = connect(scheduler)
     try:
         remote = client.scatter(ctx, broadcast=True)
         futures = [client.submit(run_block, remote, k, pure=False) for k in todo]
@@ -332,7 +349,7 @@ def _run_dask(ctx, todo, scheduler, finish, enough):
                 client.cancel(futures)
                 return
     finally:
-        if client is not scheduler:
+        if own:
             client.close()
 
 
@@ -399,10 +416,13 @@ def _detect(raw, probe, out_dir, channels, n_channels, sample_rate, dtype, offse
     out_dir = Path(out_dir) if out_dir is not None else None
     ctx, info = prepare(raw, probe, channels, p, n_channels, sample_rate, dtype, offset,
                         jobs if scheduler is None else 1)
+    own = False
     try:
         if out_dir is not None:
             from .output import check_out_dir
             check_out_dir(out_dir, info.spec, force)
+        if scheduler is not None:  # reached before anything is written
+            scheduler, own = connect(scheduler)
         t_prep = time.perf_counter() - t0
         order = block_order(ctx, p.random_order, p.seed)
         store = None
@@ -411,6 +431,8 @@ def _detect(raw, probe, out_dir, channels, n_channels, sample_rate, dtype, offse
         results, t_run = run_blocks(ctx, order, jobs, scheduler, store, p.max_events,
                                     progress)
     finally:
+        if own:
+            scheduler.close()
         ctx.traces.close()  # the memory maps / decompressors of the raw files
     ev = gather_events(results, order, p.max_events) or events_in(
         ctx, np.zeros((0, len(ctx.cols)), np.float32), 0, 0, 0)

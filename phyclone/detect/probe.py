@@ -80,6 +80,8 @@ def load_channel_positions(path, n_channels):
     _, first, counts = np.unique(pos, axis=0, return_index=True, return_counts=True)
     if (counts > 1).any():
         dup = pos[first[counts > 1][0]]
-        raise DataError(path, f"gives several channels the same position {tuple(dup)}",
+        which = chans[np.all(pos == dup, axis=1)].tolist()
+        raise DataError(path, f"gives channels {', '.join(map(str, which))} the same position "
+                        f"({', '.join(f'{v:g}' for v in dup)}) µm",
                         "every channel needs its own (x, y) position in µm")
     return chans, pos

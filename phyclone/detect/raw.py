@@ -76,13 +76,17 @@ def read_raw(raw, n_channels=None, sample_rate=None, dtype=None, offset=None):
     if flat and not n_channels:
         raise DataError(flat[0], "the number of channels of this flat binary file is unknown",
                         "give --n-channels N (and --dtype, --sample-rate)")
-    if flat and not sample_rate:
-        raise DataError(flat[0], "the sample rate of this flat binary file is unknown",
-                        "give --sample-rate HZ")
+    if not sample_rate and not any(p.suffix.lower() == ".cbin" for p in paths):
+        raise DataError(paths[0], "the sample rate of this file is unknown (only a .cbin "
+                        "gives its own)", "give --sample-rate HZ")
     dt = _dtype(dtype or "int16", paths[0])
     if n_channels is not None and (int(n_channels) != n_channels or n_channels <= 0):
         raise DataError(paths[0], f"--n-channels must be a positive integer, not {n_channels}",
                         "give the number of channels stored in the file")
+    described = [p for p in paths if p.suffix.lower() in _SELF_DESCRIBING]
+    if described and params_dir is None and offset:  # (a params.py's offset: for flat files)
+        raise DataError(described[0], "describes its own layout: --offset does not apply",
+                        "leave out --offset")
     offset = int(offset or 0)
     if offset < 0:
         raise DataError(paths[0], "--offset must be >= 0", "give the header size in bytes")
@@ -94,14 +98,25 @@ def read_raw(raw, n_channels=None, sample_rate=None, dtype=None, offset=None):
             raise DataError(p, f"holds {max(size, 0)} bytes after the {offset}-byte offset, not "
                             f"a multiple of {n_channels} channels × {dt.itemsize} bytes = {row} "
                             "(wrong channel count, dtype or offset, or a truncated file)", fix)
+    # options given for a .cbin are checked against what it says of itself
+    cbin = [p for p in described if p.suffix.lower() == ".cbin"] if params_dir is None else []
     try:
         traces = get_ephys_reader([str(p) for p in paths], n_channels_dat=n_channels,
-                                  dtype=dt, offset=offset, sample_rate=sample_rate)
+                                  dtype=dt, offset=offset,
+                                  sample_rate=None if cbin else sample_rate)
     except DataError as e:
         if params_dir is None and e.fix and "params.py" in e.fix:  # options, not params.py
             raise DataError(e.path, e.problem, "check --n-channels, --dtype and --offset") \
                 from None
         raise
+    if cbin and sample_rate and abs(traces.sample_rate - sample_rate) > 1e-6 * sample_rate:
+        traces.close()
+        raise DataError(cbin[0], f"says {traces.sample_rate:g} Hz, --sample-rate says "
+                        f"{sample_rate:g} Hz", "leave out --sample-rate (the .cbin gives it)")
+    if described and params_dir is None and dtype is not None and traces.dtype != dt:
+        traces.close()
+        raise DataError(described[0], f"stores {traces.dtype}, not {dt} (--dtype)",
+                        "leave out --dtype (the file gives it)")
     if traces.n_samples == 0:
         raise DataError(paths[0], "holds no complete sample frame",
                         "check --n-channels, --dtype and --offset")

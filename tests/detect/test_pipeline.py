@@ -101,7 +101,7 @@ def test_interrupted_run_resumes_from_finished_blocks(rec, ref, tmp_path, monkey
     assert calls == list(range(3, 6))  # the 3 finished blocks were not run again
     assert _same(ev, ref)
     assert np.array_equal(np.load(out / "spike_times.npy"), ref.times)
-    assert not list((out / ".phy/phyclone/detect/blocks").glob("*.npz"))
+    assert not (out / ".phy/phyclone/detect/blocks").exists()
 
 
 def _block_threads():
@@ -141,6 +141,21 @@ def test_several_files_end_to_end_and_cbin(rec, ref, tmp_path):
                      n_channels=16, dtype=np.int16, chunk_duration=0.5)
     ev = detect(tmp_path / "r.cbin", rec["probe"])
     assert _same(ev, ref)
+
+
+@pytest.mark.parametrize("option, match", [
+    (dict(dtype="float32"), r"r.cbin: stores int16, not float32 \(--dtype\)"),
+    (dict(offset=64), "--offset does not apply"),
+    (dict(sample_rate=20000.), "says 30000 Hz, --sample-rate says 20000 Hz")])
+def test_options_that_disagree_with_a_cbin_are_refused(rec, tmp_path, option, match):
+    mtscomp = pytest.importorskip("mtscomp")
+    mtscomp.compress(rec["dat"], tmp_path / "r.cbin", tmp_path / "r.ch", sample_rate=30000.,
+                     n_channels=16, dtype=np.int16)
+    with pytest.raises(DataError, match=match):
+        detect(tmp_path / "r.cbin", rec["probe"], out_dir=tmp_path / "out", **option)
+    assert not (tmp_path / "out").exists()
+    ev = detect(tmp_path / "r.cbin", rec["probe"], dtype="int16", sample_rate=30000.)
+    assert len(ev.times) > 400  # agreeing options are fine
 
 
 def test_other_dtypes_and_offset(rec, ref, tmp_path):
@@ -195,7 +210,8 @@ def test_multiphasic_detector_rejects_monophasic_artifacts(tmp_path):
     assert recall(multi.times, multi.channels, times, units, peaks, pos) > 0.95
 
 
-@pytest.mark.parametrize("what", ["channels", "dtype", "probe", "empty", "dup", "missing"])
+@pytest.mark.parametrize("what", ["channels", "dtype", "probe", "empty", "dup", "missing",
+                                  "rate", "scheduler"])
 def test_bad_input_is_one_clear_error_and_nothing_written(rec, tmp_path, what):
     out = tmp_path / "out"
     kw = dict(probe=rec["probe"], n_channels=16, sample_rate=30000., out_dir=out)
@@ -214,9 +230,13 @@ def test_bad_input_is_one_clear_error_and_nothing_written(rec, tmp_path, what):
         pos = rec["pos"].copy()
         pos[3] = pos[4]
         np.save(tmp_path / "dup.npy", pos)
-        kw["probe"], match = tmp_path / "dup.npy", "same position"
+        kw["probe"], match = tmp_path / "dup.npy", r"channels 3, 4 the same position \(0, 40\) µm"
     elif what == "missing":
         raw, match = tmp_path / "nope.dat", "not found"
+    elif what == "rate":
+        kw["sample_rate"], match = None, "sample rate of this file is unknown"
+    elif what == "scheduler":  # reached before anything is written
+        kw["scheduler"], match = "nowhere", "cannot reach a dask scheduler at 'nowhere'"
     with pytest.raises(DataError, match=match):
         detect(raw, **kw)
     assert not out.exists()
