@@ -2,6 +2,8 @@
 
 import json
 import logging
+import queue
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
@@ -272,48 +274,70 @@ def run_blocks(ctx, order, jobs=1, scheduler=None, store=None, max_events=None,
     return results, time.perf_counter() - t0
 
 
-def _run_blocks_in_order(ctx, run):
-    """Blocks of ``run`` one after the other in this thread (each reuses the filtered
-    segments of the previous one)."""
-    return [run_block(ctx, k) for k in run]
-
-
 def _run_threads(ctx, todo, jobs, finish, enough):
-    """Runs of consecutive blocks in ``jobs`` threads, finished in order. The runs (at most
-    :data:`RUN_BLOCKS` blocks) are a multiple of ``jobs`` in number and of equal
-    lengths within one block, so that no thread is left alone with the last ones."""
+    """Runs of consecutive blocks (each reusing the filtered segments of the one before)
+    in ``jobs`` threads; every block is finished (kept, counted) as soon as it is done. The
+    runs (at most :data:`RUN_BLOCKS` blocks) are a multiple of ``jobs`` in number and of
+    equal lengths within one block, so that no thread is left alone with the last ones.
+    On an error, an interruption or enough events, the threads stop after their current
+    block, and the blocks finished meanwhile are kept too (for a resumed run)."""
     if not todo:
         return
     n_runs = jobs * -(-len(todo) // (RUN_BLOCKS * jobs))
     runs = [r.tolist() for r in np.array_split(np.asarray(todo, dtype=np.int64), n_runs)
             if len(r)]
+    stop = threading.Event()
+    finished = queue.SimpleQueue()  # (block, result); (None, error); (None, None): run over
+
+    def work(run):
+        try:
+            for k in run:
+                if stop.is_set():
+                    break
+                finished.put((k, run_block(ctx, k)))
+        except BaseException as e:  # raised again in the calling thread
+            stop.set()
+            finished.put((None, e))
+        finally:
+            finished.put((None, None))
     ex = ThreadPoolExecutor(jobs, thread_name_prefix="phy-detect")
     complete = False
     try:
-        pending = {}
-        it = iter(range(len(runs)))
-        for r in it:
-            pending[r] = ex.submit(_run_blocks_in_order, ctx, runs[r])
-            if len(pending) >= 2 * jobs:
-                break
-        for r in range(len(runs)):
-            if r not in pending:
+        for run in runs:
+            ex.submit(work, run)
+        left = len(runs)
+        while left:
+            k, res = finished.get()
+            if k is None:
+                if res is not None:
+                    raise res
+                left -= 1
                 continue
-            for k, res in zip(runs[r], pending.pop(r).result()):
-                finish(k, res)
+            finish(k, res)
             if enough():
-                for f in pending.values():
-                    f.cancel()
                 return
-            nxt = next(it, None)
-            if nxt is not None:
-                pending[nxt] = ex.submit(_run_blocks_in_order, ctx, runs[nxt])
         complete = True
     finally:
         # once every run is done, the idle threads end (releasing their buffers and file
-        # windows: milliseconds) while the events are written; else running blocks finish
-        # before the recording is closed
+        # windows: milliseconds) while the events are written; else the running blocks
+        # finish before the recording is closed, and are kept
+        stop.set()
         ex.shutdown(wait=not complete, cancel_futures=True)
+        _keep_finished(finished, finish)
+
+
+def _keep_finished(finished, finish):
+    """Finish the blocks left in the queue ``finished`` (stopped run: for a resume)."""
+    while True:
+        try:
+            k, res = finished.get_nowait()
+        except queue.Empty:
+            return
+        if k is not None:
+            try:
+                finish(k, res)
+            except Exception:  # the run's own error is being raised
+                return
 
 
 #: Seconds to wait for a dask scheduler to answer.
@@ -341,13 +365,16 @@ def connect(scheduler):
 def _run_dask(ctx, todo, scheduler, finish, enough):
     client, own = connect(scheduler)
     try:
+        from distributed import as_completed
         remote = client.scatter(ctx, broadcast=True)
-        futures = [client.submit(run_block, remote, k, pure=False) for k in todo]
-        for k, f in zip(todo, futures):
-            finish(k, f.result())
-            if enough():
-                client.cancel(futures)
-                return
+        futures = {client.submit(run_block, remote, k, pure=False): k for k in todo}
+        try:
+            for f in as_completed(futures):  # each block kept as soon as it is done
+                finish(futures[f], f.result())
+                if enough():
+                    return
+        finally:
+            client.cancel(list(futures))
     finally:
         if own:
             client.close()

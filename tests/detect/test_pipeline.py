@@ -104,6 +104,34 @@ def test_interrupted_run_resumes_from_finished_blocks(rec, ref, tmp_path, monkey
     assert not (out / ".phy/phyclone/detect/blocks").exists()
 
 
+def test_interrupted_threads_keep_their_finished_blocks(rec, ref, tmp_path, monkeypatch):
+    out, calls, done = tmp_path / "out", [], []
+    real = pipeline.run_block
+    lock = threading.Lock()
+
+    def flaky(ctx, k):
+        with lock:
+            calls.append(k)
+            if len(calls) == 4:
+                raise KeyboardInterrupt
+        res = real(ctx, k)
+        done.append(k)
+        return res
+    monkeypatch.setattr(pipeline, "run_block", flaky)
+    kw = dict(out_dir=out, block_duration=0.4, jobs=2, **KW)  # 2 runs of 0.4-s blocks
+    with pytest.raises(KeyboardInterrupt):
+        detect(rec["dat"], rec["probe"], **kw)
+    # the threads stopped after their current block, and every finished block was kept
+    assert len(calls) <= 5 and len(done) >= 3
+    saved = list((out / ".phy/phyclone/detect/blocks").glob("*.npz"))
+    assert sorted(n for f in saved for n in np.load(f)["blocks"].tolist()) == sorted(done)
+    calls.clear()
+    monkeypatch.setattr(pipeline, "run_block", lambda ctx, k: calls.append(k) or real(ctx, k))
+    ev = detect(rec["dat"], rec["probe"], **kw)
+    assert sorted(calls) == sorted(set(range(-(-len(rec["data"]) // 12000))) - set(done))
+    assert _same(ev, ref)
+
+
 def _block_threads():
     """Block threads alive (other tests' may still be ending)."""
     return {t for t in threading.enumerate() if t.name.startswith("phy-detect_")}
