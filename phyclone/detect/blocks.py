@@ -119,7 +119,7 @@ def events_in(ctx, x, x_start, a, b):
     fine = subsample_peaks(x, rows, c, ctx.interpolate, ctx.delays) + x_start
     shift = fine - t - ctx.delays[c]  # align on the sub-sample peak (same clock as x)
     feats = event_features(x, rows, c, shift, ctx.local, ctx.basis, ctx.n_before,
-                           ctx.interpolate)
+                           ctx.interpolate, ctx.delays)
     return dict(times=t, channels=c, amplitudes=amp, fine_times=fine, features=feats)
 
 

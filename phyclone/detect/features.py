@@ -58,19 +58,49 @@ def _features(x, rows, chans, phases, local, proj, start, out):
                     o[p, j] += c * v[j]
 
 
-def event_features(x, rows, channels, shifts, local, basis, n_before, factor):
+def event_features(x, rows, channels, shifts, local, basis, n_before, factor, delays=None):
     """PC features (n, n_pcs, n_local) of the events at ``rows`` of ``x`` on the local
     channels of their max ``channels``, each waveform first resampled at its sub-sample
-    peak (``shifts``: samples, multiples of 1 / factor within ±1) by sinc interpolation:
-    one projection per phase (the basis times the interpolation kernel)."""
+    peak (``shifts``: samples on the max channel's clock, multiples of 1 / factor within
+    ±1) by sinc interpolation: one projection per phase (the basis times the interpolation
+    kernel). With sample-and-hold ``delays`` (samples, per column of ``x``), each local
+    channel is resampled at the same instant on its own clock: the max channel's shift plus
+    its delay minus the local channel's."""
     proj, pad = _projections(np.ascontiguousarray(basis, dtype=np.float32).tobytes(),
                              basis.shape, int(factor))
-    phases = np.rint(np.asarray(shifts) * factor).astype(np.int64) + factor - 1
     out = np.zeros((len(rows), basis.shape[0], local.shape[1]), dtype=np.float32)
-    if len(rows):
-        _features(x, np.asarray(rows, np.int64), np.asarray(channels, np.int64),
-                  np.clip(phases, 0, 2 * factor - 2), local, proj, -n_before - pad, out)
+    if not len(rows):
+        return out
+    rows, channels = np.asarray(rows, np.int64), np.asarray(channels, np.int64)
+    if delays is None or not np.any(delays):
+        phases = np.rint(np.asarray(shifts) * factor).astype(np.int64) + factor - 1
+        _features(x, rows, channels, np.clip(phases, 0, 2 * factor - 2), local, proj,
+                  -n_before - pad, out)
+        return out
+    d = np.asarray(delays, dtype=np.float64)
+    s = np.asarray(shifts, np.float64)[:, None] + d[channels][:, None] - d[local[channels]]
+    whole = np.rint(s)  # rows moved by whole samples, the rest within ±1/2 by the phase
+    phases = np.rint((s - whole) * factor).astype(np.int64) + factor - 1
+    _features_each(x, rows, whole.astype(np.int64), channels, phases, local, proj,
+                   -n_before - pad, out)
     return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _features_each(x, rows, moves, chans, phases, local, proj, start, out):
+    """:func:`_features` with a row move and a phase per event and local channel:
+    out[i, p, j] = proj[phases[i, j], p] · x[rows[i] + moves[i, j] + start:..., local[...]]."""
+    n_pcs, length = proj.shape[1], proj.shape[2]
+    for i in range(len(rows)):
+        loc = local[chans[i]]
+        o = out[i]
+        for j in range(len(loc)):
+            t0 = rows[i] + moves[i, j] + start
+            pr = proj[phases[i, j]]
+            for k in range(length):
+                v = x[t0 + k, loc[j]]
+                for p in range(n_pcs):
+                    o[p, j] += pr[p, k] * v
 
 
 @lru_cache(maxsize=8)

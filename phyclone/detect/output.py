@@ -16,10 +16,10 @@ from phyclone.utils.fileio import (ensure_dir_exists, file_stamp, load_json, sav
 from .features import initial_clusters, similar_templates, templates_from_features
 
 #: Files this command writes (an existing folder holding others' copies is refused).
-WRITTEN = ("params.py", "spike_times.npy", "spike_max_channels.npy", "amplitudes.npy",
-           "spike_templates.npy", "spike_clusters.npy", "templates.npy", "template_ind.npy",
-           "pc_features.npy", "pc_feature_ind.npy", "channel_map.npy", "channel_positions.npy",
-           "similar_templates.npy", "cluster_group.tsv")
+WRITTEN = ("params.py", "spike_times.npy", "spike_fine_times.npy", "spike_max_channels.npy",
+           "amplitudes.npy", "spike_templates.npy", "spike_clusters.npy", "templates.npy",
+           "template_ind.npy", "pc_features.npy", "pc_feature_ind.npy", "channel_map.npy",
+           "channel_positions.npy", "similar_templates.npy", "cluster_group.tsv")
 _MARK = Path(".phy") / "phyclone" / "detect" / "written.txt"
 #: How the events were found (filter, thresholds): what ``phy trace-gui`` shows.
 _INFO = Path(".phy") / "phyclone" / "detect" / "detection.json"
@@ -97,6 +97,7 @@ def write_folder(out_dir, ev, params, jobs=1):
     p = ev.params
     with synced_together(), _writers(jobs) as put:
         put(save_npy, out_dir / "spike_times.npy", np.asarray(ev.times, np.int64))
+        put(save_npy, out_dir / "spike_fine_times.npy", np.asarray(ev.fine_times, np.float64))
         put(save_npy, out_dir / "pc_features.npy", np.asarray(ev.features, np.float32))
         put(save_npy, out_dir / "spike_max_channels.npy", ev.channels.astype(np.int32))
         put(save_npy, out_dir / "amplitudes.npy", np.abs(ev.amplitudes).astype(np.float32))

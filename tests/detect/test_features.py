@@ -2,8 +2,9 @@
 
 import numpy as np
 
-from phyclone.detect.features import (initial_clusters, local_channels, neighbour_table,
-                                      similar_templates, templates_from_features)
+from phyclone.detect.features import (event_features, initial_clusters, local_channels,
+                                      neighbour_table, pca_basis, similar_templates,
+                                      templates_from_features)
 
 
 def test_split_by_local_pca_is_deterministic():
@@ -118,3 +119,25 @@ def test_channel_tables_match_a_brute_force_search():
     loc = local_channels(pos, 5)
     assert all(loc[c].tolist() == sorted(range(60), key=lambda j: (d[c, j], j))[:5]
                for c in range(60))
+
+
+def test_features_resample_each_local_channel_at_its_own_delay():
+    """A band-limited spike seen by 4 channels sampled 0, 0.3, 0.6, 0.9 samples late: the
+    features with these delays equal those of the spike sampled without delays."""
+    n_before, n_after, at = 15, 30, 200.3
+    delays, gains = np.array([0., .3, .6, .9]), np.array([1., .8, .7, .6])
+    t = np.arange(400)[:, None] - at
+
+    def spike(t):
+        return -100 * t / 2 * np.exp(-t ** 2 / 8)  # Gaussian derivative, σ = 2 samples
+    seen = (gains * spike(t + delays)).astype(np.float32)
+    true = (gains * spike(t)).astype(np.float32)
+    local = np.array([[0, 1, 2, 3], [1, 0, 2, 3], [2, 1, 3, 0], [3, 2, 1, 0]])
+    basis = pca_basis(np.zeros((0, n_before + n_after + 1)), 3)
+    args = ([200], [0], [at - 200], local, basis, n_before, 10)
+    want = event_features(true, *args)
+    scale = np.abs(want).max()
+    assert np.abs(event_features(seen, *args, delays=delays) - want).max() < 3e-3 * scale
+    assert np.abs(event_features(seen, *args) - want).max() > 3e-2 * scale
+    # no delays: the same as the one-phase-per-event kernel
+    np.testing.assert_array_equal(event_features(true, *args, delays=np.zeros(4)), want)

@@ -41,6 +41,9 @@ def test_arrays_are_consistent(folder):
     st = np.load(out / "spike_times.npy")
     n = len(st)
     assert st.dtype == np.int64 and np.all(np.diff(st) >= 0) and abs(n - len(gt)) < 0.05 * len(gt)
+    fine = np.load(out / "spike_fine_times.npy")
+    assert fine.dtype == np.float64 and len(fine) == n and np.abs(fine - st).max() <= 1
+    assert np.any(fine != st)  # sub-sample (×2 by default)
     mc = np.load(out / "spike_max_channels.npy")
     cl = np.load(out / "spike_clusters.npy")
     assert np.array_equal(cl, np.load(out / "spike_templates.npy"))
@@ -231,7 +234,7 @@ def test_files_written_in_threads_equal_one_thread(folder, tmp_path):
     write_folder(tmp_path / "j1", ev, ev.params, jobs=1)
     write_folder(tmp_path / "j3", ev, ev.params, jobs=3)
     one = _files(tmp_path / "j1")
-    assert len(one) == 16 and one == _files(tmp_path / "j3")
+    assert len(one) == 17 and one == _files(tmp_path / "j3")
     assert one["spike_times.npy"] == (out / "spike_times.npy").read_bytes()
 
 

@@ -290,6 +290,37 @@ def test_flat_channels_are_dead_with_any_reference(rec, tmp_path, reference):
         np.testing.assert_array_equal(ev.times, ref.times)
 
 
+def test_sample_and_hold_delays_are_removed_from_times_and_waveforms(rec):
+    """Channels sampled 25 µs apart in turn (2 channels per AD board, delays of 0 and 0.75
+    samples made exactly in the Fourier domain): with the delays given, the sub-sample times
+    and the features come back to those of the recording sampled without delays."""
+    data, step = rec["data"].astype(np.float64), 25.
+    d = (np.arange(16) % 2) * step * 1e-6 * 30000.
+    w = 2 * np.pi * np.fft.rfftfreq(len(data))
+    delayed = np.fft.irfft(np.fft.rfft(data, axis=0) * np.exp(1j * w[:, None] * d),
+                           n=len(data), axis=0)
+    path = rec["dir"] / "delayed.dat"
+    delayed.round().astype(np.int16).tofile(path)
+    kw = dict(interpolate=8, **KW)
+    ref = detect(rec["dat"], rec["probe"], **kw)
+
+    def errors(ev):
+        i = np.clip(np.searchsorted(ev.fine_times, ref.fine_times), 1, len(ev.times) - 1)
+        i = np.where(np.abs(ev.fine_times[i] - ref.fine_times) <
+                     np.abs(ev.fine_times[i - 1] - ref.fine_times), i, i - 1)
+        ok = ev.channels[i] == ref.channels
+        assert ok.mean() > 0.98
+        dt = np.abs(ev.fine_times[i] - ref.fine_times)[ok]
+        f, g = ref.features[ok].reshape(ok.sum(), -1), ev.features[i[ok]].reshape(ok.sum(), -1)
+        return np.percentile(dt, 90), np.median(np.linalg.norm(g - f, axis=1) /
+                                                np.linalg.norm(f, axis=1))
+    t_cor, f_cor = errors(detect(path, rec["probe"], sh_delay_us=step, channels_per_board=2,
+                                 **kw))
+    t_unc, f_unc = errors(detect(path, rec["probe"], **kw))
+    assert t_cor < 0.1 < 0.5 < t_unc  # samples
+    assert f_cor < 0.6 * f_unc
+
+
 def test_sliding_noise_window_and_fixed_threshold(tmp_path):
     data, times, units, peaks, pos = make_recording(n_channels=8, duration=4., n_units=2)
     data = data.astype(np.float32)
