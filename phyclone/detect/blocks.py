@@ -140,6 +140,10 @@ def _empty(ctx):
                 features=np.zeros((0, len(ctx.basis), nl), np.float32))
 
 
+#: Bytes of events a :class:`BlockStore` holds before writing them.
+PENDING_BYTES = 16 << 20
+
+
 class BlockStore:
     """Finished blocks of a run, kept in ``folder`` (ours: ``<out>/.phy/phyclone/detect``),
     valid only for the same recording and parameters (``key``). Blocks are written in
@@ -152,6 +156,7 @@ class BlockStore:
         self.blocks = self.folder / "blocks"
         self.every = every
         self._pending = []
+        self._bytes = 0
         self._last = time.perf_counter()
         self._index = {}
         run = self.folder / "run.json"
@@ -169,42 +174,63 @@ class BlockStore:
         for path in sorted(self.blocks.glob("blocks_*.npz")):
             try:
                 with np.load(path, allow_pickle=False) as f:
-                    ids, counts = f["blocks"], f["counts"]
+                    ids, counts, ns = f["blocks"], f["counts"], f["n_samples"]
             except (OSError, ValueError, KeyError):
                 continue  # unreadable: its blocks are run again
-            bounds = np.concatenate([[0], np.cumsum(counts)])
-            for i, k in enumerate(ids.tolist()):
-                self._index[k] = (path, i, int(bounds[i]), int(bounds[i + 1]))
+            self._add(path, ids, counts, ns)
+
+    def _add(self, path, ids, counts, n_samples):
+        bounds = np.concatenate([[0], np.cumsum(counts)]).tolist()
+        for i, k in enumerate(np.asarray(ids).tolist()):
+            self._index[k] = (path, bounds[i], bounds[i + 1], int(n_samples[i]))
 
     def load(self, k):
         """``(events, n_samples)`` of block ``k``, or None."""
         if k not in self._index:
             return None
-        path, i, a, b = self._index[k]
+        path, a, b, ns = self._index[k]
         try:
             with np.load(path, allow_pickle=False) as f:
-                return {n: f[n][a:b] for n in FIELDS}, int(f["n_samples"][i])
+                return {n: f[n][a:b] for n in FIELDS}, ns
         except (OSError, ValueError, KeyError):
             return None
 
+    def events(self, selection):
+        """The first ``m`` events of each written block ``k`` of ``selection`` ((k, m)
+        pairs), in that order: dicts of :data:`FIELDS` arrays, each file read once per run
+        of its blocks."""
+        cache = {}
+        for k, m in selection:
+            path, a, _, _ = self._index[k]
+            if path not in cache:
+                cache.clear()
+                with np.load(path, allow_pickle=False) as f:
+                    cache[path] = {n: f[n] for n in FIELDS}
+            yield {n: v[a:a + m] for n, v in cache[path].items()}
+
     def save(self, k, ev, n_samples):
-        """Keep block ``k``; written with the others once a second has passed."""
+        """Keep block ``k``; written with the others once a second has passed, or once they
+        hold :data:`PENDING_BYTES`."""
         self._pending.append((k, ev, n_samples))
-        if time.perf_counter() - self._last >= self.every:
+        self._bytes += sum(v.nbytes for v in ev.values())
+        if time.perf_counter() - self._last >= self.every or self._bytes >= PENDING_BYTES:
             self.flush()
 
     def flush(self):
         """Write the pending blocks into one file."""
         self._last = time.perf_counter()
+        self._bytes = 0
         if not self._pending:
             return
         ks, evs, ns = zip(*self._pending)
         self._pending = []
         arrays = {n: np.concatenate([ev[n] for ev in evs]) for n in FIELDS}
         path = self.blocks / f"blocks_{min(ks):07d}_{len(ks)}.npz"
+        counts = [len(ev["times"]) for ev in evs]
         with atomic_open(path, "wb", fsync=False) as f:
             np.savez(f, blocks=np.asarray(ks, np.int64), n_samples=np.asarray(ns, np.int64),
-                     counts=np.asarray([len(ev["times"]) for ev in evs], np.int64), **arrays)
+                     counts=np.asarray(counts, np.int64), **arrays)
+        self._add(path, ks, counts, ns)
 
     def clear(self):
         """Remove our block files, and their folder when nothing else is left in it."""

@@ -6,6 +6,7 @@ import numba
 import numpy as np
 
 from .sinc import phase_projections
+from . import spill
 from .threads import thread_map
 
 
@@ -232,33 +233,63 @@ def initial_clusters(max_channels, features, split=True, min_size=50, min_separa
     """Cluster ids: one cluster per max channel, each optionally split further (recursively,
     at most ``max_depth`` times) by 2-means on its first local principal component when the
     two parts are separated by ``min_separation`` pooled standard deviations. Deterministic;
-    ids are numbered by max channel then by split. The channels are shared among ``jobs``
-    threads."""
-    max_channels = np.asarray(max_channels, dtype=np.int64)
+    ids (int32) are numbered by max channel then by split. The channels are shared among
+    ``jobs`` threads. ``features``: an array, or a :class:`~phyclone.detect.spill.NpyFile` read in
+    passes over ranges of channels of at most :data:`~phyclone.detect.spill.MEMORY_BUDGET`
+    bytes of features each."""
+    max_channels = np.asarray(max_channels)
+    if max_channels.dtype.kind not in "iu":
+        max_channels = max_channels.astype(np.int64)
     n = len(max_channels)
     if not n:
-        return np.zeros(0, dtype=np.int64)
+        return np.zeros(0, dtype=np.int32)
     small = max_channels.astype(np.int16) if max_channels.max() < 1 << 15 else max_channels
     order = np.argsort(small, kind="stable")  # radix sort for 16-bit ids
-    bounds = np.r_[0, np.flatnonzero(np.diff(max_channels[order])) + 1, n].astype(np.int64)
+    bounds = np.r_[0, np.flatnonzero(np.diff(small[order])) + 1, n].astype(np.int64)
+    del small
     n_groups = len(bounds) - 1
-    parts = np.zeros(n, dtype=np.int64)
+    parts = np.zeros(n, dtype=np.int32)  # (4 bytes per event: runs of 1e7 events)
     n_parts = np.zeros(n_groups, dtype=np.int64)
-    f = np.ascontiguousarray(features, dtype=np.float32).reshape(n, -1)
-    args = (f, order, bounds)
-    rest = (bool(split), int(min_size), float(min_separation), int(max_depth), parts, n_parts)
-    jobs = max(1, min(int(jobs), n_groups))
-    # with threads, 4 ranges of equal event counts per thread, taken in turn by the free
-    # thread (the splits make the time per event uneven)
-    n_ranges = 1 if jobs == 1 else min(4 * jobs, n_groups)
-    edges = [0] + np.searchsorted(bounds, np.linspace(0, n, n_ranges + 1)[1:-1]).tolist() + \
-        [n_groups]
-    thread_map(lambda ab: _split_groups(*args, ab[0], ab[1], *rest), zip(edges[:-1], edges[1:]),
-               jobs)
-    first = np.r_[0, np.cumsum(n_parts)[:-1]]
-    out = np.empty(n, dtype=np.int64)
-    out[order] = np.repeat(first, np.diff(bounds)) + parts
+    rest = (bool(split), int(min_size), float(min_separation), int(max_depth))
+    if not isinstance(features, spill.NpyFile):
+        f = np.ascontiguousarray(features, dtype=np.float32).reshape(n, -1)
+        _split_in_threads(f, order, bounds, rest, parts, n_parts, jobs)
+    else:  # a pass over the file per range of groups, their features gathered
+        row = features.row * 4
+        n_passes = -(-n * row // spill.MEMORY_BUDGET)
+        edges = _range_edges(bounds, n_passes)
+        for g0, g1 in zip(edges[:-1], edges[1:]):
+            a, b = bounds[g0], bounds[g1]
+            f = features.rows(order[a:b]).astype(np.float32, copy=False).reshape(b - a, -1)
+            p, m = np.zeros(b - a, dtype=np.int32), np.zeros(g1 - g0, dtype=np.int64)
+            _split_in_threads(f, np.arange(b - a), bounds[g0:g1 + 1] - a, rest, p, m, jobs)
+            parts[a:b], n_parts[g0:g1] = p, m
+            del f
+    first = np.r_[0, np.cumsum(n_parts)[:-1]].astype(np.int32)
+    parts += np.repeat(first, np.diff(bounds))
+    out = np.empty(n, dtype=np.int32)
+    out[order] = parts
     return out
+
+
+def _range_edges(bounds, n_ranges):
+    """Group indices cutting the groups of ``bounds`` into ``n_ranges`` ranges of about
+    equal event counts (fewer when there are fewer groups)."""
+    n_groups, n = len(bounds) - 1, bounds[-1]
+    n_ranges = max(1, min(int(n_ranges), n_groups))
+    inner = np.searchsorted(bounds, np.linspace(0, n, n_ranges + 1)[1:-1]).tolist()
+    return sorted(set([0] + inner + [n_groups]))
+
+
+def _split_in_threads(f, order, bounds, rest, parts, n_parts, jobs):
+    """:func:`_split_groups` of every group, in ``jobs`` threads: 4 ranges of equal event
+    counts per thread, taken in turn by the free thread (the splits make the time per event
+    uneven)."""
+    n_groups = len(bounds) - 1
+    jobs = max(1, min(int(jobs), n_groups))
+    edges = _range_edges(bounds, 1 if jobs == 1 else 4 * jobs)
+    thread_map(lambda ab: _split_groups(f, order, bounds, ab[0], ab[1], *rest, parts, n_parts),
+               zip(edges[:-1], edges[1:]), jobs)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -272,23 +303,35 @@ def _cluster_sums(clusters, features, sums):
 
 
 def templates_from_features(clusters, features, max_channels, local, basis):
-    """Mean waveforms rebuilt from the mean PC features of each cluster:
+    """Mean waveforms rebuilt from the mean PC features of each cluster (``features``: an
+    array, or a :class:`~phyclone.detect.spill.NpyFile` read in chunks):
     ``templates`` (n_clusters, n_samples, n_local) and ``template_ind`` (n_clusters,
     n_local), the local channels of each cluster's max channel."""
-    clusters = np.asarray(clusters, dtype=np.int64)
+    clusters = np.asarray(clusters)
     n_clusters = int(clusters.max()) + 1 if len(clusters) else 0
     n_pcs, ns = basis.shape
     nl = local.shape[1]
     sums = np.zeros((n_clusters, n_pcs * nl))
-    _cluster_sums(clusters, np.ascontiguousarray(features, dtype=np.float32).reshape(
-        len(clusters), n_pcs * nl), sums)
+    chunks = features.chunks() if isinstance(features, spill.NpyFile) else [(0, features)]
+    for start, f in chunks:  # (a file: chunk by chunk, in the same spike order)
+        _cluster_sums(clusters[start:start + len(f)], np.ascontiguousarray(
+            f, dtype=np.float32).reshape(len(f), n_pcs * nl), sums)
     counts = np.bincount(clusters, minlength=n_clusters).astype(np.float64)
     mean = sums.reshape(n_clusters, n_pcs, nl) / np.maximum(counts, 1)[:, None, None]
     templates = np.einsum("kpc,ps->ksc", mean, basis).astype(np.float32)
-    first = np.zeros(n_clusters, dtype=np.int64)
-    first[clusters[::-1]] = np.arange(len(clusters))[::-1]
+    first = _first_spikes(clusters, n_clusters)
     template_ind = local[max_channels[first]] if n_clusters else np.zeros((0, nl), np.int64)
     return templates, template_ind.astype(np.int32)
+
+
+@numba.njit(cache=True, nogil=True)
+def _first_spikes(clusters, n_clusters):
+    """The first spike of every cluster (0 for an empty one)."""
+    first = np.full(n_clusters, -1, dtype=np.int64)
+    for i in range(len(clusters)):
+        if first[clusters[i]] < 0:
+            first[clusters[i]] = i
+    return np.maximum(first, 0)
 
 
 @numba.njit(cache=True, nogil=True)

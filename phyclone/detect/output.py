@@ -3,17 +3,18 @@
 
 import contextvars
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import numpy as np
 
 from phyclone.utils.bunch import Bunch
 from phyclone.utils.errors import DataError
-from phyclone.utils.fileio import (ensure_dir_exists, file_stamp, load_json, save_json,
-                                   save_npy, synced_together, write_text)
+from phyclone.utils.fileio import (atomic_open, ensure_dir_exists, file_stamp, load_json,
+                                   save_json, save_npy, synced_together, write_text)
 
 from .features import initial_clusters, similar_templates, templates_from_features
+from .spill import NpyFile, NpyWriter
 
 #: Files this command writes (an existing folder holding others' copies is refused).
 WRITTEN = ("params.py", "spike_times.npy", "spike_fine_times.npy", "spike_max_channels.npy",
@@ -84,23 +85,36 @@ def _params_text(spec):
 WRITERS = 4
 
 
-def write_folder(out_dir, ev, params, jobs=1):
+def write_folder(out_dir, ev, params, jobs=1, events=None):
     """Write the events ``ev`` (from :func:`phyclone.detect.detect`) into ``out_dir``;
     return the path of its ``params.py``. With ``jobs`` > 1, the files are written in
     :data:`WRITERS` threads, the per-spike ones while the initial clusters are computed
     (in ``jobs`` threads). Every file is fsynced before ``params.py``, written last, marks
-    the folder complete."""
+    the folder complete.
+
+    ``events``, for runs whose events do not fit in memory: ``Bunch(pieces, n)``, dicts of
+    :data:`~phyclone.detect.blocks.FIELDS` arrays in time order (``n`` events in all),
+    written piece by piece instead of the per-spike arrays of ``ev``; the clusters then read
+    the features back from the file, and ``events`` receives the ``channels`` and signed
+    ``amplitudes`` met on the way."""
     out_dir = Path(out_dir)
     ensure_dir_exists(out_dir)
     _mark_incomplete(out_dir)
     n_ch = len(ev.channel_map)
     p = ev.params
     with synced_together(), _writers(jobs) as put:
-        put(save_npy, out_dir / "spike_times.npy", np.asarray(ev.times, np.int64))
-        put(save_npy, out_dir / "spike_fine_times.npy", np.asarray(ev.fine_times, np.float64))
-        put(save_npy, out_dir / "pc_features.npy", np.asarray(ev.features, np.float32))
-        put(save_npy, out_dir / "spike_max_channels.npy", ev.channels.astype(np.int32))
-        put(save_npy, out_dir / "amplitudes.npy", np.abs(ev.amplitudes).astype(np.float32))
+        if events is None:
+            channels, features = ev.channels, ev.features
+            put(save_npy, out_dir / "spike_times.npy", np.asarray(ev.times, np.int64))
+            put(save_npy, out_dir / "spike_fine_times.npy",
+                np.asarray(ev.fine_times, np.float64))
+            put(save_npy, out_dir / "pc_features.npy", np.asarray(ev.features, np.float32))
+            put(save_npy, out_dir / "spike_max_channels.npy", ev.channels.astype(np.int32))
+            put(save_npy, out_dir / "amplitudes.npy",
+                np.abs(ev.amplitudes).astype(np.float32))
+        else:
+            _stream_events(out_dir, events, (len(ev.basis), ev.local.shape[1]))
+            channels, features = events.channels, NpyFile(out_dir / "pc_features.npy")
         put(save_npy, out_dir / "channel_map.npy", ev.channel_map.astype(np.int32))
         put(save_npy, out_dir / "channel_positions.npy", ev.positions.astype(np.float64))
         put(save_json, out_dir / _INFO, dict(
@@ -109,14 +123,15 @@ def write_folder(out_dir, ev, params, jobs=1):
             threshold_window=int(ev.thr_len), threshold_start=int(ev.thr_start),
             reference_channels=ev.channel_map[ev.ref_channels].tolist()))
         put(write_text, out_dir / _MARK, "\n".join(WRITTEN) + "\n")
-        clusters = initial_clusters(ev.channels, ev.features, params.split,
-                                    params.min_cluster_size, jobs=jobs)
-        put(save_npy, out_dir / "spike_templates.npy", clusters.astype(np.int32))
-        put(save_npy, out_dir / "spike_clusters.npy", clusters.astype(np.int32))
+        clusters = initial_clusters(channels, features, params.split,
+                                    params.min_cluster_size, jobs=jobs)  # (int32)
+        put(save_npy, out_dir / "spike_templates.npy", clusters)
+        put(save_npy, out_dir / "spike_clusters.npy", clusters)
         put(write_text, out_dir / "cluster_group.tsv", "cluster_id\tgroup\n" + "".join(
-            f"{i}\tunsorted\n" for i in np.unique(clusters).tolist()))
-        templates, template_ind = templates_from_features(clusters, ev.features, ev.channels,
+            f"{i}\tunsorted\n" for i in np.flatnonzero(np.bincount(clusters)).tolist()))
+        templates, template_ind = templates_from_features(clusters, features, channels,
                                                           ev.local, ev.basis)
+        del clusters
         put(save_npy, out_dir / "templates.npy", templates)
         put(save_npy, out_dir / "template_ind.npy", template_ind)
         put(save_npy, out_dir / "pc_feature_ind.npy", template_ind)
@@ -125,6 +140,37 @@ def write_folder(out_dir, ev, params, jobs=1):
     save_json(out_dir / _SAVED, _stats(out_dir))
     write_text(out_dir / "params.py", _params_text(ev.spec))
     return out_dir / "params.py"
+
+
+#: Per-spike files streamed by :func:`_stream_events`: (name, field, dtype).
+_PER_SPIKE = (("spike_times.npy", "times", np.int64),
+              ("spike_fine_times.npy", "fine_times", np.float64),
+              ("pc_features.npy", "features", np.float32),
+              ("spike_max_channels.npy", "channels", np.int32),
+              ("amplitudes.npy", "amplitudes", np.float32))
+
+
+def _stream_events(out_dir, events, feature_shape):
+    """Write the per-spike files from ``events.pieces`` (see :func:`write_folder`), and set
+    ``events.channels`` (int32) and ``events.amplitudes`` (signed)."""
+    channels = np.empty(events.n, dtype=np.int32)
+    amplitudes = np.empty(events.n, dtype=np.float32)
+    with ExitStack() as files:
+        writers = {field: NpyWriter(files.enter_context(atomic_open(out_dir / name, "wb")),
+                                    dtype, (events.n,) + (feature_shape if field == "features"
+                                                          else ()))
+                   for name, field, dtype in _PER_SPIKE}
+        i = 0
+        for piece in events.pieces:
+            m = len(piece["times"])
+            channels[i:i + m] = piece["channels"]
+            amplitudes[i:i + m] = piece["amplitudes"]
+            for field, w in writers.items():
+                w.append(np.abs(piece[field]) if field == "amplitudes" else piece[field])
+            i += m
+        for w in writers.values():
+            w.check()  # (before the files replace any earlier ones)
+    events.channels, events.amplitudes = channels, amplitudes
 
 
 def _mark_incomplete(out_dir):

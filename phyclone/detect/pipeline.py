@@ -23,6 +23,7 @@ from .noise import noise_levels, sample_starts
 from .probe import load_channel_positions
 from .raw import read_raw
 from .sinc import sample_and_hold_delays
+from . import spill
 from .threads import thread_map
 
 logger = logging.getLogger(__name__)
@@ -213,19 +214,30 @@ def _key(ctx, p):
 
 def run_blocks(ctx, order, jobs=1, scheduler=None, store=None, max_events=None,
                progress=True):
-    """Run the blocks (threads, or a dask.distributed cluster at ``scheduler``); results in
-    the order of ``order``, stopping once ``max_events`` events are found."""
+    """Run the blocks (threads, or a dask.distributed cluster at ``scheduler``), stopping
+    once ``max_events`` events are found: ``{block: (events, n_samples)}``, the run time,
+    and the event count of every block. With a ``store``, the events are dropped from
+    memory (None) once they add up to :data:`~phyclone.detect.spill.MEMORY_BUDGET` bytes:
+    they are then read back from the store."""
     from tqdm import tqdm
-    results, total, searched = {}, 0, 0
+    results, counts, total, searched, held = {}, {}, 0, 0, 0
     sr = ctx.spec.sample_rate
     t0 = time.perf_counter()
     bar = tqdm(total=len(order), unit="block", disable=not progress, desc="detect")
 
     def done(k, res):
-        nonlocal total, searched
-        results[k] = res
-        total += len(res[0]["times"])
-        searched += res[1]
+        nonlocal total, searched, held
+        ev, n = res
+        counts[k] = len(ev["times"])
+        total += counts[k]
+        searched += n
+        if store is not None and held is not None:
+            held += sum(v.nbytes for v in ev.values())
+            if held > spill.MEMORY_BUDGET:  # from now on, in the store only
+                held = None
+                for j in results:
+                    results[j] = (None, results[j][1])
+        results[k] = res if held is not None else (None, n)
         bar.update(1)
         dt = time.perf_counter() - t0
         bar.set_postfix_str(f"{total} events, ×{searched / sr / max(dt, 1e-9):.1f} real time")
@@ -243,9 +255,9 @@ def run_blocks(ctx, order, jobs=1, scheduler=None, store=None, max_events=None,
             return False
         n = 0
         for k in order:  # events of the first blocks of the search order, all finished
-            if k not in results:
+            if k not in counts:
                 return False
-            n += len(results[k][0]["times"])
+            n += counts[k]
             if n >= max_events:
                 return True
         return False
@@ -271,7 +283,7 @@ def run_blocks(ctx, order, jobs=1, scheduler=None, store=None, max_events=None,
         raise
     finally:
         bar.close()
-    return results, time.perf_counter() - t0
+    return results, time.perf_counter() - t0, counts
 
 
 def _run_threads(ctx, todo, jobs, finish, enough):
@@ -431,7 +443,9 @@ def detect(raw, probe=None, out_dir=None, channels=None, n_channels=None, sample
     ``channels`` (index into ``channel_map``), ``amplitudes``, ``fine_times`` (sub-sample,
     float samples), ``features`` (n, n_pcs, n_local), ``channel_map``, ``positions``,
     ``noise``, ``thresholds``, ``sample_rate``, ``timings`` and, with ``out_dir``, the
-    written ``params_path``."""
+    written ``params_path``. With ``out_dir`` and more events than
+    :data:`~phyclone.detect.spill.MEMORY_BUDGET` holds, ``times``, ``fine_times``,
+    ``features`` and ``channels`` (int32) are read-only memory maps of the written files."""
     with _one_blas_thread():  # small matrices only: BLAS threads would just contend
         return _detect(raw, probe, out_dir, channels, n_channels, sample_rate, dtype, offset,
                        jobs, scheduler, progress, force, DetectParams.from_kwargs(**kwargs))
@@ -455,25 +469,67 @@ def _detect(raw, probe, out_dir, channels, n_channels, sample_rate, dtype, offse
         store = None
         if out_dir is not None:
             store = BlockStore(out_dir / ".phy" / "phyclone" / "detect", _key(ctx, p))
-        results, t_run = run_blocks(ctx, order, jobs, scheduler, store, p.max_events,
-                                    progress)
+        results, t_run, counts = run_blocks(ctx, order, jobs, scheduler, store,
+                                            p.max_events, progress)
     finally:
         if own:
             scheduler.close()
         ctx.traces.close()  # the memory maps / decompressors of the raw files
-    ev = gather_events(results, order, p.max_events) or events_in(
-        ctx, np.zeros((0, len(ctx.cols)), np.float32), 0, 0, 0)
+    events = None
+    if any(r[0] is None for r in results.values()):  # more than fits in memory: streamed
+        store.flush()
+        selection = _selection(counts, order, p.max_events)
+        events = Bunch(pieces=_in_time_order(store.events(selection)),
+                       n=sum(m for _, m in selection))
+        ev = {}
+    else:
+        ev = gather_events(results, order, p.max_events) or events_in(
+            ctx, np.zeros((0, len(ctx.cols)), np.float32), 0, 0, 0)
+    searched = sum(r[1] for r in results.values())
+    del results
     out = Bunch(ev, channel_map=ctx.cols, positions=info.positions, noise=info.noise,
                 thresholds=info.thresholds, sample_rate=info.sample_rate,
                 n_samples=info.n_samples, basis=ctx.basis, local=ctx.local, spec=info.spec,
-                params=p, searched=sum(r[1] for r in results.values()),
+                params=p, searched=searched,
                 segment=ctx.segment, margin=ctx.margin, thr_len=ctx.thr_len,
                 thr_start=ctx.thr_start, ref_channels=ctx.ref_channels)
     out.timings = dict(prepare=t_prep, blocks=t_run)
     if out_dir is not None:
         from .output import write_folder
         t1 = time.perf_counter()
-        out.params_path = write_folder(out_dir, out, p, jobs if scheduler is None else 1)
+        out.params_path = write_folder(out_dir, out, p, jobs if scheduler is None else 1,
+                                       events)
         out.timings["write"] = time.perf_counter() - t1
         store.clear()
+        if events is not None:  # the written files, mapped (read when used)
+            out.update({field: np.load(out_dir / name, mmap_mode="r") for name, field in (
+                ("spike_times.npy", "times"), ("spike_fine_times.npy", "fine_times"),
+                ("pc_features.npy", "features"), ("spike_max_channels.npy", "channels"))})
+            out.amplitudes = events.amplitudes  # (signed)
     return out
+
+
+def _selection(counts, order, max_events):
+    """``(block, n_events)`` of the blocks whose events are kept (as
+    :func:`gather_events`: the first of the search order, up to ``max_events``), in time
+    order."""
+    selection, n = [], 0
+    for k in order:
+        if k not in counts:
+            break
+        m = counts[k] if max_events is None else min(counts[k], max_events - n)
+        selection.append((k, m))
+        n += m
+        if max_events is not None and n >= max_events:
+            break
+    return sorted(selection)
+
+
+def _in_time_order(pieces):
+    """Each piece's events sorted by time, then channel."""
+    for ev in pieces:
+        t, c = ev["times"], ev["channels"]
+        if not np.all((t[1:] > t[:-1]) | ((t[1:] == t[:-1]) & (c[1:] > c[:-1]))):
+            idx = np.lexsort((c, t))
+            ev = {f: v[idx] for f, v in ev.items()}
+        yield ev

@@ -305,3 +305,56 @@ def test_curation_saved_since_is_never_overwritten(folder, tmp_path):
     (o / "cluster_group.tsv").write_text("cluster_id\tgroup\n0\tgood\n")
     with pytest.raises(DataError, match=r"cluster_group\.tsv"):
         detect(out / "params.py", out_dir=o)
+
+
+@pytest.mark.parametrize("kw", [dict(jobs=1), dict(jobs=2, split=True),
+                                dict(jobs=2, max_events=700, random_order=True, seed=3)])
+def test_runs_larger_than_memory_write_the_same_folder(tmp_path, monkeypatch, kw):
+    """With a memory budget of a few blocks, the events go through the block store and the
+    per-spike files are streamed, the clusters read the features back in several passes:
+    the folder and the returned events are those of a run held in memory."""
+    from phyclone.detect import detect, spill
+    dat, probe, *_ = write_recording(tmp_path, n_units=6, duration=6.)
+    run = dict(n_channels=16, sample_rate=30000., block_duration=0.4, **kw)
+    held = detect(dat, probe, out_dir=tmp_path / "held", **run)
+    monkeypatch.setattr(spill, "MEMORY_BUDGET", 20_000)  # ~110 events; the clusters: 4 passes
+    monkeypatch.setattr(spill, "CHUNK_BYTES", 10_000)
+    streamed = detect(dat, probe, out_dir=tmp_path / "streamed", **run)
+    assert isinstance(streamed.features, np.memmap)  # (in memory: plain arrays)
+    assert not isinstance(held.features, np.memmap)
+    assert _files(tmp_path / "held") == _files(tmp_path / "streamed")
+    assert len(np.unique(np.load(tmp_path / "held" / "spike_clusters.npy"))) > 6
+    for f in ("times", "fine_times", "channels", "amplitudes", "features"):
+        np.testing.assert_array_equal(np.asarray(held[f]), np.asarray(streamed[f]))
+    assert not (tmp_path / "streamed" / ".phy/phyclone/detect/blocks").exists()
+
+
+def test_npy_files_written_and_read_in_pieces(tmp_path, monkeypatch):
+    from phyclone.detect import spill
+    a = np.random.default_rng(0).normal(size=(1000, 3, 4)).astype(np.float32)
+    with open(tmp_path / "a.npy", "wb") as f:
+        w = spill.NpyWriter(f, np.float32, a.shape)
+        for piece in np.array_split(a, 7):
+            w.append(piece)
+        w.check()
+        with pytest.raises(ValueError, match="do not fit"):
+            w.append(a[:1])
+    assert (tmp_path / "a.npy").read_bytes() == _npy_bytes(a)
+    monkeypatch.setattr(spill, "CHUNK_BYTES", 1000)  # 20 rows per chunk
+    f = spill.NpyFile(tmp_path / "a.npy")
+    assert len(f) == 1000 and f.shape == a.shape and f.dtype == np.float32
+    np.testing.assert_array_equal(np.concatenate([c for _, c in f.chunks()]), a)
+    idx = np.random.default_rng(1).permutation(1000)[:77]
+    np.testing.assert_array_equal(f.rows(idx), a[idx])
+    with open(tmp_path / "b.npy", "wb") as g:
+        w = spill.NpyWriter(g, np.int64, (5,))
+        w.append(np.arange(3))
+        with pytest.raises(ValueError, match="3 rows written of 5"):
+            w.check()
+
+
+def _npy_bytes(a):
+    import io
+    b = io.BytesIO()
+    np.save(b, a)
+    return b.getvalue()
