@@ -41,9 +41,13 @@ def _channels(value):
 @click.option("--reference", type=click.Choice(["none", "median", "mean"]), default="none",
               show_default=True, help="Common reference after filtering.")
 @click.option("--method", type=click.Choice(["bipolar", "multiphasic"]), default="bipolar",
-              show_default=True, help="Detector.")
+              show_default=True, help="Detector: bipolar amplitude (threshold crossings, of "
+              "the polarity --sign keeps) or dynamic multiphasic (two phases of opposite "
+              "signs).")
 @click.option("--sign", type=click.Choice(["neg", "pos", "both"]), default="neg",
-              show_default=True, help="Polarity of the events.")
+              show_default=True, help="Polarity of the events: `both` for the bipolar "
+              "detector of spyke on either polarity (lower precision on extracellular "
+              "spikes, whose rebounds then count; see docs/detect.md).")
 @click.option("--threshold", type=click.FloatRange(min=0, min_open=True), default=5.,
               show_default=True, help="Threshold in units of noise.")
 @click.option("--fixed-threshold", type=click.FloatRange(min=0, min_open=True),

@@ -55,6 +55,12 @@ def resolve_probe(spec, probe, channels):
     else:
         raise DataError(spec.paths[0], "no probe: the channel positions are unknown",
                         "give --probe FILE (.prb, probeinterface .json or channel_positions.npy)")
+    if channels is None and len(cols) < spec.n_channels:
+        unused = sorted(set(range(spec.n_channels)) - set(cols.tolist()))
+        logger.warning("%s places %d of the %d channels of the raw data: channel%s %s "
+                       "unused (check --n-channels if that is unexpected).", Path(probe).name,
+                       len(cols), spec.n_channels, "s" if len(unused) > 1 else "",
+                       _ranges(unused))
     if channels is not None:
         channels = [int(c) for c in channels]
         missing = sorted(set(channels) - set(cols.tolist()))
@@ -64,6 +70,12 @@ def resolve_probe(spec, probe, channels):
         keep = np.isin(cols, channels)
         cols, pos = cols[keep], pos[keep]
     return cols, pos
+
+
+def _ranges(values):
+    """``0-3, 7, 9-10`` of sorted integers."""
+    runs = np.split(np.asarray(values), np.flatnonzero(np.diff(values) != 1) + 1)
+    return ", ".join(f"{r[0]}" if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs if len(r))
 
 
 def _noise_table(traces, p, sos, margin, cols, lo, hi, jobs=1):

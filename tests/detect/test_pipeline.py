@@ -210,6 +210,19 @@ def test_probe_files_and_channels(rec, ref, tmp_path):
     assert set(ev.channels.tolist()) <= set(range(8))
 
 
+def test_a_probe_covering_part_of_the_file_is_warned_about(rec, tmp_path, caplog):
+    np.save(tmp_path / "half.npy", rec["pos"][:12])
+    with caplog.at_level("WARNING"):
+        ev = detect(rec["dat"], tmp_path / "half.npy", **KW)
+    assert "half.npy places 12 of the 16 channels of the raw data: channels 12-15 unused" \
+        in caplog.text
+    assert ev.channels.max() < 12
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        detect(rec["dat"], rec["probe"], channels=range(4), **KW)  # chosen: no warning
+    assert "unused" not in caplog.text
+
+
 def test_params_py_input(rec, ref, tmp_path):
     (tmp_path / "params.py").write_text(
         f"dat_path = {str(rec['dat'])!r}\nn_channels_dat = 16\ndtype = 'int16'\n"
