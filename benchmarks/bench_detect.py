@@ -243,6 +243,39 @@ def machine_ceiling(seconds, repeat):
     return min(one) / min(two)
 
 
+def memory_ceiling(seconds, repeat, mb=46):
+    """The same for work bound by memory traffic: a numba loop streaming three arrays of
+    ``mb`` MB per thread (a 384-channel block's buffers are 46 MB), ``a = b + 1.5 c``."""
+    import threading
+    import numba
+
+    @numba.njit(nogil=True)
+    def triad(a, b, c, reps):
+        for _ in range(reps):
+            for i in range(len(a)):
+                a[i] = b[i] + np.float32(1.5) * c[i]
+    n = mb * (1 << 20) // 4
+    arrays = [[np.ones(n, np.float32) for _ in range(3)] for _ in range(2)]
+    triad(*arrays[0], 1)
+    triad(*arrays[1], 1)
+    t = time.perf_counter()
+    triad(*arrays[0], 2)
+    reps = max(2, int(2 * seconds / (time.perf_counter() - t)))
+    one, two = [], []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        triad(*arrays[0], reps)
+        one.append(time.perf_counter() - t)
+        ths = [threading.Thread(target=triad, args=(*arrays[k], reps // 2)) for k in range(2)]
+        t = time.perf_counter()
+        for th in ths:
+            th.start()
+        for th in ths:
+            th.join()
+        two.append(time.perf_counter() - t)
+    return min(one) / min(two)
+
+
 def ours(folder, meta, out, jobs=1, scheduler=None, **kwargs):
     """(events, wall time, process CPU time) of one end-to-end run."""
     from phyclone.detect import detect
@@ -292,6 +325,7 @@ def run_dataset(n_channels, args, si_py):
         t1, t2, b1, b2 = min(t1), min(t2), min(b1), min(b2)
         f1, f2 = fresh_threads(folder, meta, tmp, args.repeat)
         ceiling = machine_ceiling(f1[0], args.repeat)
+        memory = memory_ceiling(f1[0], args.repeat)
         rss = peak_rss(folder, meta, tmp / "rss", 2)
         longer = None
         if args.long and n_channels <= 64:  # a short run: the same recording, longer
@@ -337,7 +371,7 @@ def run_dataset(n_channels, args, si_py):
           f"{f1[1]:.2f} → {f2[1]:.2f} s (×{f1[1] / f2[1]:.2f}); outside the blocks "
           f"{f1[0] - f1[1]:.3f} → {f2[0] - f2[1]:.3f} s")
     print(f"this machine's ceiling (best of {args.repeat}, arithmetic alone, {f1[0]:.2f} s in "
-          f"one thread): ×{ceiling:.2f}")
+          f"one thread): ×{ceiling:.2f}; streaming 3 × 46 MB per thread: ×{memory:.2f}")
     if longer is not None:
         (l1, lb1), (l2, lb2) = longer
         print(f"threads on a {args.long * dur:g}-s recording (this one {args.long} times end "

@@ -141,16 +141,16 @@ def _empty(ctx):
 
 
 #: Bytes of events a :class:`BlockStore` holds before writing them.
-PENDING_BYTES = 16 << 20
+PENDING_BYTES = 32 << 20
 
 
 class BlockStore:
     """Finished blocks of a run, kept in ``folder`` (ours: ``<out>/.phy/phyclone/detect``),
     valid only for the same recording and parameters (``key``). Blocks are written in
-    batches (one file per second of work, and whatever is pending when the run is
-    interrupted: :meth:`flush`), each file written atomically."""
+    batches (one file per ``every`` seconds of work or :data:`PENDING_BYTES`, and whatever
+    is pending when the run is interrupted: :meth:`flush`), each file written atomically."""
 
-    def __init__(self, folder, key, every=1.):
+    def __init__(self, folder, key, every=5.):
         self.folder = Path(folder)
         self.key = hashlib.sha256(key.encode()).hexdigest()[:16]
         self.blocks = self.folder / "blocks"
@@ -209,8 +209,8 @@ class BlockStore:
             yield {n: v[a:a + m] for n, v in cache[path].items()}
 
     def save(self, k, ev, n_samples):
-        """Keep block ``k``; written with the others once a second has passed, or once they
-        hold :data:`PENDING_BYTES`."""
+        """Keep block ``k``; written with the others once ``every`` seconds have passed, or
+        once they hold :data:`PENDING_BYTES`."""
         self._pending.append((k, ev, n_samples))
         self._bytes += sum(v.nbytes for v in ev.values())
         if time.perf_counter() - self._last >= self.every or self._bytes >= PENDING_BYTES:
