@@ -215,7 +215,6 @@ def machine_ceiling(seconds, repeat):
     """What two threads give on this machine for work that shares perfectly (a numba loop
     of arithmetic, no memory traffic, no I/O) lasting ``seconds`` in one thread: best of
     ``repeat`` alternated (1 thread, 2 threads) ratios, like the lines above."""
-    import threading
     import numba
 
     @numba.njit(nogil=True)
@@ -228,25 +227,12 @@ def machine_ceiling(seconds, repeat):
     t = time.perf_counter()
     spin(1 << 22)
     n = int((1 << 22) * seconds / (time.perf_counter() - t))
-    one, two = [], []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        spin(n)
-        one.append(time.perf_counter() - t)
-        ths = [threading.Thread(target=spin, args=(n // 2,)) for _ in range(2)]
-        t = time.perf_counter()
-        for th in ths:
-            th.start()
-        for th in ths:
-            th.join()
-        two.append(time.perf_counter() - t)
-    return min(one) / min(two)
+    return _one_vs_two(lambda: spin(n), [lambda: spin(n // 2)] * 2, repeat)
 
 
 def memory_ceiling(seconds, repeat, mb=46):
     """The same for work bound by memory traffic: a numba loop streaming three arrays of
     ``mb`` MB per thread (a 384-channel block's buffers are 46 MB), ``a = b + 1.5 c``."""
-    import threading
     import numba
 
     @numba.njit(nogil=True)
@@ -261,19 +247,27 @@ def memory_ceiling(seconds, repeat, mb=46):
     t = time.perf_counter()
     triad(*arrays[0], 2)
     reps = max(2, int(2 * seconds / (time.perf_counter() - t)))
-    one, two = [], []
+    return _one_vs_two(lambda: triad(*arrays[0], reps),
+                       [lambda k=k: triad(*arrays[k], reps // 2) for k in range(2)], repeat)
+
+
+def _one_vs_two(one, halves, repeat):
+    """Best time of ``one()`` over best time of the two ``halves`` run in two threads at
+    once, alternated ``repeat`` times."""
+    import threading
+    t1, t2 = [], []
     for _ in range(repeat):
         t = time.perf_counter()
-        triad(*arrays[0], reps)
-        one.append(time.perf_counter() - t)
-        ths = [threading.Thread(target=triad, args=(*arrays[k], reps // 2)) for k in range(2)]
+        one()
+        t1.append(time.perf_counter() - t)
+        ths = [threading.Thread(target=h) for h in halves]
         t = time.perf_counter()
         for th in ths:
             th.start()
         for th in ths:
             th.join()
-        two.append(time.perf_counter() - t)
-    return min(one) / min(two)
+        t2.append(time.perf_counter() - t)
+    return min(t1) / min(t2)
 
 
 def ours(folder, meta, out, jobs=1, scheduler=None, **kwargs):
