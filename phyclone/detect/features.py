@@ -262,7 +262,9 @@ def initial_clusters(max_channels, features, split=True, min_size=50, min_separa
             a, b = bounds[g0], bounds[g1]
             f = features.rows(order[a:b]).astype(np.float32, copy=False).reshape(b - a, -1)
             p, m = np.zeros(b - a, dtype=np.int32), np.zeros(g1 - g0, dtype=np.int64)
-            _split_in_threads(f, np.arange(b - a), bounds[g0:g1 + 1] - a, rest, p, m, jobs)
+            local = np.arange(b - a)  # reordered in place, as ``order`` is in memory
+            _split_in_threads(f, local, bounds[g0:g1 + 1] - a, rest, p, m, jobs)
+            order[a:b] = order[a:b][local]
             parts[a:b], n_parts[g0:g1] = p, m
             del f
     first = np.r_[0, np.cumsum(n_parts)[:-1]].astype(np.int32)

@@ -141,3 +141,21 @@ def test_features_resample_each_local_channel_at_its_own_delay():
     assert np.abs(event_features(seen, *args) - want).max() > 3e-2 * scale
     # no delays: the same as the one-phase-per-event kernel
     np.testing.assert_array_equal(event_features(true, *args, delays=np.zeros(4)), want)
+
+
+def test_initial_clusters_read_from_a_file_in_passes_equal_those_in_memory(tmp_path,
+                                                                           monkeypatch):
+    from phyclone.detect import spill
+    rng = np.random.default_rng(0)
+    chans = rng.integers(0, 3, 2000).astype(np.int32)
+    feats = rng.normal(0, 1, (2000, 3, 4)).astype(np.float32)
+    feats[rng.random(2000) < .5, 0, 0] += 20  # two units per channel: every channel splits
+    np.save(tmp_path / "f.npy", feats)
+    want = initial_clusters(chans, feats, True, 50)
+    assert len(np.unique(want)) == 6
+    for budget in (20_000, 1 << 40):  # several passes, one
+        monkeypatch.setattr(spill, "MEMORY_BUDGET", budget)
+        for jobs in (1, 2):
+            got = initial_clusters(chans, spill.NpyFile(tmp_path / "f.npy"), True, 50,
+                                   jobs=jobs)
+            np.testing.assert_array_equal(got, want)
