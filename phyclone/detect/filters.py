@@ -158,11 +158,26 @@ REFERENCES = {"none": 0, "median": 1, "mean": 2}
 
 def common_reference(x, reference="none", ref_channels=None):
     """Subtract from every channel of ``x`` (n_samples, n_channels; in place) the median or
-    mean over the columns ``ref_channels`` (all when None) at each sample; ``x`` returned."""
+    mean over the columns ``ref_channels`` (all when None) at each sample; ``x`` returned.
+    Not applied over fewer than 2 channels (over one, it would cancel it)."""
     mode = REFERENCES[reference]
     if mode:
         keep = np.arange(x.shape[1]) if ref_channels is None else np.asarray(ref_channels)
-        _reference(x, mode, np.ascontiguousarray(keep, dtype=np.int64))
+        if len(keep) >= 2:
+            _reference(x, mode, np.ascontiguousarray(keep, dtype=np.int64))
+    return x
+
+
+def common_reference_except(x, reference, ref_channels, flat):
+    """:func:`common_reference` over the ``ref_channels`` that are not ``flat`` (a boolean
+    per column: constant raw samples), subtracted from the other columns; the flat ones
+    are set to 0 (their filtered value, as when no reference is taken)."""
+    if reference != "none":
+        keep = np.arange(x.shape[1]) if ref_channels is None else np.asarray(ref_channels)
+        keep = keep[~flat[keep]]
+        if len(keep) >= 2:
+            _reference(x, REFERENCES[reference], np.ascontiguousarray(keep, dtype=np.int64))
+        x[:, flat] = 0
     return x
 
 
@@ -277,11 +292,14 @@ def filtered_range(traces, lo, hi, cols, sos, segment, margin, reference="none",
     if cache.get("key") != key:
         cache = {"key": key}
     skip = np.zeros(len(starts), dtype=np.uint8)
+    # with a reference, the channels constant over each segment (flat: left out of it)
+    flat = np.zeros((len(starts), len(cols)), dtype=np.bool_)
     for i, (s0, s1) in enumerate(zip(starts.tolist(), stops.tolist())):
         k0, k1 = max(s0, lo), min(s1, hi)
-        first, rows = cache.get(s0, (None, None))
+        first, rows, seg_flat = cache.get(s0, (None, None, None))
         if first is not None and first <= k0 and k1 <= first + len(rows):
             out[k0 - lo:k1 - lo] = rows[k0 - first:k1 - first]  # before the buffers change
+            flat[i] = seg_flat
             skip[i] = 1
     todo = np.flatnonzero(skip == 0)
     tail = _buffer(scratch, "tail", (segment, len(cols)))
@@ -297,8 +315,11 @@ def filtered_range(traces, lo, hi, cols, sos, segment, margin, reference="none",
             b = int(stops[group[-1]]) + margin
             only = np.ones(len(starts), dtype=np.uint8)
             only[group] = 0
-            filled |= _filter_segments(read_padded(traces, a, b, scratch), a, cols, starts,
-                                       stops, int(margin), lo, hi, sos64, out, buf, only, tail)
+            raw = read_padded(traces, a, b, scratch)
+            filled |= _filter_segments(raw, a, cols, starts, stops, int(margin), lo, hi,
+                                       sos64, out, buf, only, tail)
+            if reference != "none":
+                _flat_columns(raw, a, cols, starts, stops, only, flat)
     if scratch is not None:  # (before any reference)
         new = {"key": key}
         inner = [i for i in range(len(starts)) if starts[i] >= lo and stops[i] <= hi]
@@ -307,12 +328,43 @@ def filtered_range(traces, lo, hi, cols, sos, segment, margin, reference="none",
             first = max(s0, s1 - KEEP_ROWS)
             kept = _buffer(scratch, "kept", (s1 - first, len(cols)))
             kept[:] = out[first - lo:s1 - lo]
-            new[s0] = (first, kept)
+            new[s0] = (first, kept, flat[inner[-1]].copy())
         if filled:  # the segment this range ends into, filtered whole
             s0 = int(starts[todo[-1]])
-            new[s0] = (s0, tail[:int(stops[todo[-1]]) - s0])
+            new[s0] = (s0, tail[:int(stops[todo[-1]]) - s0], flat[todo[-1]].copy())
         scratch["segments"] = new
-    return common_reference(out, reference, ref_channels)
+    if not flat.any():
+        return common_reference(out, reference, ref_channels)
+    for i, (s0, s1) in enumerate(zip(starts.tolist(), stops.tolist())):
+        common_reference_except(out[max(s0, lo) - lo:min(s1, hi) - lo], reference,
+                                ref_channels, flat[i])
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _flat_columns(raw, raw_start, cols, seg_starts, seg_stops, skip, flat):
+    """``flat[i, c]``: column ``cols[c]`` of ``raw`` is constant over segment ``i`` (for
+    the segments not in ``skip``). Stops looking at a segment's rows once every column has
+    varied (at once for live data)."""
+    for i in range(len(seg_starts)):
+        if skip[i]:
+            continue
+        r0, r1 = seg_starts[i] - raw_start, seg_stops[i] - raw_start
+        left = np.arange(len(cols))  # columns constant so far: left[:m]
+        m = len(cols)
+        for r in range(r0 + 1, r1):
+            j = 0
+            while j < m:
+                c = left[j]
+                if raw[r, cols[c]] != raw[r0, cols[c]]:
+                    m -= 1
+                    left[j] = left[m]
+                else:
+                    j += 1
+            if m == 0:
+                break
+        for j in range(m):
+            flat[i, left[j]] = True
 
 
 def filtered_chunk(traces, lo, hi, cols, sos, margin, reference="none", ref_channels=None):

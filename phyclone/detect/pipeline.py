@@ -18,7 +18,8 @@ from .blocks import FIELDS, BlockContext, BlockStore, events_in, run_block
 from .config import DetectParams
 from .detectors import detect_events
 from .features import channel_distances, local_channels, neighbour_table, pca_basis
-from .filters import bandpass_sos, common_reference, filtered_chunk
+from .filters import (bandpass_sos, common_reference_except, filtered_chunk,
+                      read_padded)
 from .noise import noise_levels, sample_starts
 from .probe import load_channel_positions
 from .raw import read_raw
@@ -79,38 +80,53 @@ def _ranges(values):
 
 
 def _noise_table(traces, p, sos, margin, cols, lo, hi, jobs=1):
-    """Noise (n_windows, n_channels), thresholds (zero on dead channels: flat, or without
-    noise), window length (samples), the filtered noise chunks (for the PCA basis) and the
-    channels (indices into ``cols``) the common reference is taken over: those not flat,
-    found before the reference (which would give flat channels noise). ``jobs`` threads."""
+    """Noise (n_windows, n_channels), thresholds, window length (samples), the filtered
+    noise chunks (for the PCA basis) and the channels (indices into ``cols``) the common
+    reference is taken over; filtered in ``jobs`` threads.
+
+    A channel's noise in a window comes from the chunks where its raw samples are not
+    constant (a disconnected or stuck channel, or part of one): it is 0 where all are, and
+    so are its thresholds (no events, no lockout). The reference is taken over the channels
+    not constant in every chunk, less those constant in the chunk or segment at hand (it
+    would give flat ones the others' noise; see :func:`filtered_range`), and only over 2 or
+    more (over one, it would cancel it)."""
     sr = traces.sample_rate
     chunk = max(1, int(round(p.noise_chunk_duration * sr)))
     win = int(round(p.noise_window * sr)) if p.noise_window else None
     windows = [(lo, hi)] if win is None else [
         (a, min(hi, a + win)) for a in range(lo, hi, win)]
     starts = [sample_starts(a, b, chunk, p.noise_chunks).tolist() for a, b in windows]
-    xs = thread_map(lambda s: filtered_chunk(traces, s, s + chunk, cols, sos, margin),
-                    [s for w in starts for s in w], jobs)
-    live = np.ones(len(cols), dtype=bool)
+
+    def filtered(s):
+        raw = read_padded(traces, s, s + chunk)[:, cols]
+        return filtered_chunk(traces, s, s + chunk, cols, sos, margin), \
+            raw.min(axis=0) == raw.max(axis=0)
+    xs, flat = zip(*thread_map(filtered, [s for w in starts for s in w], jobs))
+    flat = np.array(flat, dtype=bool).reshape(len(xs), len(cols))
+    ref = np.zeros(0, dtype=np.int64)
     if p.reference != "none":
-        live[:] = False
-        for x in xs:
-            live |= np.any(x != 0, axis=0)
-        thread_map(lambda x: common_reference(x, p.reference, np.flatnonzero(live)), xs,
-                   jobs)
+        ref = np.flatnonzero(~flat.all(axis=0))
+        if len(ref) < 2:
+            logger.warning("%d channel(s) not flat: no common reference.", len(ref))
+        thread_map(lambda i: common_reference_except(xs[i], p.reference, ref, flat[i]),
+                   range(len(xs)), jobs)
     table, i = [], 0
     for w in starts:
-        table.append(noise_levels(xs[i:i + len(w)], p.noise, jobs))
+        xw, fw = xs[i:i + len(w)], flat[i:i + len(w)]
+        noise = noise_levels(xw, p.noise, jobs)
+        for c in np.flatnonzero(fw.any(axis=0)):  # flat in some chunks: the others only
+            keep = [x[:, c:c + 1] for x, f in zip(xw, fw[:, c]) if not f]
+            noise[c] = noise_levels(keep, p.noise)[0] if keep else 0
+        table.append(noise)
         i += len(w)
     noise = np.asarray(table, dtype=np.float32)
-    dead = (noise.max(axis=0) <= 0) | ~live
-    noise[:, dead] = 0
+    dead = noise <= 0
     thr = noise * np.float32(p.threshold)
     if p.fixed_threshold is not None:
         thr[:] = np.float32(p.fixed_threshold)
-    thr[:, dead] = 0  # dead channels: no events, no lockout from them
+    thr[dead] = 0  # dead channels (in a window): no events, no lockout from them
     chunks = list(zip([s for w in starts for s in w], xs))
-    return noise, thr, (win or (1 << 62)), chunks, np.flatnonzero(live)
+    return noise, thr, (win or (1 << 62)), chunks, ref
 
 
 def prepare(raw, probe=None, channels=None, params=None, n_channels=None, sample_rate=None,
@@ -145,6 +161,9 @@ def _prepare(traces, spec, probe, channels, p, jobs=1):
         if lo >= n:
             raise DataError(spec.paths[0], f"--time-range starts at {p.time_range[0]} s, after "
                             f"the end of the recording ({n / sr:.3f} s)", "give a smaller start")
+        if hi <= lo:
+            raise DataError(spec.paths[0], f"--time-range {p.time_range[0]} {p.time_range[1]} "
+                            "holds no sample", "give a longer range")
     segment = max(64, int(round(p.segment_duration * sr)))
     block = segment * max(1, int(round(p.block_duration * sr / segment)))
     margin = int(round(p.filter_margin_ms * 1e-3 * sr))
@@ -168,7 +187,7 @@ def _prepare(traces, spec, probe, channels, p, jobs=1):
         ref_channels=ref,
         thresholds=thr, thr_len=int(thr_len), thr_start=lo,
         neighbours=neighbours, near=near,
-        prominence=(p.prominence * np.median(noise, axis=0)).astype(np.float32),
+        prominence=(p.prominence * _typical(noise)).astype(np.float32),
         lockout=int(round(p.lockout_us * 1e-6 * sr)), sign=p.sign, method=p.method,
         ahead=int(round((p.lockout_us if p.lockout_before_us is None else p.lockout_before_us)
                         * 1e-6 * sr)),
@@ -180,6 +199,11 @@ def _prepare(traces, spec, probe, channels, p, jobs=1):
     info = Bunch(spec=spec, positions=pos, cols=cols, noise=noise, thresholds=thr,
                  sample_rate=sr, n_samples=n, params=p)
     return ctx, info
+
+
+def _typical(noise):
+    """Median noise of each channel over the windows where it is not dead (0 if none)."""
+    return np.array([np.median(c[c > 0]) if (c > 0).any() else 0. for c in noise.T])
 
 
 def _probe_tables(pos, p):

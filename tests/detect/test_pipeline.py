@@ -334,6 +334,39 @@ def test_sample_and_hold_delays_are_removed_from_times_and_waveforms(rec):
     assert f_cor < 0.6 * f_unc
 
 
+@pytest.mark.parametrize("reference", ["none", "median", "mean"])
+def test_channels_flat_at_any_value_or_for_a_while_are_dead_there(rec, tmp_path, reference):
+    data = rec["data"].astype(np.float32)
+    half = len(data) // 2
+    stuck = next(int(c) for c in rec["peaks"] if c != 5)  # a unit's peak channel
+    data[:, 5] = 0.1  # flat at a value that removing the mean does not bring to 0 exactly
+    data[half:, stuck] = data[half, stuck]  # stuck halfway through
+    data.tofile(tmp_path / "f.dat")
+    ev = detect(tmp_path / "f.dat", rec["probe"], reference=reference, dtype="float32", **KW)
+    assert np.all(ev.thresholds[:, 5] == 0) and not np.any(ev.channels == 5)
+    # the stuck channel: thresholds from its live half, no events once stuck
+    ok = detect(rec["dat"], rec["probe"], reference=reference, **KW)
+    assert abs(ev.thresholds[0, stuck] / ok.thresholds[0, stuck] - 1) < 0.15
+    on = ev.channels == stuck
+    assert np.sum(on & (ev.times > half + 300)) == 0
+    assert np.sum(on & (ev.times < half - 300)) > 0.8 * np.sum(
+        (ok.channels == stuck) & (ok.times < half - 300)) > 10
+
+
+@pytest.mark.parametrize("reference", ["median", "mean"])
+def test_a_reference_is_not_taken_over_fewer_than_two_live_channels(rec, tmp_path,
+                                                                    reference):
+    data = np.zeros_like(rec["data"])
+    data[:, 3] = rec["data"][:, 3]
+    data.tofile(tmp_path / "one.dat")
+    ev = detect(tmp_path / "one.dat", rec["probe"], reference=reference, **KW)
+    alone = detect(tmp_path / "one.dat", rec["probe"], **KW)
+    assert len(ev.times) > 20 and np.array_equal(ev.times, alone.times)
+    data[:, 3] = 0
+    data.tofile(tmp_path / "none.dat")
+    assert len(detect(tmp_path / "none.dat", rec["probe"], reference=reference, **KW).times) == 0
+
+
 def test_sliding_noise_window_and_fixed_threshold(tmp_path):
     data, times, units, peaks, pos = make_recording(n_channels=8, duration=4., n_units=2)
     data = data.astype(np.float32)
