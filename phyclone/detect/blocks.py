@@ -76,8 +76,12 @@ class BlockContext:
 
     @property
     def det_margin(self):
+        """Samples filtered beyond a block on both sides: the detectors' and waveforms'
+        reach, and the spread of the sample-and-hold delays (local channels resampled at
+        their own delay)."""
+        spread = int(np.ceil(np.ptp(self.delays))) + 1 if np.any(self.delays) else 0
         return (max(self.lockout, self.ahead, self.phase_window)
-                + max(self.n_before, self.n_after) + 32)
+                + max(self.n_before, self.n_after) + 32 + spread)
 
     def bounds(self, k):
         """Samples ``[a, b)`` searched in block ``k``."""
@@ -140,6 +144,12 @@ def _empty(ctx):
                 features=np.zeros((0, len(ctx.basis), nl), np.float32))
 
 
+def _read_batch(path):
+    """The :data:`FIELDS` arrays of a batch file."""
+    with np.load(path, allow_pickle=False) as f:
+        return {n: f[n] for n in FIELDS}
+
+
 #: Bytes of events a :class:`BlockStore` holds before writing them.
 PENDING_BYTES = 32 << 20
 
@@ -184,29 +194,36 @@ class BlockStore:
         for i, k in enumerate(np.asarray(ids).tolist()):
             self._index[k] = (path, bounds[i], bounds[i + 1], int(n_samples[i]))
 
-    def load(self, k):
-        """``(events, n_samples)`` of block ``k``, or None."""
-        if k not in self._index:
-            return None
-        path, a, b, ns = self._index[k]
-        try:
-            with np.load(path, allow_pickle=False) as f:
-                return {n: f[n][a:b] for n in FIELDS}, ns
-        except (OSError, ValueError, KeyError):
-            return None
+    def cached(self, blocks):
+        """``(k, (events, n_samples))`` of the written blocks among ``blocks``, file by file
+        (each read once; the events copied out of it). Unreadable files are skipped: their
+        blocks are run again."""
+        for path, entries in self._by_file((k, k, None) for k in blocks):
+            try:
+                arrays = _read_batch(path)
+            except (OSError, ValueError, KeyError):
+                continue
+            for k, a, b, ns, _ in entries:
+                yield k, ({n: v[a:b].copy() for n, v in arrays.items()}, ns)
 
     def events(self, selection):
-        """The first ``m`` events of each written block ``k`` of ``selection`` ((k, m)
-        pairs), in that order: dicts of :data:`FIELDS` arrays, each file read once per run
-        of its blocks."""
-        cache = {}
-        for k, m in selection:
-            path, a, _, _ = self._index[k]
-            if path not in cache:
-                cache.clear()
-                with np.load(path, allow_pickle=False) as f:
-                    cache[path] = {n: f[n] for n in FIELDS}
-            yield {n: v[a:a + m] for n, v in cache[path].items()}
+        """``(i, events)``: the first ``m`` events of each written block ``k`` of
+        ``selection`` ((k, m) pairs; ``i`` the pair's index), file by file (each read
+        once)."""
+        for path, entries in self._by_file((i, k, m) for i, (k, m) in enumerate(selection)):
+            arrays = _read_batch(path)
+            for i, a, _, _, m in entries:
+                yield i, {n: v[a:a + m] for n, v in arrays.items()}
+
+    def _by_file(self, items):
+        """``{path: [(tag, first, stop, n_samples, extra)]}`` of the written blocks of
+        ``items`` ((tag, block, extra) triples)."""
+        files = {}
+        for tag, k, extra in items:
+            if k in self._index:
+                path, a, b, ns = self._index[k]
+                files.setdefault(path, []).append((tag, a, b, ns, extra))
+        return files.items()
 
     def save(self, k, ev, n_samples):
         """Keep block ``k``; written with the others once ``every`` seconds have passed, or

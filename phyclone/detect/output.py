@@ -92,9 +92,10 @@ def write_folder(out_dir, ev, params, jobs=1, events=None):
     (in ``jobs`` threads). Every file is fsynced before ``params.py``, written last, marks
     the folder complete.
 
-    ``events``, for runs whose events do not fit in memory: ``Bunch(pieces, n)``, dicts of
-    :data:`~phyclone.detect.blocks.FIELDS` arrays in time order (``n`` events in all),
-    written piece by piece instead of the per-spike arrays of ``ev``; the clusters then read
+    ``events``, for runs whose events do not fit in memory: ``Bunch(pieces, n)``,
+    ``(first row, dict of FIELDS arrays)`` pairs in any order (``n`` events in all, each
+    piece in time order), written piece by piece instead of the per-spike arrays of
+    ``ev``; the clusters then read
     the features back from the file, and ``events`` receives the ``channels`` and signed
     ``amplitudes`` met on the way."""
     out_dir = Path(out_dir)
@@ -160,14 +161,12 @@ def _stream_events(out_dir, events, feature_shape):
                                     dtype, (events.n,) + (feature_shape if field == "features"
                                                           else ()))
                    for name, field, dtype in _PER_SPIKE}
-        i = 0
-        for piece in events.pieces:
+        for i, piece in events.pieces:
             m = len(piece["times"])
             channels[i:i + m] = piece["channels"]
             amplitudes[i:i + m] = piece["amplitudes"]
             for field, w in writers.items():
-                w.append(np.abs(piece[field]) if field == "amplitudes" else piece[field])
-            i += m
+                w.write_at(i, np.abs(piece[field]) if field == "amplitudes" else piece[field])
         for w in writers.values():
             w.check()  # (before the files replace any earlier ones)
     events.channels, events.amplitudes = channels, amplitudes

@@ -250,7 +250,8 @@ def _key(ctx, p):
 
 def run_blocks(ctx, order, jobs=1, scheduler=None, store=None, max_events=None,
                progress=True):
-    """Run the blocks (threads, or a dask.distributed cluster at ``scheduler``), stopping
+    """Run the blocks (threads, or a dask.distributed cluster at ``scheduler``), except
+    those an interrupted run left in ``store``, stopping
     once ``max_events`` events are found: ``{block: (events, n_samples)}``, the run time,
     and the event count of every block. With a ``store``, the events are dropped from
     memory (None) once they add up to :data:`~phyclone.detect.spill.MEMORY_BUDGET` bytes:
@@ -278,13 +279,10 @@ def run_blocks(ctx, order, jobs=1, scheduler=None, store=None, max_events=None,
         dt = time.perf_counter() - t0
         bar.set_postfix_str(f"{total} events, ×{searched / sr / max(dt, 1e-9):.1f} real time")
 
-    todo = []
-    for k in order:
-        cached = store.load(k) if store is not None else None
-        if cached is not None:
-            done(k, cached)
-        else:
-            todo.append(k)
+    if store is not None:  # blocks of an interrupted run
+        for k, res in store.cached(order):
+            done(k, res)
+    todo = [k for k in order if k not in results]
 
     def enough():
         if max_events is None:
@@ -329,7 +327,7 @@ def _run_threads(ctx, todo, jobs, finish, enough):
     equal lengths within one block, so that no thread is left alone with the last ones.
     On an error, an interruption or enough events, the threads stop after their current
     block, and the blocks finished meanwhile are kept too (for a resumed run)."""
-    if not todo:
+    if not todo or enough():
         return
     n_runs = jobs * -(-len(todo) // (RUN_BLOCKS * jobs))
     runs = [r.tolist() for r in np.array_split(np.asarray(todo, dtype=np.int64), n_runs)
@@ -411,6 +409,8 @@ def connect(scheduler):
 
 
 def _run_dask(ctx, todo, scheduler, finish, enough):
+    if not todo or enough():
+        return
     client, own = connect(scheduler)
     try:
         from distributed import as_completed
@@ -515,8 +515,9 @@ def _detect(raw, probe, out_dir, channels, n_channels, sample_rate, dtype, offse
     if any(r[0] is None for r in results.values()):  # more than fits in memory: streamed
         store.flush()
         selection = _selection(counts, order, p.max_events)
-        events = Bunch(pieces=_in_time_order(store.events(selection)),
-                       n=sum(m for _, m in selection))
+        offsets = np.r_[0, np.cumsum([m for _, m in selection])].tolist()
+        events = Bunch(pieces=((offsets[i], ev) for i, ev in
+                               _in_time_order(store.events(selection))), n=offsets[-1])
         ev = {}
     else:
         ev = gather_events(results, order, p.max_events) or events_in(
@@ -562,10 +563,10 @@ def _selection(counts, order, max_events):
 
 
 def _in_time_order(pieces):
-    """Each piece's events sorted by time, then channel."""
-    for ev in pieces:
+    """Each ``(tag, events)`` piece's events sorted by time, then channel."""
+    for tag, ev in pieces:
         t, c = ev["times"], ev["channels"]
         if not np.all((t[1:] > t[:-1]) | ((t[1:] == t[:-1]) & (c[1:] > c[:-1]))):
             idx = np.lexsort((c, t))
             ev = {f: v[idx] for f, v in ev.items()}
-        yield ev
+        yield tag, ev

@@ -50,6 +50,7 @@ def read_raw(raw, n_channels=None, sample_rate=None, dtype=None, offset=None):
     Command-line values override those of a ``params.py``. Bad input raises one
     ``DataError`` naming the file and the fix."""
     paths = [Path(p) for p in (raw if isinstance(raw, (list, tuple)) else [raw])]
+    given = dict(dtype=dtype, offset=offset, sample_rate=sample_rate)  # (command line)
     if not paths:
         raise DataError(None, "no raw data file given", "give the path of a raw data file")
     params_dir = None
@@ -84,7 +85,7 @@ def read_raw(raw, n_channels=None, sample_rate=None, dtype=None, offset=None):
         raise DataError(paths[0], f"--n-channels must be a positive integer, not {n_channels}",
                         "give the number of channels stored in the file")
     described = [p for p in paths if p.suffix.lower() in _SELF_DESCRIBING]
-    if described and params_dir is None and offset:  # (a params.py's offset: for flat files)
+    if described and given["offset"]:  # (a params.py's offset: for flat files)
         raise DataError(described[0], "describes its own layout: --offset does not apply",
                         "leave out --offset")
     offset = int(offset or 0)
@@ -98,8 +99,10 @@ def read_raw(raw, n_channels=None, sample_rate=None, dtype=None, offset=None):
             raise DataError(p, f"holds {max(size, 0)} bytes after the {offset}-byte offset, not "
                             f"a multiple of {n_channels} channels × {dt.itemsize} bytes = {row} "
                             "(wrong channel count, dtype or offset, or a truncated file)", fix)
-    # options given for a .cbin are checked against what it says of itself
-    cbin = [p for p in described if p.suffix.lower() == ".cbin"] if params_dir is None else []
+    # options given for a .cbin are checked against what it says of itself (a params.py
+    # that disagrees is warned about and wins, as in phy)
+    cbin = [p for p in described if p.suffix.lower() == ".cbin"] \
+        if params_dir is None or given["sample_rate"] else []
     try:
         traces = get_ephys_reader([str(p) for p in paths], n_channels_dat=n_channels,
                                   dtype=dt, offset=offset,
@@ -113,7 +116,7 @@ def read_raw(raw, n_channels=None, sample_rate=None, dtype=None, offset=None):
         traces.close()
         raise DataError(cbin[0], f"says {traces.sample_rate:g} Hz, --sample-rate says "
                         f"{sample_rate:g} Hz", "leave out --sample-rate (the .cbin gives it)")
-    if described and params_dir is None and dtype is not None and traces.dtype != dt:
+    if described and given["dtype"] is not None and traces.dtype != dt:
         traces.close()
         raise DataError(described[0], f"stores {traces.dtype}, not {dt} (--dtype)",
                         "leave out --dtype (the file gives it)")

@@ -132,6 +132,36 @@ def test_interrupted_threads_keep_their_finished_blocks(rec, ref, tmp_path, monk
     assert _same(ev, ref)
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_resumed_run_with_enough_events_stored_runs_no_block(rec, tmp_path, monkeypatch,
+                                                               jobs):
+    from phyclone.detect import blocks
+    monkeypatch.setattr(blocks, "PENDING_BYTES", 1)  # every block written at once
+    out, calls = tmp_path / "out", []
+    real = pipeline.run_block
+    monkeypatch.setattr(pipeline, "run_block", lambda ctx, k: calls.append(k) or real(ctx, k))
+
+    def failing(*args):
+        raise OSError("disk full")
+    kw = dict(out_dir=out, max_events=100, jobs=jobs, block_duration=0.2, **KW)
+    with monkeypatch.context() as m:
+        m.setattr(pipeline, "gather_events", failing)
+        with pytest.raises(OSError, match="disk full"):
+            detect(rec["dat"], rec["probe"], **kw)
+    assert calls
+    calls.clear()
+    ev = detect(rec["dat"], rec["probe"], **kw)
+    assert calls == [] and len(ev.times) == 100
+    # the blocks read back are copies, not views of their whole batch file
+    store = blocks.BlockStore(tmp_path / "s", "key")
+    store.save(0, {f: v[:3] for f, v in ev.items() if f in blocks.FIELDS}, 10)
+    store.save(1, {f: v[3:9] for f, v in ev.items() if f in blocks.FIELDS}, 10)
+    store.flush()
+    again = dict(blocks.BlockStore(tmp_path / "s", "key").cached([0, 1]))
+    assert again[1][0]["times"].tolist() == ev.times[3:9].tolist()
+    assert all(v.base is None or v.base.size == v.size for v in again[1][0].values())
+
+
 def _block_threads():
     """Block threads alive (other tests' may still be ending)."""
     return {t for t in threading.enumerate() if t.name.startswith("phy-detect_")}
@@ -184,6 +214,11 @@ def test_options_that_disagree_with_a_cbin_are_refused(rec, tmp_path, option, ma
     assert not (tmp_path / "out").exists()
     ev = detect(tmp_path / "r.cbin", rec["probe"], dtype="int16", sample_rate=30000.)
     assert len(ev.times) > 400  # agreeing options are fine
+    # through a params.py, the command line's options are checked too
+    (tmp_path / "params.py").write_text("dat_path = 'r.cbin'\nn_channels_dat = 16\n"
+                                        "dtype = 'int16'\noffset = 0\nsample_rate = 30000.\n")
+    with pytest.raises(DataError, match=match):
+        detect(tmp_path / "params.py", rec["probe"], **option)
 
 
 def test_other_dtypes_and_offset(rec, ref, tmp_path):
@@ -365,6 +400,19 @@ def test_a_reference_is_not_taken_over_fewer_than_two_live_channels(rec, tmp_pat
     data[:, 3] = 0
     data.tofile(tmp_path / "none.dat")
     assert len(detect(tmp_path / "none.dat", rec["probe"], reference=reference, **KW).times) == 0
+
+
+def test_blocks_filter_enough_samples_for_any_sample_and_hold_delay(rec):
+    from phyclone.detect.config import DetectParams
+    margins = []
+    for us in (0., 1., 600.):  # 600 µs x (channel % 32): delays up to 270 samples apart
+        ctx, _ = pipeline.prepare(rec["dat"], rec["probe"], None, DetectParams(sh_delay_us=us),
+                                  **KW)
+        ctx.traces.close()
+        margins.append(ctx.det_margin)
+        spread = np.ptp(ctx.delays)
+        assert ctx.det_margin >= max(ctx.n_before, ctx.n_after) + spread + 2
+    assert margins[0] < margins[1] < margins[2]
 
 
 def test_sliding_noise_window_and_fixed_threshold(tmp_path):
