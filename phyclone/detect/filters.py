@@ -173,7 +173,8 @@ def common_reference_except(x, reference, ref_channels, flat):
     per column: constant raw samples), subtracted from the other columns; the flat ones
     are set to 0 (their filtered value, as when no reference is taken)."""
     if reference != "none":
-        keep = np.arange(x.shape[1]) if ref_channels is None else np.asarray(ref_channels)
+        keep = np.arange(x.shape[1]) if ref_channels is None else \
+            np.asarray(ref_channels, dtype=np.int64)
         keep = keep[~flat[keep]]
         if len(keep) >= 2:
             _reference(x, REFERENCES[reference], np.ascontiguousarray(keep, dtype=np.int64))
@@ -344,10 +345,11 @@ def filtered_range(traces, lo, hi, cols, sos, segment, margin, reference="none",
 @numba.njit(cache=True, nogil=True)
 def _flat_columns(raw, raw_start, cols, seg_starts, seg_stops, skip, flat):
     """``flat[i, c]``: column ``cols[c]`` of ``raw`` is constant over segment ``i`` (for
-    the segments not in ``skip``). Stops looking at a segment's rows once every column has
+    the segments not in ``skip``, of 32 samples or more: a shorter one, at the end of the
+    recording, tells nothing). Stops looking at a segment's rows once every column has
     varied (at once for live data)."""
     for i in range(len(seg_starts)):
-        if skip[i]:
+        if skip[i] or seg_stops[i] - seg_starts[i] < 32:
             continue
         r0, r1 = seg_starts[i] - raw_start, seg_stops[i] - raw_start
         left = np.arange(len(cols))  # columns constant so far: left[:m]

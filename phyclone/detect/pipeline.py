@@ -103,9 +103,8 @@ def _noise_table(traces, p, sos, margin, cols, lo, hi, jobs=1):
             raw.min(axis=0) == raw.max(axis=0)
     xs, flat = zip(*thread_map(filtered, [s for w in starts for s in w], jobs))
     flat = np.array(flat, dtype=bool).reshape(len(xs), len(cols))
-    ref = np.zeros(0, dtype=np.int64)
+    ref = np.flatnonzero(~flat.all(axis=0))
     if p.reference != "none":
-        ref = np.flatnonzero(~flat.all(axis=0))
         if len(ref) < 2:
             logger.warning("%d channel(s) not flat: no common reference.", len(ref))
         thread_map(lambda i: common_reference_except(xs[i], p.reference, ref, flat[i]),

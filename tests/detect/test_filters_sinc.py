@@ -87,6 +87,34 @@ def test_common_reference(traces, mode):
     np.testing.assert_allclose(out, plain - ref[:, None], atol=1e-3)
 
 
+@pytest.mark.parametrize("mode", ["median", "mean"])
+def test_common_reference_leaves_out_channels_flat_in_a_segment(mode):
+    rng = np.random.default_rng(2)
+    x = (rng.normal(0, 30, (9000, 5)) + 300).astype(np.int16)
+    x[3000:6000, 1] = 77  # flat over the second segment only
+    x[:, 4] = -5  # flat everywhere
+    tr = get_ephys_reader(x, sample_rate=20000.)
+    sos = bandpass_sos(20000., 300., 6000., 3)
+    plain = filtered_range(tr, 0, 9000, np.arange(5), sos, 3000, 300)
+    out = filtered_range(tr, 0, 9000, np.arange(5), sos, 3000, 300, mode, [0, 1, 2, 3])
+    for seg, keep in ((slice(0, 3000), [0, 1, 2, 3]), (slice(3000, 6000), [0, 2, 3]),
+                      (slice(6000, 9000), [0, 1, 2, 3])):
+        ref = getattr(np, mode)(plain[seg][:, keep], axis=1)
+        live = [c for c in range(4) if c in keep]
+        np.testing.assert_allclose(out[seg][:, live], plain[seg][:, live] - ref[:, None],
+                                   atol=1e-3)
+    assert np.all(out[3000:6000, 1] == 0) and np.all(out[:, 4] == 0)
+    # in blocks of any size (the flags of a segment kept for the next block), and with an
+    # empty reference list (nothing subtracted; flat channels still 0)
+    scratch = {}
+    parts = [filtered_range(tr, a, a + 1000, np.arange(5), sos, 3000, 300, mode,
+                            [0, 1, 2, 3], scratch).copy() for a in range(0, 9000, 1000)]
+    np.testing.assert_array_equal(np.concatenate(parts), out)
+    none = filtered_range(tr, 0, 9000, np.arange(5), sos, 3000, 300, mode, [])
+    np.testing.assert_array_equal(none[:, 0], plain[:, 0])
+    assert np.all(none[3000:6000, 1] == 0)
+
+
 def test_noise_levels():
     x = np.random.default_rng(0).normal(0, 7., (200000, 3)).astype(np.float32)
     x[::100] += 500  # outliers barely move the MAD estimate, but the std a lot
