@@ -156,29 +156,22 @@ def _reference(x, mode, keep):
 REFERENCES = {"none": 0, "median": 1, "mean": 2}
 
 
-def common_reference(x, reference="none", ref_channels=None):
+def common_reference(x, reference="none", ref_channels=None, flat=None):
     """Subtract from every channel of ``x`` (n_samples, n_channels; in place) the median or
     mean over the columns ``ref_channels`` (all when None) at each sample; ``x`` returned.
-    Not applied over fewer than 2 channels (over one, it would cancel it)."""
+    Columns ``flat`` (booleans: constant raw samples) are left out of it and set to 0
+    (their filtered value, as without a reference). Not applied over fewer than 2
+    channels (over one, it would cancel it)."""
     mode = REFERENCES[reference]
     if mode:
-        keep = np.arange(x.shape[1]) if ref_channels is None else np.asarray(ref_channels)
-        if len(keep) >= 2:
-            _reference(x, mode, np.ascontiguousarray(keep, dtype=np.int64))
-    return x
-
-
-def common_reference_except(x, reference, ref_channels, flat):
-    """:func:`common_reference` over the ``ref_channels`` that are not ``flat`` (a boolean
-    per column: constant raw samples), subtracted from the other columns; the flat ones
-    are set to 0 (their filtered value, as when no reference is taken)."""
-    if reference != "none":
         keep = np.arange(x.shape[1]) if ref_channels is None else \
             np.asarray(ref_channels, dtype=np.int64)
-        keep = keep[~flat[keep]]
+        if flat is not None:
+            keep = keep[~flat[keep]]
         if len(keep) >= 2:
-            _reference(x, REFERENCES[reference], np.ascontiguousarray(keep, dtype=np.int64))
-        x[:, flat] = 0
+            _reference(x, mode, np.ascontiguousarray(keep, dtype=np.int64))
+        if flat is not None:
+            x[:, flat] = 0
     return x
 
 
@@ -337,8 +330,8 @@ def filtered_range(traces, lo, hi, cols, sos, segment, margin, reference="none",
     if not flat.any():
         return common_reference(out, reference, ref_channels)
     for i, (s0, s1) in enumerate(zip(starts.tolist(), stops.tolist())):
-        common_reference_except(out[max(s0, lo) - lo:min(s1, hi) - lo], reference,
-                                ref_channels, flat[i])
+        common_reference(out[max(s0, lo) - lo:min(s1, hi) - lo], reference, ref_channels,
+                         flat[i])
     return out
 
 
@@ -369,22 +362,24 @@ def _flat_columns(raw, raw_start, cols, seg_starts, seg_stops, skip, flat):
             flat[i, left[j]] = True
 
 
-def filtered_chunk(traces, lo, hi, cols, sos, margin, reference="none", ref_channels=None):
-    """Filtered (and referenced) samples ``[lo, hi)`` (within the recording) on raw columns
-    ``cols``, filtered as one segment of their own with ``margin`` raw samples on both
-    sides: for samples read on their own (the noise chunks), a third of the work of the
-    segment grid, but the values depend on ``lo`` and ``hi``."""
+def filtered_chunk(traces, lo, hi, cols, sos, margin):
+    """Filtered samples ``[lo, hi)`` (within the recording) on raw columns ``cols``,
+    filtered as one segment of their own with ``margin`` raw samples on both sides: for
+    samples read on their own (the noise chunks), a third of the work of the segment grid,
+    but the values depend on ``lo`` and ``hi``. Also returns which columns are flat
+    (constant raw samples over the chunk)."""
     lo, hi = max(0, int(lo)), min(int(hi), traces.n_samples)
     cols = np.ascontiguousarray(cols, dtype=np.int64)
     out = np.zeros((max(0, hi - lo), len(cols)), dtype=np.float32)
     if hi <= lo or not len(cols):
-        return out
+        return out, np.zeros(len(cols), dtype=np.bool_)
     raw = read_padded(traces, lo - margin, hi + margin)
     _filter_segments(raw, lo - margin, cols, np.array([lo], np.int64), np.array([hi], np.int64),
                      int(margin), lo, hi, np.ascontiguousarray(sos, dtype=np.float64), out,
                      np.empty((hi - lo + 2 * margin, len(cols)), np.float32),
                      np.zeros(1, np.uint8), np.empty((0, len(cols)), np.float32))
-    return common_reference(out, reference, ref_channels)
+    inside = raw[margin:margin + hi - lo][:, cols]
+    return out, inside.min(axis=0) == inside.max(axis=0)
 
 
 def _buffer(scratch, name, shape, dtype=np.float32):

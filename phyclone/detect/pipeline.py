@@ -18,8 +18,7 @@ from .blocks import FIELDS, BlockContext, BlockStore, events_in, run_block
 from .config import DetectParams
 from .detectors import detect_events
 from .features import channel_distances, local_channels, neighbour_table, pca_basis
-from .filters import (bandpass_sos, common_reference_except, filtered_chunk,
-                      read_padded)
+from .filters import bandpass_sos, common_reference, filtered_chunk
 from .noise import noise_levels, sample_starts
 from .probe import load_channel_positions
 from .raw import read_raw
@@ -97,17 +96,15 @@ def _noise_table(traces, p, sos, margin, cols, lo, hi, jobs=1):
         (a, min(hi, a + win)) for a in range(lo, hi, win)]
     starts = [sample_starts(a, b, chunk, p.noise_chunks).tolist() for a, b in windows]
 
-    def filtered(s):
-        raw = read_padded(traces, s, s + chunk)[:, cols]
-        return filtered_chunk(traces, s, s + chunk, cols, sos, margin), \
-            raw.min(axis=0) == raw.max(axis=0)
-    xs, flat = zip(*thread_map(filtered, [s for w in starts for s in w], jobs))
+    xs, flat = zip(*thread_map(lambda s: filtered_chunk(traces, s, s + chunk, cols, sos,
+                                                        margin),
+                               [s for w in starts for s in w], jobs))
     flat = np.array(flat, dtype=bool).reshape(len(xs), len(cols))
     ref = np.flatnonzero(~flat.all(axis=0))
     if p.reference != "none":
         if len(ref) < 2:
             logger.warning("%d channel(s) not flat: no common reference.", len(ref))
-        thread_map(lambda i: common_reference_except(xs[i], p.reference, ref, flat[i]),
+        thread_map(lambda i: common_reference(xs[i], p.reference, ref, flat[i]),
                    range(len(xs)), jobs)
     table, i = [], 0
     for w in starts:
