@@ -95,9 +95,8 @@ def write_folder(out_dir, ev, params, jobs=1, events=None):
     ``events``, for runs whose events do not fit in memory: ``Bunch(pieces, n)``,
     ``(first row, dict of FIELDS arrays)`` pairs in any order (``n`` events in all, each
     piece in time order), written piece by piece instead of the per-spike arrays of
-    ``ev``; the clusters then read
-    the features back from the file, and ``events`` receives the ``channels`` and signed
-    ``amplitudes`` met on the way."""
+    ``ev``; the clusters then read the features back from the file, and ``events``
+    receives the ``channels`` and signed ``amplitudes`` met on the way."""
     out_dir = Path(out_dir)
     ensure_dir_exists(out_dir)
     _mark_incomplete(out_dir)
@@ -106,13 +105,8 @@ def write_folder(out_dir, ev, params, jobs=1, events=None):
     with synced_together(), _writers(jobs) as put:
         if events is None:
             channels, features = ev.channels, ev.features
-            put(save_npy, out_dir / "spike_times.npy", np.asarray(ev.times, np.int64))
-            put(save_npy, out_dir / "spike_fine_times.npy",
-                np.asarray(ev.fine_times, np.float64))
-            put(save_npy, out_dir / "pc_features.npy", np.asarray(ev.features, np.float32))
-            put(save_npy, out_dir / "spike_max_channels.npy", ev.channels.astype(np.int32))
-            put(save_npy, out_dir / "amplitudes.npy",
-                np.abs(ev.amplitudes).astype(np.float32))
+            for name, field, dtype in _PER_SPIKE:
+                put(save_npy, out_dir / name, _per_spike(field, ev[field], dtype))
         else:
             _stream_events(out_dir, events, (len(ev.basis), ev.local.shape[1]))
             channels, features = events.channels, NpyFile(out_dir / "pc_features.npy")
@@ -151,6 +145,11 @@ _PER_SPIKE = (("spike_times.npy", "times", np.int64),
               ("amplitudes.npy", "amplitudes", np.float32))
 
 
+def _per_spike(field, values, dtype):
+    """What the file of a per-spike ``field`` holds (amplitudes: their absolute value)."""
+    return np.asarray(np.abs(values) if field == "amplitudes" else values, dtype=dtype)
+
+
 def _stream_events(out_dir, events, feature_shape):
     """Write the per-spike files from ``events.pieces`` (see :func:`write_folder`), and set
     ``events.channels`` (int32) and ``events.amplitudes`` (signed)."""
@@ -166,7 +165,7 @@ def _stream_events(out_dir, events, feature_shape):
             channels[i:i + m] = piece["channels"]
             amplitudes[i:i + m] = piece["amplitudes"]
             for field, w in writers.items():
-                w.write_at(i, np.abs(piece[field]) if field == "amplitudes" else piece[field])
+                w.write_at(i, _per_spike(field, piece[field], w.dtype))
         for w in writers.values():
             w.check()  # (before the files replace any earlier ones)
     events.channels, events.amplitudes = channels, amplitudes
