@@ -425,29 +425,15 @@ def _run_dask(ctx, todo, scheduler, finish, enough):
 
 
 def gather_events(results, order, max_events=None):
-    """Concatenate the block results in search order, cut at ``max_events``, then sort by
-    time (then channel)."""
-    parts, n = [], 0
-    for k in order:
-        if k not in results:
-            break
-        ev = results[k][0]
-        m = len(ev["times"])
-        if max_events is not None and n + m > max_events:
-            ev = {f: v[:max_events - n] for f, v in ev.items()}
-            m = max_events - n
-        parts.append(ev)
-        n += m
-        if max_events is not None and n >= max_events:
-            break
-    ev = {f: np.concatenate([q[f] for q in parts]) for f in FIELDS} if parts else None
-    if ev is None:
+    """The events of the blocks kept (:func:`_selection`: the first of the search order,
+    up to ``max_events``) in time order, then channel; None when no block ran."""
+    counts = {k: len(r[0]["times"]) for k, r in results.items()}
+    selection = _selection(counts, order, max_events)
+    if not selection:
         return None
-    t, c = ev["times"], ev["channels"]
-    if np.all((t[1:] > t[:-1]) | ((t[1:] == t[:-1]) & (c[1:] > c[:-1]))):
-        return ev  # blocks searched in order: sorted already
-    idx = np.lexsort((c, t))
-    return {f: v[idx] for f, v in ev.items()}
+    parts = [ev for _, ev in _in_time_order(
+        (k, {f: v[:m] for f, v in results[k][0].items()}) for k, m in selection)]
+    return {f: np.concatenate([q[f] for q in parts]) for f in FIELDS}
 
 
 @lru_cache(maxsize=1)
@@ -543,9 +529,8 @@ def _detect(raw, probe, out_dir, channels, n_channels, sample_rate, dtype, offse
 
 
 def _selection(counts, order, max_events):
-    """``(block, n_events)`` of the blocks whose events are kept (as
-    :func:`gather_events`: the first of the search order, up to ``max_events``), in time
-    order."""
+    """``(block, n_events)`` of the blocks whose events are kept, in time order: the first
+    blocks of the search order ``order`` that finished, up to ``max_events`` events."""
     selection, n = [], 0
     for k in order:
         if k not in counts:
