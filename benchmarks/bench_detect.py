@@ -108,7 +108,7 @@ def stage_shares(folder, meta, kwargs):
     from phyclone.detect.config import DetectParams
     from phyclone.detect.detectors import detect_events
     from phyclone.detect.features import event_features
-    from phyclone.detect.pipeline import prepare
+    from phyclone.detect.prepare import prepare
     from phyclone.detect.sinc import subsample_peaks
     T = {}
     t0 = time.thread_time()

@@ -12,7 +12,8 @@ from .detectors import detect_events
 from .filters import bandpass_sos, filtered_range
 from .noise import noise_levels
 from .output import load_detection, write_folder
-from .pipeline import detect, prepare, resolve_probe
+from .pipeline import detect
+from .prepare import prepare, resolve_probe
 from .probe import load_channel_positions
 from .raw import RawSpec, read_raw
 from .sinc import (fractional_shift, sample_and_hold_delays, sinc_interpolate, sinc_kernels,

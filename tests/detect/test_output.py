@@ -172,7 +172,7 @@ def test_trace_gui_data_shows_events_and_thresholds(folder):
 def test_trace_gui_shows_the_data_as_detected_with_channels_and_reference(tmp_path):
     from phyclone.apps.trace.gui import TraceData, _open_traces
     from phyclone.detect import DetectParams, detect, load_detection
-    from phyclone.detect.pipeline import prepare
+    from phyclone.detect.prepare import prepare
     dat, probe, data, *_ = write_recording(tmp_path, n_units=3, duration=2.)
     data[:, 2] = 0  # a dead channel, left out of the reference
     data.tofile(dat)

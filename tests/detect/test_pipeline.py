@@ -403,11 +403,10 @@ def test_a_reference_is_not_taken_over_fewer_than_two_live_channels(rec, tmp_pat
 
 
 def test_blocks_filter_enough_samples_for_any_sample_and_hold_delay(rec):
-    from phyclone.detect.config import DetectParams
+    from phyclone.detect import DetectParams, prepare
     margins = []
     for us in (0., 1., 600.):  # 600 µs x (channel % 32): delays up to 270 samples apart
-        ctx, _ = pipeline.prepare(rec["dat"], rec["probe"], None, DetectParams(sh_delay_us=us),
-                                  **KW)
+        ctx, _ = prepare(rec["dat"], rec["probe"], None, DetectParams(sh_delay_us=us), **KW)
         ctx.traces.close()
         margins.append(ctx.det_margin)
         spread = np.ptp(ctx.delays)
