@@ -13,6 +13,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -74,14 +75,19 @@ class BlockContext:
             self._traces = _open_cached(self.spec)
         return self._traces
 
-    @property
+    @cached_property
     def det_margin(self):
         """Samples filtered beyond a block on both sides: the detectors' and waveforms'
         reach, and the spread of the sample-and-hold delays (local channels resampled at
-        their own delay)."""
-        spread = int(np.ceil(np.ptp(self.delays))) + 1 if np.any(self.delays) else 0
+        their own delay). Computed once (the fields do not change)."""
+        spread = int(np.ceil(np.ptp(self.delays))) + 1 if self.delayed else 0
         return (max(self.lockout, self.ahead, self.phase_window)
                 + max(self.n_before, self.n_after) + 32 + spread)
+
+    @cached_property
+    def delayed(self):
+        """Whether a channel has a sample-and-hold delay."""
+        return bool(np.any(self.delays))
 
     def bounds(self, k):
         """Samples ``[a, b)`` searched in block ``k``."""
@@ -123,7 +129,7 @@ def events_in(ctx, x, x_start, a, b):
     fine = subsample_peaks(x, rows, c, ctx.interpolate, ctx.delays) + x_start
     shift = fine - t - ctx.delays[c]  # align on the sub-sample peak (same clock as x)
     feats = event_features(x, rows, c, shift, ctx.local, ctx.basis, ctx.n_before,
-                           ctx.interpolate, ctx.delays)
+                           ctx.interpolate, ctx.delays if ctx.delayed else None)
     return dict(times=t, channels=c, amplitudes=amp, fine_times=fine, features=feats)
 
 

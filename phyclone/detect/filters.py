@@ -285,28 +285,31 @@ def filtered_range(traces, lo, hi, cols, sos, segment, margin, reference="none",
     cache = scratch.get("segments", {}) if scratch is not None else {}
     if cache.get("key") != key:
         cache = {"key": key}
-    skip = np.zeros(len(starts), dtype=np.uint8)
+    first_rows = starts.tolist()
+    last_rows = stops.tolist()
     # with a reference, the channels constant over each segment (flat: left out of it)
     flat = np.zeros((len(starts), len(cols)), dtype=np.bool_)
-    for i, (s0, s1) in enumerate(zip(starts.tolist(), stops.tolist())):
+    todo = []  # the segments to filter
+    for i, (s0, s1) in enumerate(zip(first_rows, last_rows)):
         k0, k1 = max(s0, lo), min(s1, hi)
         first, rows, seg_flat = cache.get(s0, (None, None, None))
         if first is not None and first <= k0 and k1 <= first + len(rows):
             out[k0 - lo:k1 - lo] = rows[k0 - first:k1 - first]  # before the buffers change
             flat[i] = seg_flat
-            skip[i] = 1
-    todo = np.flatnonzero(skip == 0)
+        else:
+            todo.append(i)
     tail = _buffer(scratch, "tail", (segment, len(cols)))
     filled = 0
-    if len(todo):
+    if todo:
         buf = _buffer(scratch, "buf", (segment + 2 * margin, len(cols)))
         sos64 = np.ascontiguousarray(sos, dtype=np.float64)
         # Segments whose margins reach beyond the recording are filtered on their own (a
         # small padded copy), the others straight from the file's rows.
-        inside = (starts[todo] - margin >= 0) & (stops[todo] + margin <= traces.n_samples)
-        for group in np.split(todo, np.flatnonzero(np.diff(inside.astype(np.int8))) + 1):
-            a = int(starts[group[0]]) - margin
-            b = int(stops[group[-1]]) + margin
+        n = traces.n_samples
+        for group in _runs(todo, [first_rows[i] >= margin and last_rows[i] + margin <= n
+                                  for i in todo]):
+            a = first_rows[group[0]] - margin
+            b = last_rows[group[-1]] + margin
             only = np.ones(len(starts), dtype=np.uint8)
             only[group] = 0
             raw = read_padded(traces, a, b, scratch)
@@ -316,23 +319,35 @@ def filtered_range(traces, lo, hi, cols, sos, segment, margin, reference="none",
                 _flat_columns(raw, a, cols, starts, stops, only, flat)
     if scratch is not None:  # (before any reference)
         new = {"key": key}
-        inner = [i for i in range(len(starts)) if starts[i] >= lo and stops[i] <= hi]
+        inner = [i for i, (s0, s1) in enumerate(zip(first_rows, last_rows))
+                 if s0 >= lo and s1 <= hi]
         if inner:  # the end of the last whole segment of this range, copied
-            s0, s1 = int(starts[inner[-1]]), int(stops[inner[-1]])
+            s0, s1 = first_rows[inner[-1]], last_rows[inner[-1]]
             first = max(s0, s1 - KEEP_ROWS)
             kept = _buffer(scratch, "kept", (s1 - first, len(cols)))
             kept[:] = out[first - lo:s1 - lo]
             new[s0] = (first, kept, flat[inner[-1]].copy())
         if filled:  # the segment this range ends into, filtered whole
-            s0 = int(starts[todo[-1]])
-            new[s0] = (s0, tail[:int(stops[todo[-1]]) - s0], flat[todo[-1]].copy())
+            s0 = first_rows[todo[-1]]
+            new[s0] = (s0, tail[:last_rows[todo[-1]] - s0], flat[todo[-1]].copy())
         scratch["segments"] = new
-    if not flat.any():
+    if reference == "none" or not flat.any():
         return common_reference(out, reference, ref_channels)
-    for i, (s0, s1) in enumerate(zip(starts.tolist(), stops.tolist())):
+    for i, (s0, s1) in enumerate(zip(first_rows, last_rows)):
         common_reference(out[max(s0, lo) - lo:min(s1, hi) - lo], reference, ref_channels,
                          flat[i])
     return out
+
+
+def _runs(items, labels):
+    """``items`` cut into runs of consecutive items with the same label."""
+    runs = []
+    for i, (item, label) in enumerate(zip(items, labels)):
+        if i and label == labels[i - 1]:
+            runs[-1].append(item)
+        else:
+            runs.append([item])
+    return runs
 
 
 @numba.njit(cache=True, nogil=True)

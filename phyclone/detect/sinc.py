@@ -8,6 +8,8 @@ their channels one after the other (sample and hold): channel ``c`` is late by
 is read at the same instant.
 """
 
+from functools import lru_cache
+
 import numba
 import numpy as np
 
@@ -86,12 +88,21 @@ def subsample_peaks(x, times, channels, factor, delays=None, half_width=8):
     out = times + d[channels]
     if factor <= 1 or not len(times):
         return out
-    f = np.arange(-factor + 1, factor) / factor
-    j = np.arange(-half_width, half_width + 1)
-    k = _hamming_sinc(j[None, :] - f[:, None], half_width)  # (phases, taps)
+    k, f = _phase_kernels(int(factor), int(half_width))
     _subsample(np.ascontiguousarray(x, dtype=np.float32), times, channels, k, f, half_width,
                out)
     return out
+
+
+@lru_cache(maxsize=8)
+def _phase_kernels(factor, half_width):
+    """The kernels (phases, taps) of the phases ``f = p / factor`` within ±1 sample, and
+    ``f`` (made once per process: a block would spend a tenth of its Python time on them)."""
+    f = np.arange(-factor + 1, factor) / factor
+    j = np.arange(-half_width, half_width + 1)
+    k = _hamming_sinc(j[None, :] - f[:, None], half_width)
+    k.flags.writeable = f.flags.writeable = False
+    return k, f
 
 
 @numba.njit(cache=True, nogil=True)
