@@ -296,6 +296,14 @@ def run_dataset(n_channels, args, si_py):
         rec, prec = score(folder, ev.times, ev.channels, pos)
         rows["phyclone"] = dict(time=t_ours, cpu=c_ours, recall=rec, precision=prec,
                                 n=len(ev.times))
+        # with SpikeInterface's preprocessing: its common median reference
+        med = [ours(folder, meta, tmp / f"m{i}", reference="median")
+               for i in range(args.repeat)]
+        rec_m, prec_m = score(folder, med[0][0].times, med[0][0].channels, pos)
+        rows["phyclone --reference median"] = dict(
+            time=min(r[1] for r in med), cpu=min(r[2] for r in med), recall=rec_m,
+            precision=prec_m, n=len(med[0][0].times))
+        del med
         if si_py is not None and not args.skip_si:
             js = tmp / "si.json"
             subprocess.run([str(si_py), str(HERE / "si_detect_peer.py"), "detect",
@@ -352,6 +360,9 @@ def run_dataset(n_channels, args, si_py):
               f"  (SI stages: " + ", ".join(f"{k} {v:.2f} s" for k, v in
                                             rows['SpikeInterface']['stages'].items()
                                             if k not in ('n_peaks', 'total', 'cpu')) + ")")
+        med = rows["phyclone --reference median"]
+        print(f"with the same common median reference as SpikeInterface: "
+              f"×{si['time'] / med['time']:.1f} wall, ×{si['cpu'] / med['cpu']:.1f} CPU")
     tot = sum(shares.values())
     print("our stages (thread CPU time): " + ", ".join(
         f"{k} {100 * v / tot:.0f}%" for k, v in shares.items()) + f" (sum {tot:.2f} s)")
