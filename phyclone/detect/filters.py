@@ -157,7 +157,7 @@ def _reference(x, mode, keep):
 
 
 #: Values of a row sorted directly rather than bucketed again (:func:`_median`).
-FEW = 32
+FEW = 8
 #: Buckets of :func:`_median` at least.
 MIN_BUCKETS = 16
 
