@@ -102,37 +102,39 @@ def write_folder(out_dir, ev, params, jobs=1, events=None):
     _mark_incomplete(out_dir)
     n_ch = len(ev.channel_map)
     p = ev.params
-    with synced_together(), _writers(jobs) as put:
-        if events is None:
-            channels, features = ev.channels, ev.features
-            for name, field, dtype in _PER_SPIKE:
-                put(save_npy, out_dir / name, _per_spike(field, ev[field], dtype))
-        else:
-            _stream_events(out_dir, events, (len(ev.basis), ev.local.shape[1]))
-            channels, features = events.channels, NpyFile(out_dir / "pc_features.npy")
-        put(save_npy, out_dir / "channel_map.npy", ev.channel_map.astype(np.int32))
-        put(save_npy, out_dir / "channel_positions.npy", ev.positions.astype(np.float64))
-        put(save_json, out_dir / _INFO, dict(
-            low=p.low, high=p.high, order=p.order, reference=p.reference, sign=p.sign,
-            segment=int(ev.segment), margin=int(ev.margin), thresholds=ev.thresholds.tolist(),
-            threshold_window=int(ev.thr_len), threshold_start=int(ev.thr_start),
-            reference_channels=ev.channel_map[ev.ref_channels].tolist()))
-        put(write_text, out_dir / _MARK, "\n".join(WRITTEN) + "\n")
-        clusters = initial_clusters(channels, features, params.split,
-                                    params.min_cluster_size, jobs=jobs)  # (int32)
-        put(save_npy, out_dir / "spike_templates.npy", clusters)
-        put(save_npy, out_dir / "spike_clusters.npy", clusters)
-        put(write_text, out_dir / "cluster_group.tsv", "cluster_id\tgroup\n" + "".join(
-            f"{i}\tunsorted\n" for i in np.flatnonzero(np.bincount(clusters)).tolist()))
-        templates, template_ind = templates_from_features(clusters, features, channels,
-                                                          ev.local, ev.basis)
-        del clusters
-        put(save_npy, out_dir / "templates.npy", templates)
-        put(save_npy, out_dir / "template_ind.npy", template_ind)
-        put(save_npy, out_dir / "pc_feature_ind.npy", template_ind)
-        put(save_npy, out_dir / "similar_templates.npy",
-            similar_templates(templates, template_ind, n_ch))
-    save_json(out_dir / _SAVED, _stats(out_dir))
+    with synced_together():  # (every file fsynced at once, before params.py)
+        with _writers(jobs) as put:
+            if events is None:
+                channels, features = ev.channels, ev.features
+                for name, field, dtype in _PER_SPIKE:
+                    put(save_npy, out_dir / name, _per_spike(field, ev[field], dtype))
+            else:
+                _stream_events(out_dir, events, (len(ev.basis), ev.local.shape[1]))
+                channels, features = events.channels, NpyFile(out_dir / "pc_features.npy")
+            put(save_npy, out_dir / "channel_map.npy", ev.channel_map.astype(np.int32))
+            put(save_npy, out_dir / "channel_positions.npy", ev.positions.astype(np.float64))
+            put(save_json, out_dir / _INFO, dict(
+                low=p.low, high=p.high, order=p.order, reference=p.reference, sign=p.sign,
+                segment=int(ev.segment), margin=int(ev.margin), thresholds=ev.thresholds.tolist(),
+                threshold_window=int(ev.thr_len), threshold_start=int(ev.thr_start),
+                reference_channels=ev.channel_map[ev.ref_channels].tolist()))
+            put(write_text, out_dir / _MARK, "\n".join(WRITTEN) + "\n")
+            clusters = initial_clusters(channels, features, params.split,
+                                        params.min_cluster_size, jobs=jobs)  # (int32)
+            put(save_npy, out_dir / "spike_templates.npy", clusters)
+            put(save_npy, out_dir / "spike_clusters.npy", clusters)
+            put(write_text, out_dir / "cluster_group.tsv", "cluster_id\tgroup\n" + "".join(
+                f"{i}\tunsorted\n" for i in np.flatnonzero(np.bincount(clusters)).tolist()))
+            templates, template_ind = templates_from_features(clusters, features, channels,
+                                                              ev.local, ev.basis)
+            del clusters
+            put(save_npy, out_dir / "templates.npy", templates)
+            put(save_npy, out_dir / "template_ind.npy", template_ind)
+            put(save_npy, out_dir / "pc_feature_ind.npy", template_ind)
+            put(save_npy, out_dir / "similar_templates.npy",
+                similar_templates(templates, template_ind, n_ch))
+        # (the written files' sizes and times: in the same fsync)
+        save_json(out_dir / _SAVED, _stats(out_dir))
     write_text(out_dir / "params.py", _params_text(ev.spec))
     return out_dir / "params.py"
 
