@@ -88,7 +88,7 @@ def subsample_peaks(x, times, channels, factor, delays=None, half_width=8):
     out = times + d[channels]
     if factor <= 1 or not len(times):
         return out
-    k, f = _phase_kernels(int(factor), int(half_width))
+    k, f = _phase_kernels(factor, half_width)
     _subsample(np.ascontiguousarray(x, dtype=np.float32), times, channels, k, f, half_width,
                out)
     return out

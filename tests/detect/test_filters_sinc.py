@@ -103,11 +103,16 @@ def _rows(draw_kind, n, rng):
         x = np.where(rng.random(n) < .5, -1e30, 1e30) + rng.normal(0, 1, n)
     elif draw_kind == "tiny":  # a range below float32's resolution of the bucket scale
         x = 1e-30 * rng.normal(0, 1, n)
+    elif draw_kind == "halves":  # the two middle values (n even) far apart
+        x[n // 2:] = 1e6 + np.arange(n - n // 2)
+    elif draw_kind == "powers":  # values over orders of magnitude: buckets make little progress
+        x = 2.0 ** -rng.integers(0, 120, n)
     return x.astype(np.float32)
 
 
 @settings(max_examples=300, deadline=None)
-@given(n=st.integers(1, 400), kind=st.sampled_from(["normal", "ties", "outlier", "two", "tiny"]),
+@given(n=st.integers(1, 400), kind=st.sampled_from(["normal", "ties", "outlier", "two", "tiny",
+                                                    "halves", "powers"]),
        seed=st.integers(0, 2 ** 32 - 1))
 def test_median_is_numpys(n, kind, seed):
     v = _rows(kind, n, np.random.default_rng(seed))
