@@ -392,6 +392,8 @@ def filtered_range(traces, lo, hi, cols, sos, segment, margin, reference="none",
     a0, b0 = max(lo, 0), min(hi, traces.n_samples)
     out[:max(0, a0 - lo)] = 0
     out[max(0, b0 - lo):] = 0
+    if b0 <= a0:  # wholly outside the recording (zeros)
+        return out
     starts, stops = segment_bounds(traces.n_samples, segment, a0, b0)
     if not len(starts) or not len(cols):
         return out

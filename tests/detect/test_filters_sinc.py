@@ -82,6 +82,18 @@ def test_a_mapped_window_serves_the_next_ranges_and_moves(tmp_path, monkeypatch)
         assert np.array_equal(got[a - lo:b - lo], full[a:b]), lo
 
 
+def test_a_range_outside_the_recording_is_zeros(traces):
+    sos = bandpass_sos(20000., 300., 6000., 3)
+    n = traces.n_samples
+    for lo, hi in ((n + 10, n + 100), (n, n + 5), (-500, -20)):
+        for scratch in (None, {}):
+            if scratch is not None:  # the last segment kept whole by a call ending in it
+                filtered_range(traces, n - 3900, n - 1500, np.arange(7), sos, 3000, 300,
+                               scratch=scratch)
+            out = filtered_range(traces, lo, hi, np.arange(7), sos, 3000, 300, scratch=scratch)
+            assert out.shape == (hi - lo, 7) and not out.any()
+
+
 @pytest.mark.parametrize("mode", ["median", "mean"])
 def test_common_reference(traces, mode):
     sos = bandpass_sos(20000., 300., 6000., 3)
