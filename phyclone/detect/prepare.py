@@ -13,10 +13,11 @@ from .blocks import BlockContext
 from .config import DetectParams
 from .detectors import detect_events
 from .features import channel_distances, local_channels, neighbour_table, pca_basis
-from .filters import bandpass_sos, common_reference, filtered_chunk
+from .filters import bandpass_sos, filtered_chunk
 from .noise import noise_levels, sample_starts
 from .probe import load_channel_positions
 from .raw import read_raw
+from .reference import common_reference
 from .sinc import sample_and_hold_delays
 from .threads import thread_map
 

@@ -10,7 +10,7 @@ from scipy.signal import sosfiltfilt
 
 from phyclone.detect import (bandpass_sos, filtered_range, noise_levels, sinc_interpolate,
                              subsample_peaks)
-from phyclone.detect.filters import _median
+from phyclone.detect.reference import _median
 from phyclone.detect.sinc import fractional_shift
 from phyclone.io.raw.traces import get_ephys_reader
 
