@@ -17,7 +17,7 @@ import numpy as np
 
 from phyclone.utils.butterworth import band_sos
 
-from .reference import common_reference
+from .reference import REFERENCES, reference_columns, segment_channels, segment_reference
 
 
 @lru_cache(maxsize=16)
@@ -65,7 +65,7 @@ def _biquads(buf, t0, t1, step, c32, z1, z2):
 
 @numba.njit(cache=True, nogil=True)
 def _filter_segments(raw, raw_start, cols, seg_starts, seg_stops, margin, lo, hi, sos, out,
-                     buf, skip, tail):
+                     buf, skip, tail, mode, ref, flat):
     """Filter the segments ``[seg_starts[i], seg_stops[i])`` (absolute samples) of ``raw``
     (covering ``[raw_start, raw_start + len(raw))``, columns ``cols``) forward-backward with
     ``margin`` raw samples on both sides; write the samples in ``[lo, hi)`` into ``out``
@@ -74,7 +74,10 @@ def _filter_segments(raw, raw_start, cols, seg_starts, seg_stops, margin, lo, hi
     section pair → time → channel). ``buf``: scratch, at least (segment + 2 margin, len(cols)).
     Segments with ``skip[i]`` are left out (known already). A computed segment that ends
     after ``hi`` is still filtered whole: it is copied into ``tail`` and 1 is returned
-    (the next block of a sequential run starts with it)."""
+    (the next block of a sequential run starts with it). With a reference (``mode``, see
+    :func:`~.reference.segment_reference`) over the columns ``ref`` less those ``flat[i]``,
+    each tile's rows are referenced as soon as they are written (still in the cache: a
+    pass over the block in memory less)."""
     nc = len(cols)
     ns = sos.shape[0]
     tile = 128
@@ -96,6 +99,7 @@ def _filter_segments(raw, raw_start, cols, seg_starts, seg_stops, margin, lo, hi
         keep_hi = min(seg_stops[i], hi)
         if keep_hi <= keep_lo:
             continue
+        keep = segment_channels(mode, ref, flat[i])
         n0 = min(32, b - a)
         dc[:] = 0.
         for t in range(n0):
@@ -123,13 +127,19 @@ def _filter_segments(raw, raw_start, cols, seg_starts, seg_stops, margin, lo, hi
         for t0 in range(b - a - 1, stop, -tile):  # each tile filtered, then copied out
             t1 = max(stop, t0 - tile)
             _biquads(buf, t0, t1, -1, c32, z1, z2)
-            for t in range(max(t1 + 1, keep_lo - a), min(t0 + 1, keep_hi - a)):
+            r0, r1 = max(t1 + 1, keep_lo - a), min(t0 + 1, keep_hi - a)
+            for t in range(r0, r1):
                 for c in range(nc):
                     out[t + a - lo, c] = buf[t, c]
+            if mode and r1 > r0:
+                segment_reference(out[r0 + a - lo:r1 + a - lo], mode, keep, flat[i])
         if seg_stops[i] > hi and keep_lo == seg_starts[i]:
-            for t in range(seg_starts[i], seg_stops[i]):
+            for t in range(seg_starts[i], seg_stops[i]):  # (the rows in out: referenced)
                 for c in range(nc):
-                    tail[t - seg_starts[i], c] = buf[t - a, c]
+                    tail[t - seg_starts[i], c] = out[t - lo, c] if t < hi else buf[t - a, c]
+            if mode:
+                segment_reference(tail[hi - seg_starts[i]:seg_stops[i] - seg_starts[i]],
+                                  mode, keep, flat[i])
             filled = 1
     return filled
 
@@ -241,8 +251,12 @@ def filtered_range(traces, lo, hi, cols, sos, segment, margin, reference="none",
     starts, stops = segment_bounds(traces.n_samples, segment, a0, b0)
     if not len(starts) or not len(cols):
         return out
-    # Parts of segments filtered by the previous call of this thread: {start: (first, rows)}
-    key = (id(traces), cols.tobytes(), np.asarray(sos).tobytes(), segment, margin)
+    mode = REFERENCES[reference]
+    ref = reference_columns(ref_channels, len(cols))
+    # Parts of segments filtered (and referenced) by the previous call of this thread:
+    # {start: (first, rows)}
+    key = (id(traces), cols.tobytes(), np.asarray(sos).tobytes(), segment, margin, mode,
+           ref.tobytes())
     cache = scratch.get("segments", {}) if scratch is not None else {}
     if cache.get("key") != key:
         cache = {"key": key}
@@ -253,10 +267,9 @@ def filtered_range(traces, lo, hi, cols, sos, segment, margin, reference="none",
     todo = []  # the segments to filter
     for i, (s0, s1) in enumerate(zip(first_rows, last_rows)):
         k0, k1 = max(s0, lo), min(s1, hi)
-        first, rows, seg_flat = cache.get(s0, (None, None, None))
+        first, rows = cache.get(s0, (None, None))
         if first is not None and first <= k0 and k1 <= first + len(rows):
             out[k0 - lo:k1 - lo] = rows[k0 - first:k1 - first]  # before the buffers change
-            flat[i] = seg_flat
         else:
             todo.append(i)
     tail = _buffer(scratch, "tail", (segment, len(cols)))
@@ -274,11 +287,11 @@ def filtered_range(traces, lo, hi, cols, sos, segment, margin, reference="none",
             only = np.ones(len(starts), dtype=np.uint8)
             only[group] = 0
             raw = read_padded(traces, a, b, scratch)
-            filled |= _filter_segments(raw, a, cols, starts, stops, int(margin), lo, hi,
-                                       sos64, out, buf, only, tail)
-            if reference != "none":
+            if mode:
                 _flat_columns(raw, a, cols, starts, stops, only, flat)
-    if scratch is not None:  # (before any reference)
+            filled |= _filter_segments(raw, a, cols, starts, stops, int(margin), lo, hi,
+                                       sos64, out, buf, only, tail, mode, ref, flat)
+    if scratch is not None:  # (referenced rows)
         new = {"key": key}
         inner = [i for i, (s0, s1) in enumerate(zip(first_rows, last_rows))
                  if s0 >= lo and s1 <= hi]
@@ -287,16 +300,11 @@ def filtered_range(traces, lo, hi, cols, sos, segment, margin, reference="none",
             first = max(s0, s1 - KEEP_ROWS)
             kept = _buffer(scratch, "kept", (s1 - first, len(cols)))
             kept[:] = out[first - lo:s1 - lo]
-            new[s0] = (first, kept, flat[inner[-1]].copy())
+            new[s0] = (first, kept)
         if filled:  # the segment this range ends into, filtered whole
             s0 = first_rows[todo[-1]]
-            new[s0] = (s0, tail[:last_rows[todo[-1]] - s0], flat[todo[-1]].copy())
+            new[s0] = (s0, tail[:last_rows[todo[-1]] - s0])
         scratch["segments"] = new
-    if reference == "none" or not flat.any():
-        return common_reference(out, reference, ref_channels)
-    for i, (s0, s1) in enumerate(zip(first_rows, last_rows)):
-        common_reference(out[max(s0, lo) - lo:min(s1, hi) - lo], reference, ref_channels,
-                         flat[i])
     return out
 
 
@@ -353,7 +361,8 @@ def filtered_chunk(traces, lo, hi, cols, sos, margin):
     _filter_segments(raw, lo - margin, cols, np.array([lo], np.int64), np.array([hi], np.int64),
                      int(margin), lo, hi, np.ascontiguousarray(sos, dtype=np.float64), out,
                      np.empty((hi - lo + 2 * margin, len(cols)), np.float32),
-                     np.zeros(1, np.uint8), np.empty((0, len(cols)), np.float32))
+                     np.zeros(1, np.uint8), np.empty((0, len(cols)), np.float32), 0,
+                     np.zeros(0, np.int64), np.zeros((1, len(cols)), np.bool_))
     inside = raw[margin:margin + hi - lo][:, cols]
     return out, inside.min(axis=0) == inside.max(axis=0)
 

@@ -152,12 +152,39 @@ def common_reference(x, reference="none", ref_channels=None, flat=None):
     channels (over one, it would cancel it)."""
     mode = REFERENCES[reference]
     if mode:
-        keep = np.arange(x.shape[1]) if ref_channels is None else \
-            np.asarray(ref_channels, dtype=np.int64)
-        if flat is not None:
-            keep = keep[~flat[keep]]
-        if len(keep) >= 2:
-            _reference(x, mode, np.ascontiguousarray(keep, dtype=np.int64))
-        if flat is not None:
-            x[:, flat] = 0
+        flat = np.zeros(x.shape[1], np.bool_) if flat is None else np.asarray(flat, np.bool_)
+        keep = segment_channels(mode, reference_columns(ref_channels, x.shape[1]), flat)
+        segment_reference(x, mode, keep, flat)
     return x
+
+
+def reference_columns(ref_channels, n_columns):
+    """The columns a reference is taken over (``ref_channels``, all when None), as int64."""
+    if ref_channels is None:
+        return np.arange(n_columns, dtype=np.int64)
+    return np.ascontiguousarray(ref_channels, dtype=np.int64)
+
+
+@numba.njit(cache=True, nogil=True)
+def segment_channels(mode, ref, flat):
+    """The columns ``ref`` that are not ``flat`` (none without a reference, ``mode`` 0)."""
+    keep = np.empty(len(ref), dtype=np.int64)
+    m = 0
+    if mode:
+        for j in range(len(ref)):
+            if not flat[ref[j]]:
+                keep[m] = ref[j]
+                m += 1
+    return keep[:m]
+
+
+@numba.njit(cache=True, nogil=True)
+def segment_reference(x, mode, keep, flat):
+    """The reference (``mode``: 1 median, 2 mean) over the columns ``keep`` of the rows
+    ``x`` of a segment (none over fewer than 2), and its ``flat`` columns set to 0."""
+    if len(keep) >= 2:
+        _reference(x, mode, keep)
+    for c in range(x.shape[1]):
+        if flat[c]:
+            for t in range(x.shape[0]):
+                x[t, c] = 0.

@@ -157,6 +157,19 @@ def test_median_of_a_row_with_a_non_finite_value_is_numbas(bad):
     np.testing.assert_equal(got, _numba_median(v.copy()))
 
 
+def test_a_scratch_reused_with_another_reference_filters_again(traces):
+    # the rows a call keeps for the next one are referenced: not reused for another reference
+    sos = bandpass_sos(20000., 300., 6000., 3)
+    scratch = {}
+    for lo, reference, ref in ((0, "median", None), (900, "none", None), (1800, "mean", None),
+                               (2700, "mean", [0, 1, 2]), (3600, "median", [1, 2, 3])):
+        got = filtered_range(traces, lo, lo + 1000, np.arange(7), sos, 3000, 300, reference,
+                             ref, scratch=scratch).copy()
+        want = filtered_range(traces, lo, lo + 1000, np.arange(7), sos, 3000, 300, reference,
+                              ref)
+        assert np.array_equal(got, want), (lo, reference, ref)
+
+
 @pytest.mark.parametrize("mode", ["median", "mean"])
 def test_common_reference_leaves_out_channels_flat_in_a_segment(mode):
     rng = np.random.default_rng(2)
