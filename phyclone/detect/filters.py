@@ -291,7 +291,7 @@ def filtered_range(traces, lo, hi, cols, sos, segment, margin, reference="none",
                 _flat_columns(raw, a, cols, starts, stops, only, flat)
             filled |= _filter_segments(raw, a, cols, starts, stops, int(margin), lo, hi,
                                        sos64, out, buf, only, tail, mode, ref, flat)
-    if scratch is not None:  # (referenced rows)
+    if scratch is not None:  # rows for the next call (filtered and referenced)
         new = {"key": key}
         inner = [i for i, (s0, s1) in enumerate(zip(first_rows, last_rows))
                  if s0 >= lo and s1 <= hi]
