@@ -8,13 +8,14 @@ from pathlib import Path
 
 import numpy as np
 
+from phyclone.io.npy_stream import NpyWriter
 from phyclone.utils.bunch import Bunch
 from phyclone.utils.errors import DataError
-from phyclone.utils.fileio import (atomic_open, ensure_dir_exists, file_stamp, load_json,
-                                   save_json, save_npy, synced_together, write_text)
+from phyclone.utils.fileio import (ensure_dir_exists, file_stamp, load_json, save_json,
+                                   save_npy, synced_together, write_text)
 
 from .features import initial_clusters, similar_templates, templates_from_features
-from .spill import NpyFile, NpyWriter
+from .spill import NpyFile
 
 #: Files this command writes (an existing folder holding others' copies is refused).
 WRITTEN = ("params.py", "spike_times.npy", "spike_fine_times.npy", "spike_max_channels.npy",
@@ -158,10 +159,9 @@ def _stream_events(out_dir, events, feature_shape):
     channels = np.empty(events.n, dtype=np.int32)
     amplitudes = np.empty(events.n, dtype=np.float32)
     with ExitStack() as files:
-        writers = {field: NpyWriter(files.enter_context(atomic_open(out_dir / name, "wb")),
-                                    dtype, (events.n,) + (feature_shape if field == "features"
-                                                          else ()))
-                   for name, field, dtype in _PER_SPIKE}
+        writers = {field: files.enter_context(NpyWriter(
+            out_dir / name, dtype, (events.n,) + (feature_shape if field == "features" else ()),
+            fsync=True)) for name, field, dtype in _PER_SPIKE}
         for i, piece in events.pieces:
             m = len(piece["times"])
             channels[i:i + m] = piece["channels"]

@@ -1,6 +1,6 @@
-"""Events of runs too large to hold in memory: ``.npy`` files written block by block and
-read back in chunks, with plain reads (the pages of a memory map would count in the
-process's memory as long as it is mapped)."""
+"""Events of runs too large to hold in memory: ``.npy`` files written block by block
+(:class:`phyclone.io.npy_stream.NpyWriter`) and read back in chunks, with plain reads (the
+pages of a memory map would count in the process's memory as long as it is mapped)."""
 
 from pathlib import Path
 
@@ -11,38 +11,6 @@ from numpy.lib import format as npformat
 MEMORY_BUDGET = 128 << 20
 #: Bytes read at once from an event file.
 CHUNK_BYTES = 16 << 20
-
-
-class NpyWriter:
-    """An ``.npy`` file of ``shape`` written in pieces of rows, in order
-    (:meth:`append`) or at their place (:meth:`write_at`), into the open binary file ``f``
-    (the same bytes as ``np.save`` of the whole array)."""
-
-    def __init__(self, f, dtype, shape):
-        self.f, self.dtype, self.shape = f, np.dtype(dtype), tuple(int(s) for s in shape)
-        npformat.write_array_header_1_0(f, {"descr": npformat.dtype_to_descr(self.dtype),
-                                            "fortran_order": False, "shape": self.shape})
-        self.start = f.tell()
-        self.row = int(np.prod(self.shape[1:], dtype=np.int64)) * self.dtype.itemsize
-        self.n = 0
-
-    def append(self, rows):
-        self.write_at(self.n, rows)
-
-    def write_at(self, first, rows):
-        """Write ``rows`` from row ``first`` on (each row once: they are counted)."""
-        rows = np.ascontiguousarray(rows, dtype=self.dtype)
-        if rows.shape[1:] != self.shape[1:] or not 0 <= first <= self.shape[0] - len(rows):
-            raise ValueError(f"rows of shape {rows.shape} from row {first} do not fit an "
-                             f"array {self.shape}")
-        self.f.seek(self.start + first * self.row)
-        self.f.write(memoryview(rows.reshape(-1)).cast("B"))
-        self.n += len(rows)
-
-    def check(self):
-        """Raise unless every row was written."""
-        if self.n != self.shape[0]:
-            raise ValueError(f"{self.n} rows written of {self.shape[0]}")
 
 
 class NpyFile:

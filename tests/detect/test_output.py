@@ -337,13 +337,13 @@ def test_runs_larger_than_memory_write_the_same_folder(tmp_path, monkeypatch, kw
 
 def test_npy_files_written_and_read_in_pieces(tmp_path, monkeypatch):
     from phyclone.detect import spill
+    from phyclone.io.npy_stream import NpyWriter
     a = np.random.default_rng(0).normal(size=(1000, 3, 4)).astype(np.float32)
-    with open(tmp_path / "a.npy", "wb") as f:
-        w = spill.NpyWriter(f, np.float32, a.shape)
-        for piece in np.array_split(a, 7):
-            w.append(piece)
-        w.check()
-        with pytest.raises(ValueError, match="do not fit"):
+    pieces = np.array_split(np.arange(1000), 7)
+    with NpyWriter(tmp_path / "a.npy", np.float32, a.shape) as w:
+        for rows in pieces[::-1]:  # at their place, in any order
+            w.write_at(rows[0], a[rows])
+        with pytest.raises(ValueError, match="beyond"):
             w.append(a[:1])
     assert (tmp_path / "a.npy").read_bytes() == _npy_bytes(a)
     monkeypatch.setattr(spill, "CHUNK_BYTES", 1000)  # 20 rows per chunk
@@ -352,11 +352,10 @@ def test_npy_files_written_and_read_in_pieces(tmp_path, monkeypatch):
     np.testing.assert_array_equal(np.concatenate([c for _, c in f.chunks()]), a)
     idx = np.random.default_rng(1).permutation(1000)[:77]
     np.testing.assert_array_equal(f.rows(idx), a[idx])
-    with open(tmp_path / "b.npy", "wb") as g:
-        w = spill.NpyWriter(g, np.int64, (5,))
-        w.append(np.arange(3))
-        with pytest.raises(ValueError, match="3 rows written of 5"):
-            w.check()
+    with pytest.raises(ValueError, match="3 rows written, 5 announced"):
+        with NpyWriter(tmp_path / "b.npy", np.int64, (5,)) as w:
+            w.append(np.arange(3))
+    assert not (tmp_path / "b.npy").exists()
 
 
 def _npy_bytes(a):
