@@ -140,7 +140,7 @@ def write_folder(out_dir, ev, params, jobs=1, events=None):
     return out_dir / "params.py"
 
 
-#: Per-spike files streamed by :func:`_stream_events`: (name, field, dtype).
+#: Per-spike files, written whole or streamed (:func:`_stream_events`): (name, field, dtype).
 _PER_SPIKE = (("spike_times.npy", "times", np.int64),
               ("spike_fine_times.npy", "fine_times", np.float64),
               ("pc_features.npy", "features", np.float32),
