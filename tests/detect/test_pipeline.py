@@ -441,3 +441,13 @@ def test_noise_windows_start_at_the_searched_range(rec, ref):
     assert len(ev.times) and ev.times.min() >= 75000
     keep = (ref.times >= 75000) & (ref.times < 150000)
     assert abs(len(ev.times) - keep.sum()) <= 0.05 * keep.sum()
+
+
+def test_typical_noise_is_the_median_over_the_windows_where_a_channel_is_live():
+    from phyclone.detect.prepare import _typical
+    rng = np.random.default_rng(4)
+    for _ in range(200):
+        noise = rng.uniform(1, 50, (rng.integers(1, 6), rng.integers(1, 20))).astype(np.float32)
+        noise[rng.random(noise.shape) < rng.random()] = 0  # dead windows
+        expected = [np.median(c[c > 0]) if (c > 0).any() else 0. for c in noise.T]
+        np.testing.assert_array_equal(_typical(noise), np.array(expected, dtype=np.float64))
