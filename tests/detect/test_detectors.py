@@ -125,3 +125,71 @@ def test_lockout_before_a_larger_spike_is_shorter_than_after_it():
         assert _run(x, lockout=3, ahead=1, **kw)[0] == [(47, c_small), (50, 1), (150, 1)]
         assert _run(x, lockout=3, ahead=3, **kw)[0] == [(50, 1), (150, 1)]
         assert _run(x, lockout=1, ahead=3, **kw)[0] == [(50, 1), (150, 1), (153, c_small)]
+
+
+def _classic_events(x, thr, thr_len, table, lockout, ahead, sign, multiphasic,
+                    phase_window=4, phase_ratio=0.25):
+    """The classic rule (near = lockout radius), sample by sample in Python: a sample
+    crossing its threshold in an enabled polarity, a strict extremum before and a weak one
+    after, not exceeded (ties: earlier, then lower channel) by a sample of a channel of
+    ``table`` within the lockout (or, with both polarities, by an opposite one within
+    ``phase_window``)."""
+    n, nc = x.shape
+    span = max(lockout, ahead, phase_window if sign == "both" else 0)
+    events = []
+    for t in range(1, n - 1):
+        for c in range(nc):
+            v, th = float(x[t, c]), float(thr[t // thr_len, c])
+            if th <= 0:
+                continue
+            up = sign != "neg" and v >= th and v > x[t - 1, c] and v >= x[t + 1, c]
+            down = sign != "pos" and v <= -th and v < x[t - 1, c] and v <= x[t + 1, c]
+            if not (up or down):
+                continue
+            a = abs(v)
+            if multiphasic:
+                w = x[max(0, t - phase_window):t + phase_window + 1, c]
+                if max(0., float((-w if up else w).max())) < phase_ratio * a:
+                    continue
+            blocked = False
+            for c2 in table[c][table[c] >= 0]:
+                for t2 in range(max(0, t - span), min(n, t + span + 1)):
+                    w, dt = float(x[t2, c2]), t2 - t
+                    if sign == "both" and (w > 0) != (v > 0):
+                        m = abs(w) if abs(dt) <= phase_window else -1.
+                    elif dt < -lockout or dt > ahead:
+                        m = -1.
+                    else:
+                        m = w if up else -w
+                    if m > a or (m == a and (t2 < t or (t2 == t and c2 < c))):
+                        blocked = True
+            if not blocked:
+                events.append((t, c))
+    return events
+
+
+def test_events_match_the_rule_sample_by_sample():
+    """Random blocks with plateaus (ties), a disabled channel, two threshold windows and
+    infinite samples (one of each polarity: never an event of the other): every polarity
+    and detector against :func:`_classic_events`."""
+    rng = np.random.default_rng(7)
+    table = neighbour_table(POS, 30.)
+    for trial in range(6):
+        x = rng.normal(0, 6, (300, 8)).astype(np.float32)
+        x = np.round(x / 2) * 2  # plateaus
+        for _ in range(12):
+            _spike(x, int(rng.integers(5, 295)), int(rng.integers(8)),
+                   rng.uniform(15, 60) * rng.choice([-1, 1]), spread=0.4)
+        x[rng.integers(300), rng.integers(8)] = -np.inf
+        x[rng.integers(300), rng.integers(8)] = np.inf
+        x = x.astype(np.float32)
+        thr = np.full((2, 8), 10., np.float32)
+        thr[1] = 14.
+        thr[:, trial % 8] = 0
+        for sign in ("neg", "pos", "both"):
+            for method in ("bipolar", "multiphasic"):
+                t, c, _ = detect_events(x, 0, 0, 300, thr, 150, table, 2, sign, method,
+                                        phase_window=4, ahead=1)
+                expected = _classic_events(x, thr, 150, table, 2, 1, sign,
+                                           method == "multiphasic")
+                assert list(zip(t.tolist(), c.tolist())) == expected, (trial, sign, method)
