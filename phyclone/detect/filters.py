@@ -323,27 +323,33 @@ def _runs(items, labels):
 def _flat_columns(raw, raw_start, cols, seg_starts, seg_stops, skip, flat):
     """``flat[i, c]``: column ``cols[c]`` of ``raw`` is constant over segment ``i`` (for
     the segments not in ``skip``, of 32 samples or more: a shorter one, at the end of the
-    recording, tells nothing). Stops looking at a segment's rows once every column has
-    varied (at once for live data)."""
+    recording, tells nothing)."""
     for i in range(len(seg_starts)):
-        if skip[i] or seg_stops[i] - seg_starts[i] < 32:
-            continue
-        r0, r1 = seg_starts[i] - raw_start, seg_stops[i] - raw_start
-        left = np.arange(len(cols))  # columns constant so far: left[:m]
-        m = len(cols)
-        for r in range(r0 + 1, r1):
-            j = 0
-            while j < m:
-                c = left[j]
-                if raw[r, cols[c]] != raw[r0, cols[c]]:
-                    m -= 1
-                    left[j] = left[m]
-                else:
-                    j += 1
-            if m == 0:
-                break
-        for j in range(m):
-            flat[i, left[j]] = True
+        if not skip[i] and seg_stops[i] - seg_starts[i] >= 32:
+            _constant_columns(raw, seg_starts[i] - raw_start, seg_stops[i] - raw_start, cols,
+                              flat[i])
+
+
+@numba.njit(cache=True, nogil=True)
+def _constant_columns(raw, r0, r1, cols, constant):
+    """``constant[c]``: column ``cols[c]`` of ``raw`` is constant over the rows ``[r0, r1)``
+    (set, never cleared). Stops looking once every column has varied (at once for live
+    data)."""
+    left = np.arange(len(cols))  # columns constant so far: left[:m]
+    m = len(cols)
+    for r in range(r0 + 1, r1):
+        j = 0
+        while j < m:
+            c = left[j]
+            if raw[r, cols[c]] != raw[r0, cols[c]]:
+                m -= 1
+                left[j] = left[m]
+            else:
+                j += 1
+        if m == 0:
+            break
+    for j in range(m):
+        constant[left[j]] = True
 
 
 def filtered_chunk(traces, lo, hi, cols, sos, margin):
@@ -363,8 +369,9 @@ def filtered_chunk(traces, lo, hi, cols, sos, margin):
                      np.empty((hi - lo + 2 * margin, len(cols)), np.float32),
                      np.zeros(1, np.uint8), np.empty((0, len(cols)), np.float32), 0,
                      np.zeros(0, np.int64), np.zeros((1, len(cols)), np.bool_))
-    inside = raw[margin:margin + hi - lo][:, cols]
-    return out, inside.min(axis=0) == inside.max(axis=0)
+    flat = np.zeros(len(cols), dtype=np.bool_)
+    _constant_columns(raw, margin, margin + hi - lo, cols, flat)
+    return out, flat
 
 
 def _buffer(scratch, name, shape, dtype=np.float32):
