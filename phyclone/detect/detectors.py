@@ -83,36 +83,30 @@ def _peaks(x, x_start, t_lo, t_hi, thr, thr_len, thr_start, sign, near, neighbou
     m = 0
     span = max(lockout, ahead) if sign != 0 else max(lockout, ahead, phase_window)
     same = near.shape[1] == neighbours.shape[1] and np.all(near == neighbours)
-    level = np.empty(nc, dtype=np.float32)
+    lo_thr = np.empty(nc, dtype=np.float32)
+    hi_thr = np.empty(nc, dtype=np.float32)
     hit = np.zeros(-(-nc // 8) * 8, dtype=np.uint8)  # (whole words: read 8 at a time)
     words = hit.view(np.uint64)
-    s = np.float32(1. if sign > 0 else -1.)  # the polarity scanned first (both: negative)
     row_prev = -1
     for t in range(max(t_lo, 1), min(t_hi, n - 1)):
         row = min(max((x_start + t - thr_start) // thr_len, 0), thr.shape[0] - 1)
-        if row != row_prev:  # thresholds of this noise window; inf: never crossed
+        if row != row_prev:  # thresholds of this noise window; NaN: never crossed
             for c in range(nc):
                 th = thr[row, c]
-                level[c] = th if th > 0 else np.inf
+                hi_thr[c] = th if th > 0 and sign >= 0 else np.nan
+                lo_thr[c] = -th if th > 0 and sign <= 0 else np.nan
             row_prev = row
-        # vectorised pre-scan: the candidates, crossings that are extrema in time (one
-        # loop per polarity, on s × the samples: with the loop in a branch on the sign
-        # instead, the vectoriser made 32-channel rows twice as slow)
-        xp, xt, xn = x[t - 1], x[t], x[t + 1]
-        any_hit = 0
-        for c in range(nc):
-            v = s * xt[c]
-            h = (v >= level[c]) & (v > s * xp[c]) & (v >= s * xn[c])
-            hit[c] = h
-            any_hit += h
-        if sign == 0:
-            for c in range(nc):
-                v = xt[c]
-                h = (v >= level[c]) & (v > xp[c]) & (v >= xn[c])
-                hit[c] |= h
-                any_hit += h
-        if any_hit == 0:
+        xt = x[t]
+        crossed = 0
+        for c in range(nc):  # vectorised pre-scan, without stores
+            crossed += (xt[c] >= hi_thr[c]) | (xt[c] <= lo_thr[c])
+        if crossed == 0:
             continue
+        xp, xn = x[t - 1], x[t + 1]
+        for c in range(nc):  # the candidates: crossings that are extrema in time (vectorised)
+            v = xt[c]
+            hit[c] = ((v >= hi_thr[c]) & (v > xp[c]) & (v >= xn[c])) | \
+                ((v <= lo_thr[c]) & (v < xp[c]) & (v <= xn[c]))
         for wi in range(len(words)):  # 8 channels at a time: most have none
             if words[wi] == 0:
                 continue
