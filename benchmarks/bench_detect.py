@@ -20,6 +20,7 @@ events.
 
 import argparse
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -340,7 +341,8 @@ def run_dataset(n_channels, args, si_py):
         if not args.skip_dask:
             from distributed import Client, LocalCluster
             with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                              dashboard_address=None) as cl, Client(cl) as client:
+                              dashboard_address=None, silence_logs=logging.CRITICAL) as cl, \
+                    Client(cl) as client:  # (no worker's heartbeat error at the close)
                 evd, _, _ = ours(folder, meta, tmp / "dask", scheduler=client, **kwargs)
             dask_same = np.array_equal(evd.times, ev.times) and \
                 np.array_equal(evd.channels, ev.channels) and \
