@@ -190,7 +190,7 @@ def _prepare(traces, spec, probe, channels, p, jobs=1):
 
 def _typical(noise):
     """Median noise of each channel over the windows where it is not dead (0 if none)."""
-    typical = np.median(noise, axis=0).astype(np.float64)
+    typical = np.median(noise, axis=0)  # (float32, as the noise)
     for c in np.flatnonzero((noise <= 0).any(axis=0)):  # dead in some windows: the others
         live = noise[:, c][noise[:, c] > 0]
         typical[c] = np.median(live) if len(live) else 0.

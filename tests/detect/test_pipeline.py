@@ -450,4 +450,4 @@ def test_typical_noise_is_the_median_over_the_windows_where_a_channel_is_live():
         noise = rng.uniform(1, 50, (rng.integers(1, 6), rng.integers(1, 20))).astype(np.float32)
         noise[rng.random(noise.shape) < rng.random()] = 0  # dead windows
         expected = [np.median(c[c > 0]) if (c > 0).any() else 0. for c in noise.T]
-        np.testing.assert_array_equal(_typical(noise), np.array(expected, dtype=np.float64))
+        np.testing.assert_array_equal(_typical(noise), np.array(expected, dtype=np.float32))
