@@ -11,22 +11,183 @@ def _reference(x, mode, keep):
     ``keep`` from all channels of ``x`` (in place)."""
     n, nc = x.shape
     nk = len(keep)
+    if mode == 1:
+        medians = np.empty(n, dtype=np.float64)
+        _row_medians(x, keep, medians)
+        for t in range(n):
+            ref = medians[t]
+            for c in range(nc):
+                x[t, c] -= ref
+        return
+    for t in range(n):
+        s = np.float32(0.)
+        for j in range(nk):
+            s += x[t, keep[j]]
+        ref = s / nk
+        for c in range(nc):
+            x[t, c] -= ref
+
+
+#: Rows of at most this many values are bucketed (:func:`_median`), not pivoted.
+BUCKETED = 64
+#: Counting passes over a row to find its middle values, at most (then :func:`_median`).
+PASSES = 6
+
+
+@numba.njit(cache=True, nogil=True)
+def _row_medians(x, keep, out):
+    """``out[t] = np.median(x[t, keep])`` for every row (``keep``: one column or more; the
+    same value, as numba computes it; a zero median as +0). Rows of more than :data:`BUCKETED` values are split
+    by pivots, the first at the previous row's median (:func:`_pivoted`: vectorised counting
+    passes, no data-dependent branch per value); the others, and those the pivots do not
+    settle, are bucketed (:func:`_median`). Rows with a NaN or infinite value: numba's
+    ``np.median``."""
+    n = x.shape[0]
+    nk = len(keep)
     values = np.empty(nk, dtype=np.float32)
     spare = np.empty(nk, dtype=np.float32)
     buckets = np.empty(nk, dtype=np.int32)
     counts = np.empty(max(MIN_BUCKETS, nk), dtype=np.int32)
+    keys = np.empty(nk, dtype=np.int32)
+    bits = values.view(np.int32)
+    word = np.empty(1, dtype=np.int32)  # (a value and its key converted through it)
+    half = nk >> 1
+    r_lo = half if nk & 1 else half - 1  # the ranks of the middle value(s)
+    r_hi = half
+    center, gap = np.float32(0.), 0.  # the previous median; values' spacing per rank there
+    k0 = keep[0]
+    contiguous = True
+    for j in range(nk):
+        contiguous = contiguous and keep[j] == k0 + j
     for t in range(n):
-        if mode == 2:
-            s = np.float32(0.)
+        if contiguous:  # a plain (vectorised) copy
+            row = x[t, k0:k0 + nk]
             for j in range(nk):
-                s += x[t, keep[j]]
-            ref = s / nk
+                values[j] = row[j]
         else:
             for j in range(nk):
                 values[j] = x[t, keep[j]]
-            ref = _median(values, spare, buckets, counts)
-        for c in range(nc):
-            x[t, c] -= ref
+        bad = 0
+        for j in range(nk):
+            bad += not (np.abs(values[j]) < np.inf)
+        if nk > BUCKETED:
+            for j in range(nk):
+                keys[j] = _key(bits[j])
+        if bad:
+            out[t] = np.median(values)
+            gap = 0.
+            continue
+        found = False
+        if nk > BUCKETED and gap > 0:
+            found, a, c, gap = _pivoted(keys, center, gap, r_lo, r_hi, word)
+        if found:
+            out[t] = np.float64(a) if nk & 1 else (a + c) / 2
+        elif nk > BUCKETED:
+            vmin, vmax = _range(values)  # (a spacing to start from: a quarter of the mean)
+            gap = (np.float64(vmax) - np.float64(vmin)) / nk / 4
+            out[t] = _median(values, spare, buckets, counts)
+        else:
+            out[t] = _median(values, spare, buckets, counts)
+        center = np.float32(out[t])
+
+
+@numba.njit(cache=True, nogil=True)
+def _pivoted(keys, center, gap, r_lo, r_hi, word):
+    """The values of ranks ``r_lo`` and ``r_hi`` of a row of finite values (their ``keys``,
+    :func:`_key`): a pivot ``p`` tells the values of ranks ``#(< p) - 1`` to ``#(<= p)``
+    (:func:`_split`). The first pivot is ``center``; the next ones are interpolated between
+    the nearest values known below and above the middle, or stepped from one of them by
+    ``gap`` per rank. ``(found, a, c, gap)``, the gap updated; not found after
+    :data:`PASSES` passes."""
+    n = len(keys)
+    p = _key_of(center, word)
+    a = c = np.int32(0)
+    have_a = have_c = False
+    lv, lr = -np.inf, -1  # a value below the middle ranks and its rank
+    hv, hr = np.inf, n    # and above
+    mid = (r_lo + r_hi) / 2
+    for _ in range(PASSES):
+        lt, le, below, above = _split(keys, p)
+        if not have_a:
+            have_a, a = _known(r_lo, lt, le, below, p, above)
+        if not have_c:
+            have_c, c = _known(r_hi, lt, le, below, p, above)
+        if have_a and have_c:
+            if lr >= 0 and hr < n:
+                gap = .8 * gap + .2 * (hv - lv) / (hr - lr)
+            return True, _value_of(a, word), _value_of(c, word), gap
+        if have_a:  # the value of the next rank: the smallest above a (or a, tied)
+            p = a
+            continue
+        if have_c:  # and of the rank before: the largest below c (or c, tied)
+            p = c
+            continue
+        if le <= r_lo:
+            lv, lr = np.float64(_value_of(above, word)), le
+        if lt > r_hi:
+            hv, hr = np.float64(_value_of(below, word)), lt - 1
+        if lr >= 0 and hr < n:
+            q = lv + (mid - lr) / (hr - lr) * (hv - lv)
+        elif lr >= 0:
+            q = lv + (mid - lr + 1) * 1.5 * gap
+        else:
+            q = hv - (hr - mid + 1) * 1.5 * gap
+        if not np.isfinite(q):
+            break
+        p = _key_of(np.float32(q), word)
+    return False, np.float32(0.), np.float32(0.), gap
+
+
+@numba.njit(cache=True, nogil=True)
+def _known(r, lt, le, below, p, above):
+    """``(True, key)`` of rank ``r`` when a pivot ``p`` tells it (see :func:`_split`)."""
+    if r == lt - 1:
+        return True, below
+    if lt <= r < le:
+        return True, p
+    if r == le:
+        return True, above
+    return False, p
+
+
+_LOWEST, _HIGHEST = np.int32(-2 ** 31), np.int32(2 ** 31 - 1)
+
+
+@numba.njit(cache=True, nogil=True)
+def _split(keys, p):
+    """``(#(keys < p), #(keys <= p), the largest key < p, the smallest > p)``: one pass,
+    vectorised (integer keys: float min/max reductions are not)."""
+    lt = np.int32(0)
+    le = np.int32(0)
+    below, above = _LOWEST, _HIGHEST
+    for j in range(len(keys)):
+        u = keys[j]
+        lt += np.int32(u < p)
+        le += np.int32(u <= p)
+        below = max(below, u if u < p else _LOWEST)
+        above = min(above, u if u > p else _HIGHEST)
+    return lt, le, below, above
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _key(bits):
+    """An int32 key ordered as the float32 of ``bits`` (-0 as +0)."""
+    k = bits ^ ((bits >> 31) & np.int32(0x7FFFFFFF))
+    return k + np.int32(k == np.int32(-1))
+
+
+@numba.njit(cache=True, nogil=True)
+def _key_of(v, word):
+    """:func:`_key` of the float32 ``v`` (``word``: one int32 of scratch)."""
+    word.view(np.float32)[0] = v
+    return _key(word[0])
+
+
+@numba.njit(cache=True, nogil=True)
+def _value_of(k, word):
+    """The float32 of key ``k`` (the inverse of :func:`_key`)."""
+    word[0] = k ^ ((k >> 31) & np.int32(0x7FFFFFFF))
+    return word.view(np.float32)[0]
 
 
 #: Values of a row sorted directly rather than bucketed again (:func:`_median`).

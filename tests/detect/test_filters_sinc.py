@@ -1,16 +1,11 @@
 """Filtering on the segment grid, common reference, noise, sinc interpolation."""
 
-import numba
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from hypothesis.extra.numpy import arrays
 from scipy.signal import sosfiltfilt
 
 from phyclone.detect import (bandpass_sos, filtered_range, noise_levels, sinc_interpolate,
                              subsample_peaks)
-from phyclone.detect.reference import _median
 from phyclone.detect.sinc import fractional_shift
 from phyclone.io.raw.traces import get_ephys_reader
 
@@ -102,59 +97,6 @@ def test_common_reference(traces, mode):
     out = filtered_range(traces, 0, 5000, np.arange(7), sos, 3000, 300, mode, keep)
     ref = getattr(np, mode)(plain[:, keep], axis=1)
     np.testing.assert_allclose(out, plain - ref[:, None], atol=1e-3)
-
-
-def _rows(draw_kind, n, rng):
-    """A row of ``n`` float32 values of some kind met in filtered data, and harder ones."""
-    x = rng.normal(0, 30, n)
-    if draw_kind == "ties":  # few distinct values, signed zeros
-        x = np.round(x / 20) * 20 * np.where(rng.random(n) < .5, -1, 1)
-    elif draw_kind == "outlier":  # a saturated channel stretches the range
-        x[rng.integers(n)] = 1e7
-    elif draw_kind == "two":  # two distant clusters
-        x = np.where(rng.random(n) < .5, -1e30, 1e30) + rng.normal(0, 1, n)
-    elif draw_kind == "tiny":  # a range below float32's resolution of the bucket scale
-        x = 1e-30 * rng.normal(0, 1, n)
-    elif draw_kind == "halves":  # the two middle values (n even) far apart
-        x[n // 2:] = 1e6 + np.arange(n - n // 2)
-    elif draw_kind == "powers":  # values over orders of magnitude: buckets make little progress
-        x = 2.0 ** -rng.integers(0, 120, n)
-    return x.astype(np.float32)
-
-
-@settings(max_examples=300, deadline=None)
-@given(n=st.integers(1, 400), kind=st.sampled_from(["normal", "ties", "outlier", "two", "tiny",
-                                                    "halves", "powers"]),
-       seed=st.integers(0, 2 ** 32 - 1))
-def test_median_is_numpys(n, kind, seed):
-    v = _rows(kind, n, np.random.default_rng(seed))
-    want = np.float64(np.median(v))  # (float32 mean of the two middle values when n is even)
-    got = _median(v.copy(), np.empty(n, np.float32), np.empty(n, np.int32),
-                  np.empty(max(16, n), np.int32))
-    assert got == want
-
-
-@settings(max_examples=200, deadline=None)
-@given(arrays(np.float32, st.integers(1, 300), elements=st.floats(
-    width=32, allow_nan=False, allow_infinity=False, allow_subnormal=False)))
-def test_median_is_numpys_on_any_floats(v):
-    got = _median(v.copy(), np.empty(len(v), np.float32), np.empty(len(v), np.int32),
-                  np.empty(max(16, len(v)), np.int32))
-    assert got == np.float64(np.median(v))
-
-
-@numba.njit
-def _numba_median(v):
-    return np.median(v)
-
-
-@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
-def test_median_of_a_row_with_a_non_finite_value_is_numbas(bad):
-    v = np.random.default_rng(3).normal(0, 1, 99).astype(np.float32)
-    v[7] = bad
-    got = _median(v.copy(), np.empty(99, np.float32), np.empty(99, np.int32),
-                  np.empty(99, np.int32))
-    np.testing.assert_equal(got, _numba_median(v.copy()))
 
 
 def test_a_scratch_reused_with_another_reference_filters_again(traces):
