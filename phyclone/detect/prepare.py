@@ -27,10 +27,11 @@ logger = logging.getLogger(__name__)
 def resolve_probe(spec, probe, channels):
     """``(cols, positions)``: raw-file columns of the enabled channels and their positions.
 
-    ``probe``: a probe file (default: the ``channel_positions.npy`` + ``channel_map.npy`` of
-    the folder of the params.py); ``channels``: raw-file channels to keep (default: every
-    probe channel)."""
+    ``probe``: a probe file (default: the ``prb_file`` of a klusta ``.prm``, or the
+    ``channel_positions.npy`` + ``channel_map.npy`` of the folder of the params.py);
+    ``channels``: raw-file channels to keep (default: every probe channel)."""
     folder = Path(spec.params_dir) if spec.params_dir is not None else None
+    probe = probe if probe is not None else spec.probe_file
     if probe is not None:
         cols, pos = load_channel_positions(probe, spec.n_channels)
     elif folder is not None and (folder / "channel_positions.npy").exists():

@@ -1,15 +1,17 @@
 """Open the raw recording to detect on: flat binary files (any numeric dtype, header
-offset), mtscomp ``.cbin``, ``.npy``, several files end to end, or a template-gui
-``params.py`` (its raw files, dtype, offset and sample rate)."""
+offset), mtscomp ``.cbin``, ``.npy``, several files end to end, a template-gui
+``params.py`` (its raw files, dtype, offset and sample rate) or a klusta ``.prm`` (its raw
+files, channels, dtype, sample rate and probe). Settings files are read, never executed."""
 
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from phyclone.io.template.params import get_template_params
+from phyclone.io.template.params import get_template_params, resolve_dat_paths
 from phyclone.io.raw.traces import get_ephys_reader
 from phyclone.utils.errors import DataError
+from phyclone.utils.safe_python import read_python
 
 _SELF_DESCRIBING = (".cbin", ".npy", ".mda")
 
@@ -24,6 +26,7 @@ class RawSpec:
     sample_rate: float
     params_dir: Path = None  # folder of the params.py the recording came from
     n_samples: int = field(default=0)
+    probe_file: str = None   # the probe a klusta .prm names
 
     def open(self):
         """The recording as a lazy :class:`phyclone.io.raw.traces.EphysTraces`."""
@@ -44,17 +47,24 @@ def _dtype(value, where):
 
 
 def read_raw(raw, n_channels=None, sample_rate=None, dtype=None, offset=None):
-    """Open ``raw`` (a path, a list of paths concatenated in time, or a ``params.py``) and
-    return ``(traces, spec)``: a lazy ``EphysTraces`` and the :class:`RawSpec` to reopen it.
+    """Open ``raw`` (a path, a list of paths concatenated in time, a ``params.py`` or a
+    klusta ``.prm``) and return ``(traces, spec)``: a lazy ``EphysTraces`` and the
+    :class:`RawSpec` to reopen it.
 
-    Command-line values override those of a ``params.py``. Bad input raises one
+    Command-line values override those of a ``params.py`` or ``.prm``. Bad input raises one
     ``DataError`` naming the file and the fix."""
     paths = [Path(p) for p in (raw if isinstance(raw, (list, tuple)) else [raw])]
     given = dict(dtype=dtype, offset=offset, sample_rate=sample_rate)  # (command line)
     if not paths:
         raise DataError(None, "no raw data file given", "give the path of a raw data file")
-    params_dir = None
-    if len(paths) == 1 and (paths[0].name.endswith(".py") or paths[0].is_dir()):
+    params_dir = prm = probe_file = None
+    if len(paths) == 1 and paths[0].suffix.lower() == ".prm":
+        prm = paths[0]
+        paths, prm_channels, prm_rate, prm_dtype, probe_file = _klusta_settings(prm)
+        n_channels = n_channels or prm_channels
+        sample_rate = sample_rate or prm_rate
+        dtype = dtype or prm_dtype
+    elif len(paths) == 1 and (paths[0].name.endswith(".py") or paths[0].is_dir()):
         params = get_template_params(paths[0])
         params_dir = params["dir_path"]
         paths = params["dat_path"]
@@ -95,6 +105,7 @@ def read_raw(raw, n_channels=None, sample_rate=None, dtype=None, offset=None):
         size, row = p.stat().st_size - offset, int(n_channels) * dt.itemsize
         if size < 0 or size % row:
             fix = ("check n_channels_dat, dtype and offset in params.py" if params_dir
+                   else f"check n_channels and dtype in {prm.name}" if prm
                    else "check --n-channels, --dtype and --offset")
             raise DataError(p, f"holds {max(size, 0)} bytes after the {offset}-byte offset, not "
                             f"a multiple of {n_channels} channels × {dt.itemsize} bytes = {row} "
@@ -124,5 +135,39 @@ def read_raw(raw, n_channels=None, sample_rate=None, dtype=None, offset=None):
         raise DataError(paths[0], "holds no complete sample frame",
                         "check --n-channels, --dtype and --offset")
     spec = RawSpec([str(p.resolve()) for p in paths], traces.n_channels_raw, str(traces.dtype),
-                   offset, traces.sample_rate, params_dir, traces.n_samples)
+                   offset, traces.sample_rate, params_dir, traces.n_samples, probe_file)
     return traces, spec
+
+
+def _klusta_settings(prm):
+    """``(paths, n_channels, sample_rate, dtype, probe)`` of a klusta ``.prm``: its
+    ``traces`` dict (``raw_data_files``, relative to its folder) and its ``prb_file``."""
+    ns = read_python(prm)
+    traces = ns.get("traces")
+    if not isinstance(traces, dict):
+        raise DataError(prm, "has no `traces = dict(...)` (the raw data of a klusta .prm)",
+                        "add traces = dict(raw_data_files=[...], n_channels=N, "
+                        "sample_rate=HZ, dtype='int16')")
+    files = traces.get("raw_data_files")
+    files = [files] if isinstance(files, (str, Path)) else files
+    if not isinstance(files, (list, tuple)) or not all(isinstance(f, (str, Path))
+                                                       for f in files):
+        raise DataError(prm, f"`raw_data_files` must list path strings, not {files!r}",
+                        "write raw_data_files=['recording.dat']")
+    paths = resolve_dat_paths(files, prm.parent)
+    if not paths:
+        raise DataError(prm, "`raw_data_files` names no raw data file",
+                        "list the .dat files in traces['raw_data_files']")
+    probe = ns.get("prb_file")
+    if probe is not None:
+        if not isinstance(probe, (str, Path)) or not str(probe).strip():
+            raise DataError(prm, f"`prb_file` must be a path string, not {probe!r}",
+                            "write prb_file = 'probe.prb'")
+        name = Path(probe).expanduser()
+        probe = name if name.is_absolute() else prm.parent / name
+        if not probe.exists() and str(name) == name.stem:  # one of klusta's own probes
+            raise DataError(prm, f"prb_file '{name}' is one of klusta's built-in probes, "
+                            "which phyclone does not ship",
+                            "give --probe FILE (a .prb with the probe's channel_groups)")
+    return (paths, traces.get("n_channels"), traces.get("sample_rate"), traces.get("dtype"),
+            None if probe is None else str(probe))
