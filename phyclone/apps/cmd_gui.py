@@ -43,9 +43,10 @@ def template_gui_cmd(params_path, clear_cache, clear_state, events, replay_journ
               help="Header size in bytes.")
 @click.option("--image", is_flag=True, help="Also show the traces as an image (heat map).")
 def trace_gui_cmd(raw_path, n_channels_dat, sample_rate, dtype, offset, image):
-    """Show the raw traces of RAW_PATH (a .dat/.bin/.raw/.npy/.cbin file, or a params.py)."""
+    """Show the raw traces of RAW_PATH (a .dat/.bin/.raw/.npy/.cbin file, a params.py or a
+    klusta .prm)."""
     from phyclone.apps.trace.gui import trace_gui
-    if not raw_path.endswith(".py"):
+    if not raw_path.endswith(".py") and not raw_path.lower().endswith(".prm"):
         suffix = raw_path.rsplit(".", 1)[-1].lower()
         if suffix not in ("npy", "cbin", "mda") and n_channels_dat is None:
             raise click.UsageError("--n-channels is needed for a flat binary file.")
@@ -53,4 +54,4 @@ def trace_gui_cmd(raw_path, n_channels_dat, sample_rate, dtype, offset, image):
             raise click.UsageError("--sample-rate is needed.")
     views = ("TraceView", "TraceImageView") if image else ("TraceView",)
     _run(trace_gui, raw_path, sample_rate=sample_rate, n_channels_dat=n_channels_dat,
-         dtype=dtype or "int16", offset=offset, views=views)
+         dtype=dtype, offset=offset, views=views)

@@ -60,7 +60,7 @@ def read_raw(raw, n_channels=None, sample_rate=None, dtype=None, offset=None):
     params_dir = prm = probe_file = None
     if len(paths) == 1 and paths[0].suffix.lower() == ".prm":
         prm = paths[0]
-        paths, prm_channels, prm_rate, prm_dtype, probe_file = _klusta_settings(prm)
+        paths, prm_channels, prm_rate, prm_dtype, probe_file = klusta_settings(prm)
         n_channels = n_channels or prm_channels
         sample_rate = sample_rate or prm_rate
         dtype = dtype or prm_dtype
@@ -139,9 +139,11 @@ def read_raw(raw, n_channels=None, sample_rate=None, dtype=None, offset=None):
     return traces, spec
 
 
-def _klusta_settings(prm):
-    """``(paths, n_channels, sample_rate, dtype, probe)`` of a klusta ``.prm``: its
-    ``traces`` dict (``raw_data_files``, relative to its folder) and its ``prb_file``."""
+def klusta_settings(prm):
+    """``(paths, n_channels, sample_rate, dtype, probe)`` of a klusta ``.prm`` (read, never
+    executed): its ``traces`` dict (``raw_data_files``, relative to its folder) and its
+    ``prb_file``."""
+    prm = Path(prm)
     ns = read_python(prm)
     traces = ns.get("traces")
     if not isinstance(traces, dict):

@@ -4,33 +4,32 @@ numba keys a cached kernel (``cache=True``: ``*.nbi`` / ``*.nbc`` files in the
 ``__pycache__`` beside its module, or under ``$NUMBA_CACHE_DIR``) on its own source file
 only, so a kernel that calls a kernel of another module keeps the callee's old code after an
 edit of the callee's file alone (in a developer's checkout; an installed release never
-changes). :func:`sync_kernel_cache` runs before any kernel is called: when a source file of
-the package changed since the cache files were written (a stamp of the sources' sizes and
-modification times, kept with them), it deletes them, and numba compiles again.
+changes). :func:`sync_kernel_cache` runs before any kernel is called: when a source file that
+uses numba changed since the last run (sizes and modification times kept with the cache), it
+deletes the package's cache files, and numba compiles again.
 """
 
 import hashlib
+import json
 import os
 from pathlib import Path
 
-#: The stamp of the sources, kept with the cache files of the package's top folder.
-STAMP = "phyclone-kernels.stamp"
+#: The sources' sizes, modification times and use of numba, kept with the cache files of the
+#: package's top folder.
+STAMP = "phyclone-kernels.json"
 
 
-def _walk(root: str) -> tuple[str, list[str]]:
-    """``(stamp, folders)``: a digest of the paths, sizes and modification times of the
-    ``.py`` files under ``root``, and the folders holding them."""
-    h = hashlib.sha256()
-    folders = []
+def _sources(root: str) -> dict[str, tuple[int, int]]:
+    """``{path relative to root: (size, mtime_ns)}`` of the ``.py`` files under ``root``."""
+    out: dict[str, tuple[int, int]] = {}
     for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-        sources = sorted(f for f in files if f.endswith(".py"))
-        if sources:
-            folders.append(folder)
-        for name in sources:
-            st = os.stat(os.path.join(folder, name))
-            h.update(f"{folder}/{name}:{st.st_size}:{st.st_mtime_ns}\n".encode())
-    return h.hexdigest(), folders
+        dirs[:] = [d for d in dirs if d != "__pycache__"]
+        for name in files:
+            if name.endswith(".py"):
+                path = os.path.join(folder, name)
+                st = os.stat(path)
+                out[os.path.relpath(path, root)] = (st.st_size, st.st_mtime_ns)
+    return out
 
 
 def _cache_dir(folder: str | os.PathLike[str]) -> str:
@@ -44,24 +43,35 @@ def _cache_dir(folder: str | os.PathLike[str]) -> str:
 
 
 def sync_kernel_cache(root: str | os.PathLike[str]) -> bool:
-    """Delete the numba cache files of the package folder ``root`` when its sources changed
-    since the last call that found them current: True when it did. Silent where the cache
-    cannot be written (numba then caches elsewhere, and an installed package does not
-    change)."""
+    """Delete the numba cache files of the package folder ``root`` when a source file using
+    numba changed (or appeared, or went) since the last call, or when there is no record of
+    the sources yet: True when it did. Silent where the cache cannot be written (numba then
+    caches elsewhere, and an installed package does not change)."""
     top = os.path.abspath(root)
     try:
-        stamp, folders = _walk(top)
         marker = Path(_cache_dir(top)) / STAMP
-        if marker.exists() and marker.read_text() == stamp:
-            return False
-        for folder in folders:
-            cache = Path(_cache_dir(folder))
-            for f in [*cache.glob("*.nbi"), *cache.glob("*.nbc")]:
-                f.unlink(missing_ok=True)
-        marker.parent.mkdir(parents=True, exist_ok=True)
-        tmp = marker.with_name(f"{STAMP}.{os.getpid()}.tmp")
-        tmp.write_text(stamp)
-        os.replace(tmp, marker)
+        try:
+            known = {k: tuple(v) for k, v in json.loads(marker.read_text()).items()}
+        except (OSError, ValueError, AttributeError, TypeError):
+            known = None
+        now: dict[str, tuple] = {}
+        for rel, stat in _sources(top).items():
+            old = (known or {}).get(rel)
+            uses = old[2] if old and old[:2] == stat else \
+                b"numba" in Path(top, rel).read_bytes()
+            now[rel] = (*stat, uses)
+        kernels = {k: v for k, v in now.items() if v[2]}
+        stale = known is None or kernels != {k: v for k, v in known.items() if v[2]}
+        if stale:
+            for folder in {os.path.dirname(os.path.join(top, rel)) for rel in now}:
+                cache = Path(_cache_dir(folder))
+                for f in [*cache.glob("*.nbi"), *cache.glob("*.nbc")]:
+                    f.unlink(missing_ok=True)
+        if now != known:
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            tmp = marker.with_name(f"{STAMP}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(now))
+            os.replace(tmp, marker)
     except OSError:
         return False
-    return True
+    return stale

@@ -198,9 +198,17 @@ def test_trace_gui_draws_thresholds(folder, qapp, qtbot, tmp_path):
     qtbot.addWidget(gui)
     gui.show()
     view = gui.views[0]
-    qtbot.waitUntil(lambda: view.data is not None and view.data.get("thresholds") is not None)
+    qtbot.waitUntil(lambda: view.data is not None and view.data.get("thresholds") is not None
+                    and view.n_plots_done > 0, timeout=20000)
     th = view.data.thresholds
     assert len(th.lengths) == 16 and np.allclose(th.y[::2], -gui.trace_data((0, .1)).thresholds)
+    # drawn: the traces, and a horizontal line per channel (the lowest may fall below the
+    # canvas) in the thresholds' red; an error in plot() used to leave the view black
+    img = view.canvas.grab_image().astype(int)
+    red = img[..., 0] - np.maximum(img[..., 1], img[..., 2]) > 40
+    rows = np.flatnonzero(red.mean(axis=1) > .5)  # rows mostly red: the lines
+    assert len(np.split(rows, np.flatnonzero(np.diff(rows) > 1) + 1)) >= 14
+    assert (img[..., :3].max(axis=2) > 30).mean() > .2
     gui.close()
 
 

@@ -168,3 +168,15 @@ def test_events_of_the_whole_spikeinterface_export_find_its_ground_truth(tmp_pat
     ev = detect(folder / "params.py", out_dir=tmp_path / "out")
     recall, precision = _si_recall(folder, require_shared("si_export_16ch_groundtruth"), ev)
     assert recall >= .99 and precision >= .97  # 428 of the 428 spikes of 8 units, 0.98
+
+
+def test_the_trace_gui_reads_the_raw_data_of_a_prm():
+    from phyclone.apps.trace.gui import _open_traces
+    traces, _ = _open_traces(TRIMMED / "synth.prm")
+    try:
+        want = np.concatenate([np.fromfile(TRIMMED / f, np.int16).reshape(-1, 16)
+                               for f in ("synth_rec0.dat", "synth_rec1.dat")])
+        assert traces.sample_rate == 20000. and traces.n_channels == 16
+        np.testing.assert_array_equal(traces.read(0, traces.n_samples), want)
+    finally:
+        traces.close()

@@ -74,6 +74,9 @@ def test_the_cache_is_kept_while_the_sources_do_not_change(tmp_path, env, monkey
     assert cached and (Path(_cache_dir(pkg)) / STAMP).exists()
     assert sync_kernel_cache(pkg) is False
     assert _cached(pkg, env, monkeypatch) == cached
-    (pkg / "c.py").write_text("x = 1\n")  # any new or changed source
+    (pkg / "c.py").write_text("x = 1\n")  # a new source without kernels: kept
+    assert sync_kernel_cache(pkg) is False
+    assert _cached(pkg, env, monkeypatch) == cached
+    (pkg / "c.py").write_text("import numba\n")  # one with kernels: dropped
     assert sync_kernel_cache(pkg) is True
     assert not _cached(pkg, env, monkeypatch)

@@ -96,11 +96,17 @@ class TraceData:
 
 
 def _open_traces(obj, sample_rate=None, n_channels_dat=None, dtype=None, offset=0):
-    """``(traces, subtitle)`` of a raw data file or of the raw data named by a params.py."""
+    """``(traces, subtitle)`` of a raw data file or of the raw data named by a params.py or
+    a klusta .prm."""
     from phyclone.io.raw.traces import get_ephys_reader
     path = Path(obj)
     paths = [path]
-    if path.suffix == ".py":
+    if path.suffix.lower() == ".prm":
+        from phyclone.detect.raw import klusta_settings
+        paths, n_prm, sr_prm, dt_prm, _ = klusta_settings(path)
+        sample_rate, n_channels_dat = sample_rate or sr_prm, n_channels_dat or n_prm
+        dtype = dtype or dt_prm
+    elif path.suffix == ".py":
         from phyclone.io.template.params import get_template_params, resolve_dat_paths
         params = get_template_params(path)
         paths = resolve_dat_paths(params.get("dat_path"), path.parent)
@@ -108,8 +114,8 @@ def _open_traces(obj, sample_rate=None, n_channels_dat=None, dtype=None, offset=
             raise DataError(path, "names no raw data file (dat_path)", "set dat_path in it")
         sample_rate, n_channels_dat = params.get("sample_rate"), params.get("n_channels_dat")
         dtype, offset = params.get("dtype"), params.get("offset") or 0
-    traces = get_ephys_reader(paths, n_channels_dat=n_channels_dat, dtype=dtype, offset=offset,
-                              sample_rate=sample_rate)
+    traces = get_ephys_reader(paths, n_channels_dat=n_channels_dat, dtype=dtype or "int16",
+                              offset=offset, sample_rate=sample_rate)
     if traces is None:
         raise DataError(paths[0], "cannot be read as raw data", "check the path")
     return traces, str(path)
@@ -117,7 +123,8 @@ def _open_traces(obj, sample_rate=None, n_channels_dat=None, dtype=None, offset=
 
 def create_trace_gui(obj, sample_rate=None, n_channels_dat=None, dtype=None, offset=0,
                      config_dir=None, views=("TraceView",), **kwargs):
-    """A GUI showing raw data (a flat binary / .npy / .cbin file, or a params.py): a trace
+    """A GUI showing raw data (a flat binary / .npy / .cbin file, a params.py or a klusta
+    .prm): a trace
     view (and, in ``views``, a ``TraceImageView``). Returns the GUI (not shown)."""
     from phyclone.gui import GUI
 

@@ -24,6 +24,10 @@ from .trace_data import (
 logger = logging.getLogger(__name__)
 
 
+#: RGBA of the detection threshold lines (one per line).
+THRESHOLD_COLOR = (1., .3, .3, .5)
+
+
 def threshold_lines(thresholds, sign, interval, ranks):
     """PlotVisual arrays of horizontal lines at ±threshold on every channel (None without
     thresholds); ``sign``: which of -threshold ("neg"), +threshold ("pos") or both."""
@@ -34,7 +38,7 @@ def threshold_lines(thresholds, sign, interval, ranks):
     y = np.concatenate([np.repeat(v, 2) for v in levels])
     n = len(y) // 2
     return Bunch(x=np.tile(np.asarray(interval, dtype=np.float64), n), y=y,
-                 lengths=np.full(n, 2), color=np.tile([[1., .3, .3, .5]], (2 * n, 1)),
+                 lengths=np.full(n, 2), color=np.tile([THRESHOLD_COLOR], (n, 1)),
                  box_index=np.tile(np.repeat(ranks.astype(np.float32), 2), len(levels)))
 
 
