@@ -97,8 +97,12 @@ def detect_cmd(raw, out_dir, probe, n_channels, sample_rate, dtype, offset, band
                seed, channels, no_split, block_duration, jobs, scheduler, force, quiet):
     """Detect spikes in RAW (raw files end to end, a template-gui params.py or a klusta .prm)
     and write a template-gui folder that `phy template-gui OUT/params.py` opens."""
-    from phyclone.detect import detect
+    from phyclone.detect import detect, filters
+    from phyclone.utils.kernel_cache import is_cached
 
+    if not quiet and not is_cached(filters.__file__, "_filter_segments"):
+        click.echo("Compiling the detection kernels (~30 s, once after installing or updating "
+                   "phyclone)...", err=True)
     try:
         ev = detect(list(raw) if len(raw) > 1 else raw[0], probe=probe, out_dir=out_dir,
                     channels=_channels(channels) if channels else None, n_channels=n_channels,

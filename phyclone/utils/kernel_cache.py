@@ -5,8 +5,9 @@ numba keys a cached kernel (``cache=True``: ``*.nbi`` / ``*.nbc`` files in the
 only, so a kernel that calls a kernel of another module keeps the callee's old code after an
 edit of the callee's file alone (in a developer's checkout; an installed release never
 changes). :func:`sync_kernel_cache` runs before any kernel is called: when a source file that
-uses numba changed since the last run (sizes and modification times kept with the cache), it
-deletes the package's cache files, and numba compiles again.
+may define kernels (it mentions numba or jit) changed since the last run (sizes and
+modification times kept with the cache), it deletes the package's cache files, and numba
+compiles again.
 """
 
 import hashlib
@@ -32,6 +33,12 @@ def _sources(root: str) -> dict[str, tuple[int, int]]:
     return out
 
 
+def _may_define_kernels(path: Path) -> bool:
+    """Whether the source at ``path`` mentions numba or a jit decorator (``stats._jit``)."""
+    src = path.read_bytes()
+    return b"numba" in src or b"jit" in src
+
+
 def _cache_dir(folder: str | os.PathLike[str]) -> str:
     """Where numba caches the kernels of the modules in ``folder`` (its own rule)."""
     path = os.path.abspath(folder)
@@ -43,8 +50,8 @@ def _cache_dir(folder: str | os.PathLike[str]) -> str:
 
 
 def sync_kernel_cache(root: str | os.PathLike[str]) -> bool:
-    """Delete the numba cache files of the package folder ``root`` when a source file using
-    numba changed (or appeared, or went) since the last call, or when there is no record of
+    """Delete the numba cache files of the package folder ``root`` when a source file that may
+    define kernels changed (or appeared, or went) since the last call, or when there is no record of
     the sources yet: True when it did. Silent where the cache cannot be written (numba then
     caches elsewhere, and an installed package does not change)."""
     top = os.path.abspath(root)
@@ -57,8 +64,7 @@ def sync_kernel_cache(root: str | os.PathLike[str]) -> bool:
         now: dict[str, tuple] = {}
         for rel, stat in _sources(top).items():
             old = (known or {}).get(rel)
-            uses = old[2] if old and old[:2] == stat else \
-                b"numba" in Path(top, rel).read_bytes()
+            uses = old[2] if old and old[:2] == stat else _may_define_kernels(Path(top, rel))
             now[rel] = (*stat, uses)
         kernels = {k: v for k, v in now.items() if v[2]}
         stale = known is None or kernels != {k: v for k, v in known.items() if v[2]}
@@ -75,3 +81,10 @@ def sync_kernel_cache(root: str | os.PathLike[str]) -> bool:
     except OSError:
         return False
     return stale
+
+
+def is_cached(module_file: str | os.PathLike[str], name: str) -> bool:
+    """Whether numba holds a cached compilation of the kernel ``name`` of the module at
+    ``module_file`` (its index file: a first run would compile it)."""
+    stem = Path(module_file).stem
+    return any(Path(_cache_dir(Path(module_file).parent)).glob(f"{stem}.{name}-*.nbi"))

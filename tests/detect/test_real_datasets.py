@@ -88,11 +88,17 @@ def test_events_agree_with_spikedetekt_on_the_whole_recordings(tmp_path):
     assert _matched(ev.times, theirs) >= .97 * len(ev.times)  # 598 of 604
 
 
-def test_phy_detect_takes_a_prm_on_the_command_line(tmp_path):
+def test_phy_detect_takes_a_prm_on_the_command_line(tmp_path, monkeypatch):
     res = CliRunner().invoke(phycli, ["detect", str(TRIMMED / "synth.prm"), "--out",
                                       str(tmp_path / "out"), "-q"])
     assert res.exit_code == 0, res.output
     assert (tmp_path / "out" / "params.py").exists()
+    assert "Compiling" not in res.output
+    # kernels not compiled yet (a first run): said before the wait
+    monkeypatch.setattr("phyclone.utils.kernel_cache.is_cached", lambda *a: False)
+    res = CliRunner().invoke(phycli, ["detect", str(TRIMMED / "synth.prm"), "--out",
+                                      str(tmp_path / "o2")])
+    assert res.exit_code == 0 and res.output.startswith("Compiling the detection kernels")
 
 
 def _prm(tmp_path, text, files=("synth_rec0.dat", "synth.prb")):

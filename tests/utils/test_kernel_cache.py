@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from phyclone.utils.kernel_cache import STAMP, _cache_dir, sync_kernel_cache
+from phyclone.utils.kernel_cache import STAMP, _cache_dir, is_cached, sync_kernel_cache
 
 CALL = ("import sys; sys.path.insert(0, sys.argv[1]); "
         "from phyclone.utils.kernel_cache import sync_kernel_cache; "
@@ -77,6 +77,17 @@ def test_the_cache_is_kept_while_the_sources_do_not_change(tmp_path, env, monkey
     (pkg / "c.py").write_text("x = 1\n")  # a new source without kernels: kept
     assert sync_kernel_cache(pkg) is False
     assert _cached(pkg, env, monkeypatch) == cached
-    (pkg / "c.py").write_text("import numba\n")  # one with kernels: dropped
+    (pkg / "c.py").write_text("from ._jit import jit\n")  # one with kernels: dropped
     assert sync_kernel_cache(pkg) is True
     assert not _cached(pkg, env, monkeypatch)
+
+
+def test_is_cached_tells_a_kernel_compiled_before(tmp_path, env, monkeypatch):
+    pkg = _package(tmp_path)
+    monkeypatch.setattr(os, "environ", env)
+    assert not is_cached(pkg / "a.py", "f")
+    monkeypatch.undo()
+    assert _run(tmp_path, env) == 11
+    monkeypatch.setattr(os, "environ", env)
+    assert is_cached(pkg / "a.py", "f") and is_cached(pkg / "b.py", "g")
+    assert not is_cached(pkg / "a.py", "h")
