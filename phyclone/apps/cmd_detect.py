@@ -27,9 +27,9 @@ def _channels(value):
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Output template-gui folder.")
 @click.option("--probe", type=click.Path(dir_okay=False, path_type=Path),
-              help=".prb, probeinterface .json or channel_positions.npy (default with a "
-                   "params.py: its folder's channel_positions.npy; with a klusta .prm: its "
-                   "prb_file).")
+              help=".prb, probeinterface .json, channel_positions.npy or a klusta .kwik "
+                   "(default with a params.py: its folder's channel_positions.npy; with a "
+                   "klusta .prm: its prb_file; with a .kwik: its probe).")
 @click.option("--n-channels", type=click.IntRange(min=1), help="Channels in the raw file.")
 @click.option("--sample-rate", type=click.FloatRange(min=0, min_open=True), help="Hz.")
 @click.option("--dtype", help="Sample type of the raw file (default int16).")
@@ -95,8 +95,8 @@ def detect_cmd(raw, out_dir, probe, n_channels, sample_rate, dtype, offset, band
                lockout_before_us, lockout_um, near_um, prominence, phase_window_us, phase_ratio,
                interpolate, sh_delay_us, channels_per_board, time_range, max_events, random_order,
                seed, channels, no_split, block_duration, jobs, scheduler, force, quiet):
-    """Detect spikes in RAW (raw files end to end, a template-gui params.py or a klusta .prm)
-    and write a template-gui folder that `phy template-gui OUT/params.py` opens."""
+    """Detect spikes in RAW (raw files end to end, a template-gui params.py, or a klusta .prm
+    or .kwik) and write a template-gui folder that `phy template-gui OUT/params.py` opens."""
     from phyclone.detect import detect, filters
     from phyclone.utils.kernel_cache import is_cached
 

@@ -1,5 +1,6 @@
 """Channel positions (µm) for detection: a ``.prb`` file (parsed safely, never executed),
-a probeinterface JSON file, or an (n_channels, 2) ``channel_positions.npy``."""
+a probeinterface JSON file, an (n_channels, 2) ``channel_positions.npy``, or the probe a
+klusta ``.kwik`` file holds."""
 
 import json
 from pathlib import Path
@@ -9,7 +10,8 @@ import numpy as np
 from phyclone.electrode.mea import load_probe
 from phyclone.utils.errors import DataError
 
-_FIX = "give --probe a .prb file, a probeinterface .json file or a channel_positions.npy"
+_FIX = ("give --probe a .prb file, a probeinterface .json file, a channel_positions.npy or "
+        "a klusta .kwik")
 
 
 def _from_prb(path, n_channels):
@@ -41,6 +43,21 @@ def _from_json(path):
     return np.asarray(chans, dtype=np.int64), np.asarray(pos, dtype=np.float64).reshape(-1, 2)
 
 
+def _from_kwik(path):
+    from phyclone.io.kwik.h5 import open_h5
+    from phyclone.io.kwik.loading import int_children, read_probe
+    chans, pos = [], []
+    with open_h5(path) as f:
+        warnings = []
+        groups = read_probe(f, path, int_children(f, "/channel_groups"), warnings)
+    if warnings:
+        raise DataError(path, warnings[0], _FIX)
+    for g in groups["channel_groups"].values():
+        chans.extend(g["channels"])
+        pos.extend(g["geometry"][c] for c in g["channels"])
+    return np.asarray(chans, dtype=np.int64), np.asarray(pos, dtype=np.float64).reshape(-1, 2)
+
+
 def _from_npy(path, n_channels):
     try:
         pos = np.load(path, allow_pickle=False)
@@ -65,6 +82,8 @@ def load_channel_positions(path, n_channels):
         chans, pos = _from_json(path)
     elif ext == ".npy":
         chans, pos = _from_npy(path, n_channels)
+    elif ext == ".kwik":
+        chans, pos = _from_kwik(path)
     else:
         raise DataError(path, f"unknown probe file type `{ext}`", _FIX)
     if not len(chans):

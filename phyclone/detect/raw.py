@@ -1,7 +1,8 @@
 """Open the raw recording to detect on: flat binary files (any numeric dtype, header
 offset), mtscomp ``.cbin``, ``.npy``, several files end to end, a template-gui
-``params.py`` (its raw files, dtype, offset and sample rate) or a klusta ``.prm`` (its raw
-files, channels, dtype, sample rate and probe). Settings files are read, never executed."""
+``params.py`` (its raw files, dtype, offset and sample rate), or a klusta ``.prm`` or
+``.kwik`` (its raw files, channels, dtype, sample rate and probe). Settings files are read,
+never executed."""
 
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,8 +48,8 @@ def _dtype(value, where):
 
 
 def read_raw(raw, n_channels=None, sample_rate=None, dtype=None, offset=None):
-    """Open ``raw`` (a path, a list of paths concatenated in time, a ``params.py`` or a
-    klusta ``.prm``) and return ``(traces, spec)``: a lazy ``EphysTraces`` and the
+    """Open ``raw`` (a path, a list of paths concatenated in time, a ``params.py``, or a
+    klusta ``.prm`` or ``.kwik``) and return ``(traces, spec)``: a lazy ``EphysTraces`` and the
     :class:`RawSpec` to reopen it.
 
     Command-line values override those of a ``params.py`` or ``.prm``. Bad input raises one
@@ -58,9 +59,10 @@ def read_raw(raw, n_channels=None, sample_rate=None, dtype=None, offset=None):
     if not paths:
         raise DataError(None, "no raw data file given", "give the path of a raw data file")
     params_dir = prm = probe_file = None
-    if len(paths) == 1 and paths[0].suffix.lower() == ".prm":
+    if len(paths) == 1 and paths[0].suffix.lower() in (".prm", ".kwik"):
         prm = paths[0]
-        paths, prm_channels, prm_rate, prm_dtype, probe_file = klusta_settings(prm)
+        paths, prm_channels, prm_rate, prm_dtype, probe_file = (
+            klusta_settings if prm.suffix.lower() == ".prm" else kwik_settings)(prm)
         n_channels = n_channels or prm_channels
         sample_rate = sample_rate or prm_rate
         dtype = dtype or prm_dtype
@@ -167,9 +169,35 @@ def klusta_settings(prm):
                             "write prb_file = 'probe.prb'")
         name = Path(probe).expanduser()
         probe = name if name.is_absolute() else prm.parent / name
+        kwik = prm.parent / f"{ns.get('experiment_name', prm.stem)}.kwik"
         if not probe.exists() and str(name) == name.stem:  # one of klusta's own probes
-            raise DataError(prm, f"prb_file '{name}' is one of klusta's built-in probes, "
-                            "which phyclone does not ship",
-                            "give --probe FILE (a .prb with the probe's channel_groups)")
+            if not kwik.exists():
+                raise DataError(prm, f"prb_file '{name}' is one of klusta's built-in probes, "
+                                "which phyclone does not ship", "give --probe FILE (a .prb "
+                                "with the probe's channel_groups, or the .kwik klusta wrote)")
+            probe = kwik  # (klusta wrote the probe into it)
     return (paths, traces.get("n_channels"), traces.get("sample_rate"), traces.get("dtype"),
             None if probe is None else str(probe))
+
+
+def kwik_settings(kwik):
+    """``(paths, n_channels, sample_rate, dtype, probe)`` of the recording a klusta ``.kwik``
+    was made from (the settings klusta kept in it; its raw files relative to its folder, or
+    beside it), the .kwik itself holding the probe."""
+    from phyclone.io.kwik.h5 import open_h5
+    kwik = Path(kwik)
+    with open_h5(kwik) as f:
+        sd = "/application_data/spikedetekt"
+        meta = f.read_attrs(sd) if f.exists(sd) else {}
+    files = meta.get("raw_data_files")
+    files = [files] if isinstance(files, str) else list(files if files is not None else [])
+    if not files:
+        raise DataError(kwik, "names no raw data file (application_data/spikedetekt."
+                        "raw_data_files)", "give the raw files and --n-channels, "
+                        "--sample-rate, --probe on the command line")
+    paths = []
+    for name in files:
+        p = Path(str(name)).expanduser()
+        p = p if p.is_absolute() else kwik.parent / p
+        paths.append(p if p.exists() else kwik.parent / p.name)
+    return paths, meta.get("n_channels"), meta.get("sample_rate"), meta.get("dtype"), str(kwik)

@@ -186,3 +186,30 @@ def test_the_trace_gui_reads_the_raw_data_of_a_prm():
         np.testing.assert_array_equal(traces.read(0, traces.n_samples), want)
     finally:
         traces.close()
+
+
+def test_a_kwik_gives_the_recording_and_the_probe_klusta_ran_on(tmp_path):
+    a = detect(TRIMMED / "synth.kwik")
+    b = detect(TRIMMED / "synth.prm")
+    assert np.array_equal(a.times, b.times) and np.array_equal(a.channel_map, b.channel_map)
+    assert np.array_equal(a.positions, b.positions)
+    res = CliRunner().invoke(phycli, ["detect", str(TRIMMED / "synth.kwik"), "--out",
+                                      str(tmp_path / "out"), "-q"])
+    assert res.exit_code == 0, res.output
+
+
+def test_a_prm_naming_a_built_in_probe_takes_it_from_the_kwik_klusta_wrote(tmp_path):
+    src = require_shared("phy_data", "kwik")  # phy's example: prb_file = '1x32_buzsaki'
+    for f in ("hybrid_10sec.prm", "hybrid_10sec.kwik"):
+        shutil.copy(src / f, tmp_path / f)
+    noise = np.random.default_rng(0).normal(0, 30, (20_000, 32))  # (no .dat in the copy)
+    noise.astype(np.int16).tofile(tmp_path / "hybrid_10sec.dat")
+    ev = detect(tmp_path / "hybrid_10sec.prm")
+    with h5py.File(tmp_path / "hybrid_10sec.kwik", "r") as f:
+        want = np.array([f[f"channel_groups/0/channels/{c}"].attrs["position"]
+                         for c in ev.channel_map])
+    assert ev.channel_map.tolist() == list(range(32)) and np.array_equal(ev.positions, want)
+    (tmp_path / "hybrid_10sec.kwik").unlink()
+    with pytest.raises(DataError, match="built-in probes") as e:
+        detect(tmp_path / "hybrid_10sec.prm")
+    assert ".kwik" in e.value.fix
