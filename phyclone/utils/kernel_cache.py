@@ -55,8 +55,11 @@ def sync_kernel_cache(root: str | os.PathLike[str]) -> bool:
     the sources yet: True when it did. Silent where the cache cannot be written (numba then
     caches elsewhere, and an installed package does not change)."""
     top = os.path.abspath(root)
+    marker = Path(_cache_dir(top)) / STAMP
+    where = next((p for p in (marker.parent, *marker.parents) if p.exists()), None)
+    if where is None or not os.access(where, os.W_OK):  # (a read-only install: nothing to do)
+        return False
     try:
-        marker = Path(_cache_dir(top)) / STAMP
         try:
             known = {k: tuple(v) for k, v in json.loads(marker.read_text()).items()}
         except (OSError, ValueError, AttributeError, TypeError):

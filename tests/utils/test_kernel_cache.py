@@ -91,3 +91,11 @@ def test_is_cached_tells_a_kernel_compiled_before(tmp_path, env, monkeypatch):
     monkeypatch.setattr(os, "environ", env)
     assert is_cached(pkg / "a.py", "f") and is_cached(pkg / "b.py", "g")
     assert not is_cached(pkg / "a.py", "h")
+
+
+def test_a_read_only_package_is_left_alone(tmp_path, env, monkeypatch):
+    pkg = _package(tmp_path)
+    monkeypatch.setattr(os, "environ", env)
+    monkeypatch.setattr(os, "access", lambda path, mode: False)  # (root may write anywhere)
+    assert sync_kernel_cache(pkg) is False
+    assert not (Path(_cache_dir(pkg)) / STAMP).exists()
