@@ -169,8 +169,8 @@ def klusta_settings(prm):
                             "write prb_file = 'probe.prb'")
         name = Path(probe).expanduser()
         probe = name if name.is_absolute() else prm.parent / name
-        kwik = prm.parent / f"{ns.get('experiment_name', prm.stem)}.kwik"
         if not probe.exists() and str(name) == name.stem:  # one of klusta's own probes
+            kwik = prm.parent / f"{ns.get('experiment_name', prm.stem)}.kwik"
             if not kwik.exists():
                 raise DataError(prm, f"prb_file '{name}' is one of klusta's built-in probes, "
                                 "which phyclone does not ship", "give --probe FILE (a .prb "
@@ -185,6 +185,7 @@ def kwik_settings(kwik):
     was made from (the settings klusta kept in it; its raw files relative to its folder, or
     beside it), the .kwik itself holding the probe."""
     from phyclone.io.kwik.h5 import open_h5
+    from phyclone.io.kwik.recordings import candidate_paths
     kwik = Path(kwik)
     with open_h5(kwik) as f:
         sd = "/application_data/spikedetekt"
@@ -197,7 +198,6 @@ def kwik_settings(kwik):
                         "--sample-rate, --probe on the command line")
     paths = []
     for name in files:
-        p = Path(str(name)).expanduser()
-        p = p if p.is_absolute() else kwik.parent / p
-        paths.append(p if p.exists() else kwik.parent / p.name)
+        tries = candidate_paths(kwik, Path(str(name)).expanduser())
+        paths.append(next((p for p in tries if p.exists()), tries[0]))
     return paths, meta.get("n_channels"), meta.get("sample_rate"), meta.get("dtype"), str(kwik)

@@ -37,11 +37,11 @@ PASSES = 6
 @numba.njit(cache=True, nogil=True)
 def _row_medians(x, keep, out):
     """``out[t] = np.median(x[t, keep])`` for every row (``keep``: one column or more; the
-    same value, as numba computes it; a zero median as +0). Rows of more than :data:`BUCKETED` values are split
-    by pivots, the first at the previous row's median (:func:`_pivoted`: vectorised counting
-    passes, no data-dependent branch per value); the others, and those the pivots do not
-    settle, are bucketed (:func:`_median`). Rows with a NaN or infinite value: numba's
-    ``np.median``."""
+    same value, as numba computes it; a zero median as +0). Rows of more than
+    :data:`BUCKETED` values are split by pivots, the first at the previous row's median
+    (:func:`_pivoted`: vectorised counting passes, no data-dependent branch per value); the
+    others, and those the pivots do not settle, are bucketed (:func:`_median`). Rows with a
+    NaN or infinite value: numba's ``np.median``."""
     n = x.shape[0]
     nk = len(keep)
     values = np.empty(nk, dtype=np.float32)

@@ -50,10 +50,10 @@ def _cache_dir(folder: str | os.PathLike[str]) -> str:
 
 
 def sync_kernel_cache(root: str | os.PathLike[str]) -> bool:
-    """Delete the numba cache files of the package folder ``root`` when a source file that may
-    define kernels changed (or appeared, or went) since the last call, or when there is no record of
-    the sources yet: True when it did. Silent where the cache cannot be written (numba then
-    caches elsewhere, and an installed package does not change)."""
+    """Delete the numba cache files of the package folder ``root`` when a source file that
+    may define kernels changed (or appeared, or went) since the last call, or when there is
+    no record of the sources yet: True when it did. Silent where the cache cannot be written
+    (numba then caches elsewhere, and an installed package does not change)."""
     top = os.path.abspath(root)
     marker = Path(_cache_dir(top)) / STAMP
     where = next((p for p in (marker.parent, *marker.parents) if p.exists()), None)

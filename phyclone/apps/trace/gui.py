@@ -124,8 +124,8 @@ def _open_traces(obj, sample_rate=None, n_channels_dat=None, dtype=None, offset=
 def create_trace_gui(obj, sample_rate=None, n_channels_dat=None, dtype=None, offset=0,
                      config_dir=None, views=("TraceView",), **kwargs):
     """A GUI showing raw data (a flat binary / .npy / .cbin file, a params.py or a klusta
-    .prm): a trace
-    view (and, in ``views``, a ``TraceImageView``). Returns the GUI (not shown)."""
+    .prm): a trace view (and, in ``views``, a ``TraceImageView``). Returns the GUI (not
+    shown)."""
     from phyclone.gui import GUI
 
     from ..mixins.views import view_class

@@ -26,7 +26,9 @@ from phyclone.io.template.waveforms import extract_waveforms
 logger = logging.getLogger(__name__)
 
 
-def _candidates(kwik_path, value):
+def candidate_paths(kwik_path, value):
+    """Where a raw file named ``value`` may be: as given (relative to the .kwik's folder),
+    else beside the .kwik."""
     p = Path(value)
     base = Path(kwik_path).parent
     out = [p if p.is_absolute() else base / p]
@@ -123,14 +125,14 @@ class RawSources:
         tries = []
         if "hdf5_path" in attrs:
             file_part, inner = _kwd_file_and_path(attrs["hdf5_path"], rec)
-            tries += [("kwd", p, inner) for p in _candidates(self.kwik_path, file_part)]
+            tries += [("kwd", p, inner) for p in candidate_paths(self.kwik_path, file_part)]
         if "dat_path" in attrs:
-            tries += [("dat", p, None) for p in _candidates(self.kwik_path, attrs["dat_path"])]
+            tries += [("dat", p, None) for p in candidate_paths(self.kwik_path, attrs["dat_path"])]
         tries.append(("kwd", self.kwik_path.parent / f"{basename}.raw.kwd",
                       f"/recordings/{rec}/data"))
         if rec < len(files):
             tries += [("dat" if not str(files[rec]).endswith(".kwd") else "kwd", p,
-                       f"/recordings/{rec}/data") for p in _candidates(self.kwik_path, files[rec])]
+                       f"/recordings/{rec}/data") for p in candidate_paths(self.kwik_path, files[rec])]
         for kind, path, inner in tries:
             if not path.is_file():
                 continue
