@@ -58,6 +58,22 @@ def pytest_runtest_teardown(item):
 
 
 @pytest.fixture(autouse=True)
+def _automatic_gc_outside_qt(request):
+    """Tests without Qt collect garbage as Python does: once a Qt test ran, automatic
+    collections are off for the session and run by the GUI thread's timer
+    (``phyclone.qt.gui_thread_gc``), which only ticks while an event loop runs."""
+    import gc
+    if "qapp" in request.fixturenames or gc.isenabled():
+        yield
+        return
+    gc.enable()  # the GL and worker threads are idle between tests: they collect nothing
+    try:
+        yield
+    finally:
+        gc.disable()
+
+
+@pytest.fixture(autouse=True)
 def _background_work_done():
     """...and the tasks the fixtures' teardowns left, before the next test starts."""
     yield

@@ -12,7 +12,7 @@ from functools import partial
 
 from phyclone.qt import (
     QApplication, QByteArray, QMainWindow, QMenu, QMessageBox, QSize, QStatusBar, Qt, QToolBar,
-    QWidget, QWindow, matplotlib_canvas,
+    QWidget, QWindow, gui_thread_gc, matplotlib_canvas,
 )
 from phyclone.utils import connect, emit, unconnect
 
@@ -115,6 +115,7 @@ class GUI(QMainWindow):
                  shortcuts=None, snippets=None, **kwargs):
         if QApplication.instance() is None:
             raise RuntimeError("Create the Qt application first (phyclone.gui.create_app()).")
+        gui_thread_gc.install()  # its controller's, views' and GL threads collect nothing
         super().__init__()
         self._closed = False
         self._default_actions_set = False

@@ -16,8 +16,7 @@ import traceback
 import weakref
 from collections import defaultdict
 
-from phyclone.qt import QApplication, QObject, QRunnable, QThreadPool, Signal
-
+from phyclone.qt import QApplication, QObject, QRunnable, QThreadPool, Signal, gui_thread_gc
 from phyclone.utils.runtime import policy
 from phyclone.utils.threads import lower_thread_priority
 
@@ -38,6 +37,7 @@ def thread_pool():
     """The QThreadPool shared by phyclone's GUI (``PHYCLONE_WORKER_THREADS``, default one
     per core, 2 to 4)."""
     if not _POOL:
+        gui_thread_gc.install()  # no collection in a pool thread destroys a Qt object
         pool = QThreadPool()
         pool.setMaxThreadCount(policy().worker_threads)
         _POOL.append(pool)

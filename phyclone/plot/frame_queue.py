@@ -29,11 +29,10 @@ class Command:
         self._done = threading.Event()
         self._result = self._error = None
 
-    def run(self, wrap=None):
-        """Run it (GL thread); ``wrap(f, *args)`` calls the function (e.g. without the
-        cyclic garbage collector). Never raises: the error goes to ``wait()``."""
+    def run(self):
+        """Run it (GL thread). Never raises: the error goes to ``wait()``."""
         try:
-            self._result = wrap(self.f, *self.args) if wrap else self.f(*self.args)
+            self._result = self.f(*self.args)
         except BaseException as e:
             self._error = e
         finally:

@@ -26,7 +26,6 @@ iteration so that input events are handled between the frames of several canvase
 """
 
 import atexit
-import gc
 import logging
 import threading
 
@@ -34,7 +33,7 @@ import numpy as np
 
 from phyclone.qt import (
     QGuiApplication, QObject, QOffscreenSurface, QOpenGLContext, QSurfaceFormat, QThread, QTimer, Signal,
-    isdeleted,
+    gui_thread_gc, isdeleted,
 )
 from phyclone.utils import Bunch
 from phyclone.utils.runtime import policy
@@ -101,29 +100,6 @@ class Framebuffer:
 class _Sink(QObject):
     """Receives the rendered frames on the GUI thread (lives as long as the renderer)."""
     ready = Signal(object)
-
-
-_GC_PAUSE = Bunch(lock=threading.Lock(), depth=0, was_enabled=False)
-
-
-def _no_gc(f, *args):
-    """``f(*args)`` with Python's cyclic collector paused: a collection in the GL thread
-    could destroy Qt widgets outside the GUI thread. The collector is switched off by the
-    first of the GL threads that enters and on again by the last that leaves (with one
-    flag per thread, one thread would re-enable it under the other)."""
-    p = _GC_PAUSE
-    with p.lock:
-        if p.depth == 0:
-            p.was_enabled = gc.isenabled()
-            gc.disable()
-        p.depth += 1
-    try:
-        return f(*args)
-    finally:
-        with p.lock:
-            p.depth -= 1
-            if p.depth == 0 and p.was_enabled:
-                gc.enable()
 
 
 class Renderer:
@@ -230,7 +206,7 @@ class Renderer:
         result (its exception is raised here)."""
         if not self.threaded or threading.current_thread() is self._thread:
             self._make_current()
-            return _no_gc(f, *args)
+            return f(*args)
         return self.queue.put(f, *args).wait()
 
     def post(self, f, *args):
@@ -248,7 +224,7 @@ class Renderer:
         name_os_thread(self.name)
         lower_thread_priority(RENDER_NICENESS)  # llvmpipe's threads, created here, inherit it
         try:
-            _no_gc(self._make_current)
+            self._make_current()
         except Exception as e:  # reported by every canvas
             logger.error("OpenGL thread: %s", e)
             self.gl_info.error = str(e)
@@ -258,7 +234,7 @@ class Renderer:
                 break
             kind, what = item
             if kind == "command":
-                what.run(_no_gc)
+                what.run()
             else:
                 self._frame(what)
         if self._context is not None:
@@ -271,7 +247,7 @@ class Renderer:
                            callbacks=[])
         else:
             try:
-                result = _no_gc(canvas.render_frame)
+                result = canvas.render_frame()
             except Exception:
                 logger.exception("Error while rendering %s.", type(canvas).__name__)
                 return
@@ -332,6 +308,7 @@ def renderers():
     """The application's Renderers (created at the first call, on the GUI thread): one per
     GL thread, or a single inline one."""
     if not _RENDERERS:
+        gui_thread_gc.install()  # no collection in a GL thread destroys a Qt object
         threaded = policy().render_thread and \
             QOpenGLContext.supportsThreadedOpenGL() and QThread.currentThread() is not None
         for i in range(_n_threads() if threaded else 1):

@@ -1,11 +1,8 @@
-"""The runtime policy: every environment variable read in one place, documented, and the
-GL threads' pause of the garbage collector."""
+"""The runtime policy: every environment variable read in one place, documented."""
 
-import gc
 import os
 import logging
 import re
-import threading
 from pathlib import Path
 
 from phyclone.utils import runtime
@@ -55,34 +52,6 @@ def test_every_variable_read_by_the_code_is_documented():
     assert used - documented == set()
     table = environment_table()
     assert all(f"`{name}`" in table for name in documented)
-
-
-def test_gc_pause_is_shared_by_the_gl_threads():
-    """Two GL threads in ``_no_gc`` at once: when the first leaves, the collector stays off
-    for the other, and it is on again once the last has left."""
-    from phyclone.plot.renderer import _no_gc
-    enabled = gc.isenabled()
-    gc.enable()
-    inside, other_left, states = threading.Barrier(2), threading.Event(), []
-
-    def other():
-        _no_gc(inside.wait)
-        other_left.set()
-
-    def this():
-        inside.wait()
-        other_left.wait(10)
-        states.append(gc.isenabled())  # still inside: must stay off
-
-    try:
-        t = threading.Thread(target=other)
-        t.start()
-        _no_gc(this)
-        t.join(10)
-        states.append(gc.isenabled())
-    finally:
-        (gc.enable if enabled else gc.disable)()
-    assert states == [False, True]
 
 
 def _features_after_prepare_numba(**env):

@@ -1,7 +1,8 @@
-"""The one module that imports Qt (through qtpy; PyQt5 is the tested binding).
+"""The one package that imports Qt (through qtpy; PyQt5 is the tested binding).
 
 Everything Qt-related elsewhere in phyclone imports from here, so moving to Qt 6 is a
-one-file change. Importing it only sets the environment defaults qtpy and PyOpenGL read
+change of this package only. ``gui_thread_gc`` keeps Python's garbage collections on the GUI
+thread. Importing it only sets the environment defaults qtpy and PyOpenGL read
 (``runtime.prepare_imports``); ``create_app`` prepares the process (``runtime.prepare_process``)
 and asks for an OpenGL 3.3 core profile before the QApplication exists.
 """
@@ -76,6 +77,8 @@ def create_app():
         prepare_process()
         set_default_gl_format()
         app = QApplication([policy().app_name])
+    from . import gui_thread_gc
+    gui_thread_gc.install()  # threads start beside Qt: collections stay on this thread
     return app
 
 
