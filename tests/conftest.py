@@ -58,19 +58,32 @@ def pytest_runtest_teardown(item):
 
 
 @pytest.fixture(autouse=True)
-def _automatic_gc_outside_qt(request):
-    """Tests without Qt collect garbage as Python does: once a Qt test ran, automatic
-    collections are off for the session and run by the GUI thread's timer
-    (``phyclone.qt.gui_thread_gc``), which only ticks while an event loop runs."""
+def _gc_policy(request):
+    """Qt tests: every garbage collection runs on the GUI thread (checked), as in the GUI
+    (``phyclone.qt.gui_thread_gc``: automatic collections off, run by a GUI-thread timer).
+    Tests without Qt collect garbage as Python does."""
     import gc
-    if "qapp" in request.fixturenames or gc.isenabled():
-        yield
+    import threading
+    if "qapp" not in request.fixturenames:
+        enabled = gc.isenabled()
+        gc.enable()  # the GL and worker threads are idle between tests: they collect nothing
+        try:
+            yield
+        finally:
+            if not enabled:
+                gc.disable()
         return
-    gc.enable()  # the GL and worker threads are idle between tests: they collect nothing
+    elsewhere = []
+
+    def check(phase, info):
+        if phase == "start" and threading.current_thread() is not threading.main_thread():
+            elsewhere.append(threading.current_thread().name)
+    gc.callbacks.append(check)
     try:
         yield
     finally:
-        gc.disable()
+        gc.callbacks.remove(check)
+    assert not elsewhere, f"garbage collected outside the GUI thread: {sorted(set(elsewhere))}"
 
 
 @pytest.fixture(autouse=True)
