@@ -11,6 +11,7 @@ over the selections, and the longest garbage collections.
 """
 
 import argparse
+import functools
 import gc
 import json
 import os
@@ -34,6 +35,7 @@ def _record(kind, name, t0):
 
 def _timed(kind, name_of):
     def wrap(f):
+        @functools.wraps(f)  # the views read get_clusters_data's signature (phy's API or not)
         def g(self, *args, **kwargs):
             t0 = time.perf_counter()
             try:
