@@ -1,6 +1,7 @@
 """IPython console view (qtconsole widget + in-process ipykernel), an optional extra."""
 
 import logging
+import os
 
 from phyclone.qt import QVBoxLayout, QWidget, load_qtconsole
 from phyclone.utils import connect
@@ -22,6 +23,9 @@ class IPythonView(QWidget):
     """
 
     def __init__(self, parent=None):
+        # debugpy, imported by ipykernel, would print a 4-line warning about Python's frozen
+        # modules on stderr (it concerns debugging breakpoints, which this console never sets)
+        os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
         try:
             widget_cls, self._manager_cls = load_qtconsole()
             import ipykernel  # noqa: F401  (needed by the in-process kernel)

@@ -26,3 +26,19 @@ def test_ipython_missing(qapp, monkeypatch):
     monkeypatch.setattr(ipython_module, "load_qtconsole", missing)
     with pytest.raises(ImportError, match="pip install"):
         IPythonView()
+
+
+def test_ipython_view_writes_nothing_on_stderr():
+    """Opening the console prints nothing (debugpy's frozen-modules warning is off)."""
+    import os
+    import subprocess
+    import sys
+    code = ("from phyclone.qt import create_app\nfrom phyclone.gui import IPythonView\n"
+            "app = create_app()\nv = IPythonView()\nv.start_kernel()\nv.execute('a = 1')\n"
+            "app.processEvents()\nv.stop()\nprint('ok')\n")
+    env = {k: v for k, v in os.environ.items() if k != "PYDEVD_DISABLE_FILE_VALIDATION"}
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                       timeout=120)
+    assert p.returncode == 0 and p.stdout.strip() == "ok", p.stderr[-2000:]
+    assert p.stderr == ""
