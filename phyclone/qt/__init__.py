@@ -40,6 +40,8 @@ from qtpy.QtWidgets import (  # noqa: E402,F401
     QTableWidget, QTableWidgetItem,
 )
 
+from . import gui_thread_gc  # noqa: E402
+
 
 def load_qtconsole():
     """Return ``(RichJupyterWidget, QtInProcessKernelManager)``; ImportError when missing."""
@@ -77,7 +79,6 @@ def create_app():
         prepare_process()
         set_default_gl_format()
         app = QApplication([policy().app_name])
-    from . import gui_thread_gc
     gui_thread_gc.install()  # threads start beside Qt: collections stay on this thread
     return app
 

@@ -5,9 +5,10 @@ a GL thread, a worker, a splatting thread. A cycle holding a Qt object is then d
 outside the thread that owns it. Such cycles are common (a worker's signals and the lambda
 connected to them; the style option and font metrics of a table delegate's paint): the test
 suite saw the GL threads collect both kinds, and CI once died of a segmentation fault while
-a GL thread drew. So once phyclone runs threads beside Qt (its first GL thread or worker
-pool), automatic collections are switched off, and a timer of the GUI thread runs the
-collection Python would have run, with Python's own thresholds, every ``INTERVAL_MS``.
+a GL thread drew. So once phyclone runs threads beside Qt (from its QApplication, first GL
+thread, worker pool or GUI on), automatic collections are switched off, and a timer of the
+GUI thread runs the collection Python would have run, with Python's own thresholds, every
+``INTERVAL_MS``.
 Explicit ``gc.collect()`` calls are unaffected; ``gui/idle_gc.py`` decides when the full
 collections of a GUI happen.
 """
